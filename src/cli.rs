@@ -1,0 +1,149 @@
+//! The command line: every setting is a flag with an environment-variable fallback, and
+//! `kitdesk --help` / `kitdesk SUBCOMMAND --help` document them all.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kitdesk",
+    version,
+    about = "kitdesk: the case system of the U.S. Embassy Seoul's KIT desk for Korean skilled workers",
+    long_about = "kitdesk: the case system of the U.S. Embassy Seoul's KIT desk for Korean skilled workers.\n\n\
+        With no settings it keeps its data in ./data (SQLite) and writes mail as .eml files to \
+        ./data/mail. Every flag below can also be set by the environment variable shown."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// Database: sqlite://PATH (the default, sqlite://<data dir>/kitdesk.db) or
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB. The scheme selects the backend.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(
+        long,
+        env = "KITDESK_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// Folder for the SQLite database, the generated secret key and mail files.
+    #[arg(long, env = "KITDESK_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Folder where mail is written as .eml files when SMTP_URL is not set
+    /// [default: <data dir>/mail].
+    #[arg(long, env = "KITDESK_MAIL_DIR", global = true)]
+    pub mail_dir: Option<PathBuf>,
+
+    /// SMTP server for outgoing mail: smtp://HOST:PORT (STARTTLS when offered),
+    /// smtps://HOST:PORT (TLS), optionally with USER:PASSWORD@ before the host.
+    /// Unset: mail goes to files in the mail folder.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// SMTP user name, if not given in SMTP_URL.
+    #[arg(long, env = "SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password, if not given in SMTP_URL.
+    #[arg(long, env = "SMTP_PASSWORD", global = true, hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// Sender of every mail.
+    #[arg(
+        long,
+        env = "KITDESK_MAIL_FROM",
+        default_value = "KIT Desk <kitdesk@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Master secret (at least 32 characters) from which encryption and signing keys are
+    /// derived. With SQLite and no key, one is generated into <data dir>/secret.key (mode 0600);
+    /// with PostgreSQL it is required (every instance must share it).
+    #[arg(
+        long,
+        env = "KITDESK_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Log format.
+    #[arg(long, env = "KITDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Trust X-Forwarded-For for the client address (only behind a proxy you run).
+    #[arg(long, env = "KITDESK_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
+
+    /// Mark the session cookie Secure (set this when served over HTTPS).
+    #[arg(long, env = "KITDESK_COOKIE_SECURE", global = true)]
+    pub cookie_secure: bool,
+
+    /// HTTP worker threads [default: number of cores].
+    #[arg(long, env = "KITDESK_WORKERS", global = true)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input (one line), never from the
+    /// command line, where other users of the machine could see it.
+    Create {
+        /// E-mail address (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// admin, supervisor, officer or employer.
+        #[arg(long)]
+        role: String,
+        /// Sponsor the user belongs to (employer users only).
+        #[arg(long)]
+        sponsor_id: Option<String>,
+        /// Name shown in the interface.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,146 @@
+//! What each CLI subcommand does. `main.rs` only parses the command line and calls [`run`].
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, UserCommand};
+use crate::config::Config;
+use crate::domain::{EmailAddress, Password, Role};
+use crate::service::accounts::{self, NewAccount};
+use crate::service::{FieldErrors, ServiceError, Settings};
+use crate::startup::{self, Application};
+use crate::telemetry;
+
+pub fn run(cli: Cli) -> ExitCode {
+    telemetry::init_logging(cli.settings.log_format);
+    let config = match Config::from_args(&cli.settings) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("could not start the runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::User(UserCommand::Create {
+                email,
+                role,
+                sponsor_id,
+                name,
+            }) => create_user(config, email, role, sponsor_id, name).await,
+            Command::User(UserCommand::List) => list_users(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("kitdesk: {message}");
+    ExitCode::FAILURE
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let app = Application::build(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn migrate(config: Config) -> Result<(), String> {
+    startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("database {} is migrated", config.database.redacted());
+    Ok(())
+}
+
+async fn create_user(
+    config: Config,
+    email: String,
+    role: String,
+    sponsor_id: Option<String>,
+    name: Option<String>,
+) -> Result<(), String> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("--email", EmailAddress::parse(&email));
+    let role = errors.check("--role", role.parse::<Role>());
+    let password = read_password()?;
+    let password = errors.check("password (stdin)", Password::parse(&password));
+    if let Err(ServiceError::Validation(errors)) = errors.finish() {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        return Err(lines.join("\n"));
+    }
+    let (Some(email), Some(role), Some(password)) = (email, role, password) else {
+        return Err("invalid arguments".into());
+    };
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let account = NewAccount {
+        email,
+        display_name: name,
+        password,
+        role,
+        sponsor_id,
+    };
+    let user = ctx
+        .run(move |conn, _| accounts::create_user(conn, account))
+        .await
+        .map_err(describe)?;
+    println!("created {} user {} ({})", user.role, user.email, user.id);
+    Ok(())
+}
+
+async fn list_users(config: Config) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let users = ctx
+        .run(|conn, _| accounts::list_users(conn))
+        .await
+        .map_err(describe)?;
+    println!("{:<38} {:<11} {:<9} EMAIL", "ID", "ROLE", "DISABLED");
+    for u in users {
+        println!("{:<38} {:<11} {:<9} {}", u.id, u.role, u.disabled, u.email);
+    }
+    Ok(())
+}
+
+/// One line from standard input, without its line ending. Passwords never come from argv,
+/// where `ps` would show them to every user of the machine.
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("could not read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A service error as one line for the terminal.
+pub fn describe(e: ServiceError) -> String {
+    match e {
+        ServiceError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}

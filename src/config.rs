@@ -1,0 +1,258 @@
+//! Run-time configuration, resolved once from the command line and environment: the
+//! database, the listener, mail, and the master secret.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+
+use crate::cli::{LogFormat, SettingsArgs};
+use crate::db::{DbError, DbUrl};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("KITDESK_SECRET_KEY is required with PostgreSQL: every instance must share one key (generate one with `openssl rand -hex 32`)")]
+    SecretRequired,
+    #[error("KITDESK_SECRET_KEY must be at least 32 characters")]
+    SecretTooShort,
+    #[error("could not read or create the secret key file {path}: {source}")]
+    SecretFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("SMTP_URL must start with smtp:// or smtps:// (got {0:?})")]
+    BadSmtpUrl(String),
+    #[error("KITDESK_MAIL_FROM is not a valid mailbox: {0:?}")]
+    BadMailFrom(String),
+}
+
+/// Where outgoing mail goes.
+#[derive(Clone)]
+pub enum MailTransportConfig {
+    /// A real SMTP server (production).
+    Smtp {
+        url: String,
+        username: Option<String>,
+        password: Option<String>,
+    },
+    /// One .eml file per message in a folder (the zero-setup default).
+    Files(PathBuf),
+}
+
+impl std::fmt::Debug for MailTransportConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailTransportConfig::Smtp { url, .. } => {
+                let host = url.rsplit('@').next().unwrap_or(url);
+                write!(f, "Smtp({host})")
+            }
+            MailTransportConfig::Files(dir) => write!(f, "Files({})", dir.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransportConfig,
+    pub from: String,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database: DbUrl,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub mail: MailConfig,
+    pub secret_key: Vec<u8>,
+    /// How the key was obtained, for the start-up log line.
+    pub secret_source: SecretSource,
+    pub log_format: LogFormat,
+    pub trust_proxy: bool,
+    pub cookie_secure: bool,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    Environment,
+    File(PathBuf),
+    Generated(PathBuf),
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database.redacted())
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("mail", &self.mail)
+            .field("secret_source", &self.secret_source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    pub fn from_args(args: &SettingsArgs) -> Result<Config, ConfigError> {
+        let database = match &args.database_url {
+            Some(url) if !url.trim().is_empty() => DbUrl::parse(url)?,
+            _ => DbUrl::Sqlite(args.data_dir.join("kitdesk.db")),
+        };
+        let (secret_key, secret_source) =
+            resolve_secret(args.secret_key.as_deref(), &database, &args.data_dir)?;
+        let transport = match &args.smtp_url {
+            Some(url) if !url.trim().is_empty() => {
+                let url = url.trim();
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    return Err(ConfigError::BadSmtpUrl(url.to_owned()));
+                }
+                MailTransportConfig::Smtp {
+                    url: url.to_owned(),
+                    username: args.smtp_username.clone(),
+                    password: args.smtp_password.clone(),
+                }
+            }
+            _ => MailTransportConfig::Files(
+                args.mail_dir
+                    .clone()
+                    .unwrap_or_else(|| args.data_dir.join("mail")),
+            ),
+        };
+        if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::BadMailFrom(args.mail_from.clone()));
+        }
+        Ok(Config {
+            database,
+            bind: args.bind.clone(),
+            data_dir: args.data_dir.clone(),
+            mail: MailConfig {
+                transport,
+                from: args.mail_from.clone(),
+            },
+            secret_key,
+            secret_source,
+            log_format: args.log_format,
+            trust_proxy: args.trust_proxy,
+            cookie_secure: args.cookie_secure,
+            workers: args.workers,
+        })
+    }
+}
+
+const SECRET_FILE: &str = "secret.key";
+
+fn resolve_secret(
+    given: Option<&str>,
+    database: &DbUrl,
+    data_dir: &Path,
+) -> Result<(Vec<u8>, SecretSource), ConfigError> {
+    if let Some(key) = given.map(str::trim).filter(|k| !k.is_empty()) {
+        if key.len() < 32 {
+            return Err(ConfigError::SecretTooShort);
+        }
+        return Ok((key.as_bytes().to_vec(), SecretSource::Environment));
+    }
+    if let DbUrl::Postgres(_) = database {
+        return Err(ConfigError::SecretRequired);
+    }
+    let path = data_dir.join(SECRET_FILE);
+    let file_error = |source| ConfigError::SecretFile {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(existing) => {
+            let key = existing.trim();
+            if key.len() < 32 {
+                return Err(ConfigError::SecretTooShort);
+            }
+            Ok((key.as_bytes().to_vec(), SecretSource::File(path.clone())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(file_error)?;
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            let key = hex::encode(bytes);
+            write_private_file(&path, key.as_bytes()).map_err(file_error)?;
+            Ok((key.into_bytes(), SecretSource::Generated(path.clone())))
+        }
+        Err(e) => Err(file_error(e)),
+    }
+}
+
+/// Creates `path` readable by its owner only; fails if it already exists (another process
+/// won the race: its key must not be overwritten).
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> SettingsArgs {
+        let mut argv = vec!["kitdesk"];
+        argv.extend_from_slice(extra);
+        argv.push("migrate");
+        crate::cli::Cli::parse_from(argv).settings
+    }
+
+    #[test]
+    fn postgres_without_secret_is_an_error() {
+        let mut a = args(&[]);
+        a.database_url = Some("postgres://u@localhost/db".into());
+        a.secret_key = None;
+        assert!(matches!(
+            Config::from_args(&a),
+            Err(ConfigError::SecretRequired)
+        ));
+    }
+
+    #[test]
+    fn sqlite_generates_a_private_key_once() {
+        let dir = std::env::temp_dir().join(format!("kitdesk-cfg-{}", uuid::Uuid::new_v4()));
+        let mut a = args(&[]);
+        a.database_url = None;
+        a.secret_key = None;
+        a.data_dir = dir.clone();
+        let first = Config::from_args(&a).unwrap();
+        assert!(matches!(first.secret_source, SecretSource::Generated(_)));
+        assert_eq!(first.database, DbUrl::Sqlite(dir.join("kitdesk.db")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let second = Config::from_args(&a).unwrap();
+        assert!(matches!(second.secret_source, SecretSource::File(_)));
+        assert_eq!(first.secret_key, second.secret_key);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn rejects_bad_smtp_url() {
+        let mut a = args(&[]);
+        a.secret_key = Some("x".repeat(40));
+        a.smtp_url = Some("http://mail".into());
+        assert!(matches!(
+            Config::from_args(&a),
+            Err(ConfigError::BadSmtpUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,270 @@
+//! Persistence: the connection type for both backends, the pool, migrations and one file per
+//! table group. Backend-specific SQL lives here and nowhere else, as a plain `match` on
+//! [`DbConnection`]. Nothing in this module knows about HTTP.
+
+pub mod schema;
+pub mod sessions;
+pub mod sponsors;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// One connection to whichever backend the URL named.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Errors of the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH (or a plain file path ending in .db) or postgres://USER@HOST:PORT/DB")]
+    BadUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("could not create the database folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Which backend a `DATABASE_URL` selects. Decided from the scheme alone: diesel's derived
+/// `establish` would try each backend in turn and could turn a mistyped PostgreSQL URL into
+/// a new SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.to_owned()));
+            }
+            return Ok(DbUrl::Sqlite(PathBuf::from(path)));
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            if !path.is_empty() {
+                return Ok(DbUrl::Sqlite(PathBuf::from(path)));
+            }
+        }
+        if !url.contains("://") && (url.ends_with(".db") || url.ends_with(".sqlite")) {
+            return Ok(DbUrl::Sqlite(PathBuf::from(url)));
+        }
+        Err(DbError::BadUrl(url.to_owned()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbUrl::Postgres(_) => "postgres",
+            DbUrl::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The URL with any password replaced, fit for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DbUrl::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // postgres://user:secret@host/db → postgres://user:***@host/db
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// r2d2 manager that opens the backend the URL named and applies per-connection settings.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DbUrl,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.url {
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the one writer; the busy timeout makes a
+                // second writer wait instead of failing at once; SQLite leaves foreign keys
+                // off unless asked, per connection.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Pg(c) => r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(_) => false,
+        }
+    }
+}
+
+/// Pool settings that differ by backend.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl PoolOptions {
+    pub fn for_url(url: &DbUrl) -> Self {
+        match url {
+            // Each PostgreSQL connection is a server process: a small pool per instance,
+            // sized for two cores, leaves room for several instances.
+            DbUrl::Postgres(_) => PoolOptions {
+                max_size: 10,
+                connect_timeout: Duration::from_secs(5),
+            },
+            // SQLite has one writer; more connections only help readers.
+            DbUrl::Sqlite(_) => PoolOptions {
+                max_size: 8,
+                connect_timeout: Duration::from_secs(5),
+            },
+        }
+    }
+}
+
+/// Opens the pool (creating the SQLite file's folder if needed). Connections are opened
+/// lazily except the first, so a wrong URL fails here, at start-up.
+pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
+    if let DbUrl::Sqlite(path) = url {
+        ensure_parent_dir(path)?;
+    }
+    let manager = DbManager { url: url.clone() };
+    // Open one connection first so that a bad URL or a down server is reported with its
+    // own message instead of r2d2's generic time-out.
+    manager.connect().map_err(|e| match e {
+        r2d2::Error::ConnectionError(c) => DbError::Connect(c),
+        r2d2::Error::QueryError(q) => DbError::Query(q),
+    })?;
+    let pool = r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.connect_timeout)
+        .test_on_check_out(false)
+        .build(manager)?;
+    Ok(pool)
+}
+
+fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::Folder {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Applies the embedded migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let applied = match conn {
+        DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(applied.len())
+}
+
+/// True when the database answers a trivial query.
+pub fn ping(conn: &mut DbConnection) -> bool {
+    conn.batch_execute("SELECT 1").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_selects_backend() {
+        assert_eq!(
+            DbUrl::parse("postgres://u@h/db").ok(),
+            Some(DbUrl::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("postgresql://u@h/db").ok(),
+            Some(DbUrl::Postgres("postgresql://u@h/db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://data/kitdesk.db").ok(),
+            Some(DbUrl::Sqlite("data/kitdesk.db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("data/x.db").ok(),
+            Some(DbUrl::Sqlite("data/x.db".into()))
+        );
+        for bad in ["mysql://h/db", "postgre://h", "", "sqlite://", "http://x"] {
+            let err = DbUrl::parse(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("sqlite://") && err.contains("postgres://"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let url = DbUrl::parse("postgres://kit:hunter2@db:5432/kit").unwrap();
+        assert_eq!(url.redacted(), "postgres://kit:***@db:5432/kit");
+    }
+}

@@ -1,0 +1,27 @@
+//! Domain values and rules with no I/O: roles, e-mail addresses, passwords, receipt numbers,
+//! the case state machine. Nothing here touches the database, HTTP or the clock except
+//! through arguments.
+
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod time;
+
+pub use email::EmailAddress;
+pub use password::Password;
+pub use role::Role;
+
+/// A value that failed to parse, with a message fit to show to the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidValue {
+    pub message: String,
+}
+
+impl InvalidValue {
+    pub fn new(message: impl Into<String>) -> Self {
+        InvalidValue {
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Request extractors: JSON bodies that name the failing field, the signed-in user, the
+//! client's address.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::service::accounts::{self, AuthUser};
+use crate::service::ServiceError;
+
+pub const SESSION_COOKIE: &str = "kitdesk_session";
+
+/// Largest JSON body accepted (a batch of the largest allowed size fits comfortably).
+pub const MAX_JSON_BYTES: usize = 4 * 1024 * 1024;
+
+/// A JSON body. Unlike `web::Json`, a type error names the field that failed
+/// (`workers[3].passport_expiry`) and answers 422; a body that is not JSON at all answers 400.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .mime_type()
+            .ok()
+            .flatten()
+            .map(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+            .unwrap_or(false);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ServiceError::UnsupportedMediaType(
+                    "send the body as JSON with Content-Type: application/json".into(),
+                )
+                .into());
+            }
+            let body = read_body(&mut payload, MAX_JSON_BYTES).await?;
+            parse_json(&body).map(ApiJson).map_err(ApiError::from)
+        })
+    }
+}
+
+pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ServiceError::BadRequest {
+            code: "bad_body",
+            message: format!("could not read the body: {e}"),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ServiceError::PayloadTooLarge(format!(
+                "the body is larger than {limit} bytes"
+            ))
+            .into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses JSON, reporting syntax errors as 400 and shape errors as 422 on the named field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if field == "." {
+                    "body".to_owned()
+                } else {
+                    field
+                };
+                ServiceError::validation(field, clean_serde_message(&inner.to_string()))
+            }
+            _ => ServiceError::BadRequest {
+                code: "malformed_json",
+                message: format!("the body is not valid JSON: {inner}"),
+            },
+        }
+    })
+}
+
+/// serde's messages end with " at line 1 column 42", which means nothing to a person filling
+/// a form; the field path already says where.
+fn clean_serde_message(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The session token from `Authorization: Bearer …` or the session cookie.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = session_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token.ok_or(ServiceError::Unauthenticated)?;
+            let state =
+                state.ok_or_else(|| ServiceError::Internal("application state missing".into()))?;
+            let user = state
+                .ctx
+                .run(move |conn, ctx| accounts::authenticate(conn, ctx, &token))
+                .await?;
+            Ok(user)
+        })
+    }
+}
+
+/// The client's address: the socket peer, or the first X-Forwarded-For hop when the service
+/// is configured to trust its proxy.
+pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
+    let fallback = IpAddr::from([0, 0, 0, 0]);
+    if trust_proxy {
+        if let Some(ip) = req
+            .connection_info()
+            .realip_remote_addr()
+            .and_then(parse_ip)
+        {
+            return ip;
+        }
+    }
+    req.peer_addr().map(|a| a.ip()).unwrap_or(fallback)
+}
+
+fn parse_ip(value: &str) -> Option<IpAddr> {
+    value
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| value.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// A path id that must be a UUID; anything else cannot name a record, so it is a 404.
+pub fn parse_id(raw: &str, what: &'static str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.to_string())
+        .map_err(|_| ServiceError::NotFound(what).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Batch {
+        workers: Vec<Worker>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Worker {
+        passport_expiry: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn names_the_failing_field() {
+        let body = br#"{"workers":[{"passport_expiry":"2030-01-01"},{"passport_expiry":"soon"}]}"#;
+        match parse_json::<Batch>(body) {
+            Err(ServiceError::Validation(errors)) => {
+                assert_eq!(errors[0].field, "workers[1].passport_expiry");
+                assert!(!errors[0].message.contains("line"), "{}", errors[0].message);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse_json::<Batch>(b"{not json"),
+            Err(ServiceError::BadRequest {
+                code: "malformed_json",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,32 @@
+//! Liveness and readiness probes for orchestrators and load balancers. No authentication:
+//! they reveal nothing but up/down.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+use crate::db;
+
+/// The process is up and serving HTTP.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The process can reach its database: 200, or 503 so a balancer routes elsewhere.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.ctx.pool.clone();
+    let reachable = tokio::task::spawn_blocking(move || {
+        pool.get_timeout(std::time::Duration::from_secs(2))
+            .map(|mut conn| db::ping(&mut conn))
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    if reachable {
+        HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"}))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
+            .json(json!({"status": "unavailable", "database": "unreachable"}))
+    }
+}

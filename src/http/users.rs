@@ -1,0 +1,128 @@
+//! User accounts.
+//!
+//! Authorization: admin only, for every route here.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::extract::{parse_id, ApiJson};
+use super::{require_role, AppState};
+use crate::domain::{EmailAddress, Password, Role};
+use crate::error::ApiError;
+use crate::service::accounts::{self, AuthUser, NewAccount};
+use crate::service::{FieldErrors, ServiceError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    #[serde(default)]
+    pub sponsor_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+impl CreateUserRequest {
+    fn parse(self) -> Result<NewAccount, ServiceError> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", EmailAddress::parse(&self.email));
+        let password = errors.check("password", Password::parse(&self.password));
+        let display_name = self.display_name.map(|n| n.trim().to_owned());
+        if display_name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 200)
+        {
+            errors.add("display_name", "must be at most 200 characters");
+        }
+        let sponsor_id = match self.sponsor_id {
+            Some(raw) => errors.check(
+                "sponsor_id",
+                uuid::Uuid::parse_str(raw.trim())
+                    .map(|u| u.to_string())
+                    .map_err(|_| "must be a sponsor id (UUID)"),
+            ),
+            None => None,
+        };
+        match (email, password, errors.is_empty()) {
+            (Some(email), Some(password), true) => Ok(NewAccount {
+                email,
+                display_name: display_name.filter(|n| !n.is_empty()),
+                password,
+                role: self.role,
+                sponsor_id,
+            }),
+            _ => Err(ServiceError::Validation(errors.into_vec())),
+        }
+    }
+}
+
+/// `POST /api/v1/users` (admin): 201 with the user.
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Admin])?;
+    let account = body.0.parse()?;
+    let created = state
+        .ctx
+        .run(move |conn, _| accounts::create_user(conn, account))
+        .await?;
+    tracing::info!(actor = %user.id, user_id = %created.id, role = %created.role, "user created");
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
+        .json(created))
+}
+
+/// `GET /api/v1/users` (admin).
+pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Admin])?;
+    let users = state.ctx.run(|conn, _| accounts::list_users(conn)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": users })))
+}
+
+/// `GET /api/v1/users/{id}` (admin).
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Admin])?;
+    let id = parse_id(&path, "user")?;
+    let found = state
+        .ctx
+        .run(move |conn, _| {
+            let row = crate::db::users::find(conn, &id)?.ok_or(ServiceError::NotFound("user"))?;
+            accounts::UserView::try_from(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub disabled: bool,
+}
+
+/// `PATCH /api/v1/users/{id}` (admin): `{"disabled": true}` disables the account and ends its
+/// sessions; `false` enables it again.
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Admin])?;
+    let id = parse_id(&path, "user")?;
+    let disabled = body.0.disabled;
+    let actor = user.clone();
+    let updated = state
+        .ctx
+        .run(move |conn, _| accounts::set_disabled(conn, &actor, &id, disabled))
+        .await?;
+    tracing::info!(actor = %user.id, user_id = %updated.id, disabled, "user updated");
+    Ok(HttpResponse::Ok().json(updated))
+}

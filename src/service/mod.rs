@@ -1,0 +1,208 @@
+//! Use cases. Each public function here is one thing a person does (sign in, create a user,
+//! file a batch…); it parses nothing from HTTP, owns its transaction, and reports failures as a
+//! [`ServiceError`], which the HTTP layer maps to status codes in one place.
+
+pub mod accounts;
+pub mod passwords;
+pub mod secrets;
+pub mod throttle;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::db::{DbConnection, DbError, Pool};
+pub use secrets::Secrets;
+
+/// One field that failed validation: `field` is a path into the request
+/// (`workers[3].passport_expiry`), `message` says what is wrong in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects field errors so that a request reports all its mistakes at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        FieldErrors(Vec::new())
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Parses with `parse`; on failure records the error under `field` and returns `None`.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: impl Into<String>,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, else the validation error.
+    pub fn finish(self) -> Result<(), ServiceError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(self.0))
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+}
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("wrong e-mail address or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        details: Option<serde_json::Value>,
+    },
+    #[error("this action needs an If-Match header with the case's current ETag")]
+    PreconditionRequired,
+    #[error("the resource changed since you read it; reload and try again")]
+    PreconditionFailed { current_version: i64 },
+    #[error("too many attempts; try again later")]
+    Throttled { retry_after: Duration },
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ServiceError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+}
+
+impl From<DbError> for ServiceError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Pool(_) | DbError::Connect(_) => ServiceError::Unavailable(e.to_string()),
+            DbError::Query(q) => q.into(),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ServiceError::Unavailable(e.to_string())
+            }
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_unavailable_message(info.message()) =>
+            {
+                ServiceError::Unavailable(e.to_string())
+            }
+            _ => ServiceError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Messages by which a backend says "not now" rather than "wrong": a dropped PostgreSQL
+/// connection, a server shutting down, a SQLite lock held past the busy timeout.
+fn is_unavailable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("server closed the connection")
+        || m.contains("terminating connection")
+        || m.contains("connection refused")
+        || m.contains("no connection to the server")
+        || m.contains("database is locked")
+        || m.contains("the database system is")
+}
+
+/// Settings the use cases need, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub session_idle: chrono::Duration,
+    pub session_absolute: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// What every use case may reach: the pool, the keys, the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct AppContext {
+    pub pool: Pool,
+    pub secrets: Arc<Secrets>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppContext {
+    /// Runs `work` with a pooled connection on the blocking thread pool: diesel and argon2
+    /// block, and actix's workers are single-threaded runtimes that must not wait on them.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &AppContext) -> Result<T, ServiceError> + Send + 'static,
+    {
+        let ctx = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = ctx.pool.get().map_err(DbError::from)?;
+            work(&mut conn, &ctx)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    }
+}

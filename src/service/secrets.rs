@@ -1,0 +1,61 @@
+//! Keys derived from `KITDESK_SECRET_KEY`. Each purpose gets its own key (HMAC-SHA256 of the
+//! master secret and a label) so that, say, the passport blind index can never be used to
+//! decrypt a passport number.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+pub struct Secrets {
+    /// Key of the AEAD that encrypts passport numbers at rest.
+    pub passport_encryption: [u8; 32],
+    /// Key of the HMAC blind index that spots the same passport filed twice.
+    pub passport_index: [u8; 32],
+    /// Key of signatures on forms (CSRF tokens) and other short-lived tokens.
+    pub signing: [u8; 32],
+}
+
+impl Secrets {
+    pub fn derive(master: &[u8]) -> Self {
+        Secrets {
+            passport_encryption: subkey(master, b"kitdesk/passport-encryption/v1"),
+            passport_index: subkey(master, b"kitdesk/passport-index/v1"),
+            signing: subkey(master, b"kitdesk/signing/v1"),
+        }
+    }
+}
+
+fn subkey(master: &[u8], label: &[u8]) -> [u8; 32] {
+    hmac_sha256(master, label)
+}
+
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0u8; 32],
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_get_distinct_keys() {
+        let s = Secrets::derive(b"a master secret of enough length!!");
+        assert_ne!(s.passport_encryption, s.passport_index);
+        assert_ne!(s.passport_index, s.signing);
+        let again = Secrets::derive(b"a master secret of enough length!!");
+        assert_eq!(s.passport_index, again.passport_index);
+    }
+}

@@ -1,0 +1,114 @@
+//! Throttles for sign-in and other guessable endpoints, with `governor`'s GCRA limiters.
+//!
+//! Sign-in attempts are limited per (account, client address), per client address and per
+//! account. The first stops one client guessing one password; the second one client spraying
+//! many accounts; the third many clients on one account. The per-account allowance is larger
+//! than the per-pair one, so the right person can still sign in from another address while
+//! one address is being throttled. Limits live in this process: with several instances each
+//! enforces its own (the proxy in front can add a global limit).
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// One keyed limiter with a burst and a steady rate.
+pub struct KeyedThrottle<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    clock: DefaultClock,
+}
+
+impl<K: Hash + Eq + Clone> KeyedThrottle<K> {
+    /// `burst` attempts at once, then one more every `period`.
+    pub fn new(burst: u32, period: Duration) -> Self {
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        // `with_period` is None only for a zero period; fall back to one second.
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        KeyedThrottle {
+            limiter: RateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes one attempt for `key`; `Err(wait)` when over the limit.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Forgets keys whose allowance is full again (bounds memory).
+    pub fn prune(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+pub struct LoginThrottle {
+    per_account_address: KeyedThrottle<(String, IpAddr)>,
+    per_address: KeyedThrottle<IpAddr>,
+    per_account: KeyedThrottle<String>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            // 5 tries, then one every 12 s (5 a minute) for one account from one address
+            per_account_address: KeyedThrottle::new(5, Duration::from_secs(12)),
+            // 20 tries, then one every 3 s for one address over all accounts
+            per_address: KeyedThrottle::new(20, Duration::from_secs(3)),
+            // 20 tries, then one every 36 s (100 an hour) for one account over all addresses
+            per_account: KeyedThrottle::new(20, Duration::from_secs(36)),
+        }
+    }
+}
+
+impl LoginThrottle {
+    /// Counts a sign-in attempt; `Err(wait)` when any limit is exceeded.
+    pub fn check(&self, email: &str, address: IpAddr) -> Result<(), Duration> {
+        let account = email.trim().to_lowercase();
+        self.per_account_address
+            .check(&(account.clone(), address))?;
+        self.per_address.check(&address)?;
+        self.per_account.check(&account)
+    }
+
+    pub fn prune(&self) {
+        self.per_account_address.prune();
+        self.per_address.prune();
+        self.per_account.prune();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_limit_does_not_block_other_addresses() {
+        let t = LoginThrottle::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..5 {
+            assert!(t.check("kim@example.com", a).is_ok());
+        }
+        let wait = t.check("Kim@Example.com", a).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(12));
+        assert!(t.check("kim@example.com", b).is_ok());
+    }
+
+    #[test]
+    fn address_limit_spans_accounts() {
+        let t = LoginThrottle::default();
+        let a: IpAddr = "10.0.0.3".parse().unwrap();
+        for i in 0..20 {
+            assert!(t.check(&format!("user{i}@example.com"), a).is_ok());
+        }
+        assert!(t.check("another@example.com", a).is_err());
+    }
+}

@@ -1,0 +1,360 @@
+// Helpers are shared by every test module; not every module uses every helper.
+#![allow(dead_code)]
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kitdesk::cli::LogFormat;
+use kitdesk::config::{Config, MailConfig, MailTransportConfig, SecretSource};
+use kitdesk::db::DbUrl;
+use kitdesk::domain::{EmailAddress, Password, Role};
+use kitdesk::service::accounts::{self, NewAccount, UserView};
+use kitdesk::service::{AppContext, Settings};
+use kitdesk::startup::Application;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A database that exists for one test and is removed after it.
+pub enum TestDb {
+    Sqlite { dir: PathBuf },
+    Postgres { server_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn url(&self) -> DbUrl {
+        match self {
+            TestDb::Sqlite { dir } => DbUrl::Sqlite(dir.join("kitdesk.db")),
+            TestDb::Postgres { server_url, name } => {
+                DbUrl::Postgres(format!("{}/{}", server_base(server_url), name))
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+
+    /// A new empty database (no migrations), for the migration tests.
+    pub fn empty() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let name = format!("kitdesk_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&url).expect("connect TEST_DATABASE_URL");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                TestDb::Postgres {
+                    server_url: url,
+                    name,
+                }
+            }
+            _ => TestDb::Sqlite { dir: temp_dir() },
+        }
+    }
+
+    /// A new database with all migrations applied.
+    pub fn migrated() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let template = postgres_template(&url);
+                let name = format!("kitdesk_test_{}", uuid::Uuid::new_v4().simple());
+                // Cloning needs the template to have no other connections; serialize clones.
+                static CLONE: Mutex<()> = Mutex::new(());
+                let _guard = CLONE.lock().unwrap_or_else(|p| p.into_inner());
+                let mut admin = PgConnection::establish(&url).expect("connect TEST_DATABASE_URL");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    .expect("clone the template database");
+                TestDb::Postgres {
+                    server_url: url,
+                    name,
+                }
+            }
+            // SQLite: migrating a new file takes milliseconds; the app does it at start.
+            _ => TestDb::Sqlite { dir: temp_dir() },
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { server_url, name } => {
+                if let Ok(mut admin) = PgConnection::establish(server_url) {
+                    let _ = admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+fn server_base(url: &str) -> String {
+    // postgres://user@host:port/db → postgres://user@host:port
+    match url.rfind('/') {
+        Some(i) if i > "postgres://".len() => url[..i].to_owned(),
+        _ => url.to_owned(),
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kitdesk-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// The migrated template, named after a hash of the migration files so that a change to
+/// them makes a new template instead of reusing a stale one.
+fn postgres_template(server_url: &str) -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            let name = format!("kitdesk_tpl_{}", &migrations_hash()[..16]);
+            let mut admin = PgConnection::establish(server_url).expect("connect TEST_DATABASE_URL");
+            // Other test processes may be building the same template: an advisory lock makes
+            // one build it and the others wait.
+            admin
+                .batch_execute("SELECT pg_advisory_lock(727274)")
+                .expect("lock");
+            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &format!("EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"),
+            ))
+            .get_result(&mut admin)
+            .expect("query pg_database");
+            if !exists {
+                let building = format!("{name}_building");
+                // one statement per call: multi-statement strings run in one transaction,
+                // where PostgreSQL refuses CREATE/DROP DATABASE
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .expect("drop half-built template");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {building}"))
+                    .expect("create template");
+                {
+                    let url = format!("{}/{}", server_base(server_url), building);
+                    let mut conn = kitdesk::db::DbConnection::Pg(
+                        PgConnection::establish(&url).expect("connect template"),
+                    );
+                    kitdesk::db::run_migrations(&mut conn).expect("migrate template");
+                }
+                admin
+                    .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                    .expect("publish template");
+            }
+            admin
+                .batch_execute("SELECT pg_advisory_unlock(727274)")
+                .expect("unlock");
+            name
+        })
+        .clone()
+}
+
+fn migrations_hash() -> String {
+    let mut hasher = Sha256::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("migrations folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        hasher.update(dir.to_string_lossy().as_bytes());
+        for file in ["up.sql", "down.sql"] {
+            if let Ok(bytes) = std::fs::read(dir.join(file)) {
+                hasher.update(&bytes);
+            }
+        }
+    }
+    hex::encode(hasher.finalize())
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub ctx: AppContext,
+    pub db: TestDb,
+    pub data_dir: PathBuf,
+    pub client: reqwest::Client,
+}
+
+pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
+    Config {
+        database: db.url(),
+        bind: "127.0.0.1:0".into(),
+        mail: MailConfig {
+            transport: MailTransportConfig::Files(data_dir.join("mail")),
+            from: "KIT Desk <kitdesk@localhost>".into(),
+        },
+        data_dir,
+        secret_key: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
+        secret_source: SecretSource::Environment,
+        log_format: LogFormat::Text,
+        trust_proxy: false,
+        cookie_secure: false,
+        workers: Some(2),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default()).await
+}
+
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        kitdesk::telemetry::init_logging(LogFormat::Text);
+    }
+    let db = tokio::task::spawn_blocking(TestDb::migrated)
+        .await
+        .expect("db");
+    let data_dir = temp_dir();
+    let config = test_config(&db, data_dir.clone());
+    let app = Application::build_with(config, settings)
+        .await
+        .expect("application starts");
+    let port = app.port();
+    let ctx = app.context();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        ctx,
+        db,
+        data_dir,
+        client: reqwest::Client::new(),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A signed-in user for tests.
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub token: String,
+    pub sponsor_id: Option<String>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a user directly through the service layer (no HTTP, no throttle).
+    pub async fn create_user(&self, role: Role, sponsor_id: Option<&str>) -> UserView {
+        let email = format!("{}-{}@example.com", role, uuid::Uuid::new_v4().simple());
+        let sponsor_id = sponsor_id.map(str::to_owned);
+        self.ctx
+            .run(move |conn, _| {
+                accounts::create_user(
+                    conn,
+                    NewAccount {
+                        email: EmailAddress::parse(&email).expect("email"),
+                        display_name: None,
+                        password: Password::parse(PASSWORD).expect("password"),
+                        role,
+                        sponsor_id,
+                    },
+                )
+            })
+            .await
+            .expect("create user")
+    }
+
+    /// Creates a user and signs in over HTTP.
+    pub async fn user(&self, role: Role, sponsor_id: Option<&str>) -> TestUser {
+        let user = self.create_user(role, sponsor_id).await;
+        let token = self.login(&user.email, PASSWORD).await;
+        TestUser {
+            id: user.id,
+            email: user.email,
+            role,
+            token,
+            sponsor_id: user.sponsor_id,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200, "login of {email} failed");
+        let body: Value = response.json().await.expect("login body");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A client whose connections come from another loopback address (127.0.0.x), to act
+    /// as a different client machine.
+    pub fn client_from(&self, last_octet: u8) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(IpAddr::from([127, 0, 0, last_octet]))
+            .build()
+            .expect("client")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Runs SQL against the test's database (to age sessions, tamper with rows…).
+    pub async fn sql(&self, sql: &str) {
+        let sql = sql.to_owned();
+        self.ctx
+            .run(move |conn, _| {
+                conn.batch_execute(&sql)
+                    .map_err(kitdesk::service::ServiceError::from)
+            })
+            .await
+            .expect("sql");
+    }
+}
+
+/// Asserts a problem+json answer with the given status and code; returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    body
+}

@@ -1,0 +1,8 @@
+//! One integration-test binary: every test starts the real application (startup.rs) on port 0
+//! with its own fresh database and talks to it over HTTP. By default each database is a new
+//! SQLite file; with `TEST_DATABASE_URL=postgres://…` each test gets a new PostgreSQL database
+//! cloned from a migrated template, dropped when the test ends.
+
+mod accounts;
+mod health;
+mod helpers;
