@@ -113,6 +113,16 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of the whole audit log; exits non-zero and names the first
+    /// broken row if any row was altered, removed or reordered.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

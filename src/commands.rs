@@ -3,7 +3,7 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, UserCommand};
 use crate::config::Config;
 use crate::domain::{EmailAddress, Password, Role};
 use crate::service::accounts::{self, NewAccount};
@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 name,
             }) => create_user(config, email, role, sponsor_id, name).await,
             Command::User(UserCommand::List) => list_users(config).await,
+            Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
         }
     });
     match result {
@@ -116,6 +117,27 @@ async fn list_users(config: Config) -> Result<(), String> {
         println!("{:<38} {:<11} {:<9} {}", u.id, u.role, u.disabled, u.email);
     }
     Ok(())
+}
+
+async fn verify_audit(config: Config) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = ctx
+        .run(|conn, _| crate::service::audit::verify_chain(conn))
+        .await
+        .map_err(describe)?;
+    match (report.first_broken_seq, report.problem) {
+        (None, _) => {
+            println!("audit chain intact: {} rows verified", report.rows_checked);
+            Ok(())
+        }
+        (Some(seq), problem) => Err(format!(
+            "audit chain broken at row {seq}: {} ({} rows before it verified)",
+            problem.unwrap_or_default(),
+            report.rows_checked
+        )),
+    }
 }
 
 /// One line from standard input, without its line ending. Passwords never come from argv,

@@ -13,7 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{Config, SecretSource};
 use crate::db::{self, PoolOptions};
 use crate::http::{self, AppState};
-use crate::service::throttle::LoginThrottle;
+use crate::service::throttle::{KeyedThrottle, LoginThrottle};
 use crate::service::{accounts, passwords, AppContext, Secrets, ServiceError, Settings};
 use crate::telemetry;
 
@@ -71,6 +71,8 @@ impl Application {
         let state = AppState {
             ctx: ctx.clone(),
             login_throttle: Arc::new(LoginThrottle::default()),
+            // 10 look-ups at once, then one every 6 s, per client address
+            status_throttle: Arc::new(KeyedThrottle::new(10, Duration::from_secs(6))),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
             trust_proxy: config.trust_proxy,
@@ -161,6 +163,7 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             state.login_throttle.prune();
+            state.status_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions removed"),

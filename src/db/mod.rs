@@ -2,6 +2,12 @@
 //! table group. Backend-specific SQL lives here and nowhere else, as a plain `match` on
 //! [`DbConnection`]. Nothing in this module knows about HTTP.
 
+pub mod audit;
+pub mod cases;
+pub mod filings;
+pub mod notes;
+pub mod projects;
+pub mod receipts;
 pub mod schema;
 pub mod sessions;
 pub mod sponsors;
@@ -221,6 +227,43 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
     }
     .map_err(|e| DbError::Migration(e.to_string()))?;
     Ok(applied.len())
+}
+
+/// Runs `work` in a write transaction. On SQLite it begins with `BEGIN IMMEDIATE`, taking the
+/// write lock up front: a deferred transaction that reads and then writes can fail with
+/// SQLITE_BUSY when another writer got there first, whatever the busy timeout. PostgreSQL
+/// uses a plain transaction (row locks and `version` checks do the rest).
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConnection::Pg(_) = conn {
+        return conn.transaction(work);
+    }
+    if let DbConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    if let DbConnection::Sqlite(inner) = conn {
+        match &result {
+            Ok(_) => {
+                if let Err(e) = AnsiTransactionManager::commit_transaction(inner) {
+                    let _ = AnsiTransactionManager::rollback_transaction(inner);
+                    return Err(e.into());
+                }
+            }
+            Err(_) => {
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+            }
+        }
+    }
+    result
+}
+
+pub fn is_postgres(conn: &DbConnection) -> bool {
+    matches!(conn, DbConnection::Pg(_))
 }
 
 /// True when the database answers a trivial query.

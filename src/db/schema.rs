@@ -50,4 +50,117 @@ diesel::table! {
 diesel::joinable!(users -> sponsors (sponsor_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(sponsors, users, sessions);
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        name -> Text,
+        worksite_address -> Text,
+        state -> Text,
+        sector -> Text,
+        investment_usd -> BigInt,
+        equipment_purchased_abroad -> Bool,
+        contract_requires_seller_services -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    filings (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        project_id -> Text,
+        filed_by -> Text,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Text,
+        response_json -> Text,
+        worker_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    receipt_counters (fiscal_year) {
+        fiscal_year -> Integer,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        receipt_number -> Text,
+        filing_id -> Text,
+        sponsor_id -> Text,
+        project_id -> Text,
+        status -> Text,
+        version -> BigInt,
+        assignee_id -> Nullable<Text>,
+        given_name -> Text,
+        family_name -> Text,
+        name_ko -> Nullable<Text>,
+        email -> Text,
+        date_of_birth -> Date,
+        nationality -> Text,
+        passport_ciphertext -> Text,
+        passport_last4 -> Text,
+        passport_index -> Text,
+        duplicate_passport -> Bool,
+        facts_json -> Text,
+        filing_date -> Date,
+        suggested_route -> Nullable<Text>,
+        evidence_due -> Nullable<Date>,
+        interview_at -> Nullable<Timestamp>,
+        decision_route -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        annotation -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_notes (id) {
+        id -> Text,
+        case_id -> Text,
+        author_id -> Text,
+        visibility -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        case_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        summary -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(projects -> sponsors (sponsor_id));
+diesel::joinable!(cases -> projects (project_id));
+diesel::joinable!(cases -> sponsors (sponsor_id));
+diesel::joinable!(case_notes -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sponsors,
+    users,
+    sessions,
+    projects,
+    filings,
+    receipt_counters,
+    cases,
+    case_notes,
+    audit_log
+);

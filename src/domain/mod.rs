@@ -2,14 +2,21 @@
 //! the case state machine. Nothing here touches the database, HTTP or the clock except
 //! through arguments.
 
+pub mod case;
 pub mod email;
 pub mod password;
+pub mod receipt;
 pub mod role;
+pub mod route;
 pub mod time;
+pub mod worker;
 
+pub use case::{ActionKind, CaseStatus};
 pub use email::EmailAddress;
 pub use password::Password;
+pub use receipt::ReceiptNumber;
 pub use role::Role;
+pub use route::VisaRoute;
 
 /// A value that failed to parse, with a message fit to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -50,7 +50,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-pub async fn read_body(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+pub async fn read_body<S, E>(payload: &mut S, limit: usize) -> Result<web::BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ServiceError::BadRequest {
@@ -76,12 +80,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if field == "." {
-                    "body".to_owned()
-                } else {
-                    field
+                let message = clean_serde_message(&inner.to_string());
+                // serde reports a missing field at its parent: name the field itself.
+                let missing = message
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next());
+                let field = match (field.as_str(), missing) {
+                    (".", Some(name)) => name.to_owned(),
+                    (parent, Some(name)) => format!("{parent}.{name}"),
+                    (".", None) => "body".to_owned(),
+                    (_, None) => field,
                 };
-                ServiceError::validation(field, clean_serde_message(&inner.to_string()))
+                ServiceError::validation(field, message)
             }
             _ => ServiceError::BadRequest {
                 code: "malformed_json",

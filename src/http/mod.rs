@@ -3,11 +3,16 @@
 //! answer; they hold no business rules and issue no SQL.
 
 pub mod auth;
+pub mod cases;
 pub mod extract;
+pub mod filings;
 pub mod health;
 pub mod metrics;
+pub mod sponsors;
+pub mod status;
 pub mod users;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,7 +21,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::throttle::LoginThrottle;
+use crate::service::throttle::{KeyedThrottle, LoginThrottle};
 use crate::service::{AppContext, ServiceError};
 
 /// What every handler can reach.
@@ -24,26 +29,57 @@ use crate::service::{AppContext, ServiceError};
 pub struct AppState {
     pub ctx: AppContext,
     pub login_throttle: Arc<LoginThrottle>,
+    pub status_throttle: Arc<KeyedThrottle<IpAddr>>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
     pub trust_proxy: bool,
 }
 
-/// The whole route table. Each route's authorization rule is in its handler, stated first.
+/// Declares the API routes once: the macro registers them and lists them in [`API_ROUTES`],
+/// which the authorization-matrix test walks, so a route cannot be added without a row there.
+macro_rules! api_routes {
+    ($(($method:ident, $path:literal, $handler:path)),* $(,)?) => {
+        /// Every `/api/v1` route as (method, path).
+        pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn api_scope() -> actix_web::Scope {
+            web::scope("/api/v1")$(.route($path, web::$method().to($handler)))*
+        }
+    };
+}
+
+api_routes![
+    (post, "/auth/login", auth::login),
+    (post, "/auth/logout", auth::logout),
+    (get, "/me", auth::me),
+    (post, "/users", users::create),
+    (get, "/users", users::list),
+    (get, "/users/{id}", users::get),
+    (patch, "/users/{id}", users::update),
+    (post, "/sponsors/register", sponsors::register),
+    (get, "/sponsors", sponsors::list),
+    (get, "/sponsors/{id}", sponsors::get),
+    (post, "/sponsors/{id}/verify", sponsors::verify),
+    (post, "/sponsors/{id}/projects", sponsors::create_project),
+    (get, "/sponsors/{id}/projects", sponsors::list_projects),
+    (get, "/projects/{id}", sponsors::get_project),
+    (post, "/filings", filings::create),
+    (get, "/cases", cases::list),
+    (get, "/cases/counts", cases::counts),
+    (get, "/cases/{id}", cases::get),
+    (post, "/cases/{id}/actions", cases::act),
+    (get, "/cases/{id}/notes", cases::notes),
+    (post, "/cases/{id}/notes", cases::add_note),
+    (get, "/cases/{id}/history", cases::history),
+    (post, "/status", status::lookup),
+];
+
+/// The whole route table. Each route's authorization rule is stated in its handler's module.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
-        .service(
-            web::scope("/api/v1")
-                .route("/auth/login", web::post().to(auth::login))
-                .route("/auth/logout", web::post().to(auth::logout))
-                .route("/me", web::get().to(auth::me))
-                .route("/users", web::post().to(users::create))
-                .route("/users", web::get().to(users::list))
-                .route("/users/{id}", web::get().to(users::get))
-                .route("/users/{id}", web::patch().to(users::update)),
-        )
+        .service(api_scope())
         .default_service(web::to(not_found));
 }
 

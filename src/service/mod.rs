@@ -2,9 +2,17 @@
 //! file a batch…); it parses nothing from HTTP, owns its transaction, and reports failures as a
 //! [`ServiceError`], which the HTTP layer maps to status codes in one place.
 
+pub mod access;
 pub mod accounts;
+pub mod audit;
+pub mod cases;
+
+pub mod filing;
+pub mod passports;
 pub mod passwords;
 pub mod secrets;
+pub mod sponsors;
+pub mod status;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -52,6 +60,10 @@ impl FieldErrors {
                 None
             }
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -148,6 +160,11 @@ impl From<diesel::result::Error> for ServiceError {
             {
                 ServiceError::Unavailable(e.to_string())
             }
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ServiceError::Conflict {
+                code: "duplicate",
+                message: "a record with the same unique value already exists".into(),
+                details: None,
+            },
             _ => ServiceError::Internal(e.to_string()),
         }
     }

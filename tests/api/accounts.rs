@@ -317,7 +317,7 @@ async fn user_creation_validates_each_field() {
             json!({"email": 42, "password": PASSWORD, "role": "officer"}),
             "email",
         ),
-        (json!({"password": PASSWORD, "role": "officer"}), "body"),
+        (json!({"password": PASSWORD, "role": "officer"}), "email"),
     ];
     for (body, field) in cases {
         let response = app

@@ -358,3 +358,193 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
     assert_eq!(body["status"], status);
     body
 }
+
+/// A registered sponsor and its first employer user, signed in.
+pub struct TestSponsor {
+    pub id: String,
+    pub employer: TestUser,
+}
+
+static BRN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl TestApp {
+    pub fn sponsor_body(&self, prime: Option<&str>) -> Value {
+        let n = BRN.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + std::process::id() as u64 * 1000;
+        serde_json::json!({
+            "legal_name": format!("Hanbit Battery Systems {n}"),
+            "legal_name_ko": "한빛배터리시스템",
+            "business_registration_no": format!("{:010}", n % 10_000_000_000),
+            "korean_ownership_pct": 100,
+            "treaty_investor": true,
+            "qualifying_relationship": "parent",
+            "labor_attestation_filed": false,
+            "strike_or_lockout": false,
+            "prime_sponsor_id": prime,
+            "contact": {
+                "name": "Kim Minjun",
+                "email": format!("contact-{}@hanbit.example.com", uuid::Uuid::new_v4().simple()),
+                "password": PASSWORD
+            }
+        })
+    }
+
+    /// Registers a sponsor over HTTP (optionally as a subcontractor of `prime`) and signs its
+    /// employer user in. Not verified.
+    pub async fn register_sponsor(&self, prime: Option<&str>) -> TestSponsor {
+        let body = self.sponsor_body(prime);
+        let response = self
+            .post_json("/api/v1/sponsors/register", None, &body)
+            .await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let created: Value = response.json().await.expect("json");
+        let email = created["user"]["email"].as_str().expect("email").to_owned();
+        let token = self.login(&email, PASSWORD).await;
+        let id = created["sponsor"]["id"].as_str().expect("id").to_owned();
+        TestSponsor {
+            employer: TestUser {
+                id: created["user"]["id"].as_str().expect("id").to_owned(),
+                email,
+                role: Role::Employer,
+                token,
+                sponsor_id: Some(id.clone()),
+            },
+            id,
+        }
+    }
+
+    /// Registers and verifies a sponsor, and adds a project: ready to file.
+    pub async fn ready_sponsor(
+        &self,
+        officer: &TestUser,
+        prime: Option<&str>,
+    ) -> (TestSponsor, String) {
+        let sponsor = self.register_sponsor(prime).await;
+        let response = self
+            .post_json(
+                &format!("/api/v1/sponsors/{}/verify", sponsor.id),
+                Some(&officer.token),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let project = self.create_project(&sponsor.employer, &sponsor.id).await;
+        (sponsor, project)
+    }
+
+    pub async fn create_project(&self, employer: &TestUser, sponsor_id: &str) -> String {
+        let response = self
+            .post_json(
+                &format!("/api/v1/sponsors/{sponsor_id}/projects"),
+                Some(&employer.token),
+                &serde_json::json!({
+                    "name": "Ellabell battery plant, line 3",
+                    "worksite_address": "1 Metaplant Way, Ellabell",
+                    "state": "GA",
+                    "sector": "batteries",
+                    "investment_usd": 7_600_000_000i64,
+                    "equipment_purchased_abroad": true,
+                    "contract_requires_seller_services": true
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let body: Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Files `n` workers; returns the answer.
+    pub async fn file(&self, employer: &TestUser, project_id: &str, n: usize) -> Value {
+        let workers: Vec<Value> = (0..n).map(worker).collect();
+        let response = self
+            .post_json(
+                "/api/v1/filings",
+                Some(&employer.token),
+                &serde_json::json!({"project_id": project_id, "workers": workers}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        response.json().await.expect("json")
+    }
+
+    /// GET a case; returns (body, etag).
+    pub async fn case(&self, user: &TestUser, id: &str) -> (Value, String) {
+        let response = self
+            .get(&format!("/api/v1/cases/{id}"), Some(&user.token))
+            .await;
+        assert_eq!(response.status(), 200);
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .expect("etag")
+            .to_owned();
+        (response.json().await.expect("json"), etag)
+    }
+
+    pub async fn act(
+        &self,
+        user: &TestUser,
+        id: &str,
+        etag: Option<&str>,
+        action: &Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/api/v1/cases/{id}/actions")))
+            .bearer_auth(&user.token)
+            .json(action);
+        if let Some(tag) = etag {
+            req = req.header("if-match", tag);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Acts with the case's current ETag; asserts success; returns the case.
+    pub async fn act_ok(&self, user: &TestUser, id: &str, action: Value) -> Value {
+        let (_, etag) = self.case(user, id).await;
+        let response = self.act(user, id, Some(&etag), &action).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(status, 200, "{action} → {body}");
+        body
+    }
+}
+
+/// A believable worker: an installer from Korea, 90 days, paid from Korea.
+pub fn worker(i: usize) -> Value {
+    let today = chrono::Utc::now().date_naive();
+    let entry = today + chrono::Duration::days(30);
+    let exit = entry + chrono::Duration::days(89);
+    serde_json::json!({
+        "given_name": format!("Minjun{i}"),
+        "family_name": "Kim",
+        "name_ko": "김민준",
+        "email": format!("minjun{i}.{}@example.kr", uuid::Uuid::new_v4().simple()),
+        "date_of_birth": "1988-04-12",
+        "nationality": "KR",
+        "passport_number": format!("M{:08}", (std::process::id() as usize * 1000 + i) % 100_000_000 + rand_suffix()),
+        "passport_expiry": "2031-05-01",
+        "education": "vocational",
+        "degree_in_specialty": false,
+        "years_experience": 9,
+        "months_employed_by_sponsor_last_3y": 30,
+        "role": "installer",
+        "specialized_knowledge": true,
+        "prior_us_violation": false,
+        "previously_detained_2025": false,
+        "assignment": {
+            "activities": ["install", "train_us_workers"],
+            "planned_entry": entry.to_string(),
+            "planned_exit": exit.to_string(),
+            "pay_source": "foreign",
+            "specialty_occupation": false,
+            "offered_wage_usd": null,
+            "prevailing_wage_usd": null
+        }
+    })
+}
+
+fn rand_suffix() -> usize {
+    (uuid::Uuid::new_v4().as_u128() % 1_000_000) as usize
+}

@@ -4,5 +4,8 @@
 //! cloned from a migrated template, dropped when the test ends.
 
 mod accounts;
+mod authz;
+mod cases;
+mod filings;
 mod health;
 mod helpers;

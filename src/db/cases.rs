@@ -1,0 +1,192 @@
+//! The `cases` table and the officer queue's keyset query.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::cases;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: String,
+    pub receipt_number: String,
+    pub filing_id: String,
+    pub sponsor_id: String,
+    pub project_id: String,
+    pub status: String,
+    pub version: i64,
+    pub assignee_id: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub name_ko: Option<String>,
+    pub email: String,
+    pub date_of_birth: NaiveDate,
+    pub nationality: String,
+    pub passport_ciphertext: String,
+    pub passport_last4: String,
+    pub passport_index: String,
+    pub duplicate_passport: bool,
+    pub facts_json: String,
+    pub filing_date: NaiveDate,
+    pub suggested_route: Option<String>,
+    pub evidence_due: Option<NaiveDate>,
+    pub interview_at: Option<NaiveDateTime>,
+    pub decision_route: Option<String>,
+    pub decision_reason: Option<String>,
+    pub annotation: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Fields an action may change; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChanges {
+    pub status: Option<String>,
+    pub assignee_id: Option<String>,
+    pub suggested_route: Option<String>,
+    pub facts_json: Option<String>,
+    pub evidence_due: Option<NaiveDate>,
+    pub interview_at: Option<NaiveDateTime>,
+    pub decision_route: Option<String>,
+    pub decision_reason: Option<String>,
+    pub annotation: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_many(conn: &mut DbConnection, rows: &[CaseRow]) -> QueryResult<()> {
+    // Multi-row inserts do not compile on the MultiConnection enum: match on the backend.
+    for chunk in rows.chunks(200) {
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::insert_into(cases::table).values(chunk).execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(cases::table).values(chunk).execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_receipt(conn: &mut DbConnection, receipt: &str) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .filter(cases::receipt_number.eq(receipt))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Applies `changes` and bumps the version only if the case is still at `expected_version`.
+/// Returns the rows changed: 0 means someone else changed it first (or it does not exist).
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    changes: &CaseChanges,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        cases::table
+            .filter(cases::id.eq(id))
+            .filter(cases::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        cases::version.eq(expected_version + 1),
+        cases::updated_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+/// Cases already filed with any of these passport blind-index values.
+pub fn with_passport_index(
+    conn: &mut DbConnection,
+    indexes: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    cases::table
+        .filter(cases::passport_index.eq_any(indexes.to_vec()))
+        .select((cases::passport_index, cases::receipt_number))
+        .load(conn)
+}
+
+pub fn for_filing(conn: &mut DbConnection, filing_id: &str) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::filing_id.eq(filing_id))
+        .select(CaseRow::as_select())
+        .order(cases::receipt_number.asc())
+        .load(conn)
+}
+
+/// A queue filter; every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub suggested_route: Option<String>,
+    pub assignee_id: Option<String>,
+    pub sponsor_ids: Option<Vec<String>>,
+    /// Evidence requests past their due date (as of this day).
+    pub overdue_on: Option<NaiveDate>,
+    pub after: Option<(NaiveDateTime, String)>,
+}
+
+/// One page in (created_at, id) order: oldest first, as a queue is worked.
+pub fn page(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> QueryResult<Vec<CaseRow>> {
+    let mut query = cases::table
+        .select(CaseRow::as_select())
+        .order((cases::created_at.asc(), cases::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(cases::status.eq(status.clone()));
+    }
+    if let Some(route) = &filter.suggested_route {
+        query = query.filter(cases::suggested_route.eq(route.clone()));
+    }
+    if let Some(assignee) = &filter.assignee_id {
+        query = query.filter(cases::assignee_id.eq(assignee.clone()));
+    }
+    if let Some(sponsors) = &filter.sponsor_ids {
+        query = query.filter(cases::sponsor_id.eq_any(sponsors.clone()));
+    }
+    if let Some(day) = filter.overdue_on {
+        query = query
+            .filter(cases::status.eq("evidence_requested"))
+            .filter(cases::evidence_due.lt(day));
+    }
+    if let Some((at, id)) = &filter.after {
+        // `created_at >= at` is the range an index can seek to; the OR then skips the rows of
+        // that same instant already shown.
+        query = query
+            .filter(cases::created_at.ge(*at))
+            .filter(cases::created_at.gt(*at).or(cases::id.gt(id.clone())));
+    }
+    query.load(conn)
+}
+
+/// Number of cases in each status, limited to some sponsors if given.
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    sponsor_ids: Option<&[String]>,
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut query = cases::table
+        .group_by(cases::status)
+        .select((cases::status, diesel::dsl::count_star()))
+        .into_boxed();
+    if let Some(ids) = sponsor_ids {
+        query = query.filter(cases::sponsor_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
+}

@@ -1,0 +1,143 @@
+//! Cases: the queue, one case, actions, notes, history.
+//!
+//! Authorization: officers and supervisors read every case; employers read their own
+//! sponsor's and (as prime) their subcontractors' — another sponsor's case is a 404;
+//! admins read none. Who may take which action is the state machine's rule
+//! (`domain::case`), checked by `service::cases`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extract::{parse_id, ApiJson};
+use super::AppState;
+use crate::error::ApiError;
+use crate::service::accounts::AuthUser;
+use crate::service::cases::{self, CaseAction, NewNote, QueueQuery};
+use crate::service::ServiceError;
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); 428 when absent.
+fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
+    let raw = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ServiceError::PreconditionRequired)?
+        .to_str()
+        .map_err(|_| ServiceError::validation("If-Match", "must be the case's ETag, e.g. \"3\""))?;
+    raw.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map_err(|_| {
+            ServiceError::validation("If-Match", "must be the case's ETag, e.g. \"3\"").into()
+        })
+}
+
+/// `GET /api/v1/cases` — the queue, keyset-paginated.
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = state
+        .ctx
+        .run(move |conn, _| cases::queue(conn, &user, q))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `GET /api/v1/cases/counts` — cases per status the user can see.
+pub async fn counts(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let counts = state
+        .ctx
+        .run(move |conn, _| cases::counts(conn, &user))
+        .await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
+
+/// `GET /api/v1/cases/{id}` — with an `ETag` of its version.
+pub async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case")?;
+    let case = state
+        .ctx
+        .run(move |conn, _| cases::get(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(case.version)))
+        .json(case))
+}
+
+/// `POST /api/v1/cases/{id}/actions` — needs `If-Match`.
+pub async fn act(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: ApiJson<CaseAction>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case")?;
+    let version = if_match_version(&req)?;
+    let action = body.0;
+    let kind = action.kind();
+    let actor = user.id.clone();
+    let case = state
+        .ctx
+        .run(move |conn, ctx| cases::apply_action(conn, ctx, &user, &id, version, action))
+        .await?;
+    tracing::info!(case_id = %case.id, action = %kind, actor = %actor, status = %case.status, "case action");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(case.version)))
+        .json(case))
+}
+
+/// `GET /api/v1/cases/{id}/notes` — employers see shared messages only.
+pub async fn notes(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case")?;
+    let items = state
+        .ctx
+        .run(move |conn, _| cases::list_notes(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /api/v1/cases/{id}/notes` — `{"body","visibility":"internal"|"shared"}`.
+pub async fn add_note(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: ApiJson<NewNote>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case")?;
+    let input = body.0;
+    let note = state
+        .ctx
+        .run(move |conn, _| cases::add_note(conn, &user, &id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(note))
+}
+
+/// `GET /api/v1/cases/{id}/history` — the audit rows of the case.
+pub async fn history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "case")?;
+    let items = state
+        .ctx
+        .run(move |conn, _| cases::history(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}

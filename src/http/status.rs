@@ -1,0 +1,32 @@
+//! The applicant's status look-up.
+//!
+//! Authorization: open to anyone (applicants have no account), throttled per client address;
+//! it answers only with the public status message.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extract::{client_ip, ApiJson};
+use super::AppState;
+use crate::error::ApiError;
+use crate::service::status::{self, StatusQuery};
+use crate::service::ServiceError;
+
+/// `POST /api/v1/status` `{"receipt_number","date_of_birth"}`.
+pub async fn lookup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<StatusQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let address = client_ip(&req, state.trust_proxy);
+    if let Err(retry_after) = state.status_throttle.check(&address) {
+        return Err(ServiceError::Throttled { retry_after }.into());
+    }
+    let query = body.0;
+    let answer = state
+        .ctx
+        .run(move |conn, _| status::lookup(conn, &query))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(answer))
+}

@@ -1,0 +1,717 @@
+//! Cases: reading them (with the sponsor rules of `access`), the officer queue, actions that
+//! move a case through its states, notes, and history.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::accounts::AuthUser;
+use super::filing::desk_today;
+use super::{access, audit, FieldErrors, ServiceError};
+use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow};
+use crate::db::notes::{self, NoteRow};
+use crate::db::{self as database, projects, sponsors, users, DbConnection};
+use crate::domain::case::allowed_actions;
+use crate::domain::{time, ActionKind, CaseStatus, Role, VisaRoute};
+
+/// Default time an employer has to answer an evidence request (USCIS allows at most 84 days).
+pub const EVIDENCE_DAYS: i64 = 84;
+pub const MAX_PAGE: i64 = 200;
+pub const DEFAULT_PAGE: i64 = 50;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerView {
+    pub given_name: String,
+    pub family_name: String,
+    pub name_ko: Option<String>,
+    pub email: String,
+    pub date_of_birth: NaiveDate,
+    pub nationality: String,
+    /// Only the last four characters: the full number stays encrypted.
+    pub passport_last4: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub route: Option<String>,
+    pub reason: Option<String>,
+    pub annotation: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub receipt_number: String,
+    pub status: String,
+    pub version: i64,
+    pub filing_id: String,
+    pub sponsor_id: String,
+    pub project_id: String,
+    pub assignee_id: Option<String>,
+    pub worker: WorkerView,
+    pub duplicate_passport: bool,
+    pub filing_date: NaiveDate,
+    pub suggested_route: Option<String>,
+    pub evidence_due: Option<NaiveDate>,
+    pub overdue: bool,
+    pub interview_at: Option<DateTime<Utc>>,
+    pub decision: Option<DecisionView>,
+    pub facts: serde_json::Value,
+    /// What the viewer may do now.
+    pub allowed_actions: Vec<ActionKind>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub id: String,
+    pub receipt_number: String,
+    pub status: String,
+    pub version: i64,
+    pub sponsor_id: String,
+    pub project_id: String,
+    pub assignee_id: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub passport_last4: String,
+    pub duplicate_passport: bool,
+    pub suggested_route: Option<String>,
+    pub evidence_due: Option<NaiveDate>,
+    pub overdue: bool,
+    pub filing_date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+fn status_of(row: &CaseRow) -> Result<CaseStatus, ServiceError> {
+    row.status
+        .parse()
+        .map_err(|_| ServiceError::Internal(format!("stored status {:?} is unknown", row.status)))
+}
+
+fn is_overdue(row: &CaseRow, today: NaiveDate) -> bool {
+    row.status == "evidence_requested" && row.evidence_due.is_some_and(|d| d < today)
+}
+
+/// Actions the viewer may take: the state machine's, narrowed to the case's own sponsor
+/// for employers (a prime reads its subcontractors' cases but does not act on them).
+fn actions_for(row: &CaseRow, user: &AuthUser) -> Result<Vec<ActionKind>, ServiceError> {
+    let status = status_of(row)?;
+    if user.role == Role::Employer && user.sponsor_id.as_deref() != Some(row.sponsor_id.as_str()) {
+        return Ok(Vec::new());
+    }
+    Ok(allowed_actions(status, user.role))
+}
+
+pub fn view(row: CaseRow, user: &AuthUser) -> Result<CaseView, ServiceError> {
+    let today = desk_today();
+    let allowed = actions_for(&row, user)?;
+    let decided = row.decision_route.is_some() || row.decision_reason.is_some();
+    Ok(CaseView {
+        overdue: is_overdue(&row, today),
+        allowed_actions: allowed,
+        decision: decided.then(|| DecisionView {
+            route: row.decision_route.clone(),
+            reason: row.decision_reason.clone(),
+            annotation: row.annotation.clone(),
+            decided_at: row.decided_at.map(time::from_stored),
+        }),
+        facts: serde_json::from_str(&row.facts_json).unwrap_or(serde_json::Value::Null),
+        worker: WorkerView {
+            given_name: row.given_name,
+            family_name: row.family_name,
+            name_ko: row.name_ko,
+            email: row.email,
+            date_of_birth: row.date_of_birth,
+            nationality: row.nationality,
+            passport_last4: row.passport_last4,
+        },
+        id: row.id,
+        receipt_number: row.receipt_number,
+        status: row.status,
+        version: row.version,
+        filing_id: row.filing_id,
+        sponsor_id: row.sponsor_id,
+        project_id: row.project_id,
+        assignee_id: row.assignee_id,
+        duplicate_passport: row.duplicate_passport,
+        filing_date: row.filing_date,
+        suggested_route: row.suggested_route,
+        evidence_due: row.evidence_due,
+        interview_at: row.interview_at.map(time::from_stored),
+        created_at: time::from_stored(row.created_at),
+        updated_at: time::from_stored(row.updated_at),
+    })
+}
+
+fn summary(row: CaseRow, today: NaiveDate) -> CaseSummary {
+    CaseSummary {
+        overdue: is_overdue(&row, today),
+        id: row.id,
+        receipt_number: row.receipt_number,
+        status: row.status,
+        version: row.version,
+        sponsor_id: row.sponsor_id,
+        project_id: row.project_id,
+        assignee_id: row.assignee_id,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        passport_last4: row.passport_last4,
+        duplicate_passport: row.duplicate_passport,
+        suggested_route: row.suggested_route,
+        evidence_due: row.evidence_due,
+        filing_date: row.filing_date,
+        created_at: time::from_stored(row.created_at),
+    }
+}
+
+/// Loads a case the user may read. Another sponsor's case answers 404, exactly like a case
+/// that does not exist.
+pub fn load_visible(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+) -> Result<CaseRow, ServiceError> {
+    if user.role == Role::Admin {
+        return Err(ServiceError::Forbidden(
+            "administrators manage accounts; case records are for the desk and the sponsor".into(),
+        ));
+    }
+    let row = cases::find(conn, id)?.ok_or(ServiceError::NotFound("case"))?;
+    if !access::may_read(conn, user, &row.sponsor_id)? {
+        return Err(ServiceError::NotFound("case"));
+    }
+    Ok(row)
+}
+
+pub fn get(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<CaseView, ServiceError> {
+    let row = load_visible(conn, user, id)?;
+    view(row, user)
+}
+
+/// Query parameters of the queue, as given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    pub status: Option<String>,
+    pub route: Option<String>,
+    pub assignee: Option<String>,
+    pub sponsor_id: Option<String>,
+    pub overdue: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueuePage {
+    pub items: Vec<CaseSummary>,
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(at: NaiveDateTime, id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{id}", at.format("%Y-%m-%dT%H:%M:%S%.6f")))
+}
+
+fn decode_cursor(raw: &str) -> Option<(NaiveDateTime, String)> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (at, id) = text.split_once('|')?;
+    let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Uuid::parse_str(id).ok()?;
+    Some((at, id.to_owned()))
+}
+
+/// One page of the queue, oldest first. Employers see only their own sponsor's cases and
+/// their subcontractors'.
+pub fn queue(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    q: QueueQuery,
+) -> Result<QueuePage, ServiceError> {
+    let mut errors = FieldErrors::new();
+    let status = match &q.status {
+        Some(s) => errors
+            .check("status", s.parse::<CaseStatus>())
+            .map(|s| s.as_str().to_owned()),
+        None => None,
+    };
+    let route = match &q.route {
+        Some(r) => errors
+            .check("route", r.parse::<VisaRoute>())
+            .map(|r| r.id().to_owned()),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        errors.add("limit", format!("must be between 1 and {MAX_PAGE}"));
+    }
+    let after = match &q.cursor {
+        Some(c) => errors.check(
+            "cursor",
+            decode_cursor(c).ok_or("is not a cursor from a previous page"),
+        ),
+        None => None,
+    };
+    let assignee = match q.assignee.as_deref() {
+        Some("me") => Some(user.id.clone()),
+        Some(a) => errors.check(
+            "assignee",
+            Uuid::parse_str(a)
+                .map(|u| u.to_string())
+                .map_err(|_| "must be a user id or \"me\""),
+        ),
+        None => None,
+    };
+    errors.finish()?;
+    let readable = access::readable_sponsors(conn, user)?;
+    let sponsor_ids = match (readable, &q.sponsor_id) {
+        (None, None) => None,
+        (None, Some(one)) => Some(vec![one.clone()]),
+        (Some(mine), None) => Some(mine),
+        // Asking for a sponsor one may not read gives an empty page, not a hint.
+        (Some(mine), Some(one)) => Some(mine.into_iter().filter(|s| s == one).collect()),
+    };
+    let today = desk_today();
+    let filter = CaseFilter {
+        status,
+        suggested_route: route,
+        assignee_id: assignee,
+        sponsor_ids,
+        overdue_on: q.overdue.unwrap_or(false).then_some(today),
+        after,
+    };
+    let mut rows = cases::page(conn, &filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
+    } else {
+        None
+    };
+    Ok(QueuePage {
+        items: rows.into_iter().map(|r| summary(r, today)).collect(),
+        next_cursor,
+    })
+}
+
+/// An action on a case, as requested: `{"action": "approve", "route": …, "reason": …}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseAction {
+    Assign {
+        assignee_id: String,
+    },
+    StartReview {},
+    RequestEvidence {
+        reason: String,
+        #[serde(default)]
+        due_date: Option<NaiveDate>,
+    },
+    SubmitEvidence {
+        note: String,
+    },
+    ScheduleInterview {
+        at: DateTime<Utc>,
+        #[serde(default)]
+        location: Option<String>,
+    },
+    Approve {
+        route: String,
+        reason: String,
+    },
+    Refuse {
+        reason: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    IssueVisa {},
+}
+
+impl CaseAction {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            CaseAction::Assign { .. } => ActionKind::Assign,
+            CaseAction::StartReview {} => ActionKind::StartReview,
+            CaseAction::RequestEvidence { .. } => ActionKind::RequestEvidence,
+            CaseAction::SubmitEvidence { .. } => ActionKind::SubmitEvidence,
+            CaseAction::ScheduleInterview { .. } => ActionKind::ScheduleInterview,
+            CaseAction::Approve { .. } => ActionKind::Approve,
+            CaseAction::Refuse { .. } => ActionKind::Refuse,
+            CaseAction::Withdraw { .. } => ActionKind::Withdraw,
+            CaseAction::IssueVisa {} => ActionKind::IssueVisa,
+        }
+    }
+}
+
+fn require_reason(errors: &mut FieldErrors, field: &str, text: &str) {
+    let n = text.trim().chars().count();
+    if n == 0 {
+        errors.add(field, "is required: record why");
+    } else if n > 4000 {
+        errors.add(field, "must be at most 4000 characters");
+    }
+}
+
+/// Applies an action if the user may take it, the case is at `expected_version`, and the
+/// case's state allows it. The change, its note and its audit row commit together.
+pub fn apply_action(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    case_id: &str,
+    expected_version: i64,
+    action: CaseAction,
+) -> Result<CaseView, ServiceError> {
+    let _ = ctx;
+    let kind = action.kind();
+    database::write_tx(conn, |conn| {
+        let row = load_visible(conn, user, case_id)?;
+        if !kind.roles().contains(&user.role) {
+            return Err(ServiceError::Forbidden(format!(
+                "{kind} is for: {}",
+                kind.roles()
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if user.role == Role::Employer
+            && user.sponsor_id.as_deref() != Some(row.sponsor_id.as_str())
+        {
+            return Err(ServiceError::Forbidden(
+                "a prime contractor can read its subcontractors' cases but not act on them".into(),
+            ));
+        }
+        if row.version != expected_version {
+            return Err(ServiceError::PreconditionFailed {
+                current_version: row.version,
+            });
+        }
+        let status = status_of(&row)?;
+        if !kind.allowed_from(status) {
+            return Err(ServiceError::Conflict {
+                code: "invalid_transition",
+                message: format!("{kind} is not possible while the case is {status}"),
+                details: Some(json!({
+                    "case_status": status,
+                    "allowed_actions": allowed_actions(status, user.role),
+                })),
+            });
+        }
+        let now = time::now();
+        let today = desk_today();
+        let mut errors = FieldErrors::new();
+        let mut changes = CaseChanges {
+            status: kind.target().map(|s| s.as_str().to_owned()),
+            ..CaseChanges::default()
+        };
+        let mut shared_note: Option<String> = None;
+        let mut details = json!({});
+        match &action {
+            CaseAction::Assign { assignee_id } => {
+                let assignee = Uuid::parse_str(assignee_id).ok().map(|u| u.to_string());
+                let target = match assignee {
+                    Some(id) => users::find(conn, &id)?,
+                    None => None,
+                };
+                match target {
+                    Some(t) if !t.disabled && (t.role == "officer" || t.role == "supervisor") => {
+                        if user.role == Role::Officer && t.id != user.id {
+                            return Err(ServiceError::Forbidden(
+                                "officers may take cases themselves; assigning to others is for supervisors".into(),
+                            ));
+                        }
+                        details = json!({"assignee_id": t.id});
+                        changes.assignee_id = Some(t.id);
+                    }
+                    _ => errors.add("assignee_id", "must be an active officer or supervisor"),
+                }
+            }
+            CaseAction::StartReview {} | CaseAction::IssueVisa {} => {}
+            CaseAction::RequestEvidence { reason, due_date } => {
+                require_reason(&mut errors, "reason", reason);
+                let due = due_date.unwrap_or(today + Duration::days(EVIDENCE_DAYS));
+                if due <= today {
+                    errors.add("due_date", "must be after today");
+                } else if due > today + Duration::days(EVIDENCE_DAYS) {
+                    errors.add(
+                        "due_date",
+                        format!("must be at most {EVIDENCE_DAYS} days away"),
+                    );
+                }
+                changes.evidence_due = Some(due);
+                shared_note = Some(format!("Evidence requested (due {due}): {}", reason.trim()));
+                details = json!({"reason": reason.trim(), "due_date": due});
+            }
+            CaseAction::SubmitEvidence { note } => {
+                require_reason(&mut errors, "note", note);
+                shared_note = Some(format!("Evidence submitted: {}", note.trim()));
+                details = json!({"note": note.trim()});
+            }
+            CaseAction::ScheduleInterview { at, location } => {
+                if *at <= Utc::now() {
+                    errors.add("at", "must be in the future");
+                }
+                let place = location
+                    .clone()
+                    .unwrap_or_else(|| "U.S. Embassy Seoul, 188 Sejong-daero, Jongno-gu".into());
+                changes.interview_at = Some(time::to_stored(*at));
+                shared_note = Some(format!(
+                    "Interview scheduled for {} at {place}",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ));
+                details = json!({"at": at, "location": place});
+            }
+            CaseAction::Approve { route, reason } => {
+                require_reason(&mut errors, "reason", reason);
+                match route.parse::<VisaRoute>() {
+                    Ok(route) => {
+                        let annotation = annotation(conn, &row, route)?;
+                        changes.decision_route = Some(route.id().to_owned());
+                        changes.annotation = Some(annotation.clone());
+                        details = json!({"route": route.id(), "reason": reason.trim(), "annotation": annotation});
+                    }
+                    Err(e) => errors.add("route", e.to_string()),
+                }
+                changes.decision_reason = Some(reason.trim().to_owned());
+                changes.decided_by = Some(user.id.clone());
+                changes.decided_at = Some(now);
+            }
+            CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
+                require_reason(&mut errors, "reason", reason);
+                changes.decision_reason = Some(reason.trim().to_owned());
+                changes.decided_by = Some(user.id.clone());
+                changes.decided_at = Some(now);
+                details = json!({"reason": reason.trim()});
+            }
+        }
+        errors.finish()?;
+        let changed = cases::update_if_version(conn, case_id, expected_version, &changes, now)?;
+        if changed == 0 {
+            let current = cases::find(conn, case_id)?
+                .map(|r| r.version)
+                .unwrap_or(expected_version);
+            return Err(ServiceError::PreconditionFailed {
+                current_version: current,
+            });
+        }
+        if let Some(body) = shared_note {
+            notes::insert(
+                conn,
+                &NoteRow {
+                    id: Uuid::now_v7().to_string(),
+                    case_id: case_id.to_owned(),
+                    author_id: user.id.clone(),
+                    visibility: "shared".into(),
+                    body,
+                    created_at: now,
+                },
+            )?;
+        }
+        let after_status = kind.target().unwrap_or(status);
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(user),
+                &format!("case.{kind}"),
+                Some(case_id),
+                None,
+                json!({
+                    "before": {"status": status, "version": expected_version},
+                    "after": {"status": after_status, "version": expected_version + 1},
+                    "details": details,
+                }),
+            )],
+        )?;
+        let updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        view(updated, user)
+    })
+}
+
+/// The annotation printed on an approved visa: legal basis, employer, project, worksite and
+/// the planned dates.
+fn annotation(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+    route: VisaRoute,
+) -> Result<String, ServiceError> {
+    let sponsor =
+        sponsors::find(conn, &row.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+    let project =
+        projects::find(conn, &row.project_id)?.ok_or(ServiceError::NotFound("project"))?;
+    let facts: serde_json::Value = serde_json::from_str(&row.facts_json).unwrap_or_default();
+    let entry = facts["assignment"]["planned_entry"].as_str().unwrap_or("?");
+    let exit = facts["assignment"]["planned_exit"].as_str().unwrap_or("?");
+    Ok(format!(
+        "{route_id} ({title}) per {basis}. Employer: {employer}. Project: {project} ({sector}). \
+         Worksite: {site}, {state}. Planned stay {entry} to {exit}.",
+        route_id = route.id(),
+        title = route.title(),
+        basis = route.basis(),
+        employer = sponsor.legal_name,
+        project = project.name,
+        sector = project.sector,
+        site = project.worksite_address,
+        state = project.state,
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub body: String,
+    #[serde(default = "default_visibility")]
+    pub visibility: String,
+}
+
+fn default_visibility() -> String {
+    "internal".into()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub id: String,
+    pub author_id: String,
+    pub visibility: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteRow> for NoteView {
+    fn from(n: NoteRow) -> Self {
+        NoteView {
+            id: n.id,
+            author_id: n.author_id,
+            visibility: n.visibility,
+            body: n.body,
+            created_at: time::from_stored(n.created_at),
+        }
+    }
+}
+
+/// Adds a note. The desk writes internal notes or messages shared with the employer; the
+/// case's own employer writes shared messages only.
+pub fn add_note(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    case_id: &str,
+    input: NewNote,
+) -> Result<NoteView, ServiceError> {
+    let mut errors = FieldErrors::new();
+    require_reason(&mut errors, "body", &input.body);
+    if input.visibility != "internal" && input.visibility != "shared" {
+        errors.add("visibility", "must be internal or shared");
+    }
+    errors.finish()?;
+    database::write_tx(conn, |conn| {
+        let row = load_visible(conn, user, case_id)?;
+        if user.role == Role::Employer {
+            if user.sponsor_id.as_deref() != Some(row.sponsor_id.as_str()) {
+                return Err(ServiceError::Forbidden(
+                    "only the case's own sponsor can write on it".into(),
+                ));
+            }
+            if input.visibility != "shared" {
+                return Err(ServiceError::validation(
+                    "visibility",
+                    "employers write shared messages only",
+                ));
+            }
+        }
+        let note = NoteRow {
+            id: Uuid::now_v7().to_string(),
+            case_id: case_id.to_owned(),
+            author_id: user.id.clone(),
+            visibility: input.visibility.clone(),
+            body: input.body.trim().to_owned(),
+            created_at: time::now(),
+        };
+        notes::insert(conn, &note)?;
+        // The audit row says a note was written, not what it says.
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(user),
+                "case.note_added",
+                Some(case_id),
+                Some(&note.id),
+                json!({"visibility": note.visibility}),
+            )],
+        )?;
+        Ok(note.into())
+    })
+}
+
+pub fn list_notes(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    case_id: &str,
+) -> Result<Vec<NoteView>, ServiceError> {
+    load_visible(conn, user, case_id)?;
+    let shared_only = !user.role.is_desk();
+    Ok(notes::list_for_case(conn, case_id, shared_only)?
+        .into_iter()
+        .map(NoteView::from)
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_role: String,
+    /// Desk staff see who; employers see the role only.
+    pub actor_id: Option<String>,
+    pub summary: serde_json::Value,
+}
+
+pub fn history(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    case_id: &str,
+) -> Result<Vec<HistoryEntry>, ServiceError> {
+    load_visible(conn, user, case_id)?;
+    let desk = user.role.is_desk();
+    Ok(database::audit::for_case(conn, case_id)?
+        .into_iter()
+        .filter(|r| desk || r.action != "case.note_added" || r.summary.contains("\"shared\""))
+        .map(|r| HistoryEntry {
+            seq: r.seq,
+            at: time::from_stored(r.occurred_at),
+            action: r.action,
+            actor_id: if desk || r.actor_role == "employer" {
+                r.actor_id
+            } else {
+                None
+            },
+            actor_role: r.actor_role,
+            summary: serde_json::from_str(&r.summary).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Counts per status for the queue's header.
+pub fn counts(conn: &mut DbConnection, user: &AuthUser) -> Result<serde_json::Value, ServiceError> {
+    let readable = access::readable_sponsors(conn, user)?;
+    let rows = cases::count_by_status(conn, readable.as_deref())?;
+    let mut map = serde_json::Map::new();
+    for status in CaseStatus::ALL {
+        let n = rows
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        map.insert(status.as_str().to_owned(), json!(n));
+    }
+    Ok(serde_json::Value::Object(map))
+}

@@ -1,0 +1,706 @@
+//! Batch filing: an employer files a batch of workers for one project. All or nothing: one
+//! bad worker rejects the whole batch, naming every failing field; a repeated
+//! Idempotency-Key replays the first answer.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::accounts::AuthUser;
+use super::{access, audit, passports, FieldErrors, ServiceError};
+use crate::db::cases::{self, CaseRow};
+use crate::db::filings::{self, FilingRow};
+use crate::db::{self as database, projects, receipts, sponsors, DbConnection};
+use crate::domain::receipt::{fiscal_year, ReceiptNumber};
+use crate::domain::worker::{one_of, ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES};
+use crate::domain::{time, CaseStatus, EmailAddress, Role};
+
+/// Largest batch in one filing. Large investors file hundreds at once; beyond this, split the
+/// batch (each part is still all-or-nothing).
+pub const MAX_BATCH: usize = 500;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerInput {
+    pub given_name: String,
+    pub family_name: String,
+    #[serde(default)]
+    pub name_ko: Option<String>,
+    pub email: String,
+    pub date_of_birth: String,
+    pub nationality: String,
+    pub passport_number: String,
+    pub passport_expiry: String,
+    pub education: String,
+    pub degree_in_specialty: bool,
+    pub years_experience: i64,
+    pub months_employed_by_sponsor_last_3y: i64,
+    pub role: String,
+    pub specialized_knowledge: bool,
+    pub prior_us_violation: bool,
+    pub previously_detained_2025: bool,
+    pub assignment: AssignmentInput,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentInput {
+    pub activities: Vec<String>,
+    pub planned_entry: String,
+    pub planned_exit: String,
+    pub pay_source: String,
+    pub specialty_occupation: bool,
+    #[serde(default)]
+    pub offered_wage_usd: Option<f64>,
+    #[serde(default)]
+    pub prevailing_wage_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilingInput {
+    pub project_id: String,
+    pub workers: Vec<WorkerInput>,
+}
+
+/// A worker that passed every check.
+#[derive(Debug, Clone)]
+pub struct ValidWorker {
+    pub input: WorkerInput,
+    pub email: EmailAddress,
+    pub date_of_birth: NaiveDate,
+    pub passport_expiry: NaiveDate,
+    pub planned_entry: NaiveDate,
+    pub planned_exit: NaiveDate,
+}
+
+fn parse_date(errors: &mut FieldErrors, field: String, raw: &str) -> Option<NaiveDate> {
+    errors.check(
+        field,
+        NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+            .map_err(|_| "must be a date as YYYY-MM-DD"),
+    )
+}
+
+fn check_name(errors: &mut FieldErrors, field: String, value: &str) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        errors.add(field, "is required");
+    } else if n > 100 {
+        errors.add(field, "must be at most 100 characters");
+    }
+}
+
+/// Checks one worker; failing fields are recorded as `{prefix}.{field}`.
+pub fn validate_worker(
+    errors: &mut FieldErrors,
+    prefix: &str,
+    w: &WorkerInput,
+    today: NaiveDate,
+) -> Option<ValidWorker> {
+    let before = errors.len();
+    let f = |name: &str| format!("{prefix}.{name}");
+    check_name(errors, f("given_name"), &w.given_name);
+    check_name(errors, f("family_name"), &w.family_name);
+    if let Some(ko) = &w.name_ko {
+        if ko.chars().count() > 100 {
+            errors.add(f("name_ko"), "must be at most 100 characters");
+        }
+    }
+    let email = errors.check(f("email"), EmailAddress::parse(&w.email));
+    let dob = parse_date(errors, f("date_of_birth"), &w.date_of_birth);
+    if let Some(dob) = dob {
+        let age_years = (today - dob).num_days() / 365;
+        if dob >= today {
+            errors.add(f("date_of_birth"), "must be in the past");
+        } else if !(16..=100).contains(&age_years) {
+            errors.add(
+                f("date_of_birth"),
+                "the worker must be between 16 and 100 years old",
+            );
+        }
+    }
+    let nat = w.nationality.trim();
+    if nat.len() != 2 || !nat.chars().all(|c| c.is_ascii_uppercase()) {
+        errors.add(
+            f("nationality"),
+            "must be an ISO 3166-1 alpha-2 country code such as KR",
+        );
+    }
+    let passport = crate::domain::worker::normalize_passport(&w.passport_number);
+    if !(5..=20).contains(&passport.len()) {
+        errors.add(f("passport_number"), "must be 5 to 20 letters and digits");
+    }
+    let expiry = parse_date(errors, f("passport_expiry"), &w.passport_expiry);
+    if expiry.is_some_and(|e| e <= today) {
+        errors.add(f("passport_expiry"), "the passport has expired");
+    }
+    errors.check(f("education"), one_of(&w.education, EDUCATION));
+    errors.check(f("role"), one_of(&w.role, JOB_ROLES));
+    if !(0..=60).contains(&w.years_experience) {
+        errors.add(f("years_experience"), "must be between 0 and 60");
+    }
+    if !(0..=36).contains(&w.months_employed_by_sponsor_last_3y) {
+        errors.add(
+            f("months_employed_by_sponsor_last_3y"),
+            "must be between 0 and 36",
+        );
+    }
+    let a = &w.assignment;
+    if a.activities.is_empty() {
+        errors.add(f("assignment.activities"), "name at least one activity");
+    }
+    for (i, activity) in a.activities.iter().enumerate() {
+        if let Err(m) = one_of(activity, ACTIVITIES) {
+            errors.add(f(&format!("assignment.activities[{i}]")), m);
+        } else if a.activities[..i].contains(activity) {
+            errors.add(f(&format!("assignment.activities[{i}]")), "is listed twice");
+        }
+    }
+    let entry = parse_date(errors, f("assignment.planned_entry"), &a.planned_entry);
+    let exit = parse_date(errors, f("assignment.planned_exit"), &a.planned_exit);
+    if let (Some(entry), Some(exit)) = (entry, exit) {
+        if exit < entry {
+            errors.add(
+                f("assignment.planned_exit"),
+                "must be on or after planned_entry",
+            );
+        }
+        if entry > today + Duration::days(2 * 365) {
+            errors.add(
+                f("assignment.planned_entry"),
+                "must be within two years of filing",
+            );
+        }
+        if (exit - entry).num_days() > 5 * 366 {
+            errors.add(
+                f("assignment.planned_exit"),
+                "the stay must be at most five years",
+            );
+        }
+    }
+    errors.check(
+        f("assignment.pay_source"),
+        one_of(&a.pay_source, PAY_SOURCES),
+    );
+    for (name, wage) in [
+        ("assignment.offered_wage_usd", a.offered_wage_usd),
+        ("assignment.prevailing_wage_usd", a.prevailing_wage_usd),
+    ] {
+        if wage.is_some_and(|v| !v.is_finite() || !(0.0..=10_000_000.0).contains(&v)) {
+            errors.add(
+                f(name),
+                "must be a yearly wage in dollars between 0 and 10,000,000",
+            );
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(ValidWorker {
+        input: w.clone(),
+        email: email?,
+        date_of_birth: dob?,
+        passport_expiry: expiry?,
+        planned_entry: entry?,
+        planned_exit: exit?,
+    })
+}
+
+/// The facts v1 document the rules engine reads (docs/domain.md), from the worker, the
+/// project and the sponsor as filed.
+pub fn facts_v1(
+    w: &ValidWorker,
+    project: &projects::ProjectRow,
+    sponsor: &sponsors::SponsorRow,
+    filing_date: NaiveDate,
+) -> Value {
+    let i = &w.input;
+    let a = &i.assignment;
+    json!({
+        "filing_date": filing_date.to_string(),
+        "applicant": {
+            "nationality": i.nationality.trim(),
+            "date_of_birth": w.date_of_birth.to_string(),
+            "passport_expiry": w.passport_expiry.to_string(),
+            "education": i.education,
+            "degree_in_specialty": i.degree_in_specialty,
+            "years_experience": i.years_experience,
+            "months_employed_by_sponsor_last_3y": i.months_employed_by_sponsor_last_3y,
+            "role": i.role,
+            "specialized_knowledge": i.specialized_knowledge,
+            "prior_us_violation": i.prior_us_violation,
+            "previously_detained_2025": i.previously_detained_2025,
+        },
+        "assignment": {
+            "activities": a.activities,
+            "planned_entry": w.planned_entry.to_string(),
+            "planned_exit": w.planned_exit.to_string(),
+            "pay_source": a.pay_source,
+            "equipment_purchased_abroad": project.equipment_purchased_abroad,
+            "contract_requires_seller_services": project.contract_requires_seller_services,
+            "specialty_occupation": a.specialty_occupation,
+            "offered_wage_usd": a.offered_wage_usd,
+            "prevailing_wage_usd": a.prevailing_wage_usd,
+        },
+        "employer": {
+            "korean_ownership_pct": sponsor.korean_ownership_pct,
+            "treaty_investor": sponsor.treaty_investor,
+            "qualifying_relationship": sponsor.qualifying_relationship,
+            "labor_attestation_filed": sponsor.labor_attestation_filed,
+            "strike_or_lockout": sponsor.strike_or_lockout,
+        }
+    })
+}
+
+/// The desk works on Seoul time (UTC+9, no daylight saving): a filing made at 08:00 in Seoul
+/// is filed on that Seoul date.
+pub fn desk_today() -> NaiveDate {
+    (chrono::Utc::now() + Duration::hours(9)).date_naive()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FiledCase {
+    pub id: String,
+    pub receipt_number: String,
+    pub status: String,
+    pub duplicate_passport: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FilingResult {
+    pub id: String,
+    pub project_id: String,
+    pub sponsor_id: String,
+    pub filing_date: NaiveDate,
+    pub cases: Vec<FiledCase>,
+}
+
+/// What the handler answers: a new filing (201) or the replay of an earlier one (200).
+pub struct FilingOutcome {
+    pub result: FilingResult,
+    pub replayed: bool,
+}
+
+/// SHA-256 of the request as parsed, so that formatting differences do not count as a
+/// different body.
+pub fn request_hash(input: &FilingInput) -> String {
+    let canonical = serde_json::to_vec(input).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Validates every worker; all field errors at once.
+pub fn validate_batch(
+    input: &FilingInput,
+    today: NaiveDate,
+) -> Result<Vec<ValidWorker>, ServiceError> {
+    let mut errors = FieldErrors::new();
+    if input.workers.is_empty() {
+        errors.add("workers", "name at least one worker");
+    }
+    if input.workers.len() > MAX_BATCH {
+        errors.add(
+            "workers",
+            format!("a batch holds at most {MAX_BATCH} workers; split it"),
+        );
+        return Err(ServiceError::Validation(errors.into_vec()));
+    }
+    if Uuid::parse_str(input.project_id.trim()).is_err() {
+        errors.add("project_id", "must be a project id (UUID)");
+    }
+    let valid: Vec<ValidWorker> = input
+        .workers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| validate_worker(&mut errors, &format!("workers[{i}]"), w, today))
+        .collect();
+    errors.finish()?;
+    Ok(valid)
+}
+
+/// Files a batch. Employers only, for their own sponsor or a subcontractor's project; the
+/// sponsor must be verified.
+pub fn file_batch(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    input: FilingInput,
+    idempotency_key: Option<String>,
+) -> Result<FilingOutcome, ServiceError> {
+    if user.role != Role::Employer {
+        return Err(ServiceError::Forbidden(
+            "batches are filed by the sponsor's employer users".into(),
+        ));
+    }
+    if let Some(key) = &idempotency_key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(ServiceError::validation(
+                "Idempotency-Key",
+                "must be 1 to 200 characters",
+            ));
+        }
+    }
+    let filing_date = desk_today();
+    let workers = validate_batch(&input, filing_date)?;
+    let hash = request_hash(&input);
+    let attempt = database::write_tx(conn, |conn| {
+        file_in_tx(
+            conn,
+            ctx,
+            user,
+            &input,
+            &workers,
+            idempotency_key.as_deref(),
+            &hash,
+            filing_date,
+        )
+    });
+    match attempt {
+        // Two requests with one key raced: the loser's insert hit the unique key. Answer as
+        // the replay it would have been a moment later.
+        Err(ServiceError::Conflict {
+            code: "duplicate", ..
+        }) if idempotency_key.is_some() => {
+            let key = idempotency_key.unwrap_or_default();
+            replay(conn, user, &key, &hash)?.ok_or_else(|| {
+                ServiceError::conflict("duplicate", "the filing clashed with another; retry")
+            })
+        }
+        other => other,
+    }
+}
+
+fn replay(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    key: &str,
+    hash: &str,
+) -> Result<Option<FilingOutcome>, ServiceError> {
+    let Some(existing) = filings::find_by_key(conn, &user.id, key)? else {
+        return Ok(None);
+    };
+    if existing.request_hash != hash {
+        return Err(ServiceError::Validation(vec![super::FieldError {
+            field: "Idempotency-Key".into(),
+            message: "was already used for a different request; use a new key for a new filing"
+                .into(),
+        }]));
+    }
+    let result: FilingResult = serde_json::from_str(&existing.response_json)
+        .map_err(|e| ServiceError::Internal(format!("stored filing answer unreadable: {e}")))?;
+    Ok(Some(FilingOutcome {
+        result,
+        replayed: true,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn file_in_tx(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    input: &FilingInput,
+    workers: &[ValidWorker],
+    key: Option<&str>,
+    hash: &str,
+    filing_date: NaiveDate,
+) -> Result<FilingOutcome, ServiceError> {
+    if let Some(key) = key {
+        if let Some(previous) = replay(conn, user, key, hash)? {
+            return Ok(previous);
+        }
+    }
+    let project_id = input.project_id.trim().to_lowercase();
+    let project = projects::find(conn, &project_id)?
+        .ok_or_else(|| ServiceError::validation("project_id", "no such project"))?;
+    if !access::may_file_for(conn, user, &project.sponsor_id)? {
+        return Err(ServiceError::validation("project_id", "no such project"));
+    }
+    let sponsor =
+        sponsors::find(conn, &project.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+    if sponsor.status != "verified" {
+        return Err(ServiceError::Conflict {
+            code: "sponsor_not_verified",
+            message: "the sponsor has not been verified by the desk yet; filings open once it is"
+                .into(),
+            details: Some(json!({"sponsor_id": sponsor.id, "sponsor_status": sponsor.status})),
+        });
+    }
+
+    let fy = fiscal_year(filing_date);
+    let first = receipts::reserve(conn, fy, workers.len() as i64)?;
+
+    let indexes: Vec<String> = workers
+        .iter()
+        .map(|w| passports::blind_index(&ctx.secrets, &w.input.passport_number))
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, _) in cases::with_passport_index(conn, &indexes)? {
+        *seen.entry(index).or_default() += 1;
+    }
+    for index in &indexes {
+        *seen.entry(index.clone()).or_default() += 1;
+    }
+
+    let now = time::now();
+    let filing_id = Uuid::now_v7().to_string();
+    let mut rows = Vec::with_capacity(workers.len());
+    let mut filed = Vec::with_capacity(workers.len());
+    let mut entries = Vec::with_capacity(workers.len() + 1);
+    for (n, (w, index)) in workers.iter().zip(&indexes).enumerate() {
+        let sequence = u32::try_from(first + n as i64)
+            .map_err(|_| ServiceError::Internal("receipt sequence overflow".into()))?;
+        let receipt = ReceiptNumber::new(fy, sequence)
+            .map_err(|e| ServiceError::Internal(format!("receipt: {e}")))?;
+        let id = Uuid::now_v7().to_string();
+        let duplicate = seen.get(index).copied().unwrap_or(0) > 1;
+        let facts = facts_v1(w, &project, &sponsor, filing_date);
+        rows.push(CaseRow {
+            id: id.clone(),
+            receipt_number: receipt.to_string(),
+            filing_id: filing_id.clone(),
+            sponsor_id: sponsor.id.clone(),
+            project_id: project.id.clone(),
+            status: CaseStatus::Filed.as_str().into(),
+            version: 1,
+            assignee_id: None,
+            given_name: w.input.given_name.trim().into(),
+            family_name: w.input.family_name.trim().into(),
+            name_ko: w
+                .input
+                .name_ko
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            email: w.email.to_string(),
+            date_of_birth: w.date_of_birth,
+            nationality: w.input.nationality.trim().into(),
+            passport_ciphertext: passports::encrypt(&ctx.secrets, &id, &w.input.passport_number)?,
+            passport_last4: passports::last4(&w.input.passport_number),
+            passport_index: index.clone(),
+            duplicate_passport: duplicate,
+            facts_json: facts.to_string(),
+            filing_date,
+            suggested_route: None,
+            evidence_due: None,
+            interview_at: None,
+            decision_route: None,
+            decision_reason: None,
+            annotation: None,
+            decided_by: None,
+            decided_at: None,
+            created_at: now,
+            updated_at: now,
+        });
+        entries.push(audit::entry(
+            Some(user),
+            "case.filed",
+            Some(&id),
+            Some(&filing_id),
+            json!({"after": {"status": "filed", "receipt_number": receipt.as_str()}, "duplicate_passport": duplicate}),
+        ));
+        filed.push(FiledCase {
+            id,
+            receipt_number: receipt.to_string(),
+            status: CaseStatus::Filed.as_str().into(),
+            duplicate_passport: duplicate,
+        });
+    }
+    let result = FilingResult {
+        id: filing_id.clone(),
+        project_id: project.id.clone(),
+        sponsor_id: sponsor.id.clone(),
+        filing_date,
+        cases: filed,
+    };
+    let response_json = serde_json::to_string(&result)
+        .map_err(|e| ServiceError::Internal(format!("filing answer: {e}")))?;
+    filings::insert(
+        conn,
+        &FilingRow {
+            id: filing_id.clone(),
+            sponsor_id: sponsor.id.clone(),
+            project_id: project.id.clone(),
+            filed_by: user.id.clone(),
+            idempotency_key: key.map(str::to_owned),
+            request_hash: hash.to_owned(),
+            response_json,
+            worker_count: i32::try_from(workers.len()).unwrap_or(i32::MAX),
+            created_at: now,
+        },
+    )?;
+    cases::insert_many(conn, &rows)?;
+    // ELIGIBILITY-HOOK
+    entries.insert(
+        0,
+        audit::entry(
+            Some(user),
+            "filing.created",
+            None,
+            Some(&filing_id),
+            json!({"project_id": project.id, "sponsor_id": sponsor.id, "workers": workers.len()}),
+        ),
+    );
+    database::audit::append(conn, &entries)?;
+    Ok(FilingOutcome {
+        result,
+        replayed: false,
+    })
+}
+
+/// Columns of the CSV form of a batch: the JSON fields flattened, `activities` separated by
+/// `;`. The header row is required; column order is free.
+pub const CSV_COLUMNS: &[&str] = &[
+    "given_name",
+    "family_name",
+    "name_ko",
+    "email",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+    "education",
+    "degree_in_specialty",
+    "years_experience",
+    "months_employed_by_sponsor_last_3y",
+    "role",
+    "specialized_knowledge",
+    "prior_us_violation",
+    "previously_detained_2025",
+    "activities",
+    "planned_entry",
+    "planned_exit",
+    "pay_source",
+    "specialty_occupation",
+    "offered_wage_usd",
+    "prevailing_wage_usd",
+];
+
+/// Reads workers from CSV. Cell errors are reported like JSON ones, as
+/// `workers[i].field` (i counts data rows from 0), all at once.
+pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(data);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ServiceError::validation("csv", format!("unreadable header row: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let mut errors = FieldErrors::new();
+    for required in CSV_COLUMNS
+        .iter()
+        .filter(|c| **c != "name_ko" && !c.ends_with("wage_usd"))
+    {
+        if !headers.iter().any(|h| h == required) {
+            errors.add("csv", format!("missing column {required}"));
+        }
+    }
+    for h in &headers {
+        if !CSV_COLUMNS.contains(&h.as_str()) {
+            errors.add("csv", format!("unknown column {h}"));
+        }
+    }
+    errors.finish()?;
+    let mut errors = FieldErrors::new();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut workers = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        if i >= MAX_BATCH {
+            return Err(ServiceError::validation(
+                "workers",
+                format!("a batch holds at most {MAX_BATCH} workers; split it"),
+            ));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.add(format!("workers[{i}]"), format!("unreadable row: {e}"));
+                continue;
+            }
+        };
+        let cell = |name: &str| {
+            col(name)
+                .and_then(|c| record.get(c))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let prefix = format!("workers[{i}]");
+        let boolean = |name: &str, errors: &mut FieldErrors| -> bool {
+            match cell(name).to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => true,
+                "false" | "no" | "n" | "0" => false,
+                _ => {
+                    errors.add(format!("{prefix}.{name}"), "must be true or false");
+                    false
+                }
+            }
+        };
+        let degree = boolean("degree_in_specialty", &mut errors);
+        let specialized = boolean("specialized_knowledge", &mut errors);
+        let violation = boolean("prior_us_violation", &mut errors);
+        let detained = boolean("previously_detained_2025", &mut errors);
+        let specialty = boolean("specialty_occupation", &mut errors);
+        let integer = |name: &str, errors: &mut FieldErrors| -> i64 {
+            cell(name).parse().unwrap_or_else(|_| {
+                errors.add(format!("{prefix}.{name}"), "must be a whole number");
+                0
+            })
+        };
+        let years = integer("years_experience", &mut errors);
+        let months = integer("months_employed_by_sponsor_last_3y", &mut errors);
+        let wage = |name: &str, errors: &mut FieldErrors| -> Option<f64> {
+            let raw = cell(name).replace(',', "");
+            if raw.is_empty() {
+                return None;
+            }
+            raw.parse().map(Some).unwrap_or_else(|_| {
+                errors.add(format!("{prefix}.assignment.{name}"), "must be a number");
+                None
+            })
+        };
+        let offered = wage("offered_wage_usd", &mut errors);
+        let prevailing = wage("prevailing_wage_usd", &mut errors);
+        let name_ko = cell("name_ko");
+        workers.push(WorkerInput {
+            given_name: cell("given_name"),
+            family_name: cell("family_name"),
+            name_ko: (!name_ko.is_empty()).then_some(name_ko),
+            email: cell("email"),
+            date_of_birth: cell("date_of_birth"),
+            nationality: cell("nationality"),
+            passport_number: cell("passport_number"),
+            passport_expiry: cell("passport_expiry"),
+            education: cell("education"),
+            degree_in_specialty: degree,
+            years_experience: years,
+            months_employed_by_sponsor_last_3y: months,
+            role: cell("role"),
+            specialized_knowledge: specialized,
+            prior_us_violation: violation,
+            previously_detained_2025: detained,
+            assignment: AssignmentInput {
+                activities: cell("activities")
+                    .split([';', '|'])
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                planned_entry: cell("planned_entry"),
+                planned_exit: cell("planned_exit"),
+                pay_source: cell("pay_source"),
+                specialty_occupation: specialty,
+                offered_wage_usd: offered,
+                prevailing_wage_usd: prevailing,
+            },
+        });
+    }
+    errors.finish()?;
+    Ok(workers)
+}

@@ -1,0 +1,432 @@
+//! Sponsors (companies) and their projects: registration, verification, listing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access;
+use super::accounts::{self, AuthUser, NewAccount, UserView};
+use super::audit;
+use super::{passwords, FieldErrors, ServiceError};
+use crate::db::projects::{self, ProjectRow};
+use crate::db::sponsors::{self, SponsorRow};
+use crate::db::{self as database, DbConnection};
+use crate::domain::worker::{one_of, RELATIONSHIPS, SECTORS, US_STATES};
+use crate::domain::{time, EmailAddress, Password, Role};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterSponsor {
+    pub legal_name: String,
+    #[serde(default)]
+    pub legal_name_ko: Option<String>,
+    pub business_registration_no: String,
+    pub korean_ownership_pct: f64,
+    pub treaty_investor: bool,
+    pub qualifying_relationship: String,
+    pub labor_attestation_filed: bool,
+    pub strike_or_lockout: bool,
+    #[serde(default)]
+    pub prime_sponsor_id: Option<String>,
+    pub contact: Contact,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SponsorView {
+    pub id: String,
+    pub legal_name: String,
+    pub legal_name_ko: Option<String>,
+    pub business_registration_no: String,
+    pub korean_ownership_pct: f64,
+    pub treaty_investor: bool,
+    pub qualifying_relationship: String,
+    pub labor_attestation_filed: bool,
+    pub strike_or_lockout: bool,
+    pub prime_sponsor_id: Option<String>,
+    pub status: String,
+    pub notify_mode: String,
+    pub verified_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<SponsorRow> for SponsorView {
+    fn from(r: SponsorRow) -> Self {
+        SponsorView {
+            id: r.id,
+            legal_name: r.legal_name,
+            legal_name_ko: r.legal_name_ko,
+            business_registration_no: r.business_registration_no,
+            korean_ownership_pct: r.korean_ownership_pct,
+            treaty_investor: r.treaty_investor,
+            qualifying_relationship: r.qualifying_relationship,
+            labor_attestation_filed: r.labor_attestation_filed,
+            strike_or_lockout: r.strike_or_lockout,
+            prime_sponsor_id: r.prime_sponsor_id,
+            status: r.status,
+            notify_mode: r.notify_mode,
+            verified_at: r.verified_at.map(time::from_stored),
+            created_at: time::from_stored(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Registration {
+    pub sponsor: SponsorView,
+    pub user: UserView,
+}
+
+fn trimmed(s: &str) -> String {
+    s.trim().to_owned()
+}
+
+fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        errors.add(field, "is required");
+    } else if n > max {
+        errors.add(field, format!("must be at most {max} characters"));
+    }
+}
+
+/// Registers a sponsor in `pending_verification` with its first employer user, in one
+/// transaction. Open to anyone; nothing can be filed until an officer verifies it.
+pub fn register(
+    conn: &mut DbConnection,
+    input: RegisterSponsor,
+) -> Result<Registration, ServiceError> {
+    let mut errors = FieldErrors::new();
+    check_text(&mut errors, "legal_name", &input.legal_name, 200);
+    if let Some(ko) = &input.legal_name_ko {
+        if ko.chars().count() > 200 {
+            errors.add("legal_name_ko", "must be at most 200 characters");
+        }
+    }
+    let brn: String = input
+        .business_registration_no
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    if brn.len() != 10 {
+        errors.add(
+            "business_registration_no",
+            "must be a Korean business registration number of 10 digits (e.g. 123-45-67890)",
+        );
+    }
+    if !(0.0..=100.0).contains(&input.korean_ownership_pct) || input.korean_ownership_pct.is_nan() {
+        errors.add("korean_ownership_pct", "must be between 0 and 100");
+    }
+    errors.check(
+        "qualifying_relationship",
+        one_of(&input.qualifying_relationship, RELATIONSHIPS),
+    );
+    check_text(&mut errors, "contact.name", &input.contact.name, 200);
+    let email = errors.check("contact.email", EmailAddress::parse(&input.contact.email));
+    let password = errors.check("contact.password", Password::parse(&input.contact.password));
+    let prime = match &input.prime_sponsor_id {
+        Some(raw) => errors.check(
+            "prime_sponsor_id",
+            Uuid::parse_str(raw.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| "must be a sponsor id (UUID)"),
+        ),
+        None => None,
+    };
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ServiceError::Validation(errors.into_vec()));
+    };
+    errors.finish()?;
+    let hash = passwords::hash(&password)?;
+    database::write_tx(conn, |conn| {
+        if let Some(prime_id) = &prime {
+            match sponsors::find(conn, prime_id)? {
+                None => {
+                    return Err(ServiceError::validation(
+                        "prime_sponsor_id",
+                        "no such sponsor",
+                    ))
+                }
+                Some(p) if p.prime_sponsor_id.is_some() => {
+                    return Err(ServiceError::validation(
+                        "prime_sponsor_id",
+                        "is itself a subcontractor; name the prime contractor",
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if sponsors::find_by_registration(conn, &brn)?.is_some() {
+            return Err(ServiceError::Conflict {
+                code: "sponsor_exists",
+                message: "a sponsor with this business registration number is already registered"
+                    .into(),
+                details: Some(json!({"field": "business_registration_no"})),
+            });
+        }
+        let now = time::now();
+        let row = SponsorRow {
+            id: Uuid::now_v7().to_string(),
+            legal_name: trimmed(&input.legal_name),
+            legal_name_ko: input
+                .legal_name_ko
+                .as_deref()
+                .map(trimmed)
+                .filter(|s| !s.is_empty()),
+            business_registration_no: format!("{}-{}-{}", &brn[..3], &brn[3..5], &brn[5..]),
+            korean_ownership_pct: input.korean_ownership_pct,
+            treaty_investor: input.treaty_investor,
+            qualifying_relationship: input.qualifying_relationship.clone(),
+            labor_attestation_filed: input.labor_attestation_filed,
+            strike_or_lockout: input.strike_or_lockout,
+            prime_sponsor_id: prime.clone(),
+            status: "pending_verification".into(),
+            notify_mode: "per_event".into(),
+            verified_by: None,
+            verified_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        sponsors::insert(conn, &row)?;
+        let user = accounts::insert_user(
+            conn,
+            &NewAccount {
+                email: email.clone(),
+                display_name: Some(trimmed(&input.contact.name)),
+                password: password.clone(),
+                role: Role::Employer,
+                sponsor_id: Some(row.id.clone()),
+            },
+            &hash,
+        )
+        .map_err(|e| match e {
+            ServiceError::Conflict {
+                code: "email_taken",
+                message,
+                details: _,
+            } => ServiceError::Conflict {
+                code: "email_taken",
+                message,
+                details: Some(json!({"field": "contact.email"})),
+            },
+            other => other,
+        })?;
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                None,
+                "sponsor.registered",
+                None,
+                Some(&row.id),
+                json!({"legal_name": row.legal_name, "prime_sponsor_id": row.prime_sponsor_id, "user_id": user.id}),
+            )],
+        )?;
+        Ok(Registration {
+            sponsor: row.into(),
+            user,
+        })
+    })
+}
+
+/// Marks a sponsor verified (officer, supervisor).
+pub fn verify(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: &str,
+) -> Result<SponsorView, ServiceError> {
+    if !actor.role.is_desk() {
+        return Err(ServiceError::Forbidden(
+            "only desk officers verify sponsors".into(),
+        ));
+    }
+    database::write_tx(conn, |conn| {
+        let sponsor = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+        if sponsor.status == "verified" {
+            return Err(ServiceError::conflict(
+                "already_verified",
+                "the sponsor is already verified",
+            ));
+        }
+        sponsors::mark_verified(conn, id, &actor.id, time::now())?;
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(actor),
+                "sponsor.verified",
+                None,
+                Some(id),
+                json!({"before": {"status": sponsor.status}, "after": {"status": "verified"}}),
+            )],
+        )?;
+        let row = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+        Ok(row.into())
+    })
+}
+
+/// Sponsors the user may see: the desk and admins all, an employer its own and its
+/// subcontractors.
+pub fn list(conn: &mut DbConnection, user: &AuthUser) -> Result<Vec<SponsorView>, ServiceError> {
+    let rows = match user.role {
+        Role::Employer => {
+            let own = access::own_sponsor(user)?;
+            let mut ids = sponsors::subcontractor_ids(conn, &own)?;
+            ids.push(own);
+            sponsors::list(conn, Some(&ids))?
+        }
+        _ => sponsors::list(conn, None)?,
+    };
+    Ok(rows.into_iter().map(SponsorView::from).collect())
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+) -> Result<SponsorView, ServiceError> {
+    let visible = user.role != Role::Employer || access::may_read(conn, user, id)?;
+    if !visible {
+        // Same answer as a sponsor that does not exist: ids of others are not confirmed.
+        return Err(ServiceError::NotFound("sponsor"));
+    }
+    let row = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+    Ok(row.into())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    pub name: String,
+    pub worksite_address: String,
+    pub state: String,
+    pub sector: String,
+    pub investment_usd: i64,
+    pub equipment_purchased_abroad: bool,
+    pub contract_requires_seller_services: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: String,
+    pub sponsor_id: String,
+    pub name: String,
+    pub worksite_address: String,
+    pub state: String,
+    pub sector: String,
+    pub investment_usd: i64,
+    pub equipment_purchased_abroad: bool,
+    pub contract_requires_seller_services: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<ProjectRow> for ProjectView {
+    fn from(r: ProjectRow) -> Self {
+        ProjectView {
+            id: r.id,
+            sponsor_id: r.sponsor_id,
+            name: r.name,
+            worksite_address: r.worksite_address,
+            state: r.state,
+            sector: r.sector,
+            investment_usd: r.investment_usd,
+            equipment_purchased_abroad: r.equipment_purchased_abroad,
+            contract_requires_seller_services: r.contract_requires_seller_services,
+            created_at: time::from_stored(r.created_at),
+        }
+    }
+}
+
+/// Adds a project to a sponsor: its own employer users, or its prime's.
+pub fn create_project(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    sponsor_id: &str,
+    input: NewProject,
+) -> Result<ProjectView, ServiceError> {
+    if user.role != Role::Employer {
+        return Err(ServiceError::Forbidden(
+            "projects are added by the sponsor's employer users".into(),
+        ));
+    }
+    let mut errors = FieldErrors::new();
+    check_text(&mut errors, "name", &input.name, 200);
+    check_text(
+        &mut errors,
+        "worksite_address",
+        &input.worksite_address,
+        500,
+    );
+    let state = input.state.trim().to_ascii_uppercase();
+    errors.check(
+        "state",
+        one_of(&state, US_STATES).map_err(|_| "must be a U.S. state or territory code such as GA"),
+    );
+    errors.check("sector", one_of(&input.sector, SECTORS));
+    if input.investment_usd < 0 {
+        errors.add("investment_usd", "must not be negative");
+    }
+    errors.finish()?;
+    database::write_tx(conn, |conn| {
+        if !access::may_file_for(conn, user, sponsor_id)? {
+            return Err(ServiceError::NotFound("sponsor"));
+        }
+        let now = time::now();
+        let row = ProjectRow {
+            id: Uuid::now_v7().to_string(),
+            sponsor_id: sponsor_id.to_owned(),
+            name: trimmed(&input.name),
+            worksite_address: trimmed(&input.worksite_address),
+            state,
+            sector: input.sector.clone(),
+            investment_usd: input.investment_usd,
+            equipment_purchased_abroad: input.equipment_purchased_abroad,
+            contract_requires_seller_services: input.contract_requires_seller_services,
+            created_by: user.id.clone(),
+            created_at: now,
+        };
+        projects::insert(conn, &row)?;
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(user),
+                "project.created",
+                None,
+                Some(&row.id),
+                json!({"sponsor_id": sponsor_id, "name": row.name}),
+            )],
+        )?;
+        Ok(row.into())
+    })
+}
+
+pub fn list_projects(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    sponsor_id: &str,
+) -> Result<Vec<ProjectView>, ServiceError> {
+    if !access::may_read(conn, user, sponsor_id)? {
+        return Err(ServiceError::NotFound("sponsor"));
+    }
+    Ok(projects::list_for_sponsor(conn, sponsor_id)?
+        .into_iter()
+        .map(ProjectView::from)
+        .collect())
+}
+
+pub fn get_project(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    project_id: &str,
+) -> Result<ProjectView, ServiceError> {
+    let project = projects::find(conn, project_id)?.ok_or(ServiceError::NotFound("project"))?;
+    if !access::may_read(conn, user, &project.sponsor_id)? {
+        return Err(ServiceError::NotFound("project"));
+    }
+    Ok(project.into())
+}

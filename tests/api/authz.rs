@@ -1,0 +1,364 @@
+//! The authorization matrix: every API route × role × relationship (own sponsor, prime of
+//! the subject, sibling subcontractor, unrelated sponsor) with the status it must answer.
+//! The last test fails when a route has no row here.
+
+use std::collections::HashMap;
+
+use kitdesk::domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, worker, PASSWORD};
+
+/// Who acts. The subject of every row belongs to sponsor `sub`, a subcontractor of `prime`;
+/// `sibling` is another subcontractor of `prime`; `other` is unrelated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Actor {
+    Anonymous,
+    Admin,
+    Supervisor,
+    Officer,
+    Sub,
+    Prime,
+    Sibling,
+    Other,
+}
+
+use Actor::*;
+
+struct Row {
+    method: &'static str,
+    template: &'static str,
+    actor: Actor,
+    body: Option<Value>,
+    expect: u16,
+}
+
+fn row(
+    method: &'static str,
+    template: &'static str,
+    actor: Actor,
+    body: Option<Value>,
+    expect: u16,
+) -> Row {
+    Row {
+        method,
+        template,
+        actor,
+        body,
+        expect,
+    }
+}
+
+fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
+    let project = json!({"name": "Yard 2", "worksite_address": "Philadelphia", "state": "PA", "sector": "shipbuilding", "investment_usd": 1, "equipment_purchased_abroad": true, "contract_requires_seller_services": true});
+    let filing = json!({"project_id": project_id, "workers": [worker(90)]});
+    let note = json!({"body": "Please call the desk.", "visibility": "shared"});
+    let withdraw = json!({"action": "withdraw", "reason": "project delayed"});
+    let start = json!({"action": "start_review"});
+    let assign = json!({"action": "assign", "assignee_id": officer_id});
+    let new_user = |n: u8| json!({"email": format!("matrix{n}@example.com"), "password": PASSWORD, "role": "officer"});
+    let status = json!({"receipt_number": "KIT2700000017", "date_of_birth": "1999-01-01"});
+    let login = json!({"email": "nobody@example.com", "password": "wrong password"});
+    let b = Some;
+    let mut rows = vec![
+        row("post", "/auth/login", Anonymous, b(login), 401),
+        row("post", "/auth/logout", Anonymous, None, 401),
+        row("get", "/me", Anonymous, None, 401),
+        row("get", "/me", Officer, None, 200),
+        row("get", "/me", Sub, None, 200),
+        row("post", "/status", Anonymous, b(status), 404),
+    ];
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Supervisor, 403),
+        (Officer, 403),
+        (Sub, 403),
+        (Prime, 403),
+    ] {
+        rows.push(row("post", "/users", actor, b(new_user(1)), expect));
+        rows.push(row("get", "/users", actor, None, expect));
+        rows.push(row("get", "/users/{user}", actor, None, expect));
+        rows.push(row(
+            "patch",
+            "/users/{user}",
+            actor,
+            b(json!({"disabled": false})),
+            expect,
+        ));
+    }
+    rows.push(row("post", "/users", Admin, b(new_user(2)), 201));
+    rows.push(row("get", "/users", Admin, None, 200));
+    rows.push(row("get", "/users/{user}", Admin, None, 200));
+    rows.push(row(
+        "patch",
+        "/users/{user}",
+        Admin,
+        b(json!({"disabled": false})),
+        200,
+    ));
+
+    rows.push(row("post", "/sponsors/register", Anonymous, None, 0)); // body built at run time: 201
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 200),
+        (Supervisor, 200),
+        (Officer, 200),
+        (Sub, 200),
+        (Prime, 200),
+        (Sibling, 200),
+        (Other, 200),
+    ] {
+        rows.push(row("get", "/sponsors", actor, None, expect));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 200),
+        (Officer, 200),
+        (Sub, 200),
+        (Prime, 200),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row("get", "/sponsors/{sponsor}", actor, None, expect));
+        rows.push(row(
+            "get",
+            "/sponsors/{sponsor}/projects",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row("get", "/projects/{project}", actor, None, expect));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Other, 403),
+    ] {
+        rows.push(row(
+            "post",
+            "/sponsors/{pending}/verify",
+            actor,
+            None,
+            expect,
+        ));
+    }
+    rows.push(row(
+        "post",
+        "/sponsors/{pending}/verify",
+        Officer,
+        None,
+        200,
+    ));
+    rows.push(row(
+        "post",
+        "/sponsors/{pending}/verify",
+        Supervisor,
+        None,
+        409,
+    ));
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 403),
+        (Sibling, 404),
+        (Other, 404),
+        (Prime, 201),
+        (Sub, 201),
+    ] {
+        rows.push(row(
+            "post",
+            "/sponsors/{sponsor}/projects",
+            actor,
+            b(project.clone()),
+            expect,
+        ));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 403),
+        (Supervisor, 403),
+        (Sibling, 422),
+        (Other, 422),
+        (Prime, 201),
+        (Sub, 201),
+    ] {
+        rows.push(row("post", "/filings", actor, b(filing.clone()), expect));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+        (Sub, 200),
+        (Prime, 200),
+        (Sibling, 200),
+        (Other, 200),
+    ] {
+        rows.push(row("get", "/cases", actor, None, expect));
+        rows.push(row("get", "/cases/counts", actor, None, expect));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+        (Sub, 200),
+        (Prime, 200),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row("get", "/cases/{case}", actor, None, expect));
+        rows.push(row("get", "/cases/{case}/notes", actor, None, expect));
+        rows.push(row("get", "/cases/{case}/history", actor, None, expect));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Prime, 403),
+        (Sibling, 404),
+        (Other, 404),
+        (Sub, 201),
+        (Officer, 201),
+    ] {
+        rows.push(row(
+            "post",
+            "/cases/{case}/notes",
+            actor,
+            b(note.clone()),
+            expect,
+        ));
+    }
+    // actions: the employer may withdraw but not review; the prime may not act at all
+    for (actor, action, expect) in [
+        (Anonymous, &start, 401),
+        (Admin, &start, 403),
+        (Sub, &start, 403),
+        (Prime, &withdraw, 403),
+        (Sibling, &withdraw, 404),
+        (Other, &withdraw, 404),
+        (Officer, &assign, 200),
+        (Supervisor, &start, 200),
+    ] {
+        rows.push(row(
+            "post",
+            "/cases/{case}/actions",
+            actor,
+            b(action.clone()),
+            expect,
+        ));
+    }
+    rows.push(row(
+        "post",
+        "/cases/{case2}/actions",
+        Sub,
+        b(withdraw.clone()),
+        200,
+    ));
+    rows
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (prime, _) = app.ready_sponsor(&officer, None).await;
+    let (sub, sub_project) = app.ready_sponsor(&officer, Some(&prime.id)).await;
+    let (sibling, _) = app.ready_sponsor(&officer, Some(&prime.id)).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let pending = app.register_sponsor(None).await;
+    let filed = app.file(&sub.employer, &sub_project, 2).await;
+    let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let case2 = filed["cases"][1]["id"].as_str().unwrap().to_owned();
+    let target_user = app.create_user(Role::Officer, None).await;
+
+    let tokens: HashMap<Actor, Option<String>> = HashMap::from([
+        (Anonymous, None),
+        (Admin, Some(admin.token.clone())),
+        (Supervisor, Some(supervisor.token.clone())),
+        (Officer, Some(officer.token.clone())),
+        (Sub, Some(sub.employer.token.clone())),
+        (Prime, Some(prime.employer.token.clone())),
+        (Sibling, Some(sibling.employer.token.clone())),
+        (Other, Some(other.employer.token.clone())),
+    ]);
+    let mut failures = Vec::new();
+    for r in matrix(&sub_project, &officer.id) {
+        let path = r
+            .template
+            .replace("{user}", &target_user.id)
+            .replace("{sponsor}", &sub.id)
+            .replace("{pending}", &pending.id)
+            .replace("{project}", &sub_project)
+            .replace("{case2}", &case2)
+            .replace("{case}", &case);
+        let url = app.url(&format!("/api/v1{path}"));
+        let (body, expect) = if r.template == "/sponsors/register" {
+            (Some(app.sponsor_body(None)), 201)
+        } else {
+            (r.body.clone(), r.expect)
+        };
+        let mut req = match r.method {
+            "get" => app.client.get(&url),
+            "post" => app.client.post(&url),
+            "patch" => app.client.patch(&url),
+            other => panic!("method {other}"),
+        };
+        if let Some(token) = tokens[&r.actor].as_ref() {
+            req = req.bearer_auth(token);
+        }
+        if r.template.ends_with("/actions") {
+            let (c, etag) = app.case(&officer, path.split('/').nth(2).unwrap()).await;
+            let _ = c;
+            req = req.header("if-match", etag);
+        }
+        req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let got = req.send().await.unwrap().status().as_u16();
+        if got != expect {
+            failures.push(format!(
+                "{} {} as {:?}: expected {expect}, got {got}",
+                r.method.to_uppercase(),
+                r.template,
+                r.actor
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_api_route_has_a_row_in_the_matrix() {
+    let rows = matrix("p", "o");
+    let normalize = |t: &str| {
+        t.replace("{user}", "{id}")
+            .replace("{sponsor}", "{id}")
+            .replace("{pending}", "{id}")
+            .replace("{project}", "{id}")
+            .replace("{case2}", "{id}")
+            .replace("{case}", "{id}")
+    };
+    let covered: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_owned(), normalize(r.template)))
+        .collect();
+    let missing: Vec<String> = kitdesk::http::API_ROUTES
+        .iter()
+        .filter(|(m, p)| !covered.iter().any(|(cm, cp)| cm == m && cp == p))
+        .map(|(m, p)| format!("{} {p}", m.to_uppercase()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an authorization row: {missing:?}"
+    );
+}

@@ -1,0 +1,351 @@
+//! The case workflow end to end, versions and concurrency, the public status look-up, audit.
+
+use kitdesk::domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn full_workflow_from_registration_to_visa() {
+    let app = spawn_app().await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let employer = &sponsor.employer;
+
+    let filing = app.file(employer, &project, 3).await;
+    let cases = filing["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    let case_id = cases[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(cases[0]["status"], "filed");
+
+    // the queue shows the filed cases to the desk
+    let queue: Value = app
+        .get("/api/v1/cases?status=filed", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 3);
+
+    app.act_ok(
+        &supervisor,
+        &case_id,
+        json!({"action": "assign", "assignee_id": officer.id}),
+    )
+    .await;
+    app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
+        .await;
+    let requested = app
+        .act_ok(&officer, &case_id, json!({"action": "request_evidence", "reason": "Send the sales contract naming the installation duty."}))
+        .await;
+    assert_eq!(requested["status"], "evidence_requested");
+    assert!(requested["evidence_due"].is_string());
+    app.act_ok(employer, &case_id, json!({"action": "submit_evidence", "note": "Contract §7.2 attached: seller installs and trains."})).await;
+    app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
+        .await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    app.act_ok(
+        &officer,
+        &case_id,
+        json!({"action": "schedule_interview", "at": at}),
+    )
+    .await;
+    let approved = app
+        .act_ok(&officer, &case_id, json!({"action": "approve", "route": "B1-CIW", "reason": "Installation under the sales contract; foreign pay."}))
+        .await;
+    assert_eq!(approved["status"], "approved");
+    let annotation = approved["decision"]["annotation"].as_str().unwrap();
+    assert!(annotation.contains("9 FAM 402.2-5(E)"), "{annotation}");
+    assert!(
+        annotation.contains("Hanbit Battery Systems"),
+        "{annotation}"
+    );
+    assert!(
+        annotation.contains("Ellabell battery plant"),
+        "{annotation}"
+    );
+    assert!(annotation.contains("1 Metaplant Way"), "{annotation}");
+    let issued = app
+        .act_ok(&officer, &case_id, json!({"action": "issue_visa"}))
+        .await;
+    assert_eq!(issued["status"], "visa_issued");
+    assert!(issued["allowed_actions"].as_array().unwrap().is_empty());
+
+    // history shows every step, in order
+    let history: Value = app
+        .get(
+            &format!("/api/v1/cases/{case_id}/history"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "case.filed",
+            "case.assign",
+            "case.start_review",
+            "case.request_evidence",
+            "case.submit_evidence",
+            "case.start_review",
+            "case.schedule_interview",
+            "case.approve",
+            "case.issue_visa"
+        ]
+    );
+    // the employer sees the status and the shared messages, not internal notes
+    app.post_json(&format!("/api/v1/cases/{case_id}/notes"), Some(&officer.token), &json!({"body": "Checked against the 2025 detention list: clear.", "visibility": "internal"})).await;
+    let notes: Value = app
+        .get(
+            &format!("/api/v1/cases/{case_id}/notes"),
+            Some(&employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["body"].as_str().unwrap())
+        .collect();
+    assert!(bodies.iter().any(|b| b.starts_with("Evidence requested")));
+    assert!(!bodies.iter().any(|b| b.contains("detention list")));
+    let desk_notes: Value = app
+        .get(
+            &format!("/api/v1/cases/{case_id}/notes"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(desk_notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["body"].as_str().unwrap().contains("detention list")));
+
+    // the public look-up answers in both languages
+    let receipt = cases[0]["receipt_number"].as_str().unwrap();
+    let typed = format!(" {}-{} ", &receipt[..5].to_lowercase(), &receipt[5..]);
+    let status: Value = app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": typed, "date_of_birth": "1988-04-12"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "visa_issued");
+    assert_eq!(status["message_en"], "Your visa has been issued.");
+    assert_eq!(status["message_ko"], "비자가 발급되었습니다.");
+
+    // the audit chain verifies, and breaks when a row is altered behind the app's back
+    let report = app
+        .ctx
+        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .await
+        .unwrap();
+    assert!(report.first_broken_seq.is_none(), "{report:?}");
+    assert!(report.rows_checked >= 12);
+    app.sql("UPDATE audit_log SET summary = '{\"after\":{\"status\":\"refused\"}}' WHERE seq = 5")
+        .await;
+    let report = app
+        .ctx
+        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .await
+        .unwrap();
+    assert_eq!(report.first_broken_seq, Some(5), "{report:?}");
+}
+
+#[tokio::test]
+async fn actions_need_if_match_and_the_current_version() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let id = filing["cases"][0]["id"].as_str().unwrap();
+    let (case, etag) = app.case(&officer, id).await;
+    assert_eq!(etag, format!("\"{}\"", case["version"]));
+
+    let start = json!({"action": "start_review"});
+    assert_problem(
+        app.act(&officer, id, None, &start).await,
+        428,
+        "precondition_required",
+    )
+    .await;
+    let stale = format!("\"{}\"", case["version"].as_i64().unwrap() - 1);
+    let problem = assert_problem(
+        app.act(&officer, id, Some(&stale), &start).await,
+        412,
+        "precondition_failed",
+    )
+    .await;
+    assert_eq!(problem["current_version"], case["version"]);
+    assert_eq!(
+        app.act(&officer, id, Some(&etag), &start).await.status(),
+        200
+    );
+    // the same ETag again is now stale
+    assert_problem(
+        app.act(
+            &officer,
+            id,
+            Some(&etag),
+            &json!({"action": "refuse", "reason": "x"}),
+        )
+        .await,
+        412,
+        "precondition_failed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_state_is_409_with_the_allowed_actions() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let id = filing["cases"][0]["id"].as_str().unwrap();
+    let (_, etag) = app.case(&officer, id).await;
+    let response = app
+        .act(
+            &officer,
+            id,
+            Some(&etag),
+            &json!({"action": "approve", "route": "B1-CIW", "reason": "looks fine"}),
+        )
+        .await;
+    let problem = assert_problem(response, 409, "invalid_transition").await;
+    assert_eq!(problem["status"], 409);
+    let allowed: Vec<&str> = problem["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(allowed, ["assign", "start_review", "withdraw"]);
+    // decisions must carry a reason
+    app.act_ok(&officer, id, json!({"action": "start_review"}))
+        .await;
+    let (_, etag) = app.case(&officer, id).await;
+    let response = app
+        .act(
+            &officer,
+            id,
+            Some(&etag),
+            &json!({"action": "refuse", "reason": "   "}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let response = app
+        .act(
+            &officer,
+            id,
+            Some(&etag),
+            &json!({"action": "approve", "route": "H-1B", "reason": "ok"}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "route");
+    let response = app
+        .act(&officer, id, Some(&etag), &json!({"action": "teleport"}))
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "action");
+    // nothing changed
+    let (case, _) = app.case(&officer, id).await;
+    assert_eq!(case["status"], "in_review");
+}
+
+#[tokio::test]
+async fn two_officers_on_one_version_exactly_one_wins() {
+    let app = spawn_app().await;
+    let a = app.user(Role::Officer, None).await;
+    let b = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&a, None).await;
+    let filing = app.file(&sponsor.employer, &project, 5).await;
+    for case in filing["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let (_, etag) = app.case(&a, id).await;
+        let start = json!({"action": "start_review"});
+        let withdraw = json!({"action": "withdraw", "reason": "employer asked by phone"});
+        let (ra, rb) = tokio::join!(
+            app.act(&a, id, Some(&etag), &start),
+            app.act(&b, id, Some(&etag), &withdraw)
+        );
+        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 412]);
+        let (after, _) = app.case(&a, id).await;
+        assert_eq!(after["version"], 2);
+    }
+}
+
+#[tokio::test]
+async fn status_lookup_does_not_reveal_which_part_was_wrong() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let receipt = filing["cases"][0]["receipt_number"].as_str().unwrap();
+    let wrong_dob = app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": receipt, "date_of_birth": "1990-01-01"}),
+        )
+        .await;
+    let a = assert_problem(wrong_dob, 404, "not_found").await;
+    let unknown = app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": "KIT2799999990", "date_of_birth": "1988-04-12"}),
+        )
+        .await;
+    let b = assert_problem(unknown, 404, "not_found").await;
+    assert_eq!(a, b);
+    let ok: Value = app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["status"], "filed");
+    assert_eq!(ok["message_ko"], "신청서가 접수되었습니다.");
+    // throttled per client address
+    let client = app.client_from(21);
+    let mut last = 0;
+    for _ in 0..12 {
+        last = client
+            .post(app.url("/api/v1/status"))
+            .json(&json!({"receipt_number": receipt, "date_of_birth": "1990-01-01"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+}

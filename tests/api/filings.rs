@@ -1,0 +1,383 @@
+//! Batch filing: validation of every field, all-or-nothing, idempotency, CSV, receipts.
+
+use std::collections::HashSet;
+
+use kitdesk::domain::{ReceiptNumber, Role};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, worker, TestApp};
+
+async fn case_count(app: &TestApp) -> i64 {
+    app.ctx
+        .run(|conn, _| {
+            use diesel::prelude::*;
+            Ok(kitdesk::db::schema::cases::table
+                .count()
+                .get_result::<i64>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_bad_worker_rejects_the_batch_naming_each_field() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut workers: Vec<Value> = (0..5).map(worker).collect();
+    workers[3]["passport_expiry"] = json!("2020-01-01");
+    workers[3]["education"] = json!("phd");
+    workers[1]["assignment"]["planned_exit"] = json!("2020-01-01");
+    workers[4]["assignment"]["activities"] = json!(["install", "dance"]);
+    let response = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": workers}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let fields: HashSet<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "workers[3].passport_expiry",
+        "workers[3].education",
+        "workers[1].assignment.planned_exit",
+        "workers[4].assignment.activities[1]",
+    ] {
+        assert!(
+            fields.contains(expected),
+            "{expected} missing from {fields:?}"
+        );
+    }
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn malformed_and_mistyped_bodies_are_4xx_and_write_nothing() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let token = &sponsor.employer.token;
+    let send_raw = |body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/filings"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_problem(
+        send_raw("{\"project_id\": ").await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    let mut w = worker(0);
+    w["years_experience"] = json!("nine");
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/filings",
+            Some(token),
+            &json!({"project_id": project, "workers": [w]}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "workers[0].years_experience");
+    let mut w = worker(0);
+    w.as_object_mut().unwrap().remove("email");
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/filings",
+            Some(token),
+            &json!({"project_id": project, "workers": [w]}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "workers[0].email");
+    // oversized batch
+    let many: Vec<Value> = (0..501).map(worker).collect();
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/filings",
+            Some(token),
+            &json!({"project_id": project, "workers": many}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "workers");
+    // empty batch, unknown project
+    assert_problem(
+        app.post_json(
+            "/api/v1/filings",
+            Some(token),
+            &json!({"project_id": project, "workers": []}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/filings",
+            Some(token),
+            &json!({"project_id": unknown, "workers": [worker(0)]}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "project_id");
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_and_refuses_a_different_body() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let body = json!({"project_id": project, "workers": [worker(1), worker(2)]});
+    let send = |b: Value| {
+        app.client
+            .post(app.url("/api/v1/filings"))
+            .bearer_auth(&sponsor.employer.token)
+            .header("idempotency-key", "batch-2026-11-27-a")
+            .json(&b)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send(body.clone()).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(case_count(&app).await, 2);
+    let other = json!({"project_id": project, "workers": [worker(3)]});
+    let problem = assert_problem(send(other).await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(case_count(&app).await, 2);
+}
+
+#[tokio::test]
+async fn only_verified_sponsors_file() {
+    let app = spawn_app().await;
+    let sponsor = app.register_sponsor(None).await;
+    let project = app.create_project(&sponsor.employer, &sponsor.id).await;
+    let response = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [worker(0)]}),
+        )
+        .await;
+    assert_problem(response, 409, "sponsor_not_verified").await;
+    assert_eq!(case_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn csv_batches_validate_like_json() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let header = kitdesk::service::filing::CSV_COLUMNS.join(",");
+    let row = |name: &str, passport: &str, expiry: &str| {
+        format!(
+            "{name},Park,박지훈,{name}@example.kr,1990-02-03,KR,{passport},{expiry},bachelor,true,6,24,technician,true,false,false,install;service,2027-01-04,2027-03-20,foreign,false,,"
+        )
+    };
+    let bad = format!(
+        "{header}\n{}\n{}\n",
+        row("Jihoon", "M55550001", "2031-01-01"),
+        row("Seoyeon", "M55550002", "2019-01-01")
+    );
+    let send = |body: String| {
+        app.client
+            .post(app.url(&format!("/api/v1/filings?project_id={project}")))
+            .bearer_auth(&sponsor.employer.token)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let problem = assert_problem(send(bad).await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "workers[1].passport_expiry");
+    assert_eq!(case_count(&app).await, 0);
+    let good = format!(
+        "{header}\n{}\n{}\n",
+        row("Jihoon", "M55550001", "2031-01-01"),
+        row("Seoyeon", "M55550002", "2032-01-01")
+    );
+    let response = send(good).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    assert_eq!(filed["cases"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_filings_never_share_or_skip_receipts() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/filings");
+        let token = sponsor.employer.token.clone();
+        let body = json!({"project_id": project, "workers": [worker(0), worker(1), worker(2)]});
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }));
+    }
+    let mut receipts = Vec::new();
+    for t in tasks {
+        let v = t.await.unwrap();
+        for c in v["cases"].as_array().unwrap() {
+            receipts.push(c["receipt_number"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(receipts.len(), 24);
+    let fy = kitdesk::domain::receipt::fiscal_year(kitdesk::service::filing::desk_today());
+    let mut expected: Vec<String> = (1..=24)
+        .map(|n| ReceiptNumber::new(fy, n).unwrap().to_string())
+        .collect();
+    receipts.sort();
+    expected.sort();
+    assert_eq!(receipts, expected);
+}
+
+#[tokio::test]
+async fn the_same_passport_twice_is_flagged_and_stored_encrypted() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut w = worker(0);
+    w["passport_number"] = json!("M7777 1234");
+    let first = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [w.clone()]}),
+        )
+        .await;
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["cases"][0]["duplicate_passport"], false);
+    w["passport_number"] = json!("m7777-1234");
+    let second: Value = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [w]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["cases"][0]["duplicate_passport"], true);
+    let id = second["cases"][0]["id"].as_str().unwrap();
+    let (case, _) = app.case(&officer, id).await;
+    assert_eq!(case["worker"]["passport_last4"], "1234");
+    assert!(!case.to_string().contains("M77771234"));
+    let stored = app
+        .ctx
+        .run(|conn, _| {
+            use diesel::prelude::*;
+            use kitdesk::db::schema::cases;
+            Ok(cases::table
+                .select(cases::passport_ciphertext)
+                .load::<String>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|c| !c.contains("M77771234")));
+}
+
+#[tokio::test]
+async fn queue_pages_with_a_cursor_and_filters() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    app.file(&sponsor.employer, &project, 7).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/cases?limit=3&cursor={c}"),
+            None => "/api/v1/cases?limit=3".to_owned(),
+        };
+        let page: Value = app
+            .get(&path, Some(&officer.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["receipt_number"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
+    let empty: Value = app
+        .get("/api/v1/cases?status=approved", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(empty["items"].as_array().unwrap().is_empty());
+    assert_problem(
+        app.get("/api/v1/cases?status=lost", Some(&officer.token))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/cases?limit=0", Some(&officer.token)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/cases?cursor=zzz", Some(&officer.token))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let counts: Value = app
+        .get("/api/v1/cases/counts", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts["filed"], 7);
+}
