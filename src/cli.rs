@@ -116,6 +116,33 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check, test and preview rule sets.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate every rule-set file in DIR (limits, types, windows without gaps or overlaps).
+    Check {
+        /// Folder of rule-set TOML files.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Validate DIR and run the test cases embedded in its files.
+    Test {
+        /// Folder of rule-set TOML files.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Show how the outcomes of the stored cases would change under a draft version.
+    Impact {
+        /// The draft rule-set TOML file.
+        file: PathBuf,
+        /// Print every changed case, not only the counts.
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, RulesCommand, UserCommand};
 use crate::config::Config;
 use crate::domain::{EmailAddress, Password, Role};
 use crate::service::accounts::{self, NewAccount};
@@ -13,6 +13,12 @@ use crate::telemetry;
 
 pub fn run(cli: Cli) -> ExitCode {
     telemetry::init_logging(cli.settings.log_format);
+    // Checking and testing rule files needs no database or configuration.
+    match &cli.command {
+        Command::Rules(RulesCommand::Check { dir }) => return rules_check(dir, false),
+        Command::Rules(RulesCommand::Test { dir }) => return rules_check(dir, true),
+        _ => {}
+    }
     let config = match Config::from_args(&cli.settings) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
@@ -36,6 +42,10 @@ pub fn run(cli: Cli) -> ExitCode {
             }) => create_user(config, email, role, sponsor_id, name).await,
             Command::User(UserCommand::List) => list_users(config).await,
             Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
+            Command::Rules(RulesCommand::Impact { file, list }) => {
+                rules_impact(config, file, list).await
+            }
+            Command::Rules(_) => Ok(()),
         }
     });
     match result {
@@ -137,6 +147,99 @@ async fn verify_audit(config: Config) -> Result<(), String> {
             problem.unwrap_or_default(),
             report.rows_checked
         )),
+    }
+}
+
+fn rules_check(dir: &std::path::Path, run_tests: bool) -> ExitCode {
+    let book = match crate::rules::check_dir(dir) {
+        Ok(book) => book,
+        Err(report) => {
+            for problem in &report.problems {
+                eprintln!("{problem}");
+            }
+            return fail(&format!(
+                "{} problem(s) in {}",
+                report.problems.len(),
+                dir.display()
+            ));
+        }
+    };
+    let versions: usize = book.routes().iter().map(|r| book.versions(r).len()).sum();
+    println!(
+        "{}: {} routes, {versions} versions valid",
+        dir.display(),
+        book.routes().len()
+    );
+    if !run_tests {
+        return ExitCode::SUCCESS;
+    }
+    let report = crate::rules::test_book(&book);
+    println!("{report}");
+    if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> Result<(), String> {
+    let source = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = ctx
+        .run(move |conn, ctx| {
+            crate::service::eligibility::impact(conn, ctx, None, &source, &mut |loaded| {
+                eprint!("\rloaded {loaded} cases…");
+            })
+        })
+        .await
+        .map_err(describe_with_details)?;
+    eprintln!();
+    println!(
+        "{} v{}: {} cases evaluated, {} would change",
+        report["route"].as_str().unwrap_or_default(),
+        report["version"],
+        report["cases_evaluated"],
+        report["cases_changed"]
+    );
+    for (change, count) in report["counts"].as_object().into_iter().flatten() {
+        println!("  {change}: {count}");
+    }
+    if list {
+        for c in report["changes"].as_array().into_iter().flatten() {
+            println!(
+                "  {} {} {} → {}",
+                c["receipt_number"].as_str().unwrap_or_default(),
+                c["route"].as_str().unwrap_or_default(),
+                c["before"].as_str().unwrap_or_default(),
+                c["after"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn describe_with_details(e: ServiceError) -> String {
+    match e {
+        ServiceError::Conflict {
+            message,
+            details: Some(details),
+            ..
+        } => {
+            let problems = details["problems"]
+                .as_array()
+                .map(|p| {
+                    p.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            format!("{message}\n{problems}")
+        }
+        other => describe(other),
     }
 }
 

@@ -24,7 +24,7 @@ impl std::fmt::Display for ApiError {
 }
 
 /// RFC 9457 problem details, plus kitdesk's `code` and, for validation, `errors`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

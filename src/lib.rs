@@ -20,6 +20,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod rules;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{Config, SecretSource};
 use crate::db::{self, PoolOptions};
 use crate::http::{self, AppState};
+use crate::service::eligibility::Rules;
 use crate::service::throttle::{KeyedThrottle, LoginThrottle};
 use crate::service::{accounts, passwords, AppContext, Secrets, ServiceError, Settings};
 use crate::telemetry;
@@ -134,14 +135,15 @@ impl Application {
 /// that touches the database.
 pub async fn open_context(config: &Config, settings: Settings) -> Result<AppContext, StartupError> {
     let url = config.database.clone();
-    let pool = tokio::task::spawn_blocking(move || -> Result<db::Pool, db::DbError> {
+    let (pool, rules) = tokio::task::spawn_blocking(move || -> Result<_, StartupError> {
         let pool = db::connect(&url, &PoolOptions::for_url(&url))?;
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(db::DbError::from)?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, backend = url.backend_name(), "migrations applied");
         }
-        Ok(pool)
+        let rules = Rules::load(&mut conn).map_err(|e| StartupError::Other(e.to_string()))?;
+        Ok((pool, rules))
     })
     .await
     .map_err(|e| StartupError::Other(format!("start-up task failed: {e}")))??;
@@ -153,6 +155,7 @@ pub async fn open_context(config: &Config, settings: Settings) -> Result<AppCont
         pool,
         secrets: Arc::new(Secrets::derive(&config.secret_key)),
         settings: Arc::new(settings),
+        rules: Arc::new(rules),
     })
 }
 

@@ -148,6 +148,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rulesets (id) {
+        id -> Text,
+        route -> Text,
+        version -> Integer,
+        hash -> Text,
+        source -> Text,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_evaluations (id) {
+        id -> Text,
+        case_id -> Text,
+        evaluated_at -> Timestamp,
+        trigger -> Text,
+        context_json -> Text,
+        summary_json -> Text,
+    }
+}
+
+diesel::table! {
+    cap_counters (route, fiscal_year) {
+        route -> Text,
+        fiscal_year -> Integer,
+        cap -> BigInt,
+        used -> BigInt,
+    }
+}
+
+diesel::table! {
+    cap_reservations (case_id) {
+        case_id -> Text,
+        route -> Text,
+        fiscal_year -> Integer,
+        reserved_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -162,5 +203,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_counters,
     cases,
     case_notes,
-    audit_log
+    audit_log,
+    rulesets,
+    case_evaluations,
+    cap_counters,
+    cap_reservations
 );

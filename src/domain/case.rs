@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{InvalidValue, Role};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Filed,
@@ -103,7 +103,7 @@ impl FromStr for CaseStatus {
 }
 
 /// The kinds of action on a case (their fields are parsed by the service layer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Assign,
@@ -169,7 +169,15 @@ impl ActionKind {
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
             ],
-            ActionKind::Withdraw => OPEN,
+            // Until the visa is issued the sponsor may still call the trip off.
+            ActionKind::Withdraw => &[
+                S::Filed,
+                S::InReview,
+                S::EvidenceRequested,
+                S::EvidenceSubmitted,
+                S::InterviewScheduled,
+                S::Approved,
+            ],
             ActionKind::IssueVisa => &[S::Approved],
         }
     }

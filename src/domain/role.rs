@@ -7,7 +7,7 @@ use super::InvalidValue;
 
 /// What a signed-in user may do. Applicants have no account (they look up status by receipt
 /// number and date of birth), so they are not a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,

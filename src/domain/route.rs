@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InvalidValue;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum VisaRoute {
     #[serde(rename = "B1-CIW")]
     B1Ciw,

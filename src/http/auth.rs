@@ -13,14 +13,14 @@ use crate::error::ApiError;
 use crate::service::accounts::{self, AuthUser};
 use crate::service::ServiceError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserSummary {
     pub id: String,
     pub email: String,
@@ -28,7 +28,7 @@ pub struct UserSummary {
     pub sponsor_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -36,6 +36,10 @@ pub struct LoginResponse {
 }
 
 /// `POST /api/v1/auth/login`: open to anyone, throttled per account and per address.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses((status = 200, description = "Signed in; also sets the kitdesk_session cookie", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Wrong e-mail address or password", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 429, description = "Throttled; see Retry-After", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -85,6 +89,8 @@ pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
 }
 
 /// `POST /api/v1/auth/logout`: any signed-in user; ends this session only.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 204, description = "Session ended"), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     state
         .ctx
@@ -96,6 +102,8 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// `GET /api/v1/me`: any signed-in user; their own account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "The signed-in user", body = UserSummary), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn me(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(UserSummary {
         id: user.id,

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{parse_id, ApiJson};
-use super::AppState;
+use super::{AppState, HistoryList, NoteList};
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::cases::{self, CaseAction, NewNote, QueueQuery};
@@ -37,6 +37,8 @@ fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
 }
 
 /// `GET /api/v1/cases` — the queue, keyset-paginated.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(QueueQuery),
+    responses((status = 200, description = "One page, oldest first", body = crate::service::cases::QueuePage), (status = 400, description = "Invalid query", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid filter", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -51,6 +53,8 @@ pub async fn list(
 }
 
 /// `GET /api/v1/cases/counts` — cases per status the user can see.
+#[utoipa::path(get, path = "/api/v1/cases/counts", tag = "cases", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Number of visible cases per status", body = std::collections::HashMap<String, i64>), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn counts(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let counts = state
         .ctx
@@ -60,6 +64,8 @@ pub async fn counts(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
 }
 
 /// `GET /api/v1/cases/{id}` — with an `ETag` of its version.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, description = "The case", body = crate::service::cases::CaseView, headers(("ETag" = String, description = "The case's version, for If-Match"))), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -76,6 +82,10 @@ pub async fn get(
 }
 
 /// `POST /api/v1/cases/{id}/actions` — needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = String, Path, description = "Case id"), ("If-Match" = String, Header, description = "The case's ETag")), request_body = CaseAction,
+    responses((status = 200, description = "Applied", body = crate::service::cases::CaseView, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Not allowed for this role", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Not possible in this state; lists allowed_actions", content_type = "application/problem+json", body = crate::error::Problem), (status = 412, description = "Stale If-Match", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem), (status = 428, description = "If-Match missing", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn act(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -99,6 +109,8 @@ pub async fn act(
 }
 
 /// `GET /api/v1/cases/{id}/notes` — employers see shared messages only.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/notes", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, description = "Notes (employers: shared only)", body = NoteList), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn notes(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -109,10 +121,12 @@ pub async fn notes(
         .ctx
         .run(move |conn, _| cases::list_notes(conn, &user, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(NoteList { items }))
 }
 
 /// `POST /api/v1/cases/{id}/notes` — `{"body","visibility":"internal"|"shared"}`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")), request_body = NewNote,
+    responses((status = 201, description = "Added", body = crate::service::cases::NoteView), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn add_note(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -129,6 +143,8 @@ pub async fn add_note(
 }
 
 /// `GET /api/v1/cases/{id}/history` — the audit rows of the case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/history", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, description = "Audit rows of the case", body = HistoryList), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -139,5 +155,5 @@ pub async fn history(
         .ctx
         .run(move |conn, _| cases::history(conn, &user, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(HistoryList { items }))
 }

@@ -22,6 +22,11 @@ pub struct CsvQuery {
 /// `POST /api/v1/filings`: JSON `{"project_id","workers":[…]}` or `text/csv` with
 /// `?project_id=`. 201 with the cases; a replayed Idempotency-Key answers 200 with the
 /// first answer and `Idempotent-Replayed: true`.
+#[utoipa::path(post, path = "/api/v1/filings", tag = "cases", security(("bearer" = []), ("cookie" = [])),
+    params(("project_id" = Option<String>, Query, description = "The project, when the body is CSV"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: the same key and body replay the first answer")),
+    request_body(content((FilingInput = "application/json"), (String = "text/csv")), description = "The batch, as JSON or as CSV with the columns of `CSV_COLUMNS`"),
+    responses((status = 201, description = "Filed", body = crate::service::filing::FilingResult), (status = 200, description = "Replay of an earlier filing with the same Idempotency-Key", body = crate::service::filing::FilingResult),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Employers only", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Sponsor not verified", content_type = "application/problem+json", body = crate::error::Problem), (status = 413, description = "Body too large", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Neither JSON nor CSV", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid fields, named workers[i].field", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -42,6 +42,7 @@ pub async fn record(
 
 /// `GET /metrics`: Prometheus text format. Open like /healthz: bind the service to a private
 /// address or filter /metrics at the proxy if its numbers are sensitive.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"), (status = 503, description = "No recorder", body = String, content_type = "text/plain")))]
 pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.ctx.pool.state();
     metrics::gauge!("db_pool_connections").set(f64::from(pool.connections));

@@ -4,10 +4,12 @@
 
 pub mod auth;
 pub mod cases;
+pub mod eligibility;
 pub mod extract;
 pub mod filings;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -23,6 +25,26 @@ use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::throttle::{KeyedThrottle, LoginThrottle};
 use crate::service::{AppContext, ServiceError};
+
+/// `{"items": [...]}` answers, named so that the OpenAPI document can describe them.
+macro_rules! list_types {
+    ($($name:ident => $item:ty),* $(,)?) => {
+        $(
+            #[derive(serde::Serialize, utoipa::ToSchema)]
+            pub struct $name {
+                pub items: Vec<$item>,
+            }
+        )*
+    };
+}
+
+list_types! {
+    UserList => crate::service::accounts::UserView,
+    SponsorList => crate::service::sponsors::SponsorView,
+    ProjectList => crate::service::sponsors::ProjectView,
+    NoteList => crate::service::cases::NoteView,
+    HistoryList => crate::service::cases::HistoryEntry,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -72,6 +94,17 @@ api_routes![
     (post, "/cases/{id}/notes", cases::add_note),
     (get, "/cases/{id}/history", cases::history),
     (post, "/status", status::lookup),
+    (post, "/eligibility/evaluate", eligibility::evaluate),
+    (
+        get,
+        "/cases/{id}/eligibility",
+        eligibility::case_eligibility
+    ),
+    (get, "/rulesets", eligibility::list_rulesets),
+    (post, "/rulesets", eligibility::publish),
+    (get, "/rulesets/{route}", eligibility::route_versions),
+    (post, "/rulesets/{route}/impact", eligibility::impact),
+    (get, "/caps/{route}/{fy}", eligibility::cap),
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
@@ -79,6 +112,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
+        .service(openapi::docs())
         .service(api_scope())
         .default_service(web::to(not_found));
 }

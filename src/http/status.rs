@@ -12,6 +12,9 @@ use crate::service::status::{self, StatusQuery};
 use crate::service::ServiceError;
 
 /// `POST /api/v1/status` `{"receipt_number","date_of_birth"}`.
+#[utoipa::path(post, path = "/api/v1/status", tag = "public", request_body = StatusQuery,
+    responses((status = 200, description = "The public status, in English and Korean", body = crate::service::status::PublicStatus), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No case with this receipt number and date of birth", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid date", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 429, description = "Throttled", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn lookup(
     state: web::Data<AppState>,
     req: HttpRequest,

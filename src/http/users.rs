@@ -6,13 +6,13 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::extract::{parse_id, ApiJson};
-use super::{require_role, AppState};
+use super::{require_role, AppState, UserList};
 use crate::domain::{EmailAddress, Password, Role};
 use crate::error::ApiError;
 use crate::service::accounts::{self, AuthUser, NewAccount};
 use crate::service::{FieldErrors, ServiceError};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub email: String,
@@ -59,6 +59,8 @@ impl CreateUserRequest {
 }
 
 /// `POST /api/v1/users` (admin): 201 with the user.
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = []), ("cookie" = [])), request_body = CreateUserRequest,
+    responses((status = 201, description = "Created", body = crate::service::accounts::UserView), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Admins only", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "E-mail address taken", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -77,13 +79,17 @@ pub async fn create(
 }
 
 /// `GET /api/v1/users` (admin).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "All users", body = UserList), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Admins only", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     require_role(&user, &[Role::Admin])?;
     let users = state.ctx.run(|conn, _| accounts::list_users(conn)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": users })))
+    Ok(HttpResponse::Ok().json(UserList { items: users }))
 }
 
 /// `GET /api/v1/users/{id}` (admin).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = crate::service::accounts::UserView), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Admins only", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such user", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -101,7 +107,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub disabled: bool,
@@ -109,6 +115,8 @@ pub struct UpdateUserRequest {
 
 /// `PATCH /api/v1/users/{id}` (admin): `{"disabled": true}` disables the account and ends its
 /// sessions; `false` enables it again.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
+    responses((status = 200, description = "Updated", body = crate::service::accounts::UserView), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Admins only", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such user", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Cannot disable oneself", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -27,7 +27,7 @@ pub struct AuthUser {
 }
 
 /// A user as shown by the API: never the password hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,

@@ -20,7 +20,7 @@ pub const EVIDENCE_DAYS: i64 = 84;
 pub const MAX_PAGE: i64 = 200;
 pub const DEFAULT_PAGE: i64 = 50;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkerView {
     pub given_name: String,
     pub family_name: String,
@@ -32,7 +32,7 @@ pub struct WorkerView {
     pub passport_last4: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DecisionView {
     pub route: Option<String>,
     pub reason: Option<String>,
@@ -40,7 +40,7 @@ pub struct DecisionView {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: String,
     pub receipt_number: String,
@@ -65,7 +65,7 @@ pub struct CaseView {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: String,
     pub receipt_number: String,
@@ -192,8 +192,9 @@ pub fn get(conn: &mut DbConnection, user: &AuthUser, id: &str) -> Result<CaseVie
 }
 
 /// Query parameters of the queue, as given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     pub status: Option<String>,
     pub route: Option<String>,
@@ -204,7 +205,7 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueuePage {
     pub items: Vec<CaseSummary>,
     pub next_cursor: Option<String>,
@@ -302,7 +303,7 @@ pub fn queue(
 }
 
 /// An action on a case, as requested: `{"action": "approve", "route": …, "reason": …}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseAction {
     Assign {
@@ -370,7 +371,6 @@ pub fn apply_action(
     expected_version: i64,
     action: CaseAction,
 ) -> Result<CaseView, ServiceError> {
-    let _ = ctx;
     let kind = action.kind();
     database::write_tx(conn, |conn| {
         let row = load_visible(conn, user, case_id)?;
@@ -475,6 +475,9 @@ pub fn apply_action(
                 require_reason(&mut errors, "reason", reason);
                 match route.parse::<VisaRoute>() {
                     Ok(route) => {
+                        super::eligibility::check_and_reserve_approval(
+                            conn, ctx, user, &row, route,
+                        )?;
                         let annotation = annotation(conn, &row, route)?;
                         changes.decision_route = Some(route.id().to_owned());
                         changes.annotation = Some(annotation.clone());
@@ -488,6 +491,8 @@ pub fn apply_action(
             }
             CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
                 require_reason(&mut errors, "reason", reason);
+                // An approval's cap slot goes back to the pool.
+                super::eligibility::release_cap(conn, case_id)?;
                 changes.decision_reason = Some(reason.trim().to_owned());
                 changes.decided_by = Some(user.id.clone());
                 changes.decided_at = Some(now);
@@ -565,7 +570,7 @@ fn annotation(
     ))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
     pub body: String,
@@ -577,7 +582,7 @@ fn default_visibility() -> String {
     "internal".into()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NoteView {
     pub id: String,
     pub author_id: String,
@@ -664,7 +669,7 @@ pub fn list_notes(
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,

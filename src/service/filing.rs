@@ -23,7 +23,7 @@ use crate::domain::{time, CaseStatus, EmailAddress, Role};
 /// batch (each part is still all-or-nothing).
 pub const MAX_BATCH: usize = 500;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerInput {
     pub given_name: String,
@@ -46,7 +46,7 @@ pub struct WorkerInput {
     pub assignment: AssignmentInput,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentInput {
     pub activities: Vec<String>,
@@ -60,7 +60,7 @@ pub struct AssignmentInput {
     pub prevailing_wage_usd: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilingInput {
     pub project_id: String,
@@ -263,15 +263,17 @@ pub fn desk_today() -> NaiveDate {
     (chrono::Utc::now() + Duration::hours(9)).date_naive()
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FiledCase {
     pub id: String,
     pub receipt_number: String,
     pub status: String,
     pub duplicate_passport: bool,
+    /// The route the rules suggest (eligible, else needing review), if any.
+    pub suggested_route: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FilingResult {
     pub id: String,
     pub project_id: String,
@@ -509,15 +511,20 @@ fn file_in_tx(
             receipt_number: receipt.to_string(),
             status: CaseStatus::Filed.as_str().into(),
             duplicate_passport: duplicate,
+            suggested_route: None,
         });
     }
-    let result = FilingResult {
+    let mut result = FilingResult {
         id: filing_id.clone(),
         project_id: project.id.clone(),
         sponsor_id: sponsor.id.clone(),
         filing_date,
         cases: filed,
     };
+    let evaluations = super::eligibility::evaluate_new_cases(conn, ctx, &mut rows)?;
+    for (case, row) in result.cases.iter_mut().zip(&rows) {
+        case.suggested_route = row.suggested_route.clone();
+    }
     let response_json = serde_json::to_string(&result)
         .map_err(|e| ServiceError::Internal(format!("filing answer: {e}")))?;
     filings::insert(
@@ -535,7 +542,7 @@ fn file_in_tx(
         },
     )?;
     cases::insert_many(conn, &rows)?;
-    // ELIGIBILITY-HOOK
+    crate::db::rules::insert_evaluations(conn, &evaluations)?;
     entries.insert(
         0,
         audit::entry(

@@ -6,7 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod cases;
-
+pub mod eligibility;
 pub mod filing;
 pub mod passports;
 pub mod passwords;
@@ -25,7 +25,7 @@ pub use secrets::Secrets;
 
 /// One field that failed validation: `field` is a path into the request
 /// (`workers[3].passport_expiry`), `message` says what is wrong in plain words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -204,6 +204,7 @@ pub struct AppContext {
     pub pool: Pool,
     pub secrets: Arc<Secrets>,
     pub settings: Arc<Settings>,
+    pub rules: Arc<eligibility::Rules>,
 }
 
 impl AppContext {

@@ -14,7 +14,7 @@ use crate::db::{self as database, DbConnection};
 use crate::domain::worker::{one_of, RELATIONSHIPS, SECTORS, US_STATES};
 use crate::domain::{time, EmailAddress, Password, Role};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterSponsor {
     pub legal_name: String,
@@ -31,7 +31,7 @@ pub struct RegisterSponsor {
     pub contact: Contact,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: String,
@@ -39,7 +39,7 @@ pub struct Contact {
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SponsorView {
     pub id: String,
     pub legal_name: String,
@@ -78,7 +78,7 @@ impl From<SponsorRow> for SponsorView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub sponsor: SponsorView,
     pub user: UserView,
@@ -299,7 +299,7 @@ pub fn get(
     Ok(row.into())
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
     pub name: String,
@@ -311,7 +311,7 @@ pub struct NewProject {
     pub contract_requires_seller_services: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
     pub id: String,
     pub sponsor_id: String,

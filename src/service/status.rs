@@ -9,14 +9,14 @@ use super::ServiceError;
 use crate::db::{cases, DbConnection};
 use crate::domain::{time, CaseStatus, ReceiptNumber};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusQuery {
     pub receipt_number: String,
     pub date_of_birth: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicStatus {
     pub receipt_number: String,
     pub status: String,

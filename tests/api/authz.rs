@@ -257,6 +257,72 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         b(withdraw.clone()),
         200,
     ));
+
+    let facts = json!({"filing_date": "2026-02-02"});
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+        (Sub, 200),
+        (Other, 200),
+    ] {
+        rows.push(row(
+            "post",
+            "/eligibility/evaluate",
+            actor,
+            b(facts.clone()),
+            expect,
+        ));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Sub, 200),
+        (Prime, 200),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row("get", "/cases/{case}/eligibility", actor, None, expect));
+    }
+    for (actor, expect) in [(Anonymous, 401), (Admin, 200), (Officer, 200), (Sub, 200)] {
+        rows.push(row("get", "/rulesets", actor, None, expect));
+        rows.push(row("get", "/rulesets/{route}", actor, None, expect));
+    }
+    // a body that is not a rule set: supervisors get the validation report, others no further
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 403),
+        (Sub, 403),
+        (Supervisor, 409),
+    ] {
+        rows.push(row(
+            "post",
+            "/rulesets",
+            actor,
+            b(json!("not toml")),
+            expect,
+        ));
+        rows.push(row(
+            "post",
+            "/rulesets/{route}/impact",
+            actor,
+            b(json!("not toml")),
+            expect,
+        ));
+    }
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+    ] {
+        rows.push(row("get", "/caps/{capped}/{fy}", actor, None, expect));
+    }
     rows
 }
 
@@ -295,7 +361,10 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{pending}", &pending.id)
             .replace("{project}", &sub_project)
             .replace("{case2}", &case2)
-            .replace("{case}", &case);
+            .replace("{case}", &case)
+            .replace("{route}", "ESTA-CIW")
+            .replace("{capped}", "E4-PWK")
+            .replace("{fy}", "2027");
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
             (Some(app.sponsor_body(None)), 201)
@@ -347,6 +416,7 @@ fn every_api_route_has_a_row_in_the_matrix() {
             .replace("{project}", "{id}")
             .replace("{case2}", "{id}")
             .replace("{case}", "{id}")
+            .replace("{capped}", "{route}")
     };
     let covered: Vec<(String, String)> = rows
         .iter()

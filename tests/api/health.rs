@@ -54,3 +54,36 @@ async fn migrations_apply_to_an_empty_database_once() {
     assert_eq!(second, 0);
     drop(db);
 }
+
+#[tokio::test]
+async fn openapi_documents_every_route_and_the_docs_page_is_served() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut missing = Vec::new();
+    for (method, path) in kitdesk::http::API_ROUTES {
+        let full = format!("/api/v1{path}");
+        if paths.get(&full).and_then(|p| p.get(*method)).is_none() {
+            missing.push(format!("{method} {full}"));
+        }
+    }
+    assert!(missing.is_empty(), "undocumented routes: {missing:?}");
+    let page = app.get("/api/docs/", None).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger"), "{html}");
+    assert!(
+        !html.contains("cdn"),
+        "the docs page must not load from a CDN"
+    );
+}

@@ -6,6 +6,7 @@
 mod accounts;
 mod authz;
 mod cases;
+mod eligibility;
 mod filings;
 mod health;
 mod helpers;

@@ -1,0 +1,122 @@
+//! Rules engine throughput: the full path (facts JSON text → parse → all six routes evaluated
+//! → explanation serialized) and a dry run of a draft over 100,000 stored cases.
+//!
+//! Run: `cargo bench --bench rules`. Moves to kitdesk's `benches/rules.rs` unchanged.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use kitdesk::rules::{DryRunCase, EvalContext, RuleBook};
+use serde_json::Value;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const FACTS: &str = r#"{
+  "filing_date": "2026-02-02",
+  "applicant": {
+    "nationality": "KR", "date_of_birth": "1988-04-12", "passport_expiry": "2031-05-01",
+    "education": "bachelor", "degree_in_specialty": false, "years_experience": 9,
+    "months_employed_by_sponsor_last_3y": 30, "role": "installer",
+    "specialized_knowledge": true, "prior_us_violation": false, "previously_detained_2025": false
+  },
+  "assignment": {
+    "activities": ["install", "train_us_workers"],
+    "planned_entry": "2026-03-02", "planned_exit": "2026-05-29",
+    "pay_source": "foreign", "equipment_purchased_abroad": true,
+    "contract_requires_seller_services": true, "specialty_occupation": false,
+    "offered_wage_usd": null, "prevailing_wage_usd": null
+  },
+  "employer": {
+    "korean_ownership_pct": 100, "treaty_investor": true,
+    "qualifying_relationship": "subsidiary", "labor_attestation_filed": false,
+    "strike_or_lockout": false
+  }
+}"#;
+
+fn load() -> RuleBook {
+    match RuleBook::builtin() {
+        Ok(book) => book,
+        Err(report) => panic!("{report}"),
+    }
+}
+
+/// One application end to end; returns the JSON length so nothing is optimised away.
+fn full_path(book: &RuleBook, text: &str, ctx: &EvalContext) -> usize {
+    let facts: Value = serde_json::from_str(text).unwrap();
+    let evaluation = book.evaluate(&facts, ctx).unwrap();
+    evaluation.to_json().len()
+}
+
+fn bench_full_path(c: &mut Criterion) {
+    let book = load();
+    let ctx = EvalContext::new().with_e4_cap_used(1_234);
+    println!("explanation size: {} bytes", full_path(&book, FACTS, &ctx));
+    let mut group = c.benchmark_group("rules");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("full_path_one_application", |b| {
+        b.iter(|| full_path(&book, black_box(FACTS), &ctx))
+    });
+    group.finish();
+
+    // A plain wall-clock figure on one thread, as reported in docs/rules.md.
+    let n = 50_000;
+    let start = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..n {
+        bytes += full_path(&book, black_box(FACTS), &ctx);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "full path, one thread: {n} applications in {secs:.3} s = {:.0} applications/s ({bytes} bytes)",
+        n as f64 / secs
+    );
+}
+
+fn cases(n: usize) -> Vec<DryRunCase> {
+    let base: Value = serde_json::from_str(FACTS).unwrap();
+    (0..n)
+        .map(|i| {
+            let mut facts = base.clone();
+            // Stays of 30..150 days so that a tighter ESTA limit changes some outcomes.
+            let exit = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+                + chrono::Days::new(29 + (i % 121) as u64);
+            facts["assignment"]["planned_exit"] = Value::String(exit.to_string());
+            DryRunCase {
+                facts,
+                context: EvalContext::new().with_e4_cap_used((i % 16_000) as u64),
+            }
+        })
+        .collect()
+}
+
+fn bench_dry_run(c: &mut Criterion) {
+    let book = load();
+    let draft_text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.toml"))
+        .replacen("version = 1", "version = 2", 1)
+        .replacen("value = 90,", "value = 60,", 1);
+    let draft = book.compile_draft(&draft_text).unwrap();
+    let drafts = std::slice::from_ref(&draft);
+    let all = cases(100_000);
+    let start = Instant::now();
+    let report = book.dry_run(drafts, &all);
+    println!(
+        "dry run: {} cases in {:.3} s on {} thread(s), {} outcome changes",
+        report.cases,
+        start.elapsed().as_secs_f64(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        report.changed.len()
+    );
+    let mut group = c.benchmark_group("rules");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function("dry_run_10k_cases", |b| {
+        b.iter_batched(
+            || cases(10_000),
+            |cs| book.dry_run(drafts, &cs).changed.len(),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_full_path, bench_dry_run);
+criterion_main!(benches);

@@ -1,0 +1,403 @@
+//! The rules engine inside the service: evaluation at filing, the explanation replayed,
+//! pre-checks, approvals of ineligible routes, the E-4 cap, publishing and impact previews.
+
+use kitdesk::domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, worker, TestApp};
+
+const ESTA: &str = include_str!("../../rules/esta-ciw.toml");
+
+fn sample_facts() -> Value {
+    json!({
+        "filing_date": "2026-02-02",
+        "applicant": {
+            "nationality": "KR", "date_of_birth": "1988-04-12", "passport_expiry": "2031-05-01",
+            "education": "vocational", "degree_in_specialty": false, "years_experience": 9,
+            "months_employed_by_sponsor_last_3y": 30, "role": "installer",
+            "specialized_knowledge": true, "prior_us_violation": false, "previously_detained_2025": false
+        },
+        "assignment": {
+            "activities": ["install", "train_us_workers"],
+            "planned_entry": "2026-03-02", "planned_exit": "2026-05-30",
+            "pay_source": "foreign", "equipment_purchased_abroad": true,
+            "contract_requires_seller_services": true, "specialty_occupation": false,
+            "offered_wage_usd": null, "prevailing_wage_usd": null
+        },
+        "employer": {
+            "korean_ownership_pct": 100, "treaty_investor": true, "qualifying_relationship": "subsidiary",
+            "labor_attestation_filed": false, "strike_or_lockout": false
+        }
+    })
+}
+
+fn route<'a>(evaluation: &'a Value, id: &str) -> &'a Value {
+    evaluation["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pre_check_explains_every_route_and_counts_esta_days_inclusively() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let response = app
+        .post_json(
+            "/api/v1/eligibility/evaluate",
+            Some(&officer.token),
+            &sample_facts(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let evaluation: Value = response.json().await.unwrap();
+    let routes: Vec<&str> = evaluation["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["route"].as_str().unwrap())
+        .collect();
+    for expected in ["B1-CIW", "ESTA-CIW", "B1-BILOH", "E2-ESS", "L1B", "E4-PWK"] {
+        assert!(
+            routes.contains(&expected),
+            "{expected} missing from {routes:?}"
+        );
+    }
+    // 2026-03-02 … 2026-05-30 is 90 days counted inclusively: ESTA passes
+    let esta = route(&evaluation, "ESTA-CIW");
+    assert_ne!(esta["outcome"], "ineligible", "{esta}");
+    let stay = esta["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ESTA-STAY")
+        .unwrap();
+    assert_eq!(stay["status"], "passed");
+    assert!(stay["citation"].as_str().unwrap().contains("217"));
+    assert_eq!(route(&evaluation, "E4-PWK")["ruleset"]["status"], "sandbox");
+    // one more day fails it, with a message in both languages
+    let mut facts = sample_facts();
+    facts["assignment"]["planned_exit"] = json!("2026-05-31");
+    let evaluation: Value = app
+        .post_json("/api/v1/eligibility/evaluate", Some(&officer.token), &facts)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let esta = route(&evaluation, "ESTA-CIW");
+    assert_eq!(esta["outcome"], "ineligible");
+    let first = &esta["rules"][0];
+    assert_eq!(first["id"], "ESTA-STAY", "failed rules come first");
+    assert!(first["message_en"].is_string() && first["message_ko"].is_string());
+    // a missing fact is an error on the rule that reads it, never a silent pass
+    let mut facts = sample_facts();
+    facts["applicant"]
+        .as_object_mut()
+        .unwrap()
+        .remove("prior_us_violation");
+    let evaluation: Value = app
+        .post_json("/api/v1/eligibility/evaluate", Some(&officer.token), &facts)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let history = route(&evaluation, "ESTA-CIW")["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ESTA-HISTORY")
+        .unwrap()
+        .clone();
+    assert_eq!(history["status"], "error");
+    // admins do not evaluate; a body without a filing date is a 422
+    let admin = app.user(Role::Admin, None).await;
+    assert_problem(
+        app.post_json(
+            "/api/v1/eligibility/evaluate",
+            Some(&admin.token),
+            &sample_facts(),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            "/api/v1/eligibility/evaluate",
+            Some(&officer.token),
+            &json!({"applicant": {}}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+async fn filed_case(
+    app: &TestApp,
+) -> (
+    crate::helpers::TestUser,
+    crate::helpers::TestUser,
+    crate::helpers::TestSponsor,
+    Value,
+) {
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 2).await;
+    (officer, supervisor, sponsor, filing)
+}
+
+#[tokio::test]
+async fn filing_stores_an_evaluation_that_replays_exactly() {
+    let app = spawn_app().await;
+    let (officer, _, sponsor, filing) = filed_case(&app).await;
+    let case = &filing["cases"][0];
+    assert!(case["suggested_route"].is_string(), "{case}");
+    let id = case["id"].as_str().unwrap();
+    for user in [&officer, &sponsor.employer] {
+        let response = app
+            .get(
+                &format!("/api/v1/cases/{id}/eligibility"),
+                Some(&user.token),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["replayed_exactly"], true, "{body}");
+        assert_eq!(body["trigger"], "filing");
+        let summary_routes = body["summary"]["routes"].as_array().unwrap();
+        assert_eq!(summary_routes.len(), 6);
+        assert!(summary_routes
+            .iter()
+            .all(|r| r["ruleset"]["hash"].as_str().unwrap().len() == 64));
+        assert_eq!(body["evaluation"]["routes"].as_array().unwrap().len(), 6);
+    }
+    let (case_view, _) = app.case(&officer, id).await;
+    assert_eq!(case_view["suggested_route"], case["suggested_route"]);
+}
+
+#[tokio::test]
+async fn approving_an_ineligible_route_needs_a_supervisor() {
+    let app = spawn_app().await;
+    let (officer, supervisor, _, filing) = filed_case(&app).await;
+    let id = filing["cases"][0]["id"].as_str().unwrap();
+    app.act_ok(&officer, id, json!({"action": "start_review"}))
+        .await;
+    // the worker has no degree: B-1 in lieu of H is ineligible
+    let body: Value = app
+        .get(
+            &format!("/api/v1/cases/{id}/eligibility"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(route(&body["summary"], "B1-BILOH")["outcome"], "ineligible");
+    let (_, etag) = app.case(&officer, id).await;
+    let approve = json!({"action": "approve", "route": "B1-BILOH", "reason": "Degree equivalence shown at interview"});
+    assert_problem(
+        app.act(&officer, id, Some(&etag), &approve).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let approved = app.act_ok(&supervisor, id, approve).await;
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["decision"]["route"], "B1-BILOH");
+}
+
+#[tokio::test]
+async fn e4_cap_is_never_exceeded_and_withdrawal_releases_the_slot() {
+    let app = spawn_app().await;
+    let (officer, supervisor, sponsor, filing) = filed_case(&app).await;
+    let ids: Vec<String> = filing["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let filing_date: chrono::NaiveDate = filing["filing_date"].as_str().unwrap().parse().unwrap();
+    let fy = kitdesk::domain::receipt::fiscal_year(filing_date);
+    let cap: Value = app
+        .get(&format!("/api/v1/caps/E4-PWK/{fy}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        cap,
+        json!({"route": "E4-PWK", "fiscal_year": fy, "cap": 15000, "used": 0, "remaining": 15000})
+    );
+    // a ledger with one slot left, and two supervisors approving at once
+    app.sql(&format!("INSERT INTO cap_counters (route, fiscal_year, cap, used) VALUES ('E4-PWK', {fy}, 15000, 14999)")).await;
+    for id in &ids {
+        app.act_ok(&officer, id, json!({"action": "start_review"}))
+            .await;
+    }
+    let approve = json!({"action": "approve", "route": "E4-PWK", "reason": "Specialty occupation, LCA on file"});
+    let (_, e0) = app.case(&supervisor, &ids[0]).await;
+    let (_, e1) = app.case(&supervisor, &ids[1]).await;
+    let (a, b) = tokio::join!(
+        app.act(&supervisor, &ids[0], Some(&e0), &approve),
+        app.act(&supervisor, &ids[1], Some(&e1), &approve)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let cap: Value = app
+        .get(&format!("/api/v1/caps/E4-PWK/{fy}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (cap["used"].as_i64(), cap["remaining"].as_i64()),
+        (Some(15000), Some(0))
+    );
+    // the employer withdraws the approved case: the slot is free again
+    let approved = if a.status() == 200 { &ids[0] } else { &ids[1] };
+    app.act_ok(
+        &sponsor.employer,
+        approved,
+        json!({"action": "withdraw", "reason": "Project postponed"}),
+    )
+    .await;
+    let cap: Value = app
+        .get(&format!("/api/v1/caps/E4-PWK/{fy}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cap["remaining"], 1);
+    assert_problem(
+        app.get("/api/v1/caps/B1-CIW/2027", Some(&officer.token))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/caps/E4-PWK/2027", Some(&sponsor.employer.token))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+fn post_toml<'a>(
+    app: &'a TestApp,
+    path: &str,
+    token: &str,
+    body: String,
+) -> impl std::future::Future<Output = reqwest::Response> + 'a {
+    let req = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/toml")
+        .body(body);
+    async move { req.send().await.unwrap() }
+}
+
+#[tokio::test]
+async fn supervisors_preview_and_publish_new_versions() {
+    let app = spawn_app().await;
+    let (officer, supervisor, _, _) = filed_case(&app).await;
+    // a draft that shortens the ESTA stay to 30 days: every filed 90-day case would fail it
+    let draft = ESTA
+        .replace("version = 1", "version = 2")
+        .replace(
+            "effective_from = \"2025-12-05\"",
+            "effective_from = \"2030-01-01\"",
+        )
+        .replace("value = 90,", "value = 30,");
+    assert_ne!(draft, ESTA);
+    assert_problem(
+        post_toml(
+            &app,
+            "/api/v1/rulesets/ESTA-CIW/impact",
+            &officer.token,
+            draft.clone(),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let impact: Value = post_toml(
+        &app,
+        "/api/v1/rulesets/ESTA-CIW/impact",
+        &supervisor.token,
+        draft.clone(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(impact["cases_evaluated"], 2, "{impact}");
+    assert_eq!(impact["cases_changed"], 2, "{impact}");
+    assert!(impact["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["route"] == "ESTA-CIW" && c["after"] == "ineligible"));
+
+    // its own embedded tests (written for 90 days) now fail: publishing refuses with a report
+    let refused = post_toml(&app, "/api/v1/rulesets", &supervisor.token, draft).await;
+    let problem = assert_problem(refused, 409, "ruleset_invalid").await;
+    assert!(
+        !problem["problems"].as_array().unwrap().is_empty(),
+        "{problem}"
+    );
+
+    // a clean new version publishes and closes the previous window
+    let v2 = ESTA.replace("version = 1", "version = 2").replace(
+        "effective_from = \"2025-12-05\"",
+        "effective_from = \"2030-01-01\"",
+    );
+    assert_problem(
+        post_toml(&app, "/api/v1/rulesets", &officer.token, v2.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let published = post_toml(&app, "/api/v1/rulesets", &supervisor.token, v2.clone()).await;
+    assert_eq!(published.status(), 201);
+    let versions: Value = app
+        .get("/api/v1/rulesets/ESTA-CIW", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let versions = versions["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["effective_to"], "2030-01-01");
+    // the same version twice is refused
+    assert_problem(
+        post_toml(&app, "/api/v1/rulesets", &supervisor.token, v2).await,
+        409,
+        "ruleset_invalid",
+    )
+    .await;
+    let all: Value = app
+        .get("/api/v1/rulesets", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(all["items"].as_array().unwrap().len() >= 6);
+    assert_problem(
+        app.get("/api/v1/rulesets/H-1B", Some(&officer.token)).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let _ = worker;
+}
