@@ -119,6 +119,21 @@ pub enum Command {
     /// Check, test and preview rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create demo sponsors (a prime contractor, two subcontractors, a shipbuilder), projects,
+    /// a user for each role (credentials printed once) and N filed cases. Safe to run again:
+    /// it reuses what exists and adds cases.
+    Seed {
+        /// How many cases to file.
+        #[arg(long, default_value_t = 200)]
+        cases: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, RulesCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, DemoCommand, RulesCommand, UserCommand};
 use crate::config::Config;
 use crate::domain::{EmailAddress, Password, Role};
 use crate::service::accounts::{self, NewAccount};
@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 rules_impact(config, file, list).await
             }
             Command::Rules(_) => Ok(()),
+            Command::Demo(DemoCommand::Seed { cases }) => demo_seed(config, cases).await,
         }
     });
     match result {
@@ -217,6 +218,47 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
                 c["after"].as_str().unwrap_or_default()
             );
         }
+    }
+    Ok(())
+}
+
+async fn demo_seed(config: Config, cases: usize) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(cases as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} filing demo cases [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress_bar = bar.clone();
+    let started = std::time::Instant::now();
+    let seeded = ctx
+        .run(move |conn, ctx| {
+            crate::service::demo::seed(conn, ctx, cases, &mut |done, _| {
+                progress_bar.set_position(done as u64)
+            })
+        })
+        .await
+        .map_err(describe)?;
+    bar.finish();
+    println!(
+        "filed {} demo cases in {:.1} s into {}",
+        seeded.cases_filed,
+        started.elapsed().as_secs_f64(),
+        config.database.redacted()
+    );
+    println!("\nsign-ins (shown once; store them now):");
+    for c in seeded.credentials {
+        println!(
+            "  {:<10} {:<36} {:<32} {}",
+            c.role.as_str(),
+            c.email,
+            c.password,
+            c.note
+        );
     }
     Ok(())
 }

@@ -349,3 +349,44 @@ async fn status_lookup_does_not_reveal_which_part_was_wrong() {
     }
     assert_eq!(last, 429);
 }
+
+#[tokio::test]
+async fn demo_seed_files_cases_through_the_real_rules_and_can_run_twice() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let seeded = app
+            .ctx
+            .run(|conn, ctx| kitdesk::service::demo::seed(conn, ctx, 40, &mut |_, _| {}))
+            .await
+            .unwrap();
+        assert_eq!(seeded.cases_filed, 40);
+        assert_eq!(seeded.credentials.len(), 7);
+    }
+    let report = app
+        .ctx
+        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .await
+        .unwrap();
+    assert!(report.first_broken_seq.is_none());
+    let officer = app.user(Role::Officer, None).await;
+    let counts: Value = app
+        .get("/api/v1/cases/counts", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let total: i64 = counts
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 80);
+    let sponsors: Value = app
+        .get("/api/v1/sponsors", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sponsors["items"].as_array().unwrap().len(), 4);
+}
