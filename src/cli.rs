@@ -116,6 +116,35 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The mail outbox: send, list, retry.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send queued mail until stopped (SIGINT/SIGTERM), next to or instead of the worker
+    /// inside `serve`; any number may run against one PostgreSQL database. The message in
+    /// flight is finished before exiting.
+    Run {
+        /// Send what is due now (and any due daily digests), then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// List the newest messages: id, state, tries, masked recipient, last error.
+    List {
+        /// Only messages in this state: pending, sending, sent or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// How many to show (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Make a dead (or waiting) message due now, with a fresh count of tries.
+    Retry {
+        /// The message's id (from `outbox list`).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -148,6 +148,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        audience -> Text,
+        recipient -> Text,
+        case_id -> Nullable<Text>,
+        sponsor_id -> Nullable<Text>,
+        message_id -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        case_id -> Nullable<Text>,
+        kind -> Text,
+        line_ko -> Text,
+        line_en -> Text,
+        digest_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        digest_date -> Date,
+        item_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -162,5 +209,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     receipt_counters,
     cases,
     case_notes,
-    audit_log
+    audit_log,
+    outbox,
+    digest_items,
+    digests
 );

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod filings;
 pub mod health;
 pub mod metrics;
+pub mod outbox;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -59,6 +60,7 @@ api_routes![
     (post, "/sponsors/register", sponsors::register),
     (get, "/sponsors", sponsors::list),
     (get, "/sponsors/{id}", sponsors::get),
+    (patch, "/sponsors/{id}", sponsors::update),
     (post, "/sponsors/{id}/verify", sponsors::verify),
     (post, "/sponsors/{id}/projects", sponsors::create_project),
     (get, "/sponsors/{id}/projects", sponsors::list_projects),
@@ -72,6 +74,7 @@ api_routes![
     (post, "/cases/{id}/notes", cases::add_note),
     (get, "/cases/{id}/history", cases::history),
     (post, "/status", status::lookup),
+    (get, "/outbox", outbox::list),
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

@@ -535,6 +535,7 @@ fn file_in_tx(
         },
     )?;
     cases::insert_many(conn, &rows)?;
+    crate::notify::enqueue::filing_received(conn, &sponsor, &project, &filing_id, &rows)?;
     // ELIGIBILITY-HOOK
     entries.insert(
         0,
