@@ -9,3 +9,5 @@ mod cases;
 mod filings;
 mod health;
 mod helpers;
+mod outbox;
+mod smtp_sink;
