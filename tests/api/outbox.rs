@@ -549,3 +549,48 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
     let tomorrow = seoul_at(9) + chrono::Duration::days(1);
     assert_eq!(run(tomorrow).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn stopping_a_worker_finishes_the_mail_in_flight_and_hands_back_the_rest() {
+    let sink = SmtpSink::start().await;
+    sink.delay_data(Duration::from_millis(400));
+    let url = sink.url();
+    let app = spawn_app_configured(Settings::default(), |c| {
+        fast_smtp(c, url);
+        c.outbox.run_in_server = false;
+    })
+    .await;
+    let ids = enqueue(&app, 5).await;
+    let mut config = crate::helpers::test_config(&app.db, app.data_dir.clone());
+    fast_smtp(&mut config, sink.url());
+    let mailer = Mailer::from_config(&config.mail).unwrap();
+    let worker = Worker::new(app.ctx.pool.clone(), mailer, config.outbox.clone()).spawn();
+    let deadline = std::time::Instant::now() + WAIT;
+    while sink.delayed() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no message reached DATA"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Stop while the first message is inside DATA: it completes, the others go back.
+    worker.stop().await;
+    assert_eq!(sink.count(), 1, "the message in flight was finished");
+    let after = rows(&app).await;
+    assert_eq!(after.iter().filter(|r| r.state == "sent").count(), 1);
+    let waiting: Vec<_> = after.iter().filter(|r| r.state == "pending").collect();
+    assert_eq!(waiting.len(), 4);
+    assert!(waiting
+        .iter()
+        .all(|r| r.attempts == 0 && r.claimed_by.is_none()));
+
+    // The next worker picks them up.
+    sink.delay_data(Duration::ZERO);
+    let mailer = Mailer::from_config(&config.mail).unwrap();
+    let report = Worker::new(app.ctx.pool.clone(), mailer, config.outbox.clone())
+        .drain()
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 4);
+    assert_exactly_once(&sink.received(), &ids);
+}

@@ -37,6 +37,10 @@ struct Shared {
     hang_next: AtomicBool,
     /// How many messages are hanging inside DATA right now.
     hanging: AtomicUsize,
+    /// Wait this long before answering the end of DATA.
+    delay: Mutex<Option<Duration>>,
+    /// How many messages are inside a delayed DATA right now.
+    delayed: AtomicUsize,
     /// DATA commands answered with something other than 250.
     refused: AtomicUsize,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -123,6 +127,16 @@ impl SmtpSink {
     /// The next message is read whole and never answered.
     pub fn hang_next(&self) {
         self.shared.hang_next.store(true, Ordering::SeqCst);
+    }
+
+    /// Answers the end of every DATA only after `delay` (a slow server).
+    pub fn delay_data(&self, delay: Duration) {
+        *self.shared.delay.lock().unwrap() = Some(delay);
+    }
+
+    /// How many messages are waiting inside a delayed DATA.
+    pub fn delayed(&self) -> usize {
+        self.shared.delayed.load(Ordering::SeqCst)
     }
 
     pub fn hanging(&self) -> usize {
@@ -234,6 +248,12 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
                 shared.hanging.fetch_add(1, Ordering::SeqCst);
                 // Never answer: the test kills the server while the client waits.
                 std::future::pending::<()>().await;
+            }
+            let delay = *shared.delay.lock().unwrap();
+            if let Some(delay) = delay {
+                shared.delayed.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(delay).await;
+                shared.delayed.fetch_sub(1, Ordering::SeqCst);
             }
             let scripted = shared.script.lock().unwrap().pop_front();
             let fixed = shared.always.lock().unwrap().clone();
