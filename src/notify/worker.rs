@@ -75,7 +75,7 @@ pub struct OutboxSettings {
     pub poll_interval: Duration,
     /// Rows claimed at once.
     pub batch_size: i64,
-    /// How long a claim holds; must comfortably exceed sending one batch.
+    /// How long a claim holds; must comfortably exceed sending one batch (at least 60 s).
     pub lease: Duration,
     pub retry: RetryPolicy,
     /// Seoul hour (0–23) from which the day's digests go out.
@@ -146,7 +146,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(pool: Pool, mailer: Mailer, settings: OutboxSettings) -> Worker {
+    pub fn new(pool: Pool, mailer: Mailer, mut settings: OutboxSettings) -> Worker {
+        // A row is only sent while its lease has room for a slow server; a shorter lease
+        // would hand every claim straight back.
+        settings.lease = settings.lease.max(SMTP_TIMEOUT * 6);
         let id = format!(
             "{}-{}",
             std::process::id(),
