@@ -122,6 +122,9 @@ pub enum Command {
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The mail outbox: send, list, retry.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +160,32 @@ pub enum RulesCommand {
         /// Print every changed case, not only the counts.
         #[arg(long)]
         list: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Send queued mail until stopped (SIGINT/SIGTERM), next to or instead of the worker
+    /// inside `serve`; any number may run against one PostgreSQL database. The message in
+    /// flight is finished before exiting.
+    Run {
+        /// Send what is due now (and any due daily digests), then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// List the newest messages: id, state, tries, masked recipient, last error.
+    List {
+        /// Only messages in this state: pending, sending, sent or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// How many to show (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Make a dead (or waiting) message due now, with a fresh count of tries.
+    Retry {
+        /// The message's id (from `outbox list`).
+        id: String,
     },
 }
 

@@ -3,10 +3,14 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, DemoCommand, RulesCommand, UserCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, DemoCommand, OutboxCommand, RulesCommand, UserCommand,
+};
 use crate::config::Config;
 use crate::domain::{EmailAddress, Password, Role};
+use crate::notify::{Mailer, Worker};
 use crate::service::accounts::{self, NewAccount};
+use crate::service::outbox::{self, OutboxQuery};
 use crate::service::{FieldErrors, ServiceError, Settings};
 use crate::startup::{self, Application};
 use crate::telemetry;
@@ -47,6 +51,11 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Command::Rules(_) => Ok(()),
             Command::Demo(DemoCommand::Seed { cases }) => demo_seed(config, cases).await,
+            Command::Outbox(OutboxCommand::Run { once }) => run_outbox(config, once).await,
+            Command::Outbox(OutboxCommand::List { state, limit }) => {
+                list_outbox(config, state, limit).await
+            }
+            Command::Outbox(OutboxCommand::Retry { id }) => retry_outbox(config, id).await,
         }
     });
     match result {
@@ -283,6 +292,97 @@ fn describe_with_details(e: ServiceError) -> String {
         }
         other => describe(other),
     }
+}
+
+async fn run_outbox(config: Config, once: bool) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mailer = Mailer::from_config(&config.mail).map_err(|e| e.to_string())?;
+    let worker = Worker::new(ctx.pool.clone(), mailer, config.outbox.clone());
+    if once {
+        let report = worker.drain().await.map_err(|e| e.to_string())?;
+        println!(
+            "outbox: {} sent, {} to retry later, {} dead",
+            report.sent, report.retried, report.dead
+        );
+        return Ok(());
+    }
+    let handle = worker.spawn();
+    wait_for_stop_signal().await;
+    eprintln!("kitdesk: stopping the outbox worker after the message in flight");
+    handle.stop().await;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (what `docker stop` and systemd send).
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn list_outbox(config: Config, state: Option<String>, limit: i64) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let page = ctx
+        .run(move |conn, _| {
+            outbox::list(
+                conn,
+                OutboxQuery {
+                    state,
+                    limit: Some(limit),
+                },
+            )
+        })
+        .await
+        .map_err(describe)?;
+    println!("counts: {}", page.counts);
+    println!(
+        "{:<38} {:<8} {:>5} {:<20} {:<28} LAST ERROR",
+        "ID", "STATE", "TRIES", "KIND", "TO"
+    );
+    for m in page.items {
+        println!(
+            "{:<38} {:<8} {:>5} {:<20} {:<28} {}",
+            m.id,
+            m.state,
+            m.attempts,
+            m.kind,
+            m.recipient,
+            m.last_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+async fn retry_outbox(config: Config, id: String) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let item = ctx
+        .run(move |conn, _| outbox::retry(conn, &id))
+        .await
+        .map_err(describe)?;
+    println!("message {} is due again ({})", item.id, item.state);
+    Ok(())
 }
 
 /// One line from standard input, without its line ending. Passwords never come from argv,

@@ -72,6 +72,8 @@ pub struct Config {
     pub trust_proxy: bool,
     pub cookie_secure: bool,
     pub workers: Option<usize>,
+    /// The outbox worker's pace, lease and retry policy.
+    pub outbox: crate::notify::OutboxSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +138,7 @@ impl Config {
             trust_proxy: args.trust_proxy,
             cookie_secure: args.cookie_secure,
             workers: args.workers,
+            outbox: crate::notify::OutboxSettings::default(),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! - [`db`]: one diesel schema for SQLite and PostgreSQL, the pool and migrations; all
 //!   backend-specific SQL.
 //! - [`service`]: the use cases; each owns its transaction and returns a [`service::ServiceError`].
+//! - [`notify`]: bilingual mail through a transactional outbox, its worker and digests.
 //! - [`http`]: the route table, extractors and handlers; [`error`] maps errors to problem+json.
 //! - [`startup`] builds the server from a [`config::Config`]; [`cli`] and `main.rs` drive it.
 
@@ -20,6 +21,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notify;
 pub mod rules;
 pub mod service;
 pub mod startup;

@@ -13,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::config::{Config, SecretSource};
 use crate::db::{self, PoolOptions};
 use crate::http::{self, AppState};
+use crate::notify::{Mailer, Worker, WorkerHandle};
 use crate::service::eligibility::Rules;
 use crate::service::throttle::{KeyedThrottle, LoginThrottle};
 use crate::service::{accounts, passwords, AppContext, Secrets, ServiceError, Settings};
@@ -35,6 +36,7 @@ pub struct Application {
     port: u16,
     server: Server,
     ctx: AppContext,
+    outbox_worker: Option<WorkerHandle>,
 }
 
 impl Application {
@@ -58,6 +60,8 @@ impl Application {
             SecretSource::Environment => {}
         }
         let ctx = open_context(&config, settings).await?;
+        let mailer =
+            Mailer::from_config(&config.mail).map_err(|e| StartupError::Other(e.to_string()))?;
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             address: config.bind.clone(),
             source,
@@ -79,6 +83,10 @@ impl Application {
             trust_proxy: config.trust_proxy,
         };
         spawn_housekeeping(state.clone());
+        let outbox_worker = config
+            .outbox
+            .run_in_server
+            .then(|| Worker::new(ctx.pool.clone(), mailer, config.outbox.clone()).spawn());
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
@@ -113,6 +121,7 @@ impl Application {
             port,
             server: server.run(),
             ctx,
+            outbox_worker,
         })
     }
 
@@ -125,9 +134,14 @@ impl Application {
         self.ctx.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 30 s).
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 30 s) and lets
+    /// the outbox worker finish the mail it is sending.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.outbox_worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 

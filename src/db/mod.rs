@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod filings;
 pub mod notes;
+pub mod outbox;
 pub mod projects;
 pub mod receipts;
 pub mod rules;

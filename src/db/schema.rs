@@ -149,6 +149,53 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        audience -> Text,
+        recipient -> Text,
+        case_id -> Nullable<Text>,
+        sponsor_id -> Nullable<Text>,
+        message_id -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        case_id -> Nullable<Text>,
+        kind -> Text,
+        line_ko -> Text,
+        line_en -> Text,
+        digest_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        digest_date -> Date,
+        item_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rulesets (id) {
         id -> Text,
         route -> Text,
@@ -195,6 +242,10 @@ diesel::joinable!(cases -> sponsors (sponsor_id));
 diesel::joinable!(case_notes -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    rulesets,
+    case_evaluations,
+    cap_counters,
+    cap_reservations,
     sponsors,
     users,
     sessions,
@@ -204,8 +255,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_notes,
     audit_log,
-    rulesets,
-    case_evaluations,
-    cap_counters,
-    cap_reservations
+    outbox,
+    digest_items,
+    digests
 );

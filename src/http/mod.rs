@@ -10,6 +10,7 @@ pub mod filings;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -81,6 +82,7 @@ api_routes![
     (post, "/sponsors/register", sponsors::register),
     (get, "/sponsors", sponsors::list),
     (get, "/sponsors/{id}", sponsors::get),
+    (patch, "/sponsors/{id}", sponsors::update),
     (post, "/sponsors/{id}/verify", sponsors::verify),
     (post, "/sponsors/{id}/projects", sponsors::create_project),
     (get, "/sponsors/{id}/projects", sponsors::list_projects),
@@ -105,6 +107,7 @@ api_routes![
     (get, "/rulesets/{route}", eligibility::route_versions),
     (post, "/rulesets/{route}/impact", eligibility::impact),
     (get, "/caps/{route}/{fy}", eligibility::cap),
+    (get, "/outbox", outbox::list),
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

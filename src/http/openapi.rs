@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, cases, eligibility, filings, health, metrics, sponsors, status, users};
+use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors, status, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,13 +18,14 @@ use super::{auth, cases, eligibility, filings, health, metrics, sponsors, status
     paths(
         auth::login, auth::logout, auth::me,
         users::create, users::list, users::get, users::update,
-        sponsors::register, sponsors::list, sponsors::get, sponsors::verify,
+        sponsors::register, sponsors::list, sponsors::get, sponsors::update, sponsors::verify,
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
         filings::create,
         cases::list, cases::counts, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,
         eligibility::evaluate, eligibility::case_eligibility, eligibility::list_rulesets,
         eligibility::publish, eligibility::route_versions, eligibility::impact, eligibility::cap,
+        outbox::list,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),

@@ -3,6 +3,7 @@
 //! Authorization: registration is open; verification is for officers and supervisors;
 //! listing and reading follow `service::access` (employers: own sponsor and subcontractors;
 //! desk and admins: all); projects are added by the sponsor's employer users (or its prime's).
+//! A sponsor's settings (`PATCH`) are changed by its own employer users only.
 
 use actix_web::{web, HttpResponse};
 
@@ -10,7 +11,7 @@ use super::extract::{parse_id, ApiJson};
 use super::{AppState, ProjectList, SponsorList};
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::sponsors::{self, NewProject, RegisterSponsor};
+use crate::service::sponsors::{self, NewProject, RegisterSponsor, SponsorSettings};
 
 /// `POST /api/v1/sponsors/register` (anyone) → 201 `{sponsor, user}`.
 #[utoipa::path(post, path = "/api/v1/sponsors/register", tag = "sponsors", request_body = RegisterSponsor,
@@ -126,4 +127,23 @@ pub async fn get_project(
         .run(move |conn, _| sponsors::get_project(conn, &user, &id))
         .await?;
     Ok(HttpResponse::Ok().json(project))
+}
+
+/// `PATCH /api/v1/sponsors/{id}` (the sponsor's own employer users) — `{"notify_mode":
+/// "per_event"|"daily_digest"}`.
+#[utoipa::path(patch, path = "/api/v1/sponsors/{id}", tag = "sponsors", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Sponsor id")), request_body = crate::service::sponsors::SponsorSettings,
+    responses((status = 200, description = "Updated", body = crate::service::sponsors::SponsorView), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Not the sponsor's own employer user", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such sponsor (or not yours)", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: ApiJson<SponsorSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sponsor")?;
+    let input = body.0;
+    let sponsor = state
+        .ctx
+        .run(move |conn, _| sponsors::update_settings(conn, &user, &id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(sponsor))
 }

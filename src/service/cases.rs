@@ -538,6 +538,7 @@ pub fn apply_action(
             )],
         )?;
         let updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
         view(updated, user)
     })
 }

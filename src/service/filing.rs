@@ -543,6 +543,7 @@ fn file_in_tx(
     )?;
     cases::insert_many(conn, &rows)?;
     crate::db::rules::insert_evaluations(conn, &evaluations)?;
+    crate::notify::enqueue::filing_received(conn, &sponsor, &project, &filing_id, &rows)?;
     entries.insert(
         0,
         audit::entry(

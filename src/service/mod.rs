@@ -9,6 +9,7 @@ pub mod cases;
 pub mod demo;
 pub mod eligibility;
 pub mod filing;
+pub mod outbox;
 pub mod passports;
 pub mod passwords;
 pub mod secrets;
@@ -167,6 +168,15 @@ impl From<diesel::result::Error> for ServiceError {
                 details: None,
             },
             _ => ServiceError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::notify::NotifyError> for ServiceError {
+    fn from(e: crate::notify::NotifyError) -> Self {
+        match e {
+            crate::notify::NotifyError::Db(q) => q.into(),
+            other => ServiceError::Internal(other.to_string()),
         }
     }
 }

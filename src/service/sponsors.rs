@@ -430,3 +430,65 @@ pub fn get_project(
     }
     Ok(project.into())
 }
+
+/// `PATCH /sponsors/{id}`: what a sponsor's own users may change about it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SponsorSettings {
+    /// `per_event` (a mail for each event on a worker's case) or `daily_digest` (one mail a
+    /// day per employer user, listing the day's events).
+    pub notify_mode: String,
+}
+
+/// Changes how the sponsor's employer users hear about their workers' cases. Only the
+/// sponsor's own employer users: a prime reads its subcontractors but does not set their
+/// mail; the desk and administrators do not choose for a company.
+pub fn update_settings(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+    input: SponsorSettings,
+) -> Result<SponsorView, ServiceError> {
+    if user.role != Role::Employer {
+        return Err(ServiceError::Forbidden(
+            "a sponsor's settings are changed by its own employer users".into(),
+        ));
+    }
+    if user.sponsor_id.as_deref() != Some(id) {
+        return if access::may_read(conn, user, id)? {
+            Err(ServiceError::Forbidden(
+                "only the sponsor's own users change its settings".into(),
+            ))
+        } else {
+            Err(ServiceError::NotFound("sponsor"))
+        };
+    }
+    let mode = input.notify_mode.trim().to_owned();
+    if !crate::notify::enqueue::NOTIFY_MODES.contains(&mode.as_str()) {
+        return Err(ServiceError::validation(
+            "notify_mode",
+            format!(
+                "must be one of {}",
+                crate::notify::enqueue::NOTIFY_MODES.join(", ")
+            ),
+        ));
+    }
+    database::write_tx(conn, |conn| {
+        let sponsor = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+        if sponsor.notify_mode != mode {
+            sponsors::set_notify_mode(conn, id, &mode, time::now())?;
+            database::audit::append(
+                conn,
+                &[audit::entry(
+                    Some(user),
+                    "sponsor.notify_mode_changed",
+                    None,
+                    Some(id),
+                    json!({"before": {"notify_mode": sponsor.notify_mode}, "after": {"notify_mode": mode}}),
+                )],
+            )?;
+        }
+        let row = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+        Ok(row.into())
+    })
+}

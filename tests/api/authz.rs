@@ -323,6 +323,39 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("get", "/caps/{capped}/{fy}", actor, None, expect));
     }
+    // a sponsor's mail settings: its own employer users only; the prime reads but may not
+    // change them
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Supervisor, 403),
+        (Officer, 403),
+        (Prime, 403),
+        (Sibling, 404),
+        (Other, 404),
+        (Sub, 200),
+    ] {
+        rows.push(row(
+            "patch",
+            "/sponsors/{sponsor}",
+            actor,
+            b(json!({"notify_mode": "daily_digest"})),
+            expect,
+        ));
+    }
+    // the mail outbox: administrators only
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Supervisor, 403),
+        (Officer, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Sibling, 403),
+        (Other, 403),
+        (Admin, 200),
+    ] {
+        rows.push(row("get", "/outbox", actor, None, expect));
+    }
     rows
 }
 

@@ -201,6 +201,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         trust_proxy: false,
         cookie_secure: false,
         workers: Some(2),
+        outbox: kitdesk::notify::OutboxSettings::default(),
     }
 }
 
@@ -209,6 +210,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn_app_configured(settings, |_| {}).await
+}
+
+/// Starts the app after `adjust` has changed its configuration (mail transport, outbox pace).
+pub async fn spawn_app_configured(settings: Settings, adjust: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         kitdesk::telemetry::init_logging(LogFormat::Text);
     }
@@ -216,7 +222,8 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("db");
     let data_dir = temp_dir();
-    let config = test_config(&db, data_dir.clone());
+    let mut config = test_config(&db, data_dir.clone());
+    adjust(&mut config);
     let app = Application::build_with(config, settings)
         .await
         .expect("application starts");

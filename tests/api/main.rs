@@ -10,3 +10,5 @@ mod eligibility;
 mod filings;
 mod health;
 mod helpers;
+mod outbox;
+mod smtp_sink;

@@ -1,0 +1,3 @@
+DROP TABLE digests;
+DROP TABLE digest_items;
+DROP TABLE outbox;

@@ -1,0 +1,399 @@
+//! The mail outbox (`outbox`) and the daily-digest tables (`digest_items`, `digests`).
+//!
+//! Rows are written by `notify::enqueue` inside the transaction of the change they announce
+//! and moved through their states here: `pending` → `sending` (claimed by one worker under a
+//! lease) → `sent`, back to `pending` for a retry, or `dead`. Claiming is the one
+//! backend-specific part: PostgreSQL locks the due rows with `FOR UPDATE SKIP LOCKED`, so
+//! that several instances each take different rows; SQLite has one writer, and
+//! [`super::write_tx`]'s `BEGIN IMMEDIATE` already serializes claims.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{digest_items, digests, outbox};
+use super::{write_tx, DbConnection};
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const DEAD: &str = "dead";
+pub const STATES: [&str; 4] = [PENDING, SENDING, SENT, DEAD];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub audience: String,
+    pub recipient: String,
+    pub case_id: Option<String>,
+    pub sponsor_id: Option<String>,
+    pub message_id: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters.
+const INSERT_CHUNK: usize = 200;
+
+pub fn insert_many(conn: &mut DbConnection, rows: &[OutboxRow]) -> QueryResult<()> {
+    // Multi-row inserts do not compile on the MultiConnection enum: match on the backend.
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(outbox::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Is anything due (pending and its time has come, or claimed under an expired lease)? A
+/// plain read, so that an idle worker does not take SQLite's write lock to find nothing.
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox::table.filter(
+            (outbox::state
+                .eq(PENDING)
+                .and(outbox::next_attempt_at.le(now)))
+            .or(outbox::state
+                .eq(SENDING)
+                .and(outbox::lease_expires_at.lt(now))),
+        ),
+    ))
+    .get_result(conn)
+}
+
+/// Claims up to `limit` due rows for `worker` until `lease_until`, counting the attempt, in
+/// one short transaction; returns them oldest first.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    write_tx(conn, |conn| {
+        // The same query on both backends; only PostgreSQL takes row locks that let other
+        // instances skip what this one is claiming.
+        macro_rules! due {
+            () => {
+                outbox::table
+                    .filter(
+                        (outbox::state
+                            .eq(PENDING)
+                            .and(outbox::next_attempt_at.le(now)))
+                        .or(outbox::state
+                            .eq(SENDING)
+                            .and(outbox::lease_expires_at.lt(now))),
+                    )
+                    .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+                    .select(outbox::id)
+                    .limit(limit)
+            };
+        }
+        let ids: Vec<String> = match conn {
+            DbConnection::Pg(c) => due!().for_update().skip_locked().load(c)?,
+            DbConnection::Sqlite(c) => due!().load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((
+                outbox::state.eq(SENDING),
+                outbox::claimed_by.eq(worker),
+                outbox::lease_expires_at.eq(lease_until),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+            .select(OutboxRow::as_select())
+            .load(conn)
+    })
+}
+
+/// The claim of `worker` on row `id`, as a filter: a worker only settles rows it still holds
+/// (after its lease expired another worker may have taken the row over).
+macro_rules! held_by {
+    ($id:expr, $worker:expr) => {
+        outbox::table
+            .filter(outbox::id.eq($id))
+            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::claimed_by.eq($worker))
+    };
+}
+
+/// Marks a claimed row delivered; returns false if the worker no longer held it.
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(held_by!(id, worker))
+        .set((
+            outbox::state.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::updated_at.eq(now),
+            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Puts a claimed row back to wait until `next_attempt_at`, recording why it failed.
+pub fn mark_retry(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(held_by!(id, worker))
+        .set((
+            outbox::state.eq(PENDING),
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Gives up on a claimed row: it stays as a dead letter until an administrator retries it.
+pub fn mark_dead(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    error: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(held_by!(id, worker))
+        .set((
+            outbox::state.eq(DEAD),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Hands back claimed rows that were not tried (the worker is stopping): due again at once,
+/// and the attempt counted at claim time is undone.
+pub fn release(
+    conn: &mut DbConnection,
+    ids: &[String],
+    worker: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::state.eq(PENDING),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+        outbox::attempts.eq(outbox::attempts - 1),
+        outbox::next_attempt_at.eq(now),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Makes a dead (or waiting) row due now with a fresh count of attempts. Sent rows and rows
+/// being sent are left alone; returns the row's state before, if it exists. Call it inside
+/// a write transaction.
+pub fn retry_now(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    let state: Option<String> = outbox::table
+        .find(id)
+        .select(outbox::state)
+        .first(conn)
+        .optional()?;
+    if matches!(state.as_deref(), Some(PENDING) | Some(DEAD)) {
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::state.eq(PENDING),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now),
+                outbox::claimed_by.eq(None::<String>),
+                outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(state)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Newest first, optionally of one state.
+pub fn list(
+    conn: &mut DbConnection,
+    state: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = outbox::table
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Rows per state.
+pub fn count_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::state)
+        .select((outbox::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::case_id.eq(case_id))
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.asc(), outbox::id.asc()))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = digest_items)]
+pub struct DigestItemRow {
+    pub id: String,
+    pub sponsor_id: String,
+    pub case_id: Option<String>,
+    pub kind: String,
+    pub line_ko: String,
+    pub line_en: String,
+    pub digest_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_digest_items(conn: &mut DbConnection, rows: &[DigestItemRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConnection::Pg(c) => {
+                diesel::insert_into(digest_items::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(digest_items::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sponsors with events waiting for their digest.
+pub fn sponsors_with_undigested(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    digest_items::table
+        .filter(digest_items::digest_id.is_null())
+        .select(digest_items::sponsor_id)
+        .distinct()
+        .load(conn)
+}
+
+pub fn undigested(conn: &mut DbConnection, sponsor_id: &str) -> QueryResult<Vec<DigestItemRow>> {
+    digest_items::table
+        .filter(digest_items::sponsor_id.eq(sponsor_id))
+        .filter(digest_items::digest_id.is_null())
+        .select(DigestItemRow::as_select())
+        .order((digest_items::created_at.asc(), digest_items::id.asc()))
+        .load(conn)
+}
+
+/// Records the digest of `sponsor_id` for `date`; false if one already exists (another
+/// instance sent it). PostgreSQL needs `ON CONFLICT DO NOTHING` here: a failed INSERT would
+/// abort the whole transaction.
+pub fn record_digest(
+    conn: &mut DbConnection,
+    id: &str,
+    sponsor_id: &str,
+    date: NaiveDate,
+    item_count: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let row = (
+        digests::id.eq(id),
+        digests::sponsor_id.eq(sponsor_id),
+        digests::digest_date.eq(date),
+        digests::item_count.eq(item_count),
+        digests::created_at.eq(now),
+    );
+    let inserted = match conn {
+        DbConnection::Pg(c) => diesel::insert_into(digests::table)
+            .values(row)
+            .on_conflict((digests::sponsor_id, digests::digest_date))
+            .do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(digests::table)
+            .values(row)
+            .on_conflict((digests::sponsor_id, digests::digest_date))
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+pub fn assign_to_digest(
+    conn: &mut DbConnection,
+    item_ids: &[String],
+    digest_id: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        digest_items::table
+            .filter(digest_items::id.eq_any(item_ids))
+            .filter(digest_items::digest_id.is_null()),
+    )
+    .set(digest_items::digest_id.eq(digest_id))
+    .execute(conn)
+}

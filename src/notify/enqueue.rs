@@ -1,0 +1,307 @@
+//! Queuing the mails a case change owes, inside the change's own transaction: the case
+//! change, its audit row and its outbox rows commit together or not at all.
+//!
+//! Who hears what:
+//! - the applicant (the worker's address on the case): every event, in their own mail;
+//! - the active employer users of the case's sponsor: every event, either a mail per event or,
+//!   when the sponsor chose `daily_digest`, a line in the next digest. A batch filing gives
+//!   the employer one summary mail (or one digest line), never one mail per worker.
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::messages::{
+    self, BatchLine, BatchMail, CaseEvent, CaseMail, Decision, Evidence, Interview, Rendered,
+};
+use super::NotifyError;
+use crate::db::cases::CaseRow;
+use crate::db::outbox::{self, DigestItemRow, OutboxRow};
+use crate::db::projects::{self, ProjectRow};
+use crate::db::sponsors::{self, SponsorRow};
+use crate::db::{users, DbConnection};
+use crate::domain::{time, ActionKind, VisaRoute};
+
+pub const DAILY_DIGEST: &str = "daily_digest";
+pub const PER_EVENT: &str = "per_event";
+pub const NOTIFY_MODES: [&str; 2] = [PER_EVENT, DAILY_DIGEST];
+
+/// Outbox kinds of the employer's mails.
+pub const EMPLOYER_EVENT: &str = "employer_case_event";
+pub const EMPLOYER_BATCH: &str = "employer_batch";
+pub const EMPLOYER_DIGEST: &str = "employer_digest";
+
+/// A pending outbox row for one recipient. The Message-ID is fixed here, once, so that every
+/// resend of the row carries the same one.
+pub fn outbox_row(
+    kind: &str,
+    audience: &str,
+    recipient: &str,
+    case_id: Option<&str>,
+    sponsor_id: Option<&str>,
+    mail: &Rendered,
+    now: NaiveDateTime,
+) -> OutboxRow {
+    let id = Uuid::now_v7().to_string();
+    OutboxRow {
+        message_id: format!("<outbox-{id}@kitdesk>"),
+        id,
+        kind: kind.to_owned(),
+        audience: audience.to_owned(),
+        recipient: recipient.to_owned(),
+        case_id: case_id.map(str::to_owned),
+        sponsor_id: sponsor_id.map(str::to_owned),
+        subject: mail.subject.clone(),
+        body_text: mail.text.clone(),
+        body_html: mail.html.clone(),
+        state: outbox::PENDING.to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_by: None,
+        lease_expires_at: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+    }
+}
+
+fn case_mail(
+    event: CaseEvent,
+    case: &CaseRow,
+    sponsor: &SponsorRow,
+    project: &ProjectRow,
+) -> CaseMail {
+    CaseMail {
+        event,
+        receipt: case.receipt_number.clone(),
+        name_en: format!("{} {}", case.given_name, case.family_name),
+        name_ko: case.name_ko.clone(),
+        employer_en: sponsor.legal_name.clone(),
+        employer_ko: sponsor.legal_name_ko.clone(),
+        project: project.name.clone(),
+        filing_date: case.filing_date,
+        evidence: None,
+        interview: None,
+        decision: None,
+        refusal_reason: None,
+    }
+}
+
+fn digest_item(
+    sponsor_id: &str,
+    case_id: Option<&str>,
+    kind: &str,
+    ko: String,
+    en: String,
+) -> DigestItemRow {
+    DigestItemRow {
+        id: Uuid::now_v7().to_string(),
+        sponsor_id: sponsor_id.to_owned(),
+        case_id: case_id.map(str::to_owned),
+        kind: kind.to_owned(),
+        line_ko: ko,
+        line_en: en,
+        digest_id: None,
+        created_at: time::now(),
+    }
+}
+
+/// Queues the mails of a batch filing: one receipt mail per applicant, and one summary for
+/// the sponsor's employer users (a mail each, or one digest line).
+pub fn filing_received(
+    conn: &mut DbConnection,
+    sponsor: &SponsorRow,
+    project: &ProjectRow,
+    filing_id: &str,
+    cases: &[CaseRow],
+) -> Result<(), NotifyError> {
+    let Some(first) = cases.first() else {
+        return Ok(());
+    };
+    let now = time::now();
+    let mut rows = Vec::with_capacity(cases.len() + 1);
+    for case in cases {
+        let mail = messages::applicant_mail(&case_mail(
+            CaseEvent::FilingReceived,
+            case,
+            sponsor,
+            project,
+        ))?;
+        rows.push(outbox_row(
+            CaseEvent::FilingReceived.kind(),
+            "applicant",
+            &case.email,
+            Some(&case.id),
+            Some(&sponsor.id),
+            &mail,
+            now,
+        ));
+    }
+    if sponsor.notify_mode == DAILY_DIGEST {
+        let last = cases.last().unwrap_or(first);
+        let range = if cases.len() == 1 {
+            first.receipt_number.clone()
+        } else {
+            format!("{} – {}", first.receipt_number, last.receipt_number)
+        };
+        outbox::insert_digest_items(
+            conn,
+            &[digest_item(
+                &sponsor.id,
+                None,
+                EMPLOYER_BATCH,
+                format!(
+                    "일괄 신청 접수: {}명, 프로젝트 {} (접수번호 {range})",
+                    cases.len(),
+                    project.name
+                ),
+                format!(
+                    "Batch filing received: {} workers, project {} (receipts {range})",
+                    cases.len(),
+                    project.name
+                ),
+            )],
+        )?;
+    } else {
+        let summary = messages::batch_mail(&BatchMail {
+            employer_en: sponsor.legal_name.clone(),
+            employer_ko: sponsor.legal_name_ko.clone(),
+            project: project.name.clone(),
+            filing_id: filing_id.to_owned(),
+            filing_date: first.filing_date,
+            cases: cases
+                .iter()
+                .map(|c| BatchLine {
+                    receipt: c.receipt_number.clone(),
+                    name_en: format!("{} {}", c.given_name, c.family_name),
+                    name_ko: c.name_ko.clone(),
+                })
+                .collect(),
+        })?;
+        for user in users::active_of_sponsor(conn, &sponsor.id)? {
+            rows.push(outbox_row(
+                EMPLOYER_BATCH,
+                "employer",
+                &user.email,
+                None,
+                Some(&sponsor.id),
+                &summary,
+                now,
+            ));
+        }
+    }
+    outbox::insert_many(conn, &rows)?;
+    Ok(())
+}
+
+/// The event a case action announces, if any (assignment, review and evidence submission
+/// are the desk's and the employer's own business and send nothing).
+pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
+    match kind {
+        ActionKind::RequestEvidence => Some(CaseEvent::EvidenceRequested),
+        ActionKind::ScheduleInterview => Some(CaseEvent::InterviewScheduled),
+        ActionKind::Approve => Some(CaseEvent::Approved),
+        ActionKind::Refuse => Some(CaseEvent::Refused),
+        ActionKind::Withdraw => Some(CaseEvent::Withdrawn),
+        ActionKind::IssueVisa => Some(CaseEvent::VisaIssued),
+        ActionKind::Assign | ActionKind::StartReview | ActionKind::SubmitEvidence => None,
+    }
+}
+
+/// Queues the mails of a case action. `case` is the case as changed; `details` are the
+/// action's recorded details (the evidence request's reason, the interview's place), the
+/// same the audit row keeps and the employer sees in the shared note.
+pub fn case_event(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    kind: ActionKind,
+    details: &Value,
+) -> Result<(), NotifyError> {
+    let Some(event) = event_of(kind) else {
+        return Ok(());
+    };
+    let sponsor = sponsors::find(conn, &case.sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let project = projects::find(conn, &case.project_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let mut mail = case_mail(event, case, &sponsor, &project);
+    match event {
+        CaseEvent::EvidenceRequested => {
+            mail.evidence = Some(Evidence {
+                reason: details["reason"].as_str().unwrap_or_default().to_owned(),
+                due: case.evidence_due.unwrap_or(case.filing_date),
+            });
+        }
+        CaseEvent::InterviewScheduled => {
+            if let Some(at) = case.interview_at {
+                let location = details["location"].as_str().unwrap_or_default().to_owned();
+                mail.interview = Some(Interview::new(time::from_stored(at), location));
+            }
+        }
+        CaseEvent::Approved | CaseEvent::VisaIssued => {
+            mail.decision = case.decision_route.as_deref().map(|route| Decision {
+                route_id: route.to_owned(),
+                route_title: route
+                    .parse::<VisaRoute>()
+                    .map(|r| r.title().to_owned())
+                    .unwrap_or_default(),
+                annotation: case.annotation.clone().unwrap_or_default(),
+            });
+        }
+        CaseEvent::Refused => mail.refusal_reason = case.decision_reason.clone(),
+        CaseEvent::Withdrawn | CaseEvent::FilingReceived => {}
+    }
+    let now = time::now();
+    let mut rows = vec![outbox_row(
+        event.kind(),
+        "applicant",
+        &case.email,
+        Some(&case.id),
+        Some(&sponsor.id),
+        &messages::applicant_mail(&mail)?,
+        now,
+    )];
+    if sponsor.notify_mode == DAILY_DIGEST {
+        outbox::insert_digest_items(
+            conn,
+            &[digest_line(&sponsor.id, &mail, &case.id, event.kind())],
+        )?;
+    } else {
+        let employer = messages::employer_mail(&mail)?;
+        for user in users::active_of_sponsor(conn, &sponsor.id)? {
+            rows.push(outbox_row(
+                EMPLOYER_EVENT,
+                "employer",
+                &user.email,
+                Some(&case.id),
+                Some(&sponsor.id),
+                &employer,
+                now,
+            ));
+        }
+    }
+    outbox::insert_many(conn, &rows)?;
+    Ok(())
+}
+
+fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> DigestItemRow {
+    let (head_ko, head_en) = mail.event.headline();
+    let mut ko = format!("{} ({}): {head_ko}", mail.name_for_ko(), mail.receipt);
+    let mut en = format!("{} ({}): {head_en}", mail.name_en, mail.receipt);
+    if let Some(e) = &mail.evidence {
+        ko.push_str(&format!(" — {} (기한 {})", e.reason, e.due));
+        en.push_str(&format!(" — {} (due {})", e.reason, e.due));
+    }
+    if let Some(i) = &mail.interview {
+        ko.push_str(&format!(" — {} 서울 시간, {}", i.at_seoul, i.location));
+        en.push_str(&format!(" — {} Seoul time, {}", i.at_seoul, i.location));
+    }
+    if let Some(d) = &mail.decision {
+        ko.push_str(&format!(" — {}", d.route_id));
+        en.push_str(&format!(" — {}", d.route_id));
+    }
+    if let Some(r) = &mail.refusal_reason {
+        ko.push_str(&format!(" — 사유: {r}"));
+        en.push_str(&format!(" — reason: {r}"));
+    }
+    digest_item(sponsor_id, Some(case_id), kind, ko, en)
+}

@@ -1,0 +1,432 @@
+//! The mails, as data and templates. Each message has a folder `templates/mail/<message>/`
+//! with `subject.txt`, `body.txt` and `body.html`; every body says everything in Korean
+//! first, then in English, and every subject carries both languages.
+//!
+//! The contexts hold only what the recipient may read: the applicant's own case, or the
+//! employer's own workers' status, evidence requests and decisions — never officers'
+//! internal notes (INA 222(f)).
+
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// A mail ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What happened to a case that its applicant and employer are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseEvent {
+    FilingReceived,
+    EvidenceRequested,
+    InterviewScheduled,
+    Approved,
+    Refused,
+    Withdrawn,
+    VisaIssued,
+}
+
+impl CaseEvent {
+    /// The outbox `kind` of the applicant's mail, also the template folder's name.
+    pub fn kind(self) -> &'static str {
+        match self {
+            CaseEvent::FilingReceived => "filing_received",
+            CaseEvent::EvidenceRequested => "evidence_requested",
+            CaseEvent::InterviewScheduled => "interview_scheduled",
+            CaseEvent::Approved => "approved",
+            CaseEvent::Refused => "refused",
+            CaseEvent::Withdrawn => "withdrawn",
+            CaseEvent::VisaIssued => "visa_issued",
+        }
+    }
+
+    /// A short headline, (Korean, English), for employer mails and digests.
+    pub fn headline(self) -> (&'static str, &'static str) {
+        match self {
+            CaseEvent::FilingReceived => ("신청 접수", "Case received"),
+            CaseEvent::EvidenceRequested => ("추가 서류 요청", "Evidence requested"),
+            CaseEvent::InterviewScheduled => ("인터뷰 일정 확정", "Interview scheduled"),
+            CaseEvent::Approved => ("승인", "Approved"),
+            CaseEvent::Refused => ("거절", "Refused"),
+            CaseEvent::Withdrawn => ("철회", "Withdrawn"),
+            CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),
+        }
+    }
+}
+
+/// An evidence request as the employer sees it: what, and by when.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub reason: String,
+    pub due: NaiveDate,
+}
+
+/// An interview: when (Seoul time, the desk's, and UTC) and where.
+#[derive(Debug, Clone)]
+pub struct Interview {
+    pub at_seoul: String,
+    pub at_utc: String,
+    pub location: String,
+}
+
+impl Interview {
+    pub fn new(at: DateTime<Utc>, location: String) -> Self {
+        let seoul = at + Duration::hours(9);
+        Interview {
+            at_seoul: seoul.format("%Y-%m-%d %H:%M").to_string(),
+            at_utc: at.format("%Y-%m-%d %H:%M").to_string(),
+            location,
+        }
+    }
+}
+
+/// An approval: the visa route and the annotation printed on the visa.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub route_id: String,
+    pub route_title: String,
+    pub annotation: String,
+}
+
+/// Everything a mail about one case may say.
+#[derive(Debug, Clone)]
+pub struct CaseMail {
+    pub event: CaseEvent,
+    pub receipt: String,
+    pub name_en: String,
+    pub name_ko: Option<String>,
+    pub employer_en: String,
+    pub employer_ko: Option<String>,
+    pub project: String,
+    pub filing_date: NaiveDate,
+    pub evidence: Option<Evidence>,
+    pub interview: Option<Interview>,
+    pub decision: Option<Decision>,
+    /// The reason recorded on a refusal (shown to the employer on the case as well).
+    pub refusal_reason: Option<String>,
+}
+
+impl CaseMail {
+    /// The applicant's name as Koreans write it, if given, else the romanized one.
+    pub fn name_for_ko(&self) -> &str {
+        self.name_ko.as_deref().unwrap_or(&self.name_en)
+    }
+
+    pub fn employer_for_ko(&self) -> &str {
+        self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+
+    pub fn headline_ko(&self) -> &'static str {
+        self.event.headline().0
+    }
+
+    pub fn headline_en(&self) -> &'static str {
+        self.event.headline().1
+    }
+}
+
+/// One worker in a batch summary.
+#[derive(Debug, Clone)]
+pub struct BatchLine {
+    pub receipt: String,
+    pub name_en: String,
+    pub name_ko: Option<String>,
+}
+
+/// The employer's one mail for a whole batch filing.
+#[derive(Debug, Clone)]
+pub struct BatchMail {
+    pub employer_en: String,
+    pub employer_ko: Option<String>,
+    pub project: String,
+    pub filing_id: String,
+    pub filing_date: NaiveDate,
+    pub cases: Vec<BatchLine>,
+}
+
+impl BatchMail {
+    pub fn count(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn employer_for_ko(&self) -> &str {
+        self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+}
+
+/// One event in a digest, already phrased in both languages.
+#[derive(Debug, Clone)]
+pub struct DigestLine {
+    pub ko: String,
+    pub en: String,
+}
+
+/// A sponsor's daily digest.
+#[derive(Debug, Clone)]
+pub struct DigestMail {
+    pub employer_en: String,
+    pub employer_ko: Option<String>,
+    pub date: NaiveDate,
+    pub lines: Vec<DigestLine>,
+}
+
+impl DigestMail {
+    pub fn employer_for_ko(&self) -> &str {
+        self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+}
+
+// One small struct per template file: askama binds a template to a type. `$path` is a `tt`
+// so that the derive sees a plain string literal.
+macro_rules! mail_template {
+    ($name:ident, $context:ty, $path:tt) => {
+        #[derive(Template)]
+        #[template(path = $path)]
+        struct $name<'a> {
+            m: &'a $context,
+        }
+    };
+}
+
+mail_template!(FiledSubject, CaseMail, "mail/filing_received/subject.txt");
+mail_template!(FiledText, CaseMail, "mail/filing_received/body.txt");
+mail_template!(FiledHtml, CaseMail, "mail/filing_received/body.html");
+mail_template!(
+    EvidenceSubject,
+    CaseMail,
+    "mail/evidence_requested/subject.txt"
+);
+mail_template!(EvidenceText, CaseMail, "mail/evidence_requested/body.txt");
+mail_template!(EvidenceHtml, CaseMail, "mail/evidence_requested/body.html");
+mail_template!(
+    InterviewSubject,
+    CaseMail,
+    "mail/interview_scheduled/subject.txt"
+);
+mail_template!(InterviewText, CaseMail, "mail/interview_scheduled/body.txt");
+mail_template!(
+    InterviewHtml,
+    CaseMail,
+    "mail/interview_scheduled/body.html"
+);
+mail_template!(ApprovedSubject, CaseMail, "mail/approved/subject.txt");
+mail_template!(ApprovedText, CaseMail, "mail/approved/body.txt");
+mail_template!(ApprovedHtml, CaseMail, "mail/approved/body.html");
+mail_template!(RefusedSubject, CaseMail, "mail/refused/subject.txt");
+mail_template!(RefusedText, CaseMail, "mail/refused/body.txt");
+mail_template!(RefusedHtml, CaseMail, "mail/refused/body.html");
+mail_template!(WithdrawnSubject, CaseMail, "mail/withdrawn/subject.txt");
+mail_template!(WithdrawnText, CaseMail, "mail/withdrawn/body.txt");
+mail_template!(WithdrawnHtml, CaseMail, "mail/withdrawn/body.html");
+mail_template!(IssuedSubject, CaseMail, "mail/visa_issued/subject.txt");
+mail_template!(IssuedText, CaseMail, "mail/visa_issued/body.txt");
+mail_template!(IssuedHtml, CaseMail, "mail/visa_issued/body.html");
+mail_template!(
+    EmployerSubject,
+    CaseMail,
+    "mail/employer_case_event/subject.txt"
+);
+mail_template!(EmployerText, CaseMail, "mail/employer_case_event/body.txt");
+mail_template!(EmployerHtml, CaseMail, "mail/employer_case_event/body.html");
+mail_template!(BatchSubject, BatchMail, "mail/employer_batch/subject.txt");
+mail_template!(BatchText, BatchMail, "mail/employer_batch/body.txt");
+mail_template!(BatchHtml, BatchMail, "mail/employer_batch/body.html");
+mail_template!(
+    DigestSubject,
+    DigestMail,
+    "mail/employer_digest/subject.txt"
+);
+mail_template!(DigestText, DigestMail, "mail/employer_digest/body.txt");
+mail_template!(DigestHtml, DigestMail, "mail/employer_digest/body.html");
+
+fn assemble(subject: String, text: String, html: String) -> Rendered {
+    // A subject is one line: template files end with a newline, and a value could carry one.
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+/// The applicant's mail about their own case.
+pub fn applicant_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
+    let (s, t, h) = match m.event {
+        CaseEvent::FilingReceived => (
+            FiledSubject { m }.render()?,
+            FiledText { m }.render()?,
+            FiledHtml { m }.render()?,
+        ),
+        CaseEvent::EvidenceRequested => (
+            EvidenceSubject { m }.render()?,
+            EvidenceText { m }.render()?,
+            EvidenceHtml { m }.render()?,
+        ),
+        CaseEvent::InterviewScheduled => (
+            InterviewSubject { m }.render()?,
+            InterviewText { m }.render()?,
+            InterviewHtml { m }.render()?,
+        ),
+        CaseEvent::Approved => (
+            ApprovedSubject { m }.render()?,
+            ApprovedText { m }.render()?,
+            ApprovedHtml { m }.render()?,
+        ),
+        CaseEvent::Refused => (
+            RefusedSubject { m }.render()?,
+            RefusedText { m }.render()?,
+            RefusedHtml { m }.render()?,
+        ),
+        CaseEvent::Withdrawn => (
+            WithdrawnSubject { m }.render()?,
+            WithdrawnText { m }.render()?,
+            WithdrawnHtml { m }.render()?,
+        ),
+        CaseEvent::VisaIssued => (
+            IssuedSubject { m }.render()?,
+            IssuedText { m }.render()?,
+            IssuedHtml { m }.render()?,
+        ),
+    };
+    Ok(assemble(s, t, h))
+}
+
+/// The employer's mail about one of its workers' cases.
+pub fn employer_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        EmployerSubject { m }.render()?,
+        EmployerText { m }.render()?,
+        EmployerHtml { m }.render()?,
+    ))
+}
+
+/// The employer's one mail for a batch filing.
+pub fn batch_mail(m: &BatchMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        BatchSubject { m }.render()?,
+        BatchText { m }.render()?,
+        BatchHtml { m }.render()?,
+    ))
+}
+
+pub fn digest_mail(m: &DigestMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        DigestSubject { m }.render()?,
+        DigestText { m }.render()?,
+        DigestHtml { m }.render()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(event: CaseEvent) -> CaseMail {
+        CaseMail {
+            event,
+            receipt: "KIT2700000017".into(),
+            name_en: "Minjun Kim".into(),
+            name_ko: Some("김민준".into()),
+            employer_en: "Hanbit Battery <Systems>".into(),
+            employer_ko: Some("한빛배터리시스템".into()),
+            project: "Ellabell line 3".into(),
+            filing_date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            evidence: Some(Evidence {
+                reason: "Sales contract, section on installation".into(),
+                due: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            }),
+            interview: Some(Interview::new(
+                DateTime::parse_from_rfc3339("2026-12-10T00:30:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+                "U.S. Embassy Seoul".into(),
+            )),
+            decision: Some(Decision {
+                route_id: "B1-CIW".into(),
+                route_title: "B-1 commercial or industrial worker".into(),
+                annotation: "B1-CIW per 9 FAM 402.2-5(E).".into(),
+            }),
+            refusal_reason: Some("Activities include construction labor".into()),
+        }
+    }
+
+    #[test]
+    fn every_applicant_mail_is_korean_first_then_english() {
+        for event in [
+            CaseEvent::FilingReceived,
+            CaseEvent::EvidenceRequested,
+            CaseEvent::InterviewScheduled,
+            CaseEvent::Approved,
+            CaseEvent::Refused,
+            CaseEvent::Withdrawn,
+            CaseEvent::VisaIssued,
+        ] {
+            let m = sample(event);
+            for r in [applicant_mail(&m).unwrap(), employer_mail(&m).unwrap()] {
+                assert!(
+                    r.subject.contains("KIT2700000017"),
+                    "{event:?}: {}",
+                    r.subject
+                );
+                assert!(!r.subject.contains('\n'));
+                for body in [&r.text, &r.html] {
+                    let ko = body.find("KIT 데스크").expect("Korean part");
+                    let en = body.find("KIT Desk").expect("English part");
+                    assert!(ko < en, "{event:?}: Korean must come first");
+                }
+                assert!(!r.html.contains("<Systems>"), "HTML is escaped");
+            }
+        }
+    }
+
+    #[test]
+    fn details_reach_the_mail() {
+        let r = applicant_mail(&sample(CaseEvent::FilingReceived)).unwrap();
+        assert!(r.text.contains("/api/v1/status") && r.text.contains("/status"));
+        let r = applicant_mail(&sample(CaseEvent::EvidenceRequested)).unwrap();
+        assert!(r.text.contains("2027-01-15") && r.text.contains("Sales contract"));
+        let r = applicant_mail(&sample(CaseEvent::InterviewScheduled)).unwrap();
+        assert!(r.text.contains("2026-12-10 09:30") && r.text.contains("U.S. Embassy Seoul"));
+        let r = applicant_mail(&sample(CaseEvent::Approved)).unwrap();
+        assert!(r.text.contains("B1-CIW") && r.text.contains("9 FAM 402.2-5(E)"));
+        let r = applicant_mail(&sample(CaseEvent::Refused)).unwrap();
+        assert!(r.text.contains("construction labor"));
+    }
+
+    #[test]
+    fn batch_and_digest_render_in_both_languages() {
+        let batch = BatchMail {
+            employer_en: "Hanbit".into(),
+            employer_ko: None,
+            project: "Line 3".into(),
+            filing_id: "f1".into(),
+            filing_date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            cases: (0..3)
+                .map(|i| BatchLine {
+                    receipt: format!("KIT27000000{i}"),
+                    name_en: format!("Worker {i}"),
+                    name_ko: None,
+                })
+                .collect(),
+        };
+        let r = batch_mail(&batch).unwrap();
+        assert!(r.subject.contains('3'));
+        assert!(r.text.contains("KIT270000002") && r.html.contains("Worker 2"));
+        let digest = DigestMail {
+            employer_en: "Hanbit".into(),
+            employer_ko: None,
+            date: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            lines: vec![DigestLine {
+                ko: "김민준: 승인".into(),
+                en: "Minjun Kim: approved".into(),
+            }],
+        };
+        let r = digest_mail(&digest).unwrap();
+        assert!(
+            r.text.find("김민준: 승인").unwrap() < r.text.find("Minjun Kim: approved").unwrap()
+        );
+    }
+}
