@@ -8,6 +8,7 @@ pub mod filings;
 pub mod notes;
 pub mod projects;
 pub mod receipts;
+pub mod reports;
 pub mod rules;
 pub mod schema;
 pub mod sessions;

@@ -10,6 +10,7 @@ pub mod filings;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -114,6 +115,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::render))
         .service(openapi::docs())
         .service(api_scope())
+        .configure(pages::routes)
         .default_service(web::to(not_found));
 }
 

@@ -10,6 +10,7 @@ pub mod eligibility;
 pub mod filing;
 pub mod passports;
 pub mod passwords;
+pub mod reports;
 pub mod secrets;
 pub mod sponsors;
 pub mod status;
