@@ -10,3 +10,4 @@ mod eligibility;
 mod filings;
 mod health;
 mod helpers;
+mod pages;
