@@ -4,7 +4,7 @@
 use kitdesk::domain::Role;
 use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
 
-use crate::helpers::{spawn_app, worker, TestApp, TestUser, PASSWORD};
+use crate::helpers::{csv_of, spawn_app, worker, TestApp, TestUser, PASSWORD};
 
 /// A cookie-keeping client that does not follow redirects, like a browser seen step by step.
 struct Visitor<'a> {
@@ -324,53 +324,6 @@ async fn sign_in_works_and_throttling_is_shown_in_words() {
         page.body
     );
     assert!(page.headers.get("retry-after").is_some());
-}
-
-fn csv_of(rows: &[serde_json::Value]) -> String {
-    let mut out = kitdesk::service::filing::CSV_COLUMNS.join(",");
-    out.push('\n');
-    for w in rows {
-        let a = &w["assignment"];
-        let s = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        let activities: Vec<String> = a["activities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_str().unwrap().to_owned())
-            .collect();
-        let cells = [
-            s(&w["given_name"]),
-            s(&w["family_name"]),
-            s(&w["name_ko"]),
-            s(&w["email"]),
-            s(&w["date_of_birth"]),
-            s(&w["nationality"]),
-            s(&w["passport_number"]),
-            s(&w["passport_expiry"]),
-            s(&w["education"]),
-            s(&w["degree_in_specialty"]),
-            s(&w["years_experience"]),
-            s(&w["months_employed_by_sponsor_last_3y"]),
-            s(&w["role"]),
-            s(&w["specialized_knowledge"]),
-            s(&w["prior_us_violation"]),
-            s(&w["previously_detained_2025"]),
-            activities.join(";"),
-            s(&a["planned_entry"]),
-            s(&a["planned_exit"]),
-            s(&a["pay_source"]),
-            s(&a["specialty_occupation"]),
-            s(&a["offered_wage_usd"]),
-            s(&a["prevailing_wage_usd"]),
-        ];
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
 }
 
 #[tokio::test]
