@@ -41,18 +41,20 @@ impl Driver {
                      WebDriver: `apt-get install -y chromium chromium-driver` (or set CHROMEDRIVER)."
                 )
             });
+        let profile = std::env::temp_dir().join(format!(
+            "kitdesk-chromium-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        // Owned from here on: a failure below still stops chromedriver (Drop).
+        let driver = Driver {
+            child,
+            port,
+            profile,
+        };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let profile = std::env::temp_dir().join(format!(
-                    "kitdesk-chromium-{}",
-                    uuid::Uuid::new_v4().simple()
-                ));
-                std::fs::create_dir_all(&profile).expect("profile dir");
-                return Driver {
-                    child,
-                    port,
-                    profile,
-                };
+                return driver;
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use super::schema::cases;
 use super::DbConnection;
 
+/// (status, suggested route, decided route, number of cases).
+pub type StatusRouteCount = (String, Option<String>, Option<String>, i64);
+
 /// Cases per (status, suggested route, decided route).
-pub fn count_by_status_and_route(
-    conn: &mut DbConnection,
-) -> QueryResult<Vec<(String, Option<String>, Option<String>, i64)>> {
+pub fn count_by_status_and_route(conn: &mut DbConnection) -> QueryResult<Vec<StatusRouteCount>> {
     cases::table
         .group_by((cases::status, cases::suggested_route, cases::decision_route))
         .select((

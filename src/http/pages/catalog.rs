@@ -424,7 +424,7 @@ mod tests {
         let mut checked = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for piece in text.split("t(\"").skip(1) {
+            for piece in text.split(".t(\"").skip(1) {
                 let key = piece.split('"').next().unwrap();
                 assert!(
                     MESSAGES.iter().any(|(k, _, _)| *k == key),
