@@ -508,3 +508,62 @@ async fn the_status_page_answers_in_both_languages() {
     assert!(page.body.contains("No case matches"));
     assert!(page.body.contains("해당하는 사건이 없습니다"));
 }
+
+#[tokio::test]
+async fn the_pre_check_explains_every_route_for_one_worker() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let path = format!("/employer/projects/{project}/precheck");
+    let token = employer.get(&path).await.csrf();
+    let w = worker(1);
+    let a = &w["assignment"];
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), token)];
+    for name in [
+        "given_name",
+        "family_name",
+        "email",
+        "date_of_birth",
+        "nationality",
+        "passport_number",
+        "passport_expiry",
+        "education",
+        "years_experience",
+        "months_employed_by_sponsor_last_3y",
+        "role",
+    ] {
+        form.push((format!("w0.{name}"), text(&w[name])));
+    }
+    form.push(("w0.specialized_knowledge".into(), "on".into()));
+    for name in ["planned_entry", "planned_exit", "pay_source"] {
+        form.push((format!("w0.{name}"), text(&a[name])));
+    }
+    form.push(("w0.activities".into(), "install".into()));
+    form.push(("w0.activities".into(), "construction_labor".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let page = employer.post(&path, &pairs).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"route-B1-CIW\""));
+    // Construction labour fails the activity rule, which is listed before the passing ones.
+    let route = &page.body[page.body.find("id=\"route-B1-CIW\"").unwrap()..];
+    let first_rule = route.find("<strong>").unwrap();
+    assert!(route[first_rule..].starts_with("<strong>B1CIW-ACT</strong>"));
+    let cases = app
+        .get("/api/v1/cases", Some(&sponsor.employer.token))
+        .await;
+    let body: serde_json::Value = cases.json().await.unwrap();
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        0,
+        "a pre-check files nothing"
+    );
+
+    let mut desk = Visitor::signed_in(&app, &officer);
+    assert_eq!(desk.get(&path).await.status, 403);
+}
