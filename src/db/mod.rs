@@ -9,6 +9,7 @@ pub mod notes;
 pub mod outbox;
 pub mod projects;
 pub mod receipts;
+pub mod reports;
 pub mod rules;
 pub mod schema;
 pub mod sessions;

@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
+pub mod pages;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -117,6 +118,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::render))
         .service(openapi::docs())
         .service(api_scope())
+        .configure(pages::routes)
         .default_service(web::to(not_found));
 }
 

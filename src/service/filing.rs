@@ -712,3 +712,33 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
     errors.finish()?;
     Ok(workers)
 }
+
+/// The eligibility pre-check of one worker for one project, before filing: the worker is
+/// validated like a filed one and evaluated on every route with the facts a filing would
+/// store. Employers only, for projects they may file for; nothing is stored.
+pub fn precheck_worker(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    project_id: &str,
+    worker: &WorkerInput,
+) -> Result<String, ServiceError> {
+    if user.role != Role::Employer {
+        return Err(ServiceError::Forbidden(
+            "the pre-check of a worker is for the sponsor's employer users".into(),
+        ));
+    }
+    let today = desk_today();
+    let mut errors = FieldErrors::new();
+    let valid = validate_worker(&mut errors, "workers[0]", worker, today);
+    errors.finish()?;
+    let valid = valid.ok_or_else(|| ServiceError::Internal("validated worker missing".into()))?;
+    let project = projects::find(conn, project_id)?.ok_or(ServiceError::NotFound("project"))?;
+    if !access::may_file_for(conn, user, &project.sponsor_id)? {
+        return Err(ServiceError::NotFound("project"));
+    }
+    let sponsor =
+        sponsors::find(conn, &project.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+    let facts = facts_v1(&valid, &project, &sponsor, today);
+    super::eligibility::evaluate_document(conn, ctx, &facts)
+}

@@ -12,6 +12,7 @@ pub mod filing;
 pub mod outbox;
 pub mod passports;
 pub mod passwords;
+pub mod reports;
 pub mod secrets;
 pub mod sponsors;
 pub mod status;

@@ -555,3 +555,51 @@ pub fn worker(i: usize) -> Value {
 fn rand_suffix() -> usize {
     (uuid::Uuid::new_v4().as_u128() % 1_000_000) as usize
 }
+
+/// Workers (as from `worker`) as a CSV batch with the columns of `CSV_COLUMNS`.
+pub fn csv_of(rows: &[serde_json::Value]) -> String {
+    let mut out = kitdesk::service::filing::CSV_COLUMNS.join(",");
+    out.push('\n');
+    for w in rows {
+        let a = &w["assignment"];
+        let s = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let activities: Vec<String> = a["activities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_owned())
+            .collect();
+        let cells = [
+            s(&w["given_name"]),
+            s(&w["family_name"]),
+            s(&w["name_ko"]),
+            s(&w["email"]),
+            s(&w["date_of_birth"]),
+            s(&w["nationality"]),
+            s(&w["passport_number"]),
+            s(&w["passport_expiry"]),
+            s(&w["education"]),
+            s(&w["degree_in_specialty"]),
+            s(&w["years_experience"]),
+            s(&w["months_employed_by_sponsor_last_3y"]),
+            s(&w["role"]),
+            s(&w["specialized_knowledge"]),
+            s(&w["prior_us_violation"]),
+            s(&w["previously_detained_2025"]),
+            activities.join(";"),
+            s(&a["planned_entry"]),
+            s(&a["planned_exit"]),
+            s(&a["pay_source"]),
+            s(&a["specialty_occupation"]),
+            s(&a["offered_wage_usd"]),
+            s(&a["prevailing_wage_usd"]),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}

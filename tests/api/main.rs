@@ -11,4 +11,5 @@ mod filings;
 mod health;
 mod helpers;
 mod outbox;
+mod pages;
 mod smtp_sink;

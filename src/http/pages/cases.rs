@@ -1,0 +1,434 @@
+//! One case, for the desk and for the case's employer: the worker, project and sponsor, the
+//! eligibility of every route (desk only), history, notes or messages, and the actions the
+//! viewer may take now, each carrying the case version it was shown with.
+//!
+//! Authorization: `service::cases` (officers and supervisors every case; an employer its
+//! own sponsor's and, read-only, its subcontractors'; another sponsor's case is a 404).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use super::forms::FormData;
+use super::{page_id, Lang, Page, PageError};
+use crate::domain::case::allowed_actions;
+use crate::domain::{ActionKind, CaseStatus, Role};
+use crate::http::AppState;
+use crate::service::cases::{self, CaseAction, CaseView, HistoryEntry, NewNote, NoteView};
+use crate::service::sponsors::{self, ProjectView, SponsorView};
+use crate::service::{eligibility, FieldError, ServiceError};
+
+pub struct RuleView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub message: String,
+    pub citation: String,
+}
+
+pub struct RouteView {
+    pub route: String,
+    pub title: String,
+    pub outcome: String,
+    pub rules: Vec<RuleView>,
+}
+
+impl RouteView {
+    pub fn badge(&self) -> &'static str {
+        outcome_badge(&self.outcome)
+    }
+}
+
+pub fn outcome_badge(outcome: &str) -> &'static str {
+    match outcome {
+        "eligible" | "passed" | "approved" | "visa_issued" | "verified" => "ok",
+        "ineligible" | "failed" | "error" | "refused" => "bad",
+        _ => "warn",
+    }
+}
+
+/// The routes of an evaluation (`Evaluation::to_json`) in the page's language, each route's
+/// failed and erroneous rules first.
+pub fn routes_view(evaluation: &Value, lang: Lang) -> Vec<RouteView> {
+    let text = |v: &Value, base: &str| -> String {
+        let key = format!("{base}_{}", lang.code());
+        v[key.as_str()]
+            .as_str()
+            .or_else(|| v[format!("{base}_en").as_str()].as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let rank = |status: &str| match status {
+        "failed" => 0,
+        "error" => 1,
+        "passed" => 2,
+        _ => 3,
+    };
+    evaluation["routes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let mut rules: Vec<RuleView> = r["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|rule| RuleView {
+                    id: rule["id"].as_str().unwrap_or("").to_owned(),
+                    kind: rule["kind"].as_str().unwrap_or("").to_owned(),
+                    status: rule["status"].as_str().unwrap_or("").to_owned(),
+                    title: text(rule, "title"),
+                    message: text(rule, "message"),
+                    citation: rule["citation"].as_str().unwrap_or("").to_owned(),
+                })
+                .collect();
+            rules.sort_by_key(|rule| rank(&rule.status));
+            RouteView {
+                route: r["route"].as_str().unwrap_or("").to_owned(),
+                title: text(r, "title"),
+                outcome: r["outcome"].as_str().unwrap_or("").to_owned(),
+                rules,
+            }
+        })
+        .collect()
+}
+
+/// An action the viewer may not take now, and why.
+pub struct Unavailable {
+    pub action: ActionKind,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/case.html")]
+struct CasePage<'a> {
+    p: &'a Page,
+    case: CaseView,
+    sponsor: SponsorView,
+    project: ProjectView,
+    notes: Vec<NoteView>,
+    history: Vec<HistoryEntry>,
+    routes: Vec<RouteView>,
+    replayed_exactly: bool,
+    actions: Vec<&'static str>,
+    unavailable: Vec<Unavailable>,
+    approvable: Vec<String>,
+    errors: Vec<FieldError>,
+    can_write: bool,
+}
+
+impl CasePage<'_> {
+    fn status_badge(&self) -> &'static str {
+        outcome_badge(&self.case.status)
+    }
+    fn history_line(&self, h: &HistoryEntry) -> String {
+        let action = h.action.strip_prefix("case.").unwrap_or(&h.action);
+        let label = self.p.lang.label("action.", action);
+        let after = h.summary["after"]["status"].as_str().unwrap_or("");
+        if after.is_empty() {
+            label.to_owned()
+        } else {
+            format!("{label} → {}", self.p.lang.status(after))
+        }
+    }
+    fn name_of(&self, id: &str) -> String {
+        if self.p.user.as_ref().is_some_and(|u| u.id == id) {
+            self.p.user_email().to_owned()
+        } else {
+            id.chars().take(8).collect()
+        }
+    }
+}
+
+/// Loads everything the case page shows, in one blocking call.
+async fn render_case(
+    page: &Page,
+    state: &AppState,
+    id: String,
+    errors: Vec<FieldError>,
+    failure: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
+    let lang = page.lang;
+    let loaded = state
+        .ctx
+        .run(move |conn, ctx| {
+            let case = cases::get(conn, &user, &id)?;
+            let sponsor = sponsors::get(conn, &user, &case.sponsor_id)?;
+            let project = sponsors::get_project(conn, &user, &case.project_id)?;
+            let notes = cases::list_notes(conn, &user, &id)?;
+            let history = cases::history(conn, &user, &id)?;
+            // The rule-by-rule explanation is the desk's working view.
+            let eligibility = if user.role.is_desk() {
+                match eligibility::case_eligibility(conn, ctx, &user, &id) {
+                    Ok(v) => Some(v),
+                    Err(ServiceError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
+            };
+            Ok((user, case, sponsor, project, notes, history, eligibility))
+        })
+        .await
+        .map_err(|e| page.fail(e))?;
+    let (user, case, sponsor, project, notes, history, eligibility) = loaded;
+    let routes = eligibility
+        .as_ref()
+        .map(|e| routes_view(&e["evaluation"], lang))
+        .unwrap_or_default();
+    let replayed_exactly = eligibility
+        .as_ref()
+        .and_then(|e| e["replayed_exactly"].as_bool())
+        .unwrap_or(false);
+    let status: CaseStatus = case
+        .status
+        .parse()
+        .map_err(|_| page.fail(ServiceError::Internal("unknown stored status".into())))?;
+    let own_case =
+        user.role != Role::Employer || user.sponsor_id.as_deref() == Some(case.sponsor_id.as_str());
+    let unavailable = if own_case {
+        ActionKind::ALL
+            .into_iter()
+            .filter(|a| a.roles().contains(&user.role) && !a.allowed_from(status))
+            .filter(|a| !allowed_actions(status, user.role).contains(a))
+            .map(|action| Unavailable {
+                action,
+                reason: page
+                    .t("case.not_in_state")
+                    .replace("{s}", lang.status(status.as_str())),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut approvable: Vec<String> = routes
+        .iter()
+        .filter(|r| r.outcome != "ineligible")
+        .map(|r| r.route.clone())
+        .collect();
+    if let Some(s) = &case.suggested_route {
+        approvable.retain(|r| r != s);
+        approvable.insert(0, s.clone());
+    }
+    let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
+    let code = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        failure
+    };
+    page.render_status(
+        code,
+        &CasePage {
+            p: page,
+            case,
+            sponsor,
+            project,
+            notes,
+            history,
+            routes,
+            replayed_exactly,
+            actions,
+            unavailable,
+            approvable,
+            errors,
+            can_write: own_case,
+        },
+    )
+}
+
+/// `GET /cases/{id}`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let id = page_id(&page, &path, "case")?;
+    render_case(&page, &state, id, Vec::new(), StatusCode::OK).await
+}
+
+/// Seoul wall-clock time from a `datetime-local` field, as UTC.
+fn seoul_time(raw: &str) -> Option<chrono::DateTime<Utc>> {
+    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    let seoul = chrono::FixedOffset::east_opt(9 * 3600)?;
+    seoul
+        .from_local_datetime(&local)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The action named by the form, with its fields.
+fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError> {
+    let reason = || form.get("reason").to_owned();
+    let bad = |field: &str, message: &str| FieldError {
+        field: field.into(),
+        message: message.into(),
+    };
+    Ok(match form.get("action") {
+        "assign" => CaseAction::Assign {
+            assignee_id: user_id.to_owned(),
+        },
+        "start_review" => CaseAction::StartReview {},
+        "request_evidence" => CaseAction::RequestEvidence {
+            reason: reason(),
+            due_date: match form.opt("due_date") {
+                Some(d) => Some(
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|_| bad("due_date", "must be a date as YYYY-MM-DD"))?,
+                ),
+                None => None,
+            },
+        },
+        "submit_evidence" => CaseAction::SubmitEvidence {
+            note: form.get("note").to_owned(),
+        },
+        "schedule_interview" => CaseAction::ScheduleInterview {
+            at: seoul_time(form.get("at")).ok_or_else(|| bad("at", "must be a date and time"))?,
+            location: form.opt("location"),
+        },
+        "approve" => CaseAction::Approve {
+            route: form.get("route").to_owned(),
+            reason: reason(),
+        },
+        "refuse" => CaseAction::Refuse { reason: reason() },
+        "withdraw" => CaseAction::Withdraw { reason: reason() },
+        "issue_visa" => CaseAction::IssueVisa {},
+        _ => return Err(bad("action", "is not an action")),
+    })
+}
+
+/// `POST /cases/{id}/act`: one action at the version the page was shown with (the form's
+/// `version` is the page's If-Match). A stale version goes back to the current case with a
+/// polite message; refusals are shown on the case page.
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let id = page_id(&page, &path, "case")?;
+    let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
+    let Ok(version) = form.get("version").trim().parse::<i64>() else {
+        return render_case(
+            &page,
+            &state,
+            id,
+            vec![FieldError {
+                field: "version".into(),
+                message: "is missing; reload the page".into(),
+            }],
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let action = match action_from(&form, &user.id) {
+        Ok(a) => a,
+        Err(e) => {
+            return render_case(&page, &state, id, vec![e], StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    };
+    let case_id = id.clone();
+    let result = state
+        .ctx
+        .run(move |conn, ctx| cases::apply_action(conn, ctx, &user, &case_id, version, action))
+        .await;
+    match result {
+        Ok(_) => Ok(page.redirect(&format!("/cases/{id}?msg=done"))),
+        Err(ServiceError::PreconditionFailed { .. }) => {
+            Ok(page.redirect(&format!("/cases/{id}?msg=stale")))
+        }
+        Err(ServiceError::Validation(errors)) => {
+            render_case(&page, &state, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ ServiceError::Conflict { .. }) | Err(e @ ServiceError::Forbidden(_)) => {
+            let status = if matches!(e, ServiceError::Forbidden(_)) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::CONFLICT
+            };
+            let error = FieldError {
+                field: "action".into(),
+                message: e.to_string(),
+            };
+            render_case(&page, &state, id, vec![error], status).await
+        }
+        Err(e) => Err(page.fail(e)),
+    }
+}
+
+/// `POST /cases/{id}/notes`: a desk note (internal or shared) or an employer's message.
+pub async fn add_note(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let id = page_id(&page, &path, "case")?;
+    let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
+    let visibility = if user.role == Role::Employer {
+        "shared".to_owned()
+    } else {
+        match form.get("visibility") {
+            "shared" => "shared".to_owned(),
+            _ => "internal".to_owned(),
+        }
+    };
+    let note = NewNote {
+        body: form.get("body").to_owned(),
+        visibility,
+    };
+    let case_id = id.clone();
+    let result = state
+        .ctx
+        .run(move |conn, _| cases::add_note(conn, &user, &case_id, note))
+        .await;
+    match result {
+        Ok(_) => Ok(page.redirect(&format!("/cases/{id}?msg=note_added"))),
+        Err(ServiceError::Validation(errors)) => {
+            render_case(&page, &state, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ ServiceError::Forbidden(_)) => {
+            let error = FieldError {
+                field: "body".into(),
+                message: e.to_string(),
+            };
+            render_case(&page, &state, id, vec![error], StatusCode::FORBIDDEN).await
+        }
+        Err(e) => Err(page.fail(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_rules_come_first_in_the_page_language() {
+        let evaluation = serde_json::json!({"routes": [{
+        "route": "ESTA-CIW", "outcome": "ineligible", "title_en": "ESTA", "title_ko": "전자여행허가",
+        "rules": [
+            {"id": "ESTA-NAT", "kind": "hard", "status": "passed", "citation": "VWP", "title_en": "n", "title_ko": "국", "message_en": null, "message_ko": null},
+            {"id": "ESTA-STAY", "kind": "hard", "status": "failed", "citation": "VWP", "title_en": "s", "title_ko": "체", "message_en": "too long", "message_ko": "너무 김"}
+        ]}]});
+        let routes = routes_view(&evaluation, Lang::Ko);
+        assert_eq!(routes[0].title, "전자여행허가");
+        assert_eq!(routes[0].rules[0].id, "ESTA-STAY");
+        assert_eq!(routes[0].rules[0].message, "너무 김");
+    }
+
+    #[test]
+    fn interview_times_are_seoul_time() {
+        let at = seoul_time("2026-03-02T10:00").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-03-02T01:00:00+00:00");
+    }
+}

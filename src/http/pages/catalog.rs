@@ -1,0 +1,458 @@
+//! The pages' message catalog: every visible string of the pages in English and Korean, in
+//! one place. Templates call `p.t("key")`; a test checks that every key they use exists.
+//!
+//! Rule messages, rule titles and the public status messages come with their own ko/en text
+//! from the rule sets and `domain::case`; they are not repeated here.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use super::LANG_COOKIE;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "ko" => Some(Lang::Ko),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Ko,
+            Lang::Ko => Lang::En,
+        }
+    }
+
+    /// The name of the other language, written in that language (for the switch).
+    pub fn other_name(self) -> &'static str {
+        match self {
+            Lang::En => "한국어",
+            Lang::Ko => "English",
+        }
+    }
+
+    pub fn is_ko(self) -> bool {
+        self == Lang::Ko
+    }
+
+    /// The `lang` cookie if set, else the best of ko/en in Accept-Language, else English.
+    pub fn from_request(req: &HttpRequest) -> Lang {
+        if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+            return lang;
+        }
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(from_accept_language)
+            .unwrap_or(Lang::En)
+    }
+
+    /// The text of `key`; the key itself when missing (and the catalog test fails).
+    pub fn t(self, key: &str) -> &'static str {
+        match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+            Some((_, en, ko)) => match self {
+                Lang::En => en,
+                Lang::Ko => ko,
+            },
+            None => {
+                tracing::warn!(key, "missing catalog key");
+                "?"
+            }
+        }
+    }
+
+    /// `t(prefix + name)` without building the key: labels of stored values such as a
+    /// status (`status.` + `in_review`). Unknown values show as themselves.
+    pub fn label<'a>(self, prefix: &str, name: &'a str) -> &'a str {
+        match MESSAGES
+            .iter()
+            .find(|(k, _, _)| k.strip_prefix(prefix) == Some(name))
+        {
+            Some((_, en, ko)) => match self {
+                Lang::En => en,
+                Lang::Ko => ko,
+            },
+            None => name,
+        }
+    }
+
+    pub fn status(self, status: &str) -> &str {
+        self.label("status.", status)
+    }
+
+    pub fn yes_no<B: std::borrow::Borrow<bool>>(self, value: B) -> &'static str {
+        self.t(if *value.borrow() {
+            "common.yes"
+        } else {
+            "common.no"
+        })
+    }
+}
+
+fn from_accept_language(value: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in value.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = match tag.split('-').next() {
+            Some("ko") => Lang::Ko,
+            Some("en") => Lang::En,
+            _ => continue,
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// Flash messages that may be named in `?msg=` (anything else is ignored).
+pub fn flash_key(value: &str) -> Option<&'static str> {
+    MESSAGES
+        .iter()
+        .map(|(k, _, _)| *k)
+        .find(|k| k.strip_prefix("flash.") == Some(value))
+}
+
+/// (key, English, Korean)
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("app.name", "KIT Desk", "KIT 데스크"),
+    ("app.tagline", "U.S. Embassy Seoul — Korean Investment & Travel Desk", "주한 미국대사관 — 한국 투자·출장 전담 데스크"),
+    ("nav.skip", "Skip to content", "본문으로 건너뛰기"),
+    ("nav.main", "Main", "주 메뉴"),
+    ("nav.home", "Home", "홈"),
+    ("nav.employer", "My company", "우리 회사"),
+    ("nav.queue", "Case queue", "사건 목록"),
+    ("nav.sponsors", "Sponsors", "스폰서"),
+    ("nav.rules", "Rule sets", "규칙 세트"),
+    ("nav.cap", "E-4 cap", "E-4 쿼터"),
+    ("nav.reports", "Reports", "보고서"),
+    ("nav.status", "Case status", "진행 상황 조회"),
+    ("nav.login", "Sign in", "로그인"),
+    ("nav.logout", "Sign out", "로그아웃"),
+    ("nav.register", "Register a company", "회사 등록"),
+    ("nav.signed_in_as", "Signed in as", "로그인 계정"),
+    ("nav.language", "Language", "언어"),
+    ("common.yes", "Yes", "예"),
+    ("common.no", "No", "아니요"),
+    ("common.none", "—", "—"),
+    ("common.save", "Save", "저장"),
+    ("common.submit", "Submit", "제출"),
+    ("common.filter", "Filter", "필터"),
+    ("common.all", "All", "전체"),
+    ("common.open", "Open", "열기"),
+    ("common.next_page", "Next page", "다음 페이지"),
+    ("common.errors", "Please correct the following:", "다음 항목을 고쳐 주세요:"),
+    ("common.optional", "(optional)", "(선택)"),
+    ("common.row", "Row", "행"),
+    ("common.field", "Field", "항목"),
+    ("common.problem", "Problem", "문제"),
+    ("common.count", "Count", "건수"),
+    ("common.back", "Back", "돌아가기"),
+    ("error.refused_title", "Form refused", "양식이 거부되었습니다"),
+    ("error.csrf", "This form has expired or was not sent from this site. Reload the page and try again.", "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."),
+    ("error.cross_site", "Forms may only be sent from this site's own pages.", "양식은 이 사이트의 페이지에서만 보낼 수 있습니다."),
+    ("error.forbidden_title", "Not available for your account", "이 계정으로는 볼 수 없습니다"),
+    ("error.forbidden", "This page is not available for your role.", "이 페이지는 귀하의 역할로는 이용할 수 없습니다."),
+    ("error.not_found_title", "Not found", "찾을 수 없습니다"),
+    ("error.not_found", "The page or record does not exist, or it is not yours to see.", "페이지나 기록이 없거나 볼 권한이 없습니다."),
+    ("error.unavailable_title", "Temporarily unavailable", "일시적으로 이용할 수 없습니다"),
+    ("error.unavailable", "The service is temporarily unavailable. Please try again shortly.", "서비스를 일시적으로 이용할 수 없습니다. 잠시 후 다시 시도해 주세요."),
+    ("error.internal_title", "Something went wrong", "오류가 발생했습니다"),
+    ("error.internal", "An internal error occurred. The desk has been notified in its logs.", "내부 오류가 발생했습니다. 기록에 남겨졌습니다."),
+    ("error.request_title", "The request could not be completed", "요청을 처리할 수 없습니다"),
+    ("flash.registered", "Your company is registered. Sign in; filing opens once the desk has verified the company.", "회사가 등록되었습니다. 로그인하세요. 데스크의 확인 후 신청할 수 있습니다."),
+    ("flash.signed_out", "You have signed out.", "로그아웃되었습니다."),
+    ("flash.done", "Done.", "처리되었습니다."),
+    ("flash.stale", "Someone changed this case after you opened it, so your action was not applied. Here is the current case; check it and try again.", "귀하가 연 뒤에 다른 사람이 이 사건을 변경하여 조치가 적용되지 않았습니다. 현재 내용을 확인하고 다시 시도해 주세요."),
+    ("flash.project_added", "The project was added.", "프로젝트가 추가되었습니다."),
+    ("flash.verified", "The sponsor is verified.", "스폰서가 확인되었습니다."),
+    ("flash.note_added", "Your note was saved.", "메모가 저장되었습니다."),
+    ("login.title", "Sign in", "로그인"),
+    ("login.email", "E-mail address", "이메일 주소"),
+    ("login.password", "Password", "비밀번호"),
+    ("login.submit", "Sign in", "로그인"),
+    ("login.invalid", "Wrong e-mail address or password.", "이메일 주소 또는 비밀번호가 올바르지 않습니다."),
+    ("login.throttled", "Too many attempts. Try again in {n} seconds.", "시도 횟수가 너무 많습니다. {n}초 후에 다시 시도해 주세요."),
+    ("login.no_account", "No account yet? Register your company.", "계정이 없으신가요? 회사를 등록하세요."),
+    ("login.admin", "Administrators use the API; there are no administration pages.", "관리자는 API를 사용합니다. 관리자용 페이지는 없습니다."),
+    ("register.title", "Register a sponsor company", "스폰서 회사 등록"),
+    ("register.intro", "Register your company and its first user. The desk verifies the company before any workers can be filed.", "회사와 첫 사용자를 등록하세요. 데스크가 회사를 확인한 뒤에 근로자를 신청할 수 있습니다."),
+    ("register.company", "Company", "회사"),
+    ("register.contact", "Contact person and sign-in", "담당자 및 로그인 정보"),
+    ("register.legal_name", "Legal name (English)", "법인명 (영문)"),
+    ("register.legal_name_ko", "Legal name (Korean)", "법인명 (한글)"),
+    ("register.brn", "Business registration number", "사업자등록번호"),
+    ("register.ownership", "Korean ownership (%)", "한국인 지분율 (%)"),
+    ("register.treaty_investor", "Treaty investor (E-2)", "조약 투자자 (E-2)"),
+    ("register.relationship", "Relationship to the U.S. company", "미국 회사와의 관계"),
+    ("register.lca", "Labor condition attestation filed", "노동 조건 확인서 제출"),
+    ("register.strike", "Strike or lockout at the worksite", "근무지 파업 또는 직장 폐쇄"),
+    ("register.prime", "Prime contractor's sponsor id, for subcontractors", "하도급 업체의 경우 원청 스폰서 ID"),
+    ("register.contact_name", "Name", "이름"),
+    ("register.password_hint", "At least 12 characters.", "12자 이상."),
+    ("register.submit", "Register", "등록"),
+    ("employer.title", "My company", "우리 회사"),
+    ("employer.sponsor_status", "Verification", "확인 상태"),
+    ("employer.pending", "The desk has not verified your company yet. You can add projects now; filing opens once it is verified.", "데스크가 아직 회사를 확인하지 않았습니다. 프로젝트는 지금 추가할 수 있으며, 확인 후 신청할 수 있습니다."),
+    ("employer.projects", "Projects", "프로젝트"),
+    ("employer.no_projects", "No projects yet.", "프로젝트가 없습니다."),
+    ("employer.new_project", "Add a project", "프로젝트 추가"),
+    ("employer.file_batch", "File workers", "근로자 신청"),
+    ("employer.precheck", "Eligibility pre-check", "자격 사전 확인"),
+    ("employer.cases", "Our cases", "우리 사건"),
+    ("employer.no_cases", "No cases yet.", "사건이 없습니다."),
+    ("project.name", "Project name", "프로젝트 이름"),
+    ("project.worksite", "Worksite address", "근무지 주소"),
+    ("project.state", "State", "주"),
+    ("project.sector", "Sector", "산업 분야"),
+    ("project.investment", "Investment (USD)", "투자액 (USD)"),
+    ("project.equipment", "Equipment purchased from abroad", "해외에서 구매한 장비"),
+    ("project.contract", "Sales contract requires the seller's services", "판매 계약상 판매자의 설치·서비스 의무"),
+    ("filing.title", "File workers for", "근로자 신청:"),
+    ("filing.form", "Fill in a few workers", "근로자 직접 입력"),
+    ("filing.form_help", "Up to three workers; leave a block empty to skip it. For larger batches, upload a CSV file.", "최대 3명까지 입력할 수 있으며, 빈 칸은 건너뜁니다. 더 많은 인원은 CSV 파일로 올려 주세요."),
+    ("filing.worker", "Worker", "근로자"),
+    ("filing.submit", "File these workers", "이 근로자들을 신청"),
+    ("filing.csv", "Upload a CSV file", "CSV 파일 올리기"),
+    ("filing.csv_help", "One worker per row, with a header row naming the columns:", "한 행에 근로자 한 명, 첫 행에는 열 이름:"),
+    ("filing.csv_file", "CSV file", "CSV 파일"),
+    ("filing.csv_preview", "Check the file", "파일 확인"),
+    ("filing.preview_title", "Check before filing", "신청 전 확인"),
+    ("filing.preview_ok", "Every row is valid. Nothing has been filed yet.", "모든 행이 올바릅니다. 아직 신청되지 않았습니다."),
+    ("filing.preview_bad", "Some rows have errors. Nothing has been filed. Fix the file and upload it again.", "일부 행에 오류가 있습니다. 아무것도 신청되지 않았습니다. 파일을 고쳐 다시 올려 주세요."),
+    ("filing.row_ok", "OK", "정상"),
+    ("filing.file_now", "File these workers now", "지금 신청"),
+    ("filing.filed_title", "Filed", "신청 완료"),
+    ("filing.filed", "The workers were filed. Keep the receipt numbers: workers can look up their status with them.", "신청되었습니다. 접수번호를 보관하세요. 근로자는 접수번호로 진행 상황을 조회할 수 있습니다."),
+    ("filing.receipt", "Receipt number", "접수번호"),
+    ("filing.suggested", "Suggested route", "추천 경로"),
+    ("filing.duplicate", "Passport already filed", "이미 신청된 여권"),
+    ("precheck.title", "Eligibility pre-check for", "자격 사전 확인:"),
+    ("precheck.help", "Check one worker against every visa route before filing. Nothing is stored.", "신청 전에 근로자 한 명을 모든 비자 경로에 대해 확인합니다. 아무것도 저장되지 않습니다."),
+    ("precheck.submit", "Check eligibility", "자격 확인"),
+    ("worker.given_name", "Given name", "이름 (영문)"),
+    ("worker.family_name", "Family name", "성 (영문)"),
+    ("worker.name_ko", "Name in Korean", "한글 이름"),
+    ("worker.email", "E-mail", "이메일"),
+    ("worker.date_of_birth", "Date of birth", "생년월일"),
+    ("worker.nationality", "Nationality (e.g. KR)", "국적 (예: KR)"),
+    ("worker.passport_number", "Passport number", "여권 번호"),
+    ("worker.passport_expiry", "Passport expiry", "여권 만료일"),
+    ("worker.education", "Education", "학력"),
+    ("worker.degree_in_specialty", "Degree in the specialty", "전공 학위"),
+    ("worker.years_experience", "Years of experience", "경력 (년)"),
+    ("worker.months_employed_by_sponsor_last_3y", "Months with the company (last 3 years)", "최근 3년간 재직 개월 수"),
+    ("worker.role", "Job role", "직무"),
+    ("worker.specialized_knowledge", "Specialized knowledge", "전문 지식"),
+    ("worker.prior_us_violation", "Prior U.S. immigration violation", "미국 이민법 위반 이력"),
+    ("worker.previously_detained_2025", "Detained in 2025", "2025년 구금 이력"),
+    ("worker.activities", "Activities", "업무 내용"),
+    ("worker.planned_entry", "Planned entry", "입국 예정일"),
+    ("worker.planned_exit", "Planned exit", "출국 예정일"),
+    ("worker.pay_source", "Pay source", "급여 지급처"),
+    ("worker.specialty_occupation", "Specialty occupation", "전문 직종"),
+    ("worker.offered_wage_usd", "Offered yearly wage (USD)", "제시 연봉 (USD)"),
+    ("worker.prevailing_wage_usd", "Prevailing yearly wage (USD)", "현행 임금 (USD)"),
+    ("worker.passport_last4", "Passport (last 4)", "여권 (끝 4자리)"),
+    ("worker.name", "Worker", "근로자"),
+    ("case.title", "Case", "사건"),
+    ("case.status", "Status", "상태"),
+    ("case.filed_on", "Filed on", "신청일"),
+    ("case.evidence_due", "Evidence due", "서류 제출 기한"),
+    ("case.overdue", "Overdue", "기한 초과"),
+    ("case.interview", "Interview", "인터뷰"),
+    ("case.assignee", "Assigned to", "담당자"),
+    ("case.unassigned", "Unassigned", "미배정"),
+    ("case.decision", "Decision", "결정"),
+    ("case.annotation", "Visa annotation", "비자 주석"),
+    ("case.duplicate", "This passport number was filed in another case too.", "이 여권 번호는 다른 사건에도 신청되었습니다."),
+    ("case.worker", "Worker", "근로자"),
+    ("case.project", "Project", "프로젝트"),
+    ("case.sponsor", "Sponsor", "스폰서"),
+    ("case.eligibility", "Eligibility by route", "경로별 자격"),
+    ("case.replayed", "Replayed with the rule-set versions used at evaluation.", "평가 당시의 규칙 세트 버전으로 재현했습니다."),
+    ("case.rule", "Rule", "규칙"),
+    ("case.result", "Result", "결과"),
+    ("case.message", "Message", "설명"),
+    ("case.citation", "Citation", "근거"),
+    ("case.actions", "Actions", "조치"),
+    ("case.no_actions", "No action is possible for you in this state.", "현재 상태에서 가능한 조치가 없습니다."),
+    ("case.unavailable_actions", "Other actions and why they are not available now", "다른 조치와 지금 할 수 없는 이유"),
+    ("case.not_in_state", "Not possible while the case is: {s}", "사건 상태가 다음일 때는 불가: {s}"),
+    ("case.messages", "Messages with the desk", "데스크와의 메시지"),
+    ("case.notes", "Notes and messages", "메모와 메시지"),
+    ("case.no_notes", "Nothing written yet.", "작성된 내용이 없습니다."),
+    ("case.history", "History", "이력"),
+    ("case.add_note", "Write", "작성"),
+    ("case.note_body", "Text", "내용"),
+    ("case.visibility", "Who sees it", "공개 범위"),
+    ("case.internal", "Desk only (internal note)", "데스크 전용 (내부 메모)"),
+    ("case.shared", "Shared with the employer", "고용주와 공유"),
+    ("case.send_message", "Send a message to the desk", "데스크에 메시지 보내기"),
+    ("case.reason", "Reason", "사유"),
+    ("case.due_date", "Due date", "기한"),
+    ("case.interview_at", "Date and time (Seoul)", "날짜와 시간 (서울)"),
+    ("case.location", "Location", "장소"),
+    ("case.route", "Route", "경로"),
+    ("case.evidence_note", "What you are submitting", "제출 내용"),
+    ("case.take", "Assign to me", "나에게 배정"),
+    ("case.action_failed", "The action was not applied:", "조치가 적용되지 않았습니다:"),
+    ("action.assign", "Assign", "배정"),
+    ("action.start_review", "Start review", "심사 시작"),
+    ("action.request_evidence", "Request evidence", "서류 요청"),
+    ("action.submit_evidence", "Answer the evidence request", "서류 요청에 답변"),
+    ("action.schedule_interview", "Schedule interview", "인터뷰 일정 잡기"),
+    ("action.approve", "Approve", "승인"),
+    ("action.refuse", "Refuse", "거절"),
+    ("action.withdraw", "Withdraw", "철회"),
+    ("action.issue_visa", "Issue visa", "비자 발급"),
+    ("status.filed", "Filed", "접수됨"),
+    ("status.in_review", "In review", "심사 중"),
+    ("status.evidence_requested", "Evidence requested", "서류 요청됨"),
+    ("status.evidence_submitted", "Evidence submitted", "서류 제출됨"),
+    ("status.interview_scheduled", "Interview scheduled", "인터뷰 예정"),
+    ("status.approved", "Approved", "승인됨"),
+    ("status.refused", "Refused", "거절됨"),
+    ("status.withdrawn", "Withdrawn", "철회됨"),
+    ("status.visa_issued", "Visa issued", "비자 발급됨"),
+    ("status.pending_verification", "Awaiting verification", "확인 대기"),
+    ("status.verified", "Verified", "확인됨"),
+    ("status.eligible", "Eligible", "적격"),
+    ("status.needs_review", "Needs review", "검토 필요"),
+    ("status.ineligible", "Ineligible", "부적격"),
+    ("status.passed", "Passed", "통과"),
+    ("status.failed", "Failed", "불충족"),
+    ("status.not_applicable", "Not applicable", "해당 없음"),
+    ("status.error", "Error", "오류"),
+    ("queue.title", "Case queue", "사건 목록"),
+    ("queue.help", "Oldest first; overdue evidence requests are listed first on each page.", "오래된 순이며, 기한이 지난 서류 요청은 각 페이지 맨 위에 표시됩니다."),
+    ("queue.counts", "Cases by state", "상태별 사건"),
+    ("queue.overdue_only", "Overdue evidence requests only", "기한 초과 서류 요청만"),
+    ("queue.mine", "Assigned to me", "나에게 배정됨"),
+    ("queue.empty", "No cases match.", "해당하는 사건이 없습니다."),
+    ("sponsors.title", "Sponsors", "스폰서"),
+    ("sponsors.verify", "Verify", "확인"),
+    ("sponsors.brn", "Business reg. no.", "사업자등록번호"),
+    ("sponsors.ownership", "Korean ownership", "한국인 지분율"),
+    ("sponsors.registered", "Registered", "등록일"),
+    ("rules.title", "Rule sets", "규칙 세트"),
+    ("rules.route", "Route", "경로"),
+    ("rules.version", "Version", "버전"),
+    ("rules.status", "Status", "상태"),
+    ("rules.effective", "In force", "시행 기간"),
+    ("rules.kind", "Kind", "종류"),
+    ("rules.source", "Source", "원문"),
+    ("rules.impact", "Impact preview of a draft", "초안 영향 미리보기"),
+    ("rules.impact_help", "Paste a draft version of this rule set. The stored cases are re-evaluated with it; nothing is published.", "이 규칙 세트의 초안을 붙여 넣으세요. 저장된 사건을 다시 평가하며, 게시되지 않습니다."),
+    ("rules.draft", "Draft (TOML)", "초안 (TOML)"),
+    ("rules.preview", "Preview the impact", "영향 미리보기"),
+    ("rules.evaluated", "Cases evaluated", "평가한 사건"),
+    ("rules.changed", "Cases whose outcome changes", "결과가 바뀌는 사건"),
+    ("rules.change", "Change", "변경"),
+    ("rules.before", "Before", "이전"),
+    ("rules.after", "After", "이후"),
+    ("cap.title", "E-4 cap by fiscal year", "회계연도별 E-4 쿼터"),
+    ("cap.fy", "Fiscal year", "회계연도"),
+    ("cap.cap", "Cap", "한도"),
+    ("cap.used", "Approved (slots used)", "승인 (사용)"),
+    ("cap.remaining", "Remaining", "잔여"),
+    ("cap.show", "Show", "보기"),
+    ("reports.title", "Reports", "보고서"),
+    ("reports.by_state_route", "Cases by state and route", "상태·경로별 사건"),
+    ("reports.median", "Median days from filing to decision", "신청부터 결정까지 일수 (중앙값)"),
+    ("reports.decided", "Decided cases", "결정된 사건"),
+    ("reports.overdue", "Overdue evidence requests", "기한 초과 서류 요청"),
+    ("reports.days_overdue", "Days overdue", "초과 일수"),
+    ("reports.csv", "Download as CSV", "CSV로 내려받기"),
+    ("reports.no_route", "(no route)", "(경로 없음)"),
+    ("status_page.title", "Check a case's status", "진행 상황 조회"),
+    ("status_page.help", "Enter the receipt number from your employer and your date of birth.", "고용주에게 받은 접수번호와 생년월일을 입력하세요."),
+    ("status_page.receipt", "Receipt number", "접수번호"),
+    ("status_page.dob", "Date of birth", "생년월일"),
+    ("status_page.submit", "Check status", "조회"),
+    ("status_page.result", "Status of", "진행 상황:"),
+    ("status_page.updated", "Last change", "최근 변경"),
+    ("status_page.not_found", "No case matches this receipt number and date of birth.", "이 접수번호와 생년월일에 해당하는 사건이 없습니다."),
+    ("status_page.throttled", "Too many look-ups from your connection. Try again in {n} seconds.", "조회 횟수가 너무 많습니다. {n}초 후에 다시 시도해 주세요."),
+    ("home.title", "KIT Desk", "KIT 데스크"),
+    ("home.intro", "The U.S. Embassy Seoul's desk for Korean companies sending skilled workers to U.S. projects.", "미국 프로젝트에 숙련 인력을 파견하는 한국 기업을 위한 주한 미국대사관 전담 데스크입니다."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_are_filled() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, en, ko) in MESSAGES {
+            assert!(seen.insert(*key), "duplicate key {key}");
+            assert!(
+                !en.is_empty() && !ko.is_empty(),
+                "{key} lacks a translation"
+            );
+        }
+    }
+
+    /// Every `t("…")` in the page templates names a key of the catalog.
+    #[test]
+    fn every_key_used_by_a_template_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/pages");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for piece in text.split(".t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap();
+                assert!(
+                    MESSAGES.iter().any(|(k, _, _)| *k == key),
+                    "missing catalog key {key}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50);
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_of_ko_and_en() {
+        assert_eq!(
+            from_accept_language("ko-KR,ko;q=0.9,en;q=0.8"),
+            Some(Lang::Ko)
+        );
+        assert_eq!(
+            from_accept_language("en-US,en;q=0.9,ko;q=0.5"),
+            Some(Lang::En)
+        );
+        assert_eq!(from_accept_language("fr-FR, ko;q=0.3"), Some(Lang::Ko));
+        assert_eq!(from_accept_language("fr-FR"), None);
+    }
+
+    #[test]
+    fn labels_fall_back_to_the_value() {
+        assert_eq!(Lang::Ko.status("approved"), "승인됨");
+        assert_eq!(Lang::En.status("unheard_of"), "unheard_of");
+    }
+}

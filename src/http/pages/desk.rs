@@ -1,0 +1,171 @@
+//! The desk's pages: the queue with counts per state (overdue evidence requests first) and
+//! sponsor verification.
+//!
+//! Authorization: officers and supervisors.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::cases::outcome_badge;
+use super::forms::FormData;
+use super::{page_id, url_encode, Page, PageError};
+use crate::domain::{CaseStatus, Role, VisaRoute};
+use crate::http::AppState;
+use crate::service::cases::{self, CaseSummary, QueueQuery};
+use crate::service::sponsors::{self, SponsorView};
+use crate::service::ServiceError;
+
+const DESK: &[Role] = &[Role::Officer, Role::Supervisor];
+
+#[derive(serde::Deserialize, Default)]
+pub struct QueueParams {
+    status: Option<String>,
+    route: Option<String>,
+    overdue: Option<String>,
+    mine: Option<String>,
+    cursor: Option<String>,
+}
+
+pub struct CountLink {
+    pub status: &'static str,
+    pub count: i64,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/queue.html")]
+struct QueuePage<'a> {
+    p: &'a Page,
+    counts: Vec<CountLink>,
+    items: Vec<CaseSummary>,
+    next: Option<String>,
+    status: String,
+    route: String,
+    overdue: bool,
+    mine: bool,
+    routes: Vec<&'static str>,
+}
+
+impl QueuePage<'_> {
+    fn badge(&self, status: &str) -> &'static str {
+        outcome_badge(status)
+    }
+}
+
+/// `GET /desk`: the queue (filters are a GET form: links to a filtered queue can be shared).
+pub async fn queue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<QueueParams>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let user = page.require(DESK)?;
+    let params = params.into_inner();
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let query = QueueQuery {
+        status: nonempty(&params.status),
+        route: nonempty(&params.route),
+        overdue: params.overdue.as_deref().map(|_| true),
+        assignee: params.mine.as_deref().map(|_| "me".to_owned()),
+        cursor: nonempty(&params.cursor),
+        limit: Some(cases::DEFAULT_PAGE),
+        sponsor_id: None,
+    };
+    let (counts, mut queue) = state
+        .ctx
+        .run(move |conn, _| {
+            let counts = cases::counts(conn, &user)?;
+            let queue = cases::queue(conn, &user, query)?;
+            Ok((counts, queue))
+        })
+        .await
+        .map_err(|e| page.fail(e))?;
+    // Overdue evidence requests first; otherwise the service's oldest-first order.
+    queue.items.sort_by_key(|c| !c.overdue);
+    let status = params.status.clone().unwrap_or_default();
+    let counts = CaseStatus::ALL
+        .into_iter()
+        .map(|s| CountLink {
+            status: s.as_str(),
+            count: counts[s.as_str()].as_i64().unwrap_or(0),
+            current: status == s.as_str(),
+        })
+        .collect();
+    let next = queue.next_cursor.map(|c| {
+        let mut q = format!("/desk?cursor={}", url_encode(&c));
+        for (k, v) in [("status", &params.status), ("route", &params.route)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                q.push_str(&format!("&{k}={}", url_encode(v)));
+            }
+        }
+        if params.overdue.is_some() {
+            q.push_str("&overdue=1");
+        }
+        if params.mine.is_some() {
+            q.push_str("&mine=1");
+        }
+        q
+    });
+    page.render(&QueuePage {
+        p: &page,
+        counts,
+        items: queue.items,
+        next,
+        status,
+        route: params.route.unwrap_or_default(),
+        overdue: params.overdue.is_some(),
+        mine: params.mine.is_some(),
+        routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/sponsors.html")]
+struct SponsorsPage<'a> {
+    p: &'a Page,
+    sponsors: Vec<SponsorView>,
+}
+
+/// `GET /desk/sponsors`: awaiting verification first.
+pub async fn sponsors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let user = page.require(DESK)?;
+    let mut list = state
+        .ctx
+        .run(move |conn, _| sponsors::list(conn, &user))
+        .await
+        .map_err(|e| page.fail(e))?;
+    list.sort_by_key(|s| s.status == "verified");
+    page.render(&SponsorsPage {
+        p: &page,
+        sponsors: list,
+    })
+}
+
+/// `POST /desk/sponsors/{id}/verify`.
+pub async fn verify_sponsor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let user = page.require(DESK)?;
+    let id = page_id(&page, &path, "sponsor")?;
+    match state
+        .ctx
+        .run(move |conn, _| sponsors::verify(conn, &user, &id))
+        .await
+    {
+        // Verified twice (two officers at once) ends in the state both wanted.
+        Ok(_) | Err(ServiceError::Conflict { .. }) => {
+            Ok(page.redirect("/desk/sponsors?msg=verified"))
+        }
+        Err(e) => Err(page.fail(e)),
+    }
+}

@@ -1,0 +1,445 @@
+//! Server-rendered pages for employers, desk officers, supervisors and applicants.
+//!
+//! Every page handler calls the same `service` use cases as the JSON API (no rule or query
+//! lives here); this module adds only what a browser needs: the page context (language,
+//! signed-in user, CSRF token), HTML rendering with askama (`templates/pages/`), the
+//! security headers of pages, and errors shown as pages rather than problem+json.
+//!
+//! Authorization is the service layer's, plus one role rule per page stated in its module.
+
+pub mod account;
+pub mod assets;
+pub mod cases;
+pub mod catalog;
+pub mod desk;
+pub mod employer;
+pub mod forms;
+pub mod public_status;
+pub mod security;
+pub mod supervisor;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+pub use catalog::Lang;
+
+use super::extract::session_token;
+use super::AppState;
+use crate::domain::Role;
+use crate::service::accounts::{self, AuthUser};
+use crate::service::ServiceError;
+
+/// The Content-Security-Policy of every page: no inline script or style, nothing from other
+/// origins, no framing. (Swagger UI at /api/docs is not a page and keeps its own needs.)
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+    object-src 'none'";
+
+/// Cookie that binds CSRF tokens for visitors without a session (sign-in, registration,
+/// status look-up).
+pub const VISITOR_COOKIE: &str = "kitdesk_visitor";
+pub const LANG_COOKIE: &str = "lang";
+
+/// The page routes. Pages live at the root; the JSON API stays under /api/v1.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(account::home))
+        .route("/assets/{file}", web::get().to(assets::serve))
+        .route("/lang/{code}", web::get().to(account::switch_language))
+        .route("/login", web::get().to(account::login_form))
+        .route("/login", web::post().to(account::login))
+        .route("/logout", web::post().to(account::logout))
+        .route("/register", web::get().to(account::register_form))
+        .route("/register", web::post().to(account::register))
+        .route("/status", web::get().to(public_status::form))
+        .route("/status", web::post().to(public_status::lookup))
+        .route("/employer", web::get().to(employer::dashboard))
+        .route(
+            "/employer/projects",
+            web::post().to(employer::create_project),
+        )
+        .route(
+            "/employer/projects/{id}/file",
+            web::get().to(employer::filing_form),
+        )
+        .route(
+            "/employer/projects/{id}/file",
+            web::post().to(employer::file_form),
+        )
+        .route(
+            "/employer/projects/{id}/csv",
+            web::post().to(employer::csv_preview),
+        )
+        .route(
+            "/employer/projects/{id}/csv/file",
+            web::post().to(employer::csv_file),
+        )
+        .route(
+            "/employer/projects/{id}/precheck",
+            web::get().to(employer::precheck_form),
+        )
+        .route(
+            "/employer/projects/{id}/precheck",
+            web::post().to(employer::precheck),
+        )
+        .route("/cases/{id}", web::get().to(cases::show))
+        .route("/cases/{id}/act", web::post().to(cases::act))
+        .route("/cases/{id}/notes", web::post().to(cases::add_note))
+        .route("/desk", web::get().to(desk::queue))
+        .route("/desk/sponsors", web::get().to(desk::sponsors))
+        .route(
+            "/desk/sponsors/{id}/verify",
+            web::post().to(desk::verify_sponsor),
+        )
+        .route("/supervisor/rules", web::get().to(supervisor::rulesets))
+        .route(
+            "/supervisor/rules/{route}",
+            web::get().to(supervisor::route_versions),
+        )
+        .route(
+            "/supervisor/rules/{route}/impact",
+            web::post().to(supervisor::impact),
+        )
+        .route("/supervisor/cap", web::get().to(supervisor::cap))
+        .route("/supervisor/reports", web::get().to(supervisor::reports))
+        .route(
+            "/supervisor/reports.csv",
+            web::get().to(supervisor::reports_csv),
+        );
+}
+
+/// What every page knows about its request.
+pub struct Page {
+    pub lang: Lang,
+    pub user: Option<AuthUser>,
+    pub csrf: String,
+    /// Path and query of this page, for the language switch to come back to.
+    pub path: String,
+    /// A catalog key named by `?msg=` after a redirect ("saved", "stale"…).
+    pub flash: Option<&'static str>,
+    set_cookie: Option<Cookie<'static>>,
+    cookie_secure: bool,
+}
+
+impl Page {
+    /// Reads the language, the session (if any) and the CSRF binding.
+    pub async fn load(req: &HttpRequest, state: &AppState) -> Result<Page, PageError> {
+        let lang = Lang::from_request(req);
+        let user = match session_token(req) {
+            Some(token) => match state
+                .ctx
+                .run(move |conn, ctx| accounts::authenticate(conn, ctx, &token))
+                .await
+            {
+                Ok(user) => Some(user),
+                Err(ServiceError::Unauthenticated) => None,
+                Err(e) => return Err(PageError::plain(lang, e)),
+            },
+            None => None,
+        };
+        let mut set_cookie = None;
+        let binding = match &user {
+            Some(u) => format!("session:{}", u.session_hash),
+            None => {
+                let visitor = req
+                    .cookie(VISITOR_COOKIE)
+                    .map(|c| c.value().to_owned())
+                    .filter(|v| v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit()));
+                let visitor = match visitor {
+                    Some(v) => v,
+                    None => {
+                        let fresh = uuid::Uuid::new_v4().simple().to_string();
+                        set_cookie = Some(
+                            Cookie::build(VISITOR_COOKIE, fresh.clone())
+                                .path("/")
+                                .http_only(true)
+                                .same_site(SameSite::Lax)
+                                .secure(state.cookie_secure)
+                                .finish(),
+                        );
+                        fresh
+                    }
+                };
+                format!("visitor:{visitor}")
+            }
+        };
+        let csrf = security::csrf_token(&state.ctx.secrets, &binding);
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let flash = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| {
+                q.iter()
+                    .find(|(k, _)| k == "msg")
+                    .and_then(|(_, v)| catalog::flash_key(v))
+            });
+        Ok(Page {
+            lang,
+            user,
+            csrf,
+            path,
+            flash,
+            set_cookie,
+            cookie_secure: state.cookie_secure,
+        })
+    }
+
+    /// The signed-in user if their role is one of `roles`; else a redirect to sign-in (no
+    /// session) or a "not for your role" page.
+    pub fn require(&self, roles: &[Role]) -> Result<AuthUser, PageError> {
+        match &self.user {
+            None => Err(PageError::redirect(format!(
+                "/login?next={}",
+                url_encode(&self.path)
+            ))),
+            Some(u) if roles.contains(&u.role) => Ok(u.clone()),
+            Some(_) => Err(self.fail(ServiceError::Forbidden(String::new()))),
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+    pub fn is_employer(&self) -> bool {
+        self.role() == Some(Role::Employer)
+    }
+    pub fn is_desk(&self) -> bool {
+        self.role().is_some_and(Role::is_desk)
+    }
+    pub fn is_supervisor(&self) -> bool {
+        self.role() == Some(Role::Supervisor)
+    }
+    pub fn user_email(&self) -> &str {
+        self.user.as_ref().map(|u| u.email.as_str()).unwrap_or("")
+    }
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    /// The link that shows this page in the other language.
+    pub fn switch_href(&self) -> String {
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().code(),
+            url_encode(&self.path)
+        )
+    }
+
+    /// Checks a POST: same-site, and a CSRF token that matches this session (or visitor).
+    pub fn check_post(&self, req: &HttpRequest, token: &str) -> Result<(), PageError> {
+        if security::is_cross_site(req) {
+            tracing::warn!(path = %req.path(), "cross-site form post refused");
+            return Err(self.refuse("error.cross_site"));
+        }
+        if !security::tokens_match(&self.csrf, token) {
+            tracing::warn!(path = %req.path(), "form post with a bad CSRF token refused");
+            return Err(self.refuse("error.csrf"));
+        }
+        Ok(())
+    }
+
+    fn refuse(&self, key: &'static str) -> PageError {
+        let page = ErrorPage {
+            p: self,
+            title: self.t("error.refused_title"),
+            message: self.t(key).to_owned(),
+        };
+        PageError::rendered(StatusCode::FORBIDDEN, page.render().unwrap_or_default())
+    }
+
+    /// An error as a page in the user's language.
+    pub fn fail(&self, err: ServiceError) -> PageError {
+        let (status, title, message) = match &err {
+            ServiceError::Unauthenticated => {
+                return PageError::redirect(format!("/login?next={}", url_encode(&self.path)))
+            }
+            ServiceError::Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "error.forbidden_title",
+                self.t("error.forbidden").to_owned(),
+            ),
+            ServiceError::NotFound(_) => (
+                StatusCode::NOT_FOUND,
+                "error.not_found_title",
+                self.t("error.not_found").to_owned(),
+            ),
+            ServiceError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable_title",
+                self.t("error.unavailable").to_owned(),
+            ),
+            ServiceError::Internal(cause) => {
+                tracing::error!(cause = %cause, "internal error on a page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.internal_title",
+                    self.t("error.internal").to_owned(),
+                )
+            }
+            other => (
+                StatusCode::BAD_REQUEST,
+                "error.request_title",
+                other.to_string(),
+            ),
+        };
+        let status = match &err {
+            ServiceError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+            ServiceError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => status,
+        };
+        let page = ErrorPage {
+            p: self,
+            title: self.t(title),
+            message,
+        };
+        PageError::rendered(status, page.render().unwrap_or_default())
+    }
+
+    /// Renders a page with the page security headers.
+    pub fn render<T: Template>(&self, template: &T) -> Result<HttpResponse, PageError> {
+        self.render_status(StatusCode::OK, template)
+    }
+
+    pub fn render_status<T: Template>(
+        &self,
+        status: StatusCode,
+        template: &T,
+    ) -> Result<HttpResponse, PageError> {
+        let body = template
+            .render()
+            .map_err(|e| self.fail(ServiceError::Internal(format!("template: {e}"))))?;
+        let mut response = HttpResponse::build(status);
+        page_headers(&mut response);
+        if let Some(cookie) = &self.set_cookie {
+            response.cookie(cookie.clone());
+        }
+        Ok(response.body(body))
+    }
+
+    /// 303 See Other to `location` (after a successful POST).
+    pub fn redirect(&self, location: &str) -> HttpResponse {
+        let mut response = HttpResponse::SeeOther();
+        response.insert_header((header::LOCATION, location.to_owned()));
+        if let Some(cookie) = &self.set_cookie {
+            response.cookie(cookie.clone());
+        }
+        response.finish()
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+    }
+}
+
+fn page_headers(response: &mut actix_web::HttpResponseBuilder) {
+    response
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Cross-Origin-Opener-Policy", "same-origin"));
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+pub struct ErrorPage<'a> {
+    pub p: &'a Page,
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// A page that could not be shown: an error page already rendered, or a redirect.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    body: String,
+    location: Option<String>,
+}
+
+impl PageError {
+    fn rendered(status: StatusCode, body: String) -> Self {
+        PageError {
+            status,
+            body,
+            location: None,
+        }
+    }
+
+    pub fn redirect(location: String) -> Self {
+        PageError {
+            status: StatusCode::SEE_OTHER,
+            body: String::new(),
+            location: Some(location),
+        }
+    }
+
+    /// An error before the page context exists (the session store is down).
+    fn plain(lang: Lang, err: ServiceError) -> Self {
+        tracing::warn!(error = %err, "page context unavailable");
+        PageError::rendered(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "<!doctype html><html lang=\"{}\"><title>KIT Desk</title><p>{}</p></html>",
+                lang.code(),
+                lang.t("error.unavailable")
+            ),
+        )
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "page error {}", self.status)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(location) = &self.location {
+            response.insert_header((header::LOCATION, location.clone()));
+            return response.finish();
+        }
+        page_headers(&mut response);
+        response.body(self.body.clone())
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path to return to: must start with one `/` (never `//host` or a scheme).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Page path ids must be UUIDs; anything else is a page that does not exist.
+pub fn page_id(page: &Page, raw: &str, what: &'static str) -> Result<String, PageError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.to_string())
+        .map_err(|_| page.fail(ServiceError::NotFound(what)))
+}

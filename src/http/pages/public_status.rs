@@ -1,0 +1,90 @@
+//! The applicant's status page: receipt number plus date of birth, answered in Korean and
+//! English at once (the applicant may not read the language the page was opened in).
+//!
+//! Authorization: open to anyone; throttled per client address like the JSON look-up.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::forms::FormData;
+use super::{Page, PageError};
+use crate::http::extract::client_ip;
+use crate::http::AppState;
+use crate::service::status::{self, PublicStatus, StatusQuery};
+use crate::service::ServiceError;
+
+#[derive(Template)]
+#[template(path = "pages/status.html")]
+struct StatusPage<'a> {
+    p: &'a Page,
+    receipt: String,
+    dob: String,
+    result: Option<PublicStatus>,
+    /// (English, Korean) when the look-up found nothing or was refused.
+    problem: Option<(String, String)>,
+}
+
+/// `GET /status`.
+pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    page.render(&StatusPage {
+        p: &page,
+        receipt: String::new(),
+        dob: String::new(),
+        result: None,
+        problem: None,
+    })
+}
+
+/// `POST /status`.
+pub async fn lookup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let query = StatusQuery {
+        receipt_number: form.get("receipt_number").trim().to_owned(),
+        date_of_birth: form.get("date_of_birth").trim().to_owned(),
+    };
+    let both = |key: &str, n: Option<u64>| {
+        let fill = |s: &str| match n {
+            Some(n) => s.replace("{n}", &n.to_string()),
+            None => s.to_owned(),
+        };
+        (fill(super::Lang::En.t(key)), fill(super::Lang::Ko.t(key)))
+    };
+    let address = client_ip(&req, state.trust_proxy);
+    let (status, result, problem) = if let Err(wait) = state.status_throttle.check(&address) {
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            Some(both("status_page.throttled", Some(secs))),
+        )
+    } else {
+        let q = query.clone();
+        match state.ctx.run(move |conn, _| status::lookup(conn, &q)).await {
+            Ok(found) => (StatusCode::OK, Some(found), None),
+            Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => (
+                StatusCode::NOT_FOUND,
+                None,
+                Some(both("status_page.not_found", None)),
+            ),
+            Err(e) => return Err(page.fail(e)),
+        }
+    };
+    page.render_status(
+        status,
+        &StatusPage {
+            p: &page,
+            receipt: query.receipt_number,
+            dob: query.date_of_birth,
+            result,
+            problem,
+        },
+    )
+}

@@ -1,0 +1,336 @@
+//! The supervisor's pages: rule sets and their versions, the impact preview of a draft, the
+//! E-4 cap per fiscal year, reports and their CSV export.
+//!
+//! Authorization: supervisors only (the cap is also the desk's in the API; the page is
+//! part of the supervisor's cap management).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde_json::Value;
+
+use super::forms::FormData;
+use super::{Page, PageError};
+use crate::domain::receipt::fiscal_year;
+use crate::domain::{Role, VisaRoute};
+use crate::http::AppState;
+use crate::service::eligibility::{self, CapUsage};
+use crate::service::filing::desk_today;
+use crate::service::reports::{self, Report};
+use crate::service::ServiceError;
+
+const SUPERVISOR: &[Role] = &[Role::Supervisor];
+
+pub struct VersionRow {
+    pub version: String,
+    pub status: String,
+    pub from: String,
+    pub to: String,
+    pub title: String,
+    pub note: String,
+    pub rules: Vec<(String, String, String, String)>,
+    pub source: String,
+}
+
+pub struct RouteRow {
+    pub route: String,
+    pub versions: Vec<VersionRow>,
+}
+
+fn version_rows(versions: &Value, page: &Page) -> Vec<VersionRow> {
+    let s = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let lang = page.lang.code();
+    versions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| VersionRow {
+            version: s(&v["version"]),
+            status: s(&v["status"]),
+            from: s(&v["effective_from"]),
+            to: s(&v["effective_to"]),
+            title: s(&v[format!("title_{lang}").as_str()]),
+            note: s(&v["note"]),
+            rules: v["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    (
+                        s(&r["id"]),
+                        s(&r["kind"]),
+                        s(&r[format!("title_{lang}").as_str()]),
+                        s(&r["citation"]),
+                    )
+                })
+                .collect(),
+            source: s(&v["source"]),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "pages/rulesets.html")]
+struct RulesetsPage<'a> {
+    p: &'a Page,
+    routes: Vec<RouteRow>,
+}
+
+/// `GET /supervisor/rules`.
+pub async fn rulesets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    page.require(SUPERVISOR)?;
+    let all = state
+        .ctx
+        .run(eligibility::list_rulesets)
+        .await
+        .map_err(|e| page.fail(e))?;
+    let routes = all["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| RouteRow {
+            route: r["route"].as_str().unwrap_or("").to_owned(),
+            versions: version_rows(&r["versions"], &page),
+        })
+        .collect();
+    page.render(&RulesetsPage { p: &page, routes })
+}
+
+pub struct ImpactView {
+    pub evaluated: String,
+    pub changed: String,
+    pub counts: Vec<(String, String)>,
+    pub changes: Vec<(String, String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/route_versions.html")]
+struct RouteVersionsPage<'a> {
+    p: &'a Page,
+    route: String,
+    versions: Vec<VersionRow>,
+    draft: String,
+    impact: Option<ImpactView>,
+    problems: Vec<String>,
+}
+
+async fn render_route(
+    page: &Page,
+    state: &AppState,
+    route: String,
+    draft: Option<String>,
+    impact: Option<ImpactView>,
+    problems: Vec<String>,
+) -> Result<HttpResponse, PageError> {
+    page.require(SUPERVISOR)?;
+    let r = route.clone();
+    let versions = state
+        .ctx
+        .run(move |conn, ctx| eligibility::route_versions(conn, ctx, &r))
+        .await
+        .map_err(|e| page.fail(e))?;
+    let versions = version_rows(&versions["versions"], page);
+    let draft = draft.unwrap_or_else(|| {
+        versions
+            .last()
+            .map(|v| v.source.clone())
+            .unwrap_or_default()
+    });
+    page.render(&RouteVersionsPage {
+        p: page,
+        route,
+        versions,
+        draft,
+        impact,
+        problems,
+    })
+}
+
+/// `GET /supervisor/rules/{route}`.
+pub async fn route_versions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    render_route(&page, &state, path.into_inner(), None, None, Vec::new()).await
+}
+
+/// `POST /supervisor/rules/{route}/impact`: a dry run of the draft over the stored cases;
+/// nothing is published.
+pub async fn impact(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    page.require(SUPERVISOR)?;
+    let route = path.into_inner();
+    let draft = form.get("draft").to_owned();
+    let (r, d) = (route.clone(), draft.clone());
+    let result = state
+        .ctx
+        .run(move |conn, ctx| eligibility::impact(conn, ctx, Some(&r), &d, &mut |_| {}))
+        .await;
+    let s = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match result {
+        Ok(v) => {
+            let view = ImpactView {
+                evaluated: s(&v["cases_evaluated"]),
+                changed: s(&v["cases_changed"]),
+                counts: v["counts"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, n)| (k.clone(), s(n)))
+                    .collect(),
+                changes: v["changes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| {
+                        (
+                            s(&c["case_id"]),
+                            s(&c["receipt_number"]),
+                            s(&c["route"]),
+                            s(&c["before"]),
+                            s(&c["after"]),
+                        )
+                    })
+                    .collect(),
+            };
+            render_route(&page, &state, route, Some(draft), Some(view), Vec::new()).await
+        }
+        Err(ServiceError::Conflict {
+            message, details, ..
+        }) => {
+            let mut problems = vec![message];
+            for p in details
+                .as_ref()
+                .and_then(|d| d["problems"].as_array())
+                .into_iter()
+                .flatten()
+            {
+                problems.push(format!(
+                    "{} {}: {}",
+                    p["rule"].as_str().unwrap_or(""),
+                    p["field"].as_str().unwrap_or(""),
+                    p["message"].as_str().unwrap_or("")
+                ));
+            }
+            render_route(&page, &state, route, Some(draft), None, problems).await
+        }
+        Err(ServiceError::Validation(errors)) => {
+            let problems = errors
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            render_route(&page, &state, route, Some(draft), None, problems).await
+        }
+        Err(e) => Err(page.fail(e)),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CapQuery {
+    fy: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/cap.html")]
+struct CapPage<'a> {
+    p: &'a Page,
+    fy: i32,
+    usage: CapUsage,
+}
+
+/// `GET /supervisor/cap?fy=2027`.
+pub async fn cap(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CapQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    page.require(SUPERVISOR)?;
+    let fy = query.fy.unwrap_or_else(|| fiscal_year(desk_today()));
+    let usage = state
+        .ctx
+        .run(move |conn, ctx| eligibility::cap_usage(conn, ctx, VisaRoute::E4Pwk, fy))
+        .await
+        .map_err(|e| page.fail(e))?;
+    page.render(&CapPage {
+        p: &page,
+        fy,
+        usage,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/reports.html")]
+struct ReportsPage<'a> {
+    p: &'a Page,
+    report: Report,
+}
+
+impl ReportsPage<'_> {
+    fn median(&self) -> String {
+        self.report
+            .median_days_to_decision
+            .map(|m| format!("{m:.1}"))
+            .unwrap_or_else(|| self.p.t("common.none").to_owned())
+    }
+}
+
+async fn load_report(page: &Page, state: &AppState) -> Result<Report, PageError> {
+    let user = page.require(SUPERVISOR)?;
+    state
+        .ctx
+        .run(move |conn, _| reports::summary(conn, &user))
+        .await
+        .map_err(|e| page.fail(e))
+}
+
+/// `GET /supervisor/reports`.
+pub async fn reports(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let report = load_report(&page, &state).await?;
+    page.render(&ReportsPage { p: &page, report })
+}
+
+/// `GET /supervisor/reports.csv`.
+pub async fn reports_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let report = load_report(&page, &state).await?;
+    let body = reports::to_csv(&report).map_err(|e| page.fail(e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"kitdesk-report-{}.csv\"",
+                desk_today()
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}

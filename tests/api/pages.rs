@@ -1,0 +1,569 @@
+//! The server-rendered pages over plain HTTP: each page's role rule, CSRF and cross-site
+//! refusal, the language switch, throttled sign-in in words, stale edits, the CSV preview.
+
+use kitdesk::domain::Role;
+use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
+
+use crate::helpers::{csv_of, spawn_app, worker, TestApp, TestUser, PASSWORD};
+
+/// A cookie-keeping client that does not follow redirects, like a browser seen step by step.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    accept_language: Option<&'static str>,
+}
+
+struct Page {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The CSRF token of the first form on the page.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// The value of the hidden input `name` of the first form holding it.
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect(name) + marker.len();
+        self.body[start..].split('"').next().unwrap().to_owned()
+    }
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Visitor {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+            accept_language: None,
+        }
+    }
+
+    fn signed_in(app: &'a TestApp, user: &TestUser) -> Self {
+        let mut v = Visitor::new(app);
+        v.cookies
+            .push(("kitdesk_session".into(), user.token.clone()));
+        v
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Page {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_owned(), v.to_owned()));
+            }
+        }
+        Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut req = self
+            .client
+            .get(self.app.url(path))
+            .header(COOKIE, self.cookie_header());
+        if let Some(lang) = self.accept_language {
+            req = req.header(ACCEPT_LANGUAGE, lang);
+        }
+        let response = req.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    async fn post_with(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut req = self
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .form(form);
+        if let Some(lang) = self.accept_language {
+            req = req.header(ACCEPT_LANGUAGE, lang);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = req.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    /// A same-origin form post, as a browser sends it.
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.post_with(path, form, &[("sec-fetch-site", "same-origin")])
+            .await
+    }
+}
+
+#[tokio::test]
+async fn each_page_keeps_to_its_roles() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, _) = app.ready_sponsor(&officer, None).await;
+    let employer = &sponsor.employer;
+
+    let mut anonymous = Visitor::new(&app);
+    let page = anonymous.get("/desk").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), "/login?next=/desk");
+    assert_eq!(anonymous.get("/login").await.status, 200);
+    assert_eq!(anonymous.get("/status").await.status, 200);
+    assert_eq!(anonymous.get("/register").await.status, 200);
+
+    let mut as_employer = Visitor::signed_in(&app, employer);
+    assert_eq!(as_employer.get("/employer").await.status, 200);
+    for path in [
+        "/desk",
+        "/desk/sponsors",
+        "/supervisor/rules",
+        "/supervisor/reports",
+    ] {
+        let page = as_employer.get(path).await;
+        assert_eq!(page.status, 403, "{path}");
+        assert!(page.body.contains("not available for your role"), "{path}");
+    }
+
+    let mut as_officer = Visitor::signed_in(&app, &officer);
+    for path in ["/desk", "/desk/sponsors"] {
+        assert_eq!(as_officer.get(path).await.status, 200, "{path}");
+    }
+    for path in ["/employer", "/supervisor/cap", "/supervisor/reports.csv"] {
+        assert_eq!(as_officer.get(path).await.status, 403, "{path}");
+    }
+
+    let mut as_supervisor = Visitor::signed_in(&app, &supervisor);
+    for path in [
+        "/desk",
+        "/supervisor/rules",
+        "/supervisor/rules/B1-CIW",
+        "/supervisor/cap",
+        "/supervisor/reports",
+    ] {
+        let page = as_supervisor.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+    }
+    let csv = as_supervisor.get("/supervisor/reports.csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.body.starts_with("section,status,route,count"));
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_csp_and_swagger_ui_keeps_working() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/login").await;
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert!(!page.body.contains("<script>"), "no inline script");
+    assert!(!page.body.contains("style="), "no inline style");
+    let docs = visitor.get("/api/docs/").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.headers.get("content-security-policy").is_none());
+    let css = visitor.get("/assets/kitdesk.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn forms_without_the_session_token_or_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let sponsor = app.register_sponsor(None).await;
+    let mut desk = Visitor::signed_in(&app, &officer);
+    let token = desk.get("/desk/sponsors").await.csrf();
+    let verify = format!("/desk/sponsors/{}/verify", sponsor.id);
+
+    let page = desk.post(&verify, &[]).await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("expired"));
+    let page = desk
+        .post(&verify, &[("csrf", "0".repeat(64).as_str())])
+        .await;
+    assert_eq!(page.status, 403);
+    // Another session's token does not work here.
+    let other = app.user(Role::Officer, None).await;
+    let other_token = Visitor::signed_in(&app, &other).get("/desk").await.csrf();
+    assert_ne!(other_token, token);
+    assert_eq!(
+        desk.post(&verify, &[("csrf", &other_token)]).await.status,
+        403
+    );
+    // A valid token from a cross-site page is refused too.
+    let page = desk
+        .post_with(
+            &verify,
+            &[("csrf", &token)],
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("this site"));
+    let page = desk
+        .post_with(
+            &verify,
+            &[("csrf", &token)],
+            &[("origin", "http://evil.example")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+
+    let page = desk.post(&verify, &[("csrf", &token)]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), "/desk/sponsors?msg=verified");
+    let list = desk.get("/desk/sponsors?msg=verified").await;
+    assert!(list.body.contains("The sponsor is verified."));
+}
+
+#[tokio::test]
+async fn the_language_follows_accept_language_until_switched() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    visitor.accept_language = Some("ko-KR,ko;q=0.9,en;q=0.5");
+    let page = visitor.get("/login").await;
+    assert!(page.body.contains("<html lang=\"ko\">"));
+    assert!(page.body.contains("비밀번호"));
+    let switch = visitor.get("/lang/en?next=/login").await;
+    assert_eq!(switch.status, 303);
+    assert_eq!(switch.location(), "/login");
+    let page = visitor.get("/login").await;
+    assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(page.body.contains("Password"));
+    // The switch never sends anyone off the site.
+    let away = visitor.get("/lang/ko?next=//evil.example/").await;
+    assert_eq!(away.location(), "/");
+}
+
+#[tokio::test]
+async fn sign_in_works_and_throttling_is_shown_in_words() {
+    let app = spawn_app().await;
+    let user = app.create_user(Role::Officer, None).await;
+    let mut visitor = Visitor::new(&app);
+    let token = visitor.get("/login").await.csrf();
+    let page = visitor
+        .post(
+            "/login",
+            &[
+                ("csrf", &token),
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), "/desk");
+    assert_eq!(visitor.get("/desk").await.status, 200);
+
+    let mut guesser = Visitor::new(&app);
+    guesser.accept_language = Some("ko");
+    let token = guesser.get("/login").await.csrf();
+    let mut last = None;
+    for _ in 0..6 {
+        last = Some(
+            guesser
+                .post(
+                    "/login",
+                    &[
+                        ("csrf", &token),
+                        ("email", &user.email),
+                        ("password", "wrong guess 123"),
+                    ],
+                )
+                .await,
+        );
+    }
+    let page = last.unwrap();
+    assert_eq!(page.status, 429);
+    assert!(
+        page.body.contains("초 후에 다시 시도해 주세요"),
+        "{}",
+        page.body
+    );
+    assert!(page.headers.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let filing_page = employer
+        .get(&format!("/employer/projects/{project}/file"))
+        .await;
+    assert_eq!(filing_page.status, 200);
+    let token = filing_page.csrf();
+
+    let mut bad = worker(2);
+    bad["passport_expiry"] = "2001-01-01".into();
+    let bad_csv = csv_of(&[worker(1), bad]);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bad_csv.into_bytes()).file_name("batch.csv"),
+        );
+    let response = employer
+        .client
+        .post(app.url(&format!("/employer/projects/{project}/csv")))
+        .header(COOKIE, employer.cookie_header())
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let preview = employer.finish(response).await;
+    assert_eq!(preview.status, 422);
+    assert!(
+        preview.body.contains("the passport has expired"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("id=\"row-2\""));
+    assert!(
+        !preview.body.contains("csv-file-now"),
+        "no filing button while rows fail"
+    );
+    let cases = app
+        .get("/api/v1/cases", Some(&sponsor.employer.token))
+        .await;
+    let body: serde_json::Value = cases.json().await.unwrap();
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        0,
+        "nothing was filed"
+    );
+
+    let good_csv = csv_of(&[worker(1), worker(2)]);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(good_csv.into_bytes()).file_name("batch.csv"),
+        );
+    let response = employer
+        .client
+        .post(app.url(&format!("/employer/projects/{project}/csv")))
+        .header(COOKIE, employer.cookie_header())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let preview = employer.finish(response).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(preview.body.contains("csv-file-now"));
+    let key = preview.hidden("idempotency_key");
+    let start = preview.body.find("<textarea name=\"csv\"").unwrap();
+    let text = &preview.body[start..];
+    let text = &text[text.find('>').unwrap() + 1..text.find("</textarea>").unwrap()];
+    let csv = text
+        .replace("&#43;", "+")
+        .replace("&amp;", "&")
+        .replace("&#x2b;", "+");
+    let filed = employer
+        .post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(filed.body.matches("href=\"/cases/").count(), 2);
+    // A second click replays the same filing instead of filing twice.
+    let again = employer
+        .post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(again.status, 201);
+    let cases = app
+        .get("/api/v1/cases", Some(&sponsor.employer.token))
+        .await;
+    let body: serde_json::Value = cases.json().await.unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_stale_case_version_is_refused_politely() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let id = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let mut desk = Visitor::signed_in(&app, &officer);
+    let page = desk.get(&format!("/cases/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Eligibility by route"));
+    assert!(page.body.contains("B1CIW-ACT"));
+    let token = page.csrf();
+    let version = page.hidden("version");
+
+    // Someone else starts the review first.
+    app.act_ok(&officer, &id, serde_json::json!({"action": "start_review"}))
+        .await;
+
+    let stale = desk
+        .post(
+            &format!("/cases/{id}/act"),
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("action", "start_review"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 303);
+    assert_eq!(stale.location(), format!("/cases/{id}?msg=stale"));
+    let page = desk.get(stale.location()).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Someone changed this case"));
+
+    // The employer sees no rule explanation and no desk notes.
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let page = employer.get(&format!("/cases/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("B1CIW-ACT"));
+}
+
+#[tokio::test]
+async fn the_status_page_answers_in_both_languages() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let receipt = filed["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut visitor = Visitor::new(&app);
+    let token = visitor.get("/status").await.csrf();
+    let page = visitor
+        .post(
+            "/status",
+            &[
+                ("csrf", &token),
+                ("receipt_number", &receipt),
+                ("date_of_birth", "1988-04-12"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("We have received your case."));
+    assert!(page.body.contains("신청서가 접수되었습니다."));
+    let page = visitor
+        .post(
+            "/status",
+            &[
+                ("csrf", &token),
+                ("receipt_number", &receipt),
+                ("date_of_birth", "1990-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("No case matches"));
+    assert!(page.body.contains("해당하는 사건이 없습니다"));
+}
+
+#[tokio::test]
+async fn the_pre_check_explains_every_route_for_one_worker() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let path = format!("/employer/projects/{project}/precheck");
+    let token = employer.get(&path).await.csrf();
+    let w = worker(1);
+    let a = &w["assignment"];
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), token)];
+    for name in [
+        "given_name",
+        "family_name",
+        "email",
+        "date_of_birth",
+        "nationality",
+        "passport_number",
+        "passport_expiry",
+        "education",
+        "years_experience",
+        "months_employed_by_sponsor_last_3y",
+        "role",
+    ] {
+        form.push((format!("w0.{name}"), text(&w[name])));
+    }
+    form.push(("w0.specialized_knowledge".into(), "on".into()));
+    for name in ["planned_entry", "planned_exit", "pay_source"] {
+        form.push((format!("w0.{name}"), text(&a[name])));
+    }
+    form.push(("w0.activities".into(), "install".into()));
+    form.push(("w0.activities".into(), "construction_labor".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let page = employer.post(&path, &pairs).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"route-B1-CIW\""));
+    // Construction labour fails the activity rule, which is listed before the passing ones.
+    let route = &page.body[page.body.find("id=\"route-B1-CIW\"").unwrap()..];
+    let first_rule = route.find("<strong>").unwrap();
+    assert!(route[first_rule..].starts_with("<strong>B1CIW-ACT</strong>"));
+    let cases = app
+        .get("/api/v1/cases", Some(&sponsor.employer.token))
+        .await;
+    let body: serde_json::Value = cases.json().await.unwrap();
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        0,
+        "a pre-check files nothing"
+    );
+
+    let mut desk = Visitor::signed_in(&app, &officer);
+    assert_eq!(desk.get(&path).await.status, 403);
+}

@@ -1,0 +1,381 @@
+//! Browser tests: headless Chromium driven over WebDriver (chromedriver, started here on a
+//! free port) against the real application on port 0. Kept apart from the API suite so that
+//! it stays fast; CI installs `chromium` and `chromium-driver` from Debian.
+//!
+//! Screenshots of the main pages are written to `tests/artifacts/` (gitignored).
+
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{csv_of, spawn_app, worker, TestApp, PASSWORD};
+use kitdesk::domain::Role;
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "could not start `{binary}` ({e}). The browser tests need Chromium and its \
+                     WebDriver: `apt-get install -y chromium chromium-driver` (or set CHROMEDRIVER)."
+                )
+            });
+        let profile = std::env::temp_dir().join(format!(
+            "kitdesk-chromium-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        // Owned from here on: a failure below still stops chromedriver (Drop).
+        let driver = Driver {
+            child,
+            port,
+            profile,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return driver;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("chromedriver did not start listening on port {port} within 10 s");
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "chrome".into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,1000", "--lang=en-US",
+                    format!("--user-data-dir={}", self.profile.display()),
+                ]
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session from chromedriver")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
+
+/// One browser and the app, with the steps a person takes.
+struct Session<'a> {
+    app: &'a TestApp,
+    c: Client,
+    shots: usize,
+}
+
+impl Session<'_> {
+    async fn open(&self, path: &str) {
+        self.c.goto(&self.app.url(path)).await.expect("navigate");
+    }
+
+    async fn fill(&self, id: &str, text: &str) {
+        let field = self
+            .c
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"));
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    /// Sets a field's value directly (date inputs take keys in the browser's locale format).
+    async fn set(&self, id: &str, value: &str) {
+        self.c
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![id.into(), value.into()],
+            )
+            .await
+            .expect("set value");
+    }
+
+    async fn click(&self, css: &str) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// The text of the first element matching `css`. A click that submits a form returns
+    /// before the next page has loaded, so an element found on the old page can go stale
+    /// under our hands: look again until the page settles (10 s at most).
+    async fn text(&self, css: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let element = self
+                .c
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"));
+            match element.text().await {
+                Ok(text) => return text,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+    }
+
+    async fn body(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn shot(&mut self, name: &str) {
+        self.shots += 1;
+        let png = self.c.screenshot().await.expect("screenshot");
+        let path = artifacts().join(format!("{:02}-{name}.png", self.shots));
+        std::fs::write(&path, png).expect("write screenshot");
+    }
+
+    async fn sign_in(&self, email: &str) {
+        self.open("/login").await;
+        self.fill("email", email).await;
+        self.fill("password", PASSWORD).await;
+        self.click("#login-submit").await;
+        self.text("h1").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("header form button[type=submit]").await;
+        self.text("#password").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
+    let driver = Driver::start();
+    let app = spawn_app().await;
+    let officer = app.create_user(Role::Officer, None).await;
+    let mut s = Session {
+        app: &app,
+        c: driver.browser().await,
+        shots: 0,
+    };
+
+    // An employer registers the company.
+    let employer_email = format!(
+        "hr-{}@hanbit-battery.example",
+        uuid::Uuid::new_v4().simple()
+    );
+    let brn = format!("{:010}", uuid::Uuid::new_v4().as_u128() % 10_000_000_000);
+    s.open("/register").await;
+    s.fill("legal_name", "Hanbit Battery Systems Co., Ltd.")
+        .await;
+    s.fill("legal_name_ko", "한빛배터리시스템").await;
+    s.fill("business_registration_no", &brn).await;
+    s.click("#treaty_investor").await;
+    s.fill("contact_name", "Park Jiwoo").await;
+    s.fill("email", &employer_email).await;
+    s.fill("password", PASSWORD).await;
+    s.shot("register").await;
+    s.click("#register-submit").await;
+    assert!(s
+        .text(".flash")
+        .await
+        .contains("Your company is registered"));
+
+    // An officer verifies it.
+    s.sign_in(&officer.email).await;
+    s.open("/desk/sponsors").await;
+    assert!(s.body().await.contains("Hanbit Battery Systems"));
+    s.shot("desk-sponsors").await;
+    s.click("button[id^='verify-']").await;
+    assert!(s.text(".flash").await.contains("verified"));
+    s.sign_out().await;
+
+    // The employer adds a project and uploads a batch with one bad row.
+    s.sign_in(&employer_email).await;
+    assert!(s.text("#sponsor-status").await.contains("Verified"));
+    s.fill("name", "Ellabell battery plant, line 3").await;
+    s.fill("worksite_address", "1 Metaplant Way, Ellabell")
+        .await;
+    s.fill("investment_usd", "7600000000").await;
+    s.click("#project-submit").await;
+    assert!(s.text(".flash").await.contains("project was added"));
+    s.shot("employer-dashboard").await;
+    s.click("#projects a").await;
+    s.text("#csv-file").await;
+    s.shot("filing").await;
+    let filing_url = s.c.current_url().await.expect("url").to_string();
+
+    let mut bad = worker(2);
+    bad["passport_expiry"] = "2001-01-01".into();
+    let dir = std::env::temp_dir().join(format!("kitdesk-csv-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("csv dir");
+    let bad_file = dir.join("batch-with-error.csv");
+    std::fs::write(&bad_file, csv_of(&[worker(1), bad])).expect("write csv");
+    s.c.find(Locator::Id("csv-file"))
+        .await
+        .expect("file input")
+        .send_keys(&bad_file.to_string_lossy())
+        .await
+        .expect("choose file");
+    s.click("#csv-preview").await;
+    assert!(s
+        .text("#preview-bad")
+        .await
+        .contains("Nothing has been filed"));
+    assert!(s.text("#row-2").await.contains("the passport has expired"));
+    s.shot("csv-preview-error").await;
+
+    // Fixed, previewed, filed.
+    s.c.goto(&filing_url).await.expect("back to filing");
+    let good_file = dir.join("batch.csv");
+    let workers = [worker(1), worker(2)];
+    std::fs::write(&good_file, csv_of(&workers)).expect("write csv");
+    s.c.find(Locator::Id("csv-file"))
+        .await
+        .expect("file input")
+        .send_keys(&good_file.to_string_lossy())
+        .await
+        .expect("choose file");
+    s.click("#csv-preview").await;
+    assert!(s.text("#preview-ok").await.contains("Every row is valid"));
+    s.shot("csv-preview-ok").await;
+    s.click("#csv-file-now").await;
+    assert!(s.text("#filed").await.contains("The workers were filed"));
+    s.shot("filed").await;
+    let receipt = s.text("#filed-cases tbody tr a").await;
+    assert!(receipt.starts_with("KIT"), "{receipt}");
+    let _ = std::fs::remove_dir_all(&dir);
+    s.sign_out().await;
+
+    // The officer reviews and asks for evidence.
+    s.sign_in(&officer.email).await;
+    assert!(s.text("#queue").await.contains(&receipt));
+    s.shot("desk-queue").await;
+    s.c.find(Locator::LinkText(&receipt))
+        .await
+        .expect("case link")
+        .click()
+        .await
+        .expect("open case");
+    s.text("#h-elig").await;
+    s.click("#do-start_review").await;
+    assert!(s.text("#case-status").await.contains("In review"));
+    s.fill(
+        "request_evidence-reason",
+        "Please send the sales contract's installation clause.",
+    )
+    .await;
+    s.click("#do-request_evidence").await;
+    assert!(s.text("#case-status").await.contains("Evidence requested"));
+    s.shot("desk-case").await;
+    let case_url = s.c.current_url().await.expect("url");
+    let case_path = case_url.path().to_owned();
+    s.sign_out().await;
+
+    // The employer answers.
+    s.sign_in(&employer_email).await;
+    s.open(&case_path).await;
+    assert!(s.body().await.contains("installation clause"));
+    s.fill(
+        "evidence-note",
+        "Attached: contract 2025-117, clause 8.2 (installation and training).",
+    )
+    .await;
+    s.click("#do-submit_evidence").await;
+    assert!(s.text("#case-status").await.contains("Evidence submitted"));
+    s.shot("employer-case").await;
+    s.sign_out().await;
+
+    // The officer approves.
+    s.sign_in(&officer.email).await;
+    s.open(&case_path).await;
+    s.click("#do-start_review").await;
+    s.text("#approve-route").await;
+    s.fill(
+        "approve-reason",
+        "Installation under the sales contract; B-1 annotated.",
+    )
+    .await;
+    s.click("#do-approve").await;
+    assert!(s.text("#case-status").await.contains("Approved"));
+    s.shot("desk-case-approved").await;
+    s.sign_out().await;
+
+    // The worker looks the case up, in Korean and in English.
+    s.open("/lang/ko?next=/status").await;
+    s.fill("receipt_number", &receipt).await;
+    s.set("date_of_birth", "1988-04-12").await;
+    s.click("#status-submit").await;
+    let result = s.text("#status-result").await;
+    assert!(result.contains("신청이 승인되었습니다."), "{result}");
+    assert!(result.contains("Your case has been approved."), "{result}");
+    assert_eq!(
+        s.c.find(Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .expect("lang"),
+        Some("ko".into())
+    );
+    s.shot("status-ko").await;
+    s.click(".lang-switch").await;
+    assert!(s.text("h1").await.contains("Check a case's status"));
+    s.fill("receipt_number", &receipt).await;
+    s.set("date_of_birth", "1988-04-12").await;
+    s.click("#status-submit").await;
+    assert!(s.text("#status-result").await.contains("approved"));
+    s.shot("status-en").await;
+
+    // A tablet-sized window keeps the queue usable.
+    s.c.set_window_size(820, 1180).await.expect("resize");
+    s.sign_in(&officer.email).await;
+    s.text("#queue").await;
+    s.shot("desk-queue-tablet").await;
+
+    s.c.close().await.expect("close the browser");
+}
