@@ -563,7 +563,7 @@ fn annotation(
         route_id = route.id(),
         title = route.title(),
         basis = route.basis(),
-        employer = sponsor.legal_name,
+        employer = sponsor.legal_name.trim_end_matches('.'),
         project = project.name,
         sector = project.sector,
         site = project.worksite_address,
