@@ -158,8 +158,12 @@ pub fn page(conn: &mut DbConnection, filter: &CaseFilter, limit: i64) -> QueryRe
     if let Some(assignee) = &filter.assignee_id {
         query = query.filter(cases::assignee_id.eq(assignee.clone()));
     }
-    if let Some(sponsors) = &filter.sponsor_ids {
-        query = query.filter(cases::sponsor_id.eq_any(sponsors.clone()));
+    match filter.sponsor_ids.as_deref() {
+        // `=` lets (sponsor_id, created_at, id) deliver rows in page order; an IN list of
+        // several sponsors (a prime and its subcontractors) makes SQLite sort them.
+        Some([one]) => query = query.filter(cases::sponsor_id.eq(one.clone())),
+        Some(several) => query = query.filter(cases::sponsor_id.eq_any(several.to_vec())),
+        None => {}
     }
     if let Some(day) = filter.overdue_on {
         query = query
