@@ -71,9 +71,8 @@ pub async fn case_eligibility(
 /// `GET /api/v1/rulesets`.
 pub async fn list_rulesets(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _signed_in: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let _ = user;
     let answer = state.ctx.run(eligibility::list_rulesets).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
@@ -85,10 +84,9 @@ pub async fn list_rulesets(
 /// `GET /api/v1/rulesets/{route}`.
 pub async fn route_versions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _signed_in: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let _ = user;
     let route = path.into_inner();
     let answer = state
         .ctx

@@ -4,7 +4,7 @@
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, worker, TestApp};
+use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 const ESTA: &str = include_str!("../../rules/esta-ciw.toml");
 
@@ -399,5 +399,4 @@ async fn supervisors_preview_and_publish_new_versions() {
         "not_found",
     )
     .await;
-    let _ = worker;
 }
