@@ -9,6 +9,8 @@ COPY src ./src
 COPY migrations ./migrations
 COPY rules ./rules
 COPY templates ./templates
+# declared in Cargo.toml as [[bench]]: cargo refuses a manifest whose target file is missing
+COPY benches ./benches
 RUN cargo build --release --locked --bin kitdesk
 
 FROM debian:bookworm-slim
