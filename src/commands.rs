@@ -246,6 +246,7 @@ async fn demo_seed(config: Config, cases: usize) -> Result<(), String> {
     let started = std::time::Instant::now();
     let seeded = ctx
         .run(move |conn, ctx| {
+            crate::db::relax_durability_for_bulk_load(conn)?;
             crate::service::demo::seed(conn, ctx, cases, &mut |done, _| {
                 progress_bar.set_position(done as u64)
             })

@@ -265,6 +265,18 @@ where
     result
 }
 
+/// For bulk loads run by an operator (demo seeding): on PostgreSQL, commits on this connection
+/// stop waiting for their WAL flush. A crash may lose the last few commits (never corrupt the
+/// database), acceptable for demo data and never used by the service itself. SQLite is left
+/// as it is (WAL with synchronous=NORMAL already commits without a sync).
+pub fn relax_durability_for_bulk_load(conn: &mut DbConnection) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Pg(c) => c.batch_execute("SET synchronous_commit = off")?,
+        DbConnection::Sqlite(_) => {}
+    }
+    Ok(())
+}
+
 pub fn is_postgres(conn: &DbConnection) -> bool {
     matches!(conn, DbConnection::Pg(_))
 }
