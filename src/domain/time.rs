@@ -1,7 +1,7 @@
 //! Time values as stored: UTC, truncated to microseconds (PostgreSQL `timestamp` keeps
 //! microseconds, SQLite text would keep nanoseconds; truncating makes both read back equal).
 
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 pub fn to_stored(at: DateTime<Utc>) -> NaiveDateTime {
     let naive = at.naive_utc();
@@ -15,4 +15,22 @@ pub fn now() -> NaiveDateTime {
 
 pub fn from_stored(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
+}
+
+/// The desk works on Seoul time: UTC+9 all year (Korea has no daylight saving time).
+const DESK_UTC_OFFSET_HOURS: i64 = 9;
+
+/// Seoul wall-clock time of an instant.
+pub fn desk_time(at: DateTime<Utc>) -> NaiveDateTime {
+    (at + Duration::hours(DESK_UTC_OFFSET_HOURS)).naive_utc()
+}
+
+/// Today's date in Seoul: a filing made at 08:00 in Seoul is filed on that Seoul date.
+pub fn desk_today() -> NaiveDate {
+    desk_time(Utc::now()).date()
+}
+
+/// The instant of a Seoul wall-clock time.
+pub fn from_desk_time(local: NaiveDateTime) -> DateTime<Utc> {
+    (local - Duration::hours(DESK_UTC_OFFSET_HOURS)).and_utc()
 }

@@ -3,7 +3,7 @@
 //! configured hour on. The `digests` table's unique (sponsor, day) key makes "once" hold
 //! even when several instances check at the same moment.
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use uuid::Uuid;
 
 use super::enqueue::{outbox_row, EMPLOYER_DIGEST};
@@ -19,13 +19,13 @@ pub fn send_due(
     now: DateTime<Utc>,
     digest_hour: u32,
 ) -> Result<usize, NotifyError> {
-    let seoul = now + Duration::hours(9);
+    let seoul = crate::domain::time::desk_time(now);
     if seoul.hour() < digest_hour {
         return Ok(0);
     }
     let mut sent = 0;
     for sponsor_id in outbox::sponsors_with_undigested(conn)? {
-        if send_for_sponsor(conn, &sponsor_id, seoul.date_naive())? {
+        if send_for_sponsor(conn, &sponsor_id, seoul.date())? {
             sent += 1;
         }
     }

@@ -7,7 +7,7 @@
 //! internal notes (INA 222(f)).
 
 use askama::Template;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A mail ready to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub struct Interview {
 
 impl Interview {
     pub fn new(at: DateTime<Utc>, location: String) -> Self {
-        let seoul = at + Duration::hours(9);
+        let seoul = crate::domain::time::desk_time(at);
         Interview {
             at_seoul: seoul.format("%Y-%m-%d %H:%M").to_string(),
             at_utc: at.format("%Y-%m-%d %H:%M").to_string(),

@@ -331,15 +331,8 @@ fn push_rule(out: &mut String, result: &RuleResult<'_>) {
     out.push('}');
 }
 
-/// U.S. federal fiscal year of a date: it starts on October 1 (2026-11-27 is in FY2027).
-pub fn fiscal_year(date: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    if date.month() >= 10 {
-        date.year() + 1
-    } else {
-        date.year()
-    }
-}
+/// U.S. federal fiscal year of a date (one definition for the whole crate, in `domain`).
+pub use crate::domain::receipt::fiscal_year;
 
 /// Reads `filing_date` from facts: the one fact whose absence stops the whole evaluation.
 pub(crate) fn filing_date(facts: &Value) -> Result<NaiveDate, FactsError> {

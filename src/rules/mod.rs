@@ -4,7 +4,7 @@
 //! Owns: the rule-set file format (`rules/*.toml`, see `docs/rules.md`), its validation and
 //! embedded tests, effective-dated versions and parameters, condition compilation
 //! (zen-expression behind `ConditionEngine`), evaluation and outcomes, and dry runs of drafts.
-//! Must not touch the database, HTTP or anything else in kitdesk: callers store rule-set
+//! Must not touch the database, HTTP or anything in kitdesk beyond the I/O-free `domain`: callers store rule-set
 //! sources and hashes and pass facts in; this module only computes.
 //!
 //! ```ignore

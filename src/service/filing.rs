@@ -257,11 +257,7 @@ pub fn facts_v1(
     })
 }
 
-/// The desk works on Seoul time (UTC+9, no daylight saving): a filing made at 08:00 in Seoul
-/// is filed on that Seoul date.
-pub fn desk_today() -> NaiveDate {
-    (chrono::Utc::now() + Duration::hours(9)).date_naive()
-}
+pub use crate::domain::time::desk_today;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FiledCase {

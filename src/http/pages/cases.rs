@@ -8,7 +8,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, Utc};
 use serde_json::Value;
 
 use super::forms::FormData;
@@ -254,11 +254,7 @@ pub async fn show(
 /// Seoul wall-clock time from a `datetime-local` field, as UTC.
 fn seoul_time(raw: &str) -> Option<chrono::DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    let seoul = chrono::FixedOffset::east_opt(9 * 3600)?;
-    seoul
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    Some(crate::domain::time::from_desk_time(local))
 }
 
 /// The action named by the form, with its fields.
