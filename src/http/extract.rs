@@ -5,8 +5,10 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -127,19 +129,51 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Resolved already by `resolve_session` (every /api/v1 route): answer at once, so
+        // that a bad session is reported before any other extractor's complaint.
+        if let Some(SessionLookup(result)) = req.extensions_mut().remove::<SessionLookup>() {
+            return Box::pin(std::future::ready(result.map_err(ApiError::from)));
+        }
         let token = session_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.ok_or(ServiceError::Unauthenticated)?;
             let state =
                 state.ok_or_else(|| ServiceError::Internal("application state missing".into()))?;
-            let user = state
-                .ctx
-                .run(move |conn, ctx| accounts::authenticate(conn, ctx, &token))
-                .await?;
-            Ok(user)
+            Ok(lookup_session(&state, token).await?)
         })
     }
+}
+
+async fn lookup_session(state: &AppState, token: String) -> Result<AuthUser, ServiceError> {
+    state
+        .ctx
+        .run(move |conn, ctx| accounts::authenticate(conn, ctx, &token))
+        .await
+}
+
+/// The session of a request, looked up before its handler's extractors run.
+struct SessionLookup(Result<AuthUser, ServiceError>);
+
+/// Middleware (on `/api/v1`): looks the session up before the handler's extractors run.
+///
+/// Actix polls a handler's extractors together and answers with the first error it meets; with
+/// the session lookup still waiting on the database, a malformed body or query string would
+/// win, and a caller with no valid session would learn how the request is validated (422, 400,
+/// 415, 413) instead of getting 401. Resolved here, the `AuthUser` extractor — listed before
+/// the body and query in every handler — is ready at its first poll, so 401 comes first.
+/// Requests without a token pay nothing: the extractor answers 401 without the database.
+pub async fn resolve_session(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(token) = session_token(req.request()) {
+        if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+            let result = lookup_session(&state, token).await;
+            req.extensions_mut().insert(SessionLookup(result));
+        }
+    }
+    next.call(req).await
 }
 
 /// The client's address: the socket peer, or the first X-Forwarded-For hop when the service

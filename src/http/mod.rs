@@ -66,8 +66,10 @@ macro_rules! api_routes {
         /// Every `/api/v1` route as (method, path).
         pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
 
-        fn api_scope() -> actix_web::Scope {
-            web::scope("/api/v1")$(.route($path, web::$method().to($handler)))*
+        fn api_scope() -> impl actix_web::dev::HttpServiceFactory {
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(extract::resolve_session))
+                $(.route($path, web::$method().to($handler)))*
         }
     };
 }

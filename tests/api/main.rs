@@ -8,6 +8,7 @@ mod authz;
 mod cases;
 mod eligibility;
 mod filings;
+mod fuzzing;
 mod health;
 mod helpers;
 mod outbox;
