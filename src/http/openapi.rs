@@ -58,7 +58,197 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The document as served: generated from the annotations, then [`constrain`]ed.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document is JSON");
+    constrain(&mut doc);
+    doc
+}
+
+/// States the limits the service enforces on its inputs, so that a client (or a fuzzer) can
+/// tell valid requests from invalid ones. The allowed values come from the very constants the
+/// validation uses, so the two cannot drift apart. What a schema cannot say (a password on the
+/// blocklist, a date that must lie ahead) stays a 422. Done on the JSON: utoipa's attributes
+/// take literals only, and its model does not read its own 3.1 output back.
+fn constrain(doc: &mut serde_json::Value) {
+    use crate::domain::case::CaseStatus;
+    use crate::domain::worker::{RELATIONSHIPS, SECTORS, US_STATES};
+    use crate::domain::VisaRoute;
+    use serde_json::{json, Value};
+
+    fn one_of(values: &[&str]) -> Value {
+        json!({ "enum": values })
+    }
+    // Required text: something other than blanks, at most `max` characters.
+    fn text(max: u32) -> Value {
+        json!({ "pattern": "\\S", "maxLength": max })
+    }
+    let email = json!({ "format": "email", "maxLength": 254 });
+    let password = json!({ "minLength": 8, "maxLength": 128 });
+    let uuid = json!({ "format": "uuid" });
+    let statuses: Vec<&str> = CaseStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let routes: Vec<&str> = VisaRoute::ALL.iter().map(|r| r.id()).collect();
+
+    let properties: &[(&str, &str, Value)] = &[
+        ("LoginRequest", "email", json!({ "maxLength": 254 })),
+        ("CreateUserRequest", "email", email.clone()),
+        ("CreateUserRequest", "password", password.clone()),
+        ("CreateUserRequest", "sponsor_id", uuid.clone()),
+        ("CreateUserRequest", "display_name", json!({ "maxLength": 200 })),
+        ("RegisterSponsor", "legal_name", text(200)),
+        ("RegisterSponsor", "legal_name_ko", json!({ "maxLength": 200 })),
+        (
+            "RegisterSponsor",
+            "business_registration_no",
+            json!({ "pattern": "^[0-9]{3}-?[0-9]{2}-?[0-9]{5}$" }),
+        ),
+        (
+            "RegisterSponsor",
+            "korean_ownership_pct",
+            json!({ "minimum": 0, "maximum": 100 }),
+        ),
+        ("RegisterSponsor", "qualifying_relationship", one_of(RELATIONSHIPS)),
+        ("RegisterSponsor", "prime_sponsor_id", uuid.clone()),
+        ("Contact", "name", text(200)),
+        ("Contact", "email", email.clone()),
+        ("Contact", "password", password.clone()),
+        ("NewProject", "name", text(200)),
+        ("NewProject", "worksite_address", text(500)),
+        ("NewProject", "state", one_of(US_STATES)),
+        ("NewProject", "sector", one_of(SECTORS)),
+        ("NewProject", "investment_usd", json!({ "minimum": 0 })),
+        (
+            "SponsorSettings",
+            "notify_mode",
+            one_of(&crate::notify::enqueue::NOTIFY_MODES),
+        ),
+        ("NewNote", "body", text(4000)),
+        ("NewNote", "visibility", one_of(&["internal", "shared"])),
+        (
+            "StatusQuery",
+            "receipt_number",
+            json!({ "pattern": "^KIT[0-9]{10}$" }),
+        ),
+        ("StatusQuery", "date_of_birth", json!({ "format": "date" })),
+    ];
+    for (component, property, constraint) in properties {
+        if let Some(schema) = doc.pointer_mut(&format!(
+            "/components/schemas/{component}/properties/{property}"
+        )) {
+            merge(schema, constraint);
+        }
+    }
+    // Case actions: each variant's free text, route and assignee.
+    if let Some(Value::Array(variants)) = doc.pointer_mut("/components/schemas/CaseAction/oneOf") {
+        for variant in variants {
+            for (property, constraint) in [
+                ("reason", text(4000)),
+                ("note", text(4000)),
+                ("route", one_of(&routes)),
+                ("assignee_id", uuid.clone()),
+            ] {
+                if let Some(schema) = variant.pointer_mut(&format!("/properties/{property}")) {
+                    merge(schema, &constraint);
+                }
+            }
+            // `deny_unknown_fields` on the enum: no other properties.
+            if let Some(object) = variant.as_object_mut() {
+                object.insert("additionalProperties".into(), Value::Bool(false));
+            }
+        }
+    }
+
+    let parameters: &[(&str, &str, &str, Value)] = &[
+        ("/api/v1/cases", "get", "status", one_of(&statuses)),
+        ("/api/v1/cases", "get", "route", one_of(&routes)),
+        (
+            "/api/v1/cases",
+            "get",
+            "limit",
+            json!({ "minimum": 1, "maximum": crate::service::cases::MAX_PAGE }),
+        ),
+        (
+            "/api/v1/cases",
+            "get",
+            "assignee",
+            json!({ "pattern": "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$" }),
+        ),
+        ("/api/v1/cases", "get", "sponsor_id", uuid.clone()),
+        (
+            "/api/v1/outbox",
+            "get",
+            "state",
+            one_of(&crate::db::outbox::STATES),
+        ),
+        (
+            "/api/v1/outbox",
+            "get",
+            "limit",
+            json!({ "minimum": 1, "maximum": crate::service::outbox::MAX_LIMIT }),
+        ),
+        (
+            "/api/v1/filings",
+            "post",
+            "Idempotency-Key",
+            json!({ "minLength": 1, "maxLength": 200 }),
+        ),
+        (
+            "/api/v1/cases/{id}/actions",
+            "post",
+            "If-Match",
+            json!({ "pattern": "^(W/)?\"?[0-9]+\"?$" }),
+        ),
+    ];
+    for (path, method, name, constraint) in parameters {
+        let Some(Value::Array(list)) =
+            doc.pointer_mut(&format!("/paths/{}/{method}/parameters", escape(path)))
+        else {
+            continue;
+        };
+        for parameter in list.iter_mut().filter(|p| p["name"] == *name) {
+            merge(&mut parameter["schema"], constraint);
+        }
+    }
+    // Every `{id}` in a path is a UUID (anything else answers 404).
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+            for parameters in operation.values_mut().filter_map(|o| o.get_mut("parameters")) {
+                for parameter in parameters.as_array_mut().into_iter().flatten() {
+                    if parameter["in"] == "path" && parameter["name"] == "id" {
+                        merge(&mut parameter["schema"], &uuid);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds `extra`'s keys to a schema object; under `oneOf`/`anyOf` (an optional field is
+/// `{"oneOf": [{"type": "null"}, …]}`) to the non-null branches.
+fn merge(schema: &mut serde_json::Value, extra: &serde_json::Value) {
+    use serde_json::Value;
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = schema.get_mut(key) {
+            for branch in branches.iter_mut().filter(|b| b["type"] != "null") {
+                merge(branch, extra);
+            }
+            return;
+        }
+    }
+    if let (Value::Object(target), Value::Object(extra)) = (schema, extra) {
+        for (k, v) in extra {
+            target.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A JSON pointer token for a path such as `/api/v1/cases/{id}`.
+fn escape(path: &str) -> String {
+    path.replace('~', "~0").replace('/', "~1")
+}
+
 /// `/api/docs/` (Swagger UI) and `/api/openapi.json`.
 pub fn docs() -> SwaggerUi {
-    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi())
+    SwaggerUi::new("/api/docs/{_:.*}").external_url_unchecked("/api/openapi.json", document())
 }
+
