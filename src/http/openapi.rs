@@ -72,7 +72,9 @@ pub fn document() -> serde_json::Value {
 /// take literals only, and its model does not read its own 3.1 output back.
 fn constrain(doc: &mut serde_json::Value) {
     use crate::domain::case::CaseStatus;
-    use crate::domain::worker::{RELATIONSHIPS, SECTORS, US_STATES};
+    use crate::domain::worker::{
+        ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES, RELATIONSHIPS, SECTORS, US_STATES,
+    };
     use crate::domain::VisaRoute;
     use serde_json::{json, Value};
 
@@ -86,6 +88,7 @@ fn constrain(doc: &mut serde_json::Value) {
     let email = json!({ "format": "email", "maxLength": 254 });
     let password = json!({ "minLength": 8, "maxLength": 128 });
     let uuid = json!({ "format": "uuid" });
+    let date = json!({ "format": "date" });
     let statuses: Vec<&str> = CaseStatus::ALL.iter().map(|s| s.as_str()).collect();
     let routes: Vec<&str> = VisaRoute::ALL.iter().map(|r| r.id()).collect();
 
@@ -94,9 +97,17 @@ fn constrain(doc: &mut serde_json::Value) {
         ("CreateUserRequest", "email", email.clone()),
         ("CreateUserRequest", "password", password.clone()),
         ("CreateUserRequest", "sponsor_id", uuid.clone()),
-        ("CreateUserRequest", "display_name", json!({ "maxLength": 200 })),
+        (
+            "CreateUserRequest",
+            "display_name",
+            json!({ "maxLength": 200 }),
+        ),
         ("RegisterSponsor", "legal_name", text(200)),
-        ("RegisterSponsor", "legal_name_ko", json!({ "maxLength": 200 })),
+        (
+            "RegisterSponsor",
+            "legal_name_ko",
+            json!({ "maxLength": 200 }),
+        ),
         (
             "RegisterSponsor",
             "business_registration_no",
@@ -107,7 +118,11 @@ fn constrain(doc: &mut serde_json::Value) {
             "korean_ownership_pct",
             json!({ "minimum": 0, "maximum": 100 }),
         ),
-        ("RegisterSponsor", "qualifying_relationship", one_of(RELATIONSHIPS)),
+        (
+            "RegisterSponsor",
+            "qualifying_relationship",
+            one_of(RELATIONSHIPS),
+        ),
         ("RegisterSponsor", "prime_sponsor_id", uuid.clone()),
         ("Contact", "name", text(200)),
         ("Contact", "email", email.clone()),
@@ -129,7 +144,49 @@ fn constrain(doc: &mut serde_json::Value) {
             "receipt_number",
             json!({ "pattern": "^KIT[0-9]{10}$" }),
         ),
-        ("StatusQuery", "date_of_birth", json!({ "format": "date" })),
+        ("StatusQuery", "date_of_birth", date.clone()),
+        ("FilingInput", "project_id", uuid.clone()),
+        (
+            "FilingInput",
+            "workers",
+            json!({ "minItems": 1, "maxItems": crate::service::filing::MAX_BATCH }),
+        ),
+        ("WorkerInput", "given_name", text(100)),
+        ("WorkerInput", "family_name", text(100)),
+        ("WorkerInput", "name_ko", json!({ "maxLength": 100 })),
+        ("WorkerInput", "email", email.clone()),
+        ("WorkerInput", "date_of_birth", date.clone()),
+        (
+            "WorkerInput",
+            "nationality",
+            json!({ "pattern": "^[A-Z]{2}$" }),
+        ),
+        (
+            "WorkerInput",
+            "passport_number",
+            json!({ "pattern": "^[A-Za-z0-9]{5,20}$" }),
+        ),
+        ("WorkerInput", "passport_expiry", date.clone()),
+        ("WorkerInput", "education", one_of(EDUCATION)),
+        ("WorkerInput", "role", one_of(JOB_ROLES)),
+        (
+            "WorkerInput",
+            "years_experience",
+            json!({ "minimum": 0, "maximum": 60 }),
+        ),
+        (
+            "WorkerInput",
+            "months_employed_by_sponsor_last_3y",
+            json!({ "minimum": 0, "maximum": 36 }),
+        ),
+        (
+            "AssignmentInput",
+            "activities",
+            json!({ "minItems": 1, "uniqueItems": true, "items": { "type": "string", "enum": ACTIVITIES } }),
+        ),
+        ("AssignmentInput", "planned_entry", date.clone()),
+        ("AssignmentInput", "planned_exit", date.clone()),
+        ("AssignmentInput", "pay_source", one_of(PAY_SOURCES)),
     ];
     for (component, property, constraint) in properties {
         if let Some(schema) = doc.pointer_mut(&format!(
@@ -209,10 +266,24 @@ fn constrain(doc: &mut serde_json::Value) {
             merge(&mut parameter["schema"], constraint);
         }
     }
+    // A facts v1 document is an object with at least its filing date (docs/domain.md).
+    if let Some(schema) = doc.pointer_mut(
+        "/paths/~1api~1v1~1eligibility~1evaluate/post/requestBody/content/application~1json/schema",
+    ) {
+        *schema = json!({
+            "type": "object",
+            "required": ["filing_date"],
+            "properties": { "filing_date": { "type": "string", "format": "date" } },
+            "description": "A facts v1 document (docs/domain.md)",
+        });
+    }
     // Every `{id}` in a path is a UUID (anything else answers 404).
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
         for operation in paths.values_mut().filter_map(Value::as_object_mut) {
-            for parameters in operation.values_mut().filter_map(|o| o.get_mut("parameters")) {
+            for parameters in operation
+                .values_mut()
+                .filter_map(|o| o.get_mut("parameters"))
+            {
                 for parameter in parameters.as_array_mut().into_iter().flatten() {
                     if parameter["in"] == "path" && parameter["name"] == "id" {
                         merge(&mut parameter["schema"], &uuid);
@@ -251,4 +322,3 @@ fn escape(path: &str) -> String {
 pub fn docs() -> SwaggerUi {
     SwaggerUi::new("/api/docs/{_:.*}").external_url_unchecked("/api/openapi.json", document())
 }
-

@@ -81,3 +81,102 @@ async fn a_bad_session_is_reported_before_a_bad_body_or_query() {
         .expect("request");
     assert_problem(response, 401, "unauthenticated").await;
 }
+
+/// Finding: the document said `string` and `integer` where the service accepts a few values
+/// or a range, so the fuzzer's "valid" requests were mostly 422s and never reached the
+/// handlers' real work. The document now states the limits, from the validation's own
+/// constants; here each documented value is accepted and a step past each bound refused.
+#[tokio::test]
+async fn the_documented_input_limits_are_the_enforced_ones() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let query = |path: &str, name: &str| -> serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} ?{name} undocumented"))["schema"]
+            .clone()
+    };
+    let strings = |schema: &serde_json::Value| -> Vec<String> {
+        schema["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no enum in {schema}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let officer = app.user(Role::Officer, None).await;
+    let admin = app.user(Role::Admin, None).await;
+
+    for (name, values) in [
+        ("status", strings(&query("/api/v1/cases", "status"))),
+        ("route", strings(&query("/api/v1/cases", "route"))),
+    ] {
+        assert!(!values.is_empty());
+        for value in values {
+            let response = app
+                .get(
+                    &format!("/api/v1/cases?{name}={value}"),
+                    Some(&officer.token),
+                )
+                .await;
+            assert_eq!(response.status(), 200, "?{name}={value}");
+        }
+    }
+    for (path, token) in [
+        ("/api/v1/cases", &officer.token),
+        ("/api/v1/outbox", &admin.token),
+    ] {
+        let limit = query(path, "limit");
+        let (min, max) = (
+            limit["minimum"].as_i64().unwrap(),
+            limit["maximum"].as_i64().unwrap(),
+        );
+        for (value, status) in [(min, 200), (max, 200), (min - 1, 422), (max + 1, 422)] {
+            let response = app.get(&format!("{path}?limit={value}"), Some(token)).await;
+            assert_eq!(response.status(), status, "{path}?limit={value}");
+        }
+    }
+    for state in strings(&query("/api/v1/outbox", "state")) {
+        let response = app
+            .get(&format!("/api/v1/outbox?state={state}"), Some(&admin.token))
+            .await;
+        assert_eq!(response.status(), 200, "?state={state}");
+    }
+
+    let project = &doc["components"]["schemas"]["NewProject"]["properties"];
+    let (sponsor, _) = app.ready_sponsor(&officer, None).await;
+    let states = strings(&project["state"]);
+    let mut create = Vec::new();
+    for sector in strings(&project["sector"]) {
+        create.push((sector, states[0].clone(), 201));
+    }
+    create.push(("energy".into(), states.last().unwrap().clone(), 201));
+    create.push(("energy".into(), "ZZ".into(), 422));
+    create.push(("no-such-sector".into(), "GA".into(), 422));
+    for (sector, state, status) in create {
+        let response = app
+            .post_json(
+                &format!("/api/v1/sponsors/{}/projects", sponsor.id),
+                Some(&sponsor.employer.token),
+                &json!({
+                    "name": "Ellabell battery plant, line 3",
+                    "worksite_address": "1 Metaplant Way, Ellabell",
+                    "state": state,
+                    "sector": sector,
+                    "investment_usd": 0,
+                    "equipment_purchased_abroad": true,
+                    "contract_requires_seller_services": true
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), status, "sector {sector}, state {state}");
+    }
+}
