@@ -134,3 +134,23 @@ impl ResponseError for ApiError {
         response.json(self.problem())
     }
 }
+
+/// 405 for a path that exists under other methods, with the `Allow` header listing them.
+pub fn method_not_allowed(method: &actix_web::http::Method, allowed: &[String]) -> HttpResponse {
+    let status = StatusCode::METHOD_NOT_ALLOWED;
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .insert_header((header::ALLOW, allowed.join(", ")))
+        .json(Problem {
+            kind: "/problems/method_not_allowed".into(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: format!(
+                "{method} is not supported here; use {}",
+                allowed.join(" or ")
+            ),
+            code: "method_not_allowed".into(),
+            errors: Vec::new(),
+            extra: None,
+        })
+}

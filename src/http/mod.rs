@@ -70,6 +70,7 @@ macro_rules! api_routes {
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(extract::resolve_session))
                 $(.route($path, web::$method().to($handler)))*
+                .default_service(web::to(api_fallback))
         }
     };
 }
@@ -127,6 +128,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let _ = req;
     Err(ServiceError::NotFound("resource").into())
+}
+
+/// An `/api/v1` request no route took: 405 with `Allow` when its path exists under other
+/// methods (RFC 9110 §15.5.6), else 404.
+async fn api_fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    static PATTERNS: std::sync::OnceLock<Vec<(&'static str, actix_web::dev::ResourceDef)>> =
+        std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        API_ROUTES
+            .iter()
+            .map(|(method, path)| {
+                let def = actix_web::dev::ResourceDef::new(format!("/api/v1{path}"));
+                (*method, def)
+            })
+            .collect()
+    });
+    let mut allowed: Vec<String> = patterns
+        .iter()
+        .filter(|(_, def)| def.is_match(req.path()))
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect();
+    if allowed.is_empty() {
+        return Err(ServiceError::NotFound("resource").into());
+    }
+    allowed.sort();
+    allowed.dedup();
+    Ok(crate::error::method_not_allowed(req.method(), &allowed))
 }
 
 /// Refuses unless the user has one of `roles`.

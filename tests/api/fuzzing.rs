@@ -180,3 +180,47 @@ async fn the_documented_input_limits_are_the_enforced_ones() {
         assert_eq!(response.status(), status, "sector {sector}, state {state}");
     }
 }
+
+/// Finding (schemathesis' `unsupported_method` check): a method a path does not have — TRACE
+/// /api/v1/users, DELETE /api/v1/cases/{id}/notes — answered 404, as if the path did not
+/// exist. It is 405 with `Allow` naming the methods it has; unknown paths stay 404.
+#[tokio::test]
+async fn a_method_the_path_lacks_is_405_with_allow() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        ("TRACE", "/api/v1/users", "GET, POST"),
+        (
+            "DELETE",
+            "/api/v1/cases/0193a6d4-0c4f-7b36-9c1e-5f0d2b8a4e21/notes",
+            "GET, POST",
+        ),
+        ("PUT", "/api/v1/sponsors/anything", "GET, PATCH"),
+        ("GET", "/api/v1/auth/login", "POST"),
+    ] {
+        let response = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.headers().get("allow").map(|v| v.to_str().unwrap()),
+            Some(allow),
+            "{method} {path}"
+        );
+        assert_problem(response, 405, "method_not_allowed").await;
+    }
+    assert_problem(
+        app.client
+            .delete(app.url("/api/v1/no-such-thing"))
+            .send()
+            .await
+            .expect("request"),
+        404,
+        "not_found",
+    )
+    .await;
+}
