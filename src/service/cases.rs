@@ -270,9 +270,19 @@ pub fn queue(
         ),
         None => None,
     };
+    // In the stored form, so that an upper-case id finds the same sponsor.
+    let sponsor_id = match q.sponsor_id.as_deref() {
+        Some(s) => errors.check(
+            "sponsor_id",
+            Uuid::parse_str(s.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| "must be a sponsor id (UUID)"),
+        ),
+        None => None,
+    };
     errors.finish()?;
     let readable = access::readable_sponsors(conn, user)?;
-    let sponsor_ids = match (readable, &q.sponsor_id) {
+    let sponsor_ids = match (readable, &sponsor_id) {
         (None, None) => None,
         (None, Some(one)) => Some(vec![one.clone()]),
         (Some(mine), None) => Some(mine),
