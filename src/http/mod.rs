@@ -125,8 +125,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
+/// The operational routes outside `/api/v1`, all GET: another method on them is 405.
+const OPERATIONAL_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/api/openapi.json"];
+
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let _ = req;
+    if OPERATIONAL_ROUTES.contains(&req.path()) {
+        return Ok(crate::error::method_not_allowed(
+            req.method(),
+            &["GET".to_owned()],
+        ));
+    }
     Err(ServiceError::NotFound("resource").into())
 }
 

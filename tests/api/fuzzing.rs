@@ -196,6 +196,8 @@ async fn a_method_the_path_lacks_is_405_with_allow() {
         ),
         ("PUT", "/api/v1/sponsors/anything", "GET, PATCH"),
         ("GET", "/api/v1/auth/login", "POST"),
+        ("TRACE", "/healthz", "GET"),
+        ("POST", "/metrics", "GET"),
     ] {
         let response = app
             .client
