@@ -59,59 +59,61 @@ pub struct AppState {
     pub trust_proxy: bool,
 }
 
-/// Declares the API routes once: the macro registers them and lists them in [`API_ROUTES`],
-/// which the authorization-matrix test walks, so a route cannot be added without a row there.
+/// Declares the API routes once, grouped by path: the macro registers them and lists them in
+/// [`API_ROUTES`], which the authorization-matrix test walks, so a route cannot be added
+/// without a row there. Each path is one resource, which answers a method it lacks with 405
+/// and `Allow` (RFC 9110 §15.5.6) — also where a literal path shadows a template, as
+/// `/sponsors/register` does `/sponsors/{id}`: the literal is listed first and keeps its
+/// other methods.
 macro_rules! api_routes {
-    ($(($method:ident, $path:literal, $handler:path)),* $(,)?) => {
+    ($($path:literal => [$(($method:ident, $handler:path)),+ $(,)?]),* $(,)?) => {
         /// Every `/api/v1` route as (method, path).
-        pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+        pub const API_ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),*];
 
         fn api_scope() -> impl actix_web::dev::HttpServiceFactory {
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(extract::resolve_session))
-                $(.route($path, web::$method().to($handler)))*
-                .default_service(web::to(api_fallback))
+                $(.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(|req: HttpRequest| async move {
+                            let mut allowed = [$(stringify!($method).to_ascii_uppercase()),+];
+                            allowed.sort();
+                            crate::error::method_not_allowed(req.method(), &allowed)
+                        })),
+                ))*
+                .default_service(web::to(not_found))
         }
     };
 }
 
 api_routes![
-    (post, "/auth/login", auth::login),
-    (post, "/auth/logout", auth::logout),
-    (get, "/me", auth::me),
-    (post, "/users", users::create),
-    (get, "/users", users::list),
-    (get, "/users/{id}", users::get),
-    (patch, "/users/{id}", users::update),
-    (post, "/sponsors/register", sponsors::register),
-    (get, "/sponsors", sponsors::list),
-    (get, "/sponsors/{id}", sponsors::get),
-    (patch, "/sponsors/{id}", sponsors::update),
-    (post, "/sponsors/{id}/verify", sponsors::verify),
-    (post, "/sponsors/{id}/projects", sponsors::create_project),
-    (get, "/sponsors/{id}/projects", sponsors::list_projects),
-    (get, "/projects/{id}", sponsors::get_project),
-    (post, "/filings", filings::create),
-    (get, "/cases", cases::list),
-    (get, "/cases/counts", cases::counts),
-    (get, "/cases/{id}", cases::get),
-    (post, "/cases/{id}/actions", cases::act),
-    (get, "/cases/{id}/notes", cases::notes),
-    (post, "/cases/{id}/notes", cases::add_note),
-    (get, "/cases/{id}/history", cases::history),
-    (post, "/status", status::lookup),
-    (post, "/eligibility/evaluate", eligibility::evaluate),
-    (
-        get,
-        "/cases/{id}/eligibility",
-        eligibility::case_eligibility
-    ),
-    (get, "/rulesets", eligibility::list_rulesets),
-    (post, "/rulesets", eligibility::publish),
-    (get, "/rulesets/{route}", eligibility::route_versions),
-    (post, "/rulesets/{route}/impact", eligibility::impact),
-    (get, "/caps/{route}/{fy}", eligibility::cap),
-    (get, "/outbox", outbox::list),
+    "/auth/login" => [(post, auth::login)],
+    "/auth/logout" => [(post, auth::logout)],
+    "/me" => [(get, auth::me)],
+    "/users" => [(post, users::create), (get, users::list)],
+    "/users/{id}" => [(get, users::get), (patch, users::update)],
+    "/sponsors/register" => [(post, sponsors::register)],
+    "/sponsors" => [(get, sponsors::list)],
+    "/sponsors/{id}" => [(get, sponsors::get), (patch, sponsors::update)],
+    "/sponsors/{id}/verify" => [(post, sponsors::verify)],
+    "/sponsors/{id}/projects" => [(post, sponsors::create_project), (get, sponsors::list_projects)],
+    "/projects/{id}" => [(get, sponsors::get_project)],
+    "/filings" => [(post, filings::create)],
+    "/cases" => [(get, cases::list)],
+    "/cases/counts" => [(get, cases::counts)],
+    "/cases/{id}" => [(get, cases::get)],
+    "/cases/{id}/actions" => [(post, cases::act)],
+    "/cases/{id}/notes" => [(get, cases::notes), (post, cases::add_note)],
+    "/cases/{id}/history" => [(get, cases::history)],
+    "/status" => [(post, status::lookup)],
+    "/eligibility/evaluate" => [(post, eligibility::evaluate)],
+    "/cases/{id}/eligibility" => [(get, eligibility::case_eligibility)],
+    "/rulesets" => [(get, eligibility::list_rulesets), (post, eligibility::publish)],
+    "/rulesets/{route}" => [(get, eligibility::route_versions)],
+    "/rulesets/{route}/impact" => [(post, eligibility::impact)],
+    "/caps/{route}/{fy}" => [(get, eligibility::cap)],
+    "/outbox" => [(get, outbox::list)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
@@ -136,33 +138,6 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         ));
     }
     Err(ServiceError::NotFound("resource").into())
-}
-
-/// An `/api/v1` request no route took: 405 with `Allow` when its path exists under other
-/// methods (RFC 9110 §15.5.6), else 404.
-async fn api_fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    static PATTERNS: std::sync::OnceLock<Vec<(&'static str, actix_web::dev::ResourceDef)>> =
-        std::sync::OnceLock::new();
-    let patterns = PATTERNS.get_or_init(|| {
-        API_ROUTES
-            .iter()
-            .map(|(method, path)| {
-                let def = actix_web::dev::ResourceDef::new(format!("/api/v1{path}"));
-                (*method, def)
-            })
-            .collect()
-    });
-    let mut allowed: Vec<String> = patterns
-        .iter()
-        .filter(|(_, def)| def.is_match(req.path()))
-        .map(|(method, _)| method.to_ascii_uppercase())
-        .collect();
-    if allowed.is_empty() {
-        return Err(ServiceError::NotFound("resource").into());
-    }
-    allowed.sort();
-    allowed.dedup();
-    Ok(crate::error::method_not_allowed(req.method(), &allowed))
 }
 
 /// Refuses unless the user has one of `roles`.

@@ -186,7 +186,11 @@ fn constrain(doc: &mut serde_json::Value) {
         (
             "AssignmentInput",
             "activities",
-            json!({ "minItems": 1, "uniqueItems": true, "items": { "type": "string", "enum": ACTIVITIES } }),
+            json!({
+                "minItems": 1,
+                "uniqueItems": true,
+                "items": { "type": "string", "enum": ACTIVITIES },
+            }),
         ),
         ("AssignmentInput", "planned_entry", date.clone()),
         ("AssignmentInput", "planned_exit", date.clone()),
@@ -232,7 +236,10 @@ fn constrain(doc: &mut serde_json::Value) {
             "/api/v1/cases",
             "get",
             "assignee",
-            json!({ "pattern": "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$" }),
+            json!({ "pattern": concat!(
+                "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-",
+                "[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+            ) }),
         ),
         ("/api/v1/cases", "get", "sponsor_id", uuid.clone()),
         (

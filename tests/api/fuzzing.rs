@@ -183,7 +183,8 @@ async fn the_documented_input_limits_are_the_enforced_ones() {
 
 /// Finding (schemathesis' `unsupported_method` check): a method a path does not have — TRACE
 /// /api/v1/users, DELETE /api/v1/cases/{id}/notes — answered 404, as if the path did not
-/// exist. It is 405 with `Allow` naming the methods it has; unknown paths stay 404.
+/// exist; PATCH /api/v1/sponsors/register reached `PATCH /sponsors/{id}` (401 or 404). It is
+/// 405 with `Allow` naming the methods the path has; unknown paths stay 404.
 #[tokio::test]
 async fn a_method_the_path_lacks_is_405_with_allow() {
     let app = spawn_app().await;
@@ -196,6 +197,10 @@ async fn a_method_the_path_lacks_is_405_with_allow() {
         ),
         ("PUT", "/api/v1/sponsors/anything", "GET, PATCH"),
         ("GET", "/api/v1/auth/login", "POST"),
+        // A literal path beside a template (`/sponsors/{id}`) keeps to its own methods.
+        ("PATCH", "/api/v1/sponsors/register", "POST"),
+        ("GET", "/api/v1/sponsors/register", "POST"),
+        ("POST", "/api/v1/cases/counts", "GET"),
         ("TRACE", "/healthz", "GET"),
         ("POST", "/metrics", "GET"),
     ] {
