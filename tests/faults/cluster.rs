@@ -3,13 +3,31 @@
 //! on 5432 is never touched. As root (CI runs as root) the server programs refuse to run, so
 //! they run as the `postgres` user through `runuser`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-const BIN: &str = "/usr/local/bin";
+/// Where `initdb` and `pg_ctl` are: `$PG_BIN`, else the first of the usual places that has
+/// them (a source build in /usr/local/bin, Debian's /usr/lib/postgresql/VERSION/bin).
+fn bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("PG_BIN") {
+        return PathBuf::from(dir);
+    }
+    let mut candidates = vec![PathBuf::from("/usr/local/bin")];
+    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
+        let mut versions: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .collect();
+        versions.sort();
+        candidates.extend(versions.into_iter().rev());
+    }
+    candidates
+        .into_iter()
+        .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+        .expect("initdb and pg_ctl (set PG_BIN to their folder)")
+}
 
 pub struct PgCluster {
     dir: PathBuf,
@@ -26,7 +44,7 @@ fn running_as_root() -> bool {
 
 /// Runs a PostgreSQL program, as the `postgres` user when we are root.
 fn pg_program(program: &str, args: &[&str]) -> Output {
-    let path = Path::new(BIN).join(program);
+    let path = bin_dir().join(program);
     let mut command = if running_as_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(&path);
