@@ -136,6 +136,11 @@ pub enum DemoCommand {
         /// How many cases to file.
         #[arg(long, default_value_t = 200)]
         cases: usize,
+        /// Filers working in parallel, each on its own connection, at most 8 [default: the
+        /// number of cores (at least 2) on PostgreSQL; 1 on SQLite, whose single writer gains
+        /// nothing from more].
+        #[arg(long)]
+        jobs: Option<usize>,
     },
 }
 

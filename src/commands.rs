@@ -7,6 +7,7 @@ use crate::cli::{
     AuditCommand, Cli, Command, DemoCommand, OutboxCommand, RulesCommand, UserCommand,
 };
 use crate::config::Config;
+use crate::db::DbUrl;
 use crate::domain::{EmailAddress, Password, Role};
 use crate::notify::{Mailer, Worker};
 use crate::service::accounts::{self, NewAccount};
@@ -50,7 +51,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 rules_impact(config, file, list).await
             }
             Command::Rules(_) => Ok(()),
-            Command::Demo(DemoCommand::Seed { cases }) => demo_seed(config, cases).await,
+            Command::Demo(DemoCommand::Seed { cases, jobs }) => {
+                demo_seed(config, cases, jobs).await
+            }
             Command::Outbox(OutboxCommand::Run { once }) => run_outbox(config, once).await,
             Command::Outbox(OutboxCommand::List { state, limit }) => {
                 list_outbox(config, state, limit).await
@@ -231,10 +234,17 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
     Ok(())
 }
 
-async fn demo_seed(config: Config, cases: usize) -> Result<(), String> {
+async fn demo_seed(config: Config, cases: usize, jobs: Option<usize>) -> Result<(), String> {
     let ctx = startup::open_context(&config, Settings::default())
         .await
         .map_err(|e| e.to_string())?;
+    let jobs = match (&config.database, jobs) {
+        (_, Some(n)) => n.clamp(1, 8),
+        (DbUrl::Postgres(_), None) => {
+            std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+        }
+        (DbUrl::Sqlite(_), None) => 1,
+    };
     let bar = indicatif::ProgressBar::new(cases as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -242,26 +252,43 @@ async fn demo_seed(config: Config, cases: usize) -> Result<(), String> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let progress_bar = bar.clone();
     let started = std::time::Instant::now();
-    let seeded = ctx
-        .run(move |conn, ctx| {
-            crate::db::relax_durability_for_bulk_load(conn)?;
-            crate::service::demo::seed(conn, ctx, cases, &mut |done, _| {
-                progress_bar.set_position(done as u64)
-            })
-        })
+    let setup = ctx
+        .run(|conn, _| crate::service::demo::prepare(conn))
         .await
         .map_err(describe)?;
+    let setup = std::sync::Arc::new(setup);
+    // Each filer files its share on its own connection; the service's own locks (receipt
+    // counter, audit chain) keep the numbering gapless and the chain whole.
+    let mut filers = Vec::with_capacity(jobs);
+    for job in 0..jobs {
+        let share = cases / jobs + usize::from(job < cases % jobs);
+        let (ctx, setup, bar) = (ctx.clone(), setup.clone(), bar.clone());
+        filers.push(tokio::spawn(async move {
+            ctx.run(move |conn, ctx| {
+                crate::db::relax_durability_for_bulk_load(conn)?;
+                // Worker numbers (in demo e-mail addresses) stay distinct across filers.
+                crate::service::demo::file_cases(conn, ctx, &setup, share, job * cases, &mut |n| {
+                    bar.inc(n as u64)
+                })
+            })
+            .await
+        }));
+    }
+    for filer in filers {
+        filer
+            .await
+            .map_err(|e| format!("a demo filer stopped: {e}"))?
+            .map_err(describe)?;
+    }
     bar.finish();
     println!(
-        "filed {} demo cases in {:.1} s into {}",
-        seeded.cases_filed,
+        "filed {cases} demo cases in {:.1} s with {jobs} filer(s) into {}",
         started.elapsed().as_secs_f64(),
         config.database.redacted()
     );
     println!("\nsign-ins (shown once; store them now):");
-    for c in seeded.credentials {
+    for c in &setup.credentials {
         println!(
             "  {:<10} {:<36} {:<32} {}",
             c.role.as_str(),

@@ -151,7 +151,7 @@ pub async fn open_context(config: &Config, settings: Settings) -> Result<AppCont
     let url = config.database.clone();
     let (pool, rules) = tokio::task::spawn_blocking(move || -> Result<_, StartupError> {
         let pool = db::connect(&url, &PoolOptions::for_url(&url))?;
-        let mut conn = pool.get().map_err(db::DbError::from)?;
+        let mut conn = pool.get()?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, backend = url.backend_name(), "migrations applied");

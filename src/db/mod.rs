@@ -16,7 +16,10 @@ pub mod sessions;
 pub mod sponsors;
 pub mod users;
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -31,7 +34,6 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -46,6 +48,8 @@ pub enum DbError {
     Connect(#[from] diesel::ConnectionError),
     #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::PoolError),
+    #[error("the database does not accept connections")]
+    Unreachable,
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
@@ -119,17 +123,53 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// A pooled connection, and whether it was found dead. diesel's own check (`is_broken`) only
+/// looks at the transaction state, so a PostgreSQL connection whose server went away would go
+/// back to the pool and fail every request that drew it, even after the server returned.
+pub struct ManagedConnection {
+    conn: DbConnection,
+    lost: bool,
+}
+
+impl ManagedConnection {
+    /// Pings the server; a connection that does not answer is dropped instead of being pooled
+    /// again. Call it after a failure that looked like an outage (cheap next to the failure).
+    pub fn verify(&mut self) -> bool {
+        let alive = ping(&mut self.conn);
+        self.lost |= !alive;
+        alive
+    }
+}
+
+impl Deref for ManagedConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for ManagedConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// Whether the last attempt to open a connection failed: shared by the manager, which sets
+/// it, and the [`Pool`], which then stops making requests wait for a connection.
+#[derive(Debug, Default)]
+struct Reachability {
+    failing: AtomicBool,
+}
+
 /// r2d2 manager that opens the backend the URL named and applies per-connection settings.
 #[derive(Debug, Clone)]
 pub struct DbManager {
     url: DbUrl,
+    reachability: Arc<Reachability>,
 }
 
-impl ManageConnection for DbManager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+impl DbManager {
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DbUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Pg)
@@ -149,17 +189,77 @@ impl ManageConnection for DbManager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+impl ManageConnection for DbManager {
+    type Connection = ManagedConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<ManagedConnection, r2d2::Error> {
+        let opened = self.open();
+        self.reachability
+            .failing
+            .store(opened.is_err(), Ordering::SeqCst);
+        opened.map(|conn| ManagedConnection { conn, lost: false })
+    }
+
+    fn is_valid(&self, conn: &mut ManagedConnection) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Pg(c) => r2d2::R2D2Connection::is_broken(c),
-            DbConnection::Sqlite(_) => false,
+    fn has_broken(&self, conn: &mut ManagedConnection) -> bool {
+        conn.lost
+            || match &mut conn.conn {
+                DbConnection::Pg(c) => r2d2::R2D2Connection::is_broken(c),
+                DbConnection::Sqlite(_) => false,
+            }
+    }
+}
+
+/// The connection pool. While the database refuses connections, a request that finds no
+/// idle connection fails within about [`UNREACHABLE_WAIT`] (and answers 503) instead of
+/// waiting out the full connection time-out; r2d2 keeps reconnecting in the background
+/// (backoff capped at half the time-out), and the first success ends that mode.
+#[derive(Clone)]
+pub struct Pool {
+    inner: r2d2::Pool<DbManager>,
+    reachability: Arc<Reachability>,
+}
+
+/// How long a request waits for a connection while the database is known to be down: long
+/// enough to pick up one that the background reconnection just opened.
+pub const UNREACHABLE_WAIT: Duration = Duration::from_millis(250);
+
+impl Pool {
+    /// A connection within the pool's time-out, or sooner an error once the database is
+    /// found unreachable (also while waiting: requests already queued when it went away
+    /// must not sit out the whole time-out either).
+    pub fn get(&self) -> Result<PooledConn, DbError> {
+        let deadline = std::time::Instant::now() + self.inner.connection_timeout();
+        loop {
+            let failing = self.reachability.failing.load(Ordering::SeqCst);
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.inner.get_timeout(left.min(UNREACHABLE_WAIT)) {
+                Ok(conn) => return Ok(conn),
+                Err(_) if failing => return Err(DbError::Unreachable),
+                Err(e) if left <= UNREACHABLE_WAIT => return Err(e.into()),
+                Err(_) => {}
+            }
         }
+    }
+
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn, DbError> {
+        Ok(self.inner.get_timeout(timeout)?)
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.inner.state()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.inner.max_size()
     }
 }
 
@@ -194,10 +294,14 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
     if let DbUrl::Sqlite(path) = url {
         ensure_parent_dir(path)?;
     }
-    let manager = DbManager { url: url.clone() };
+    let reachability = Arc::new(Reachability::default());
+    let manager = DbManager {
+        url: url.clone(),
+        reachability: reachability.clone(),
+    };
     // Open one connection first so that a bad URL or a down server is reported with its
     // own message instead of r2d2's generic time-out.
-    manager.connect().map_err(|e| match e {
+    manager.open().map_err(|e| match e {
         r2d2::Error::ConnectionError(c) => DbError::Connect(c),
         r2d2::Error::QueryError(q) => DbError::Query(q),
     })?;
@@ -207,7 +311,10 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
         .connection_timeout(options.connect_timeout)
         .test_on_check_out(false)
         .build(manager)?;
-    Ok(pool)
+    Ok(Pool {
+        inner: pool,
+        reachability,
+    })
 }
 
 fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {

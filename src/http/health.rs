@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::db;
 
 /// The process is up and serving HTTP.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up", body = serde_json::Value)))]
@@ -19,7 +18,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.ctx.pool.clone();
     let reachable = tokio::task::spawn_blocking(move || {
         pool.get_timeout(std::time::Duration::from_secs(2))
-            .map(|mut conn| db::ping(&mut conn))
+            .map(|mut conn| conn.verify())
             .unwrap_or(false)
     })
     .await

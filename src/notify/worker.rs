@@ -233,8 +233,13 @@ impl Worker {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
-            work(&mut conn)
+            let mut conn = pool.get()?;
+            let result = work(&mut conn);
+            if result.is_err() {
+                // keep a dead connection out of the pool
+                conn.verify();
+            }
+            result
         })
         .await
         .map_err(|e| WorkerError::Task(e.to_string()))?

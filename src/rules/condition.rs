@@ -65,9 +65,28 @@ pub struct Binding<'a> {
     pub segments: &'a [String],
     pub ty: ValueType,
     pub value: &'a Value,
-    /// Non-zero for constants (parameter values): a process-unique identity under which an
-    /// engine may cache its converted form. Zero for facts.
-    pub cache_key: u64,
+    /// Where the value lives, which tells an engine how long its converted form stays valid.
+    pub origin: Origin,
+}
+
+/// Where a bound value lives: lets an engine convert each value once instead of once per rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A parameter value: `key` is unique for the life of the process and never reused.
+    Constant { key: u64 },
+    /// A value inside the facts document (or context) of one evaluation: immutable and at a
+    /// fixed address while that evaluation runs. `evaluation` is unique for the life of the
+    /// process, so a conversion is keyed by (evaluation, address) and never outlives it.
+    Document { evaluation: u64 },
+    /// Computed during the evaluation (derived values): converted on every use.
+    Computed,
+}
+
+static NEXT_EVALUATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A fresh identity for one evaluation's documents (see `Origin::Document`).
+pub fn next_evaluation_id() -> u64 {
+    NEXT_EVALUATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What the evaluator needs from an expression language. Kept small so that zen-expression
@@ -103,24 +122,56 @@ thread_local! {
 
 const CONSTANTS_LIMIT: usize = 4_096;
 
+/// The current evaluation's converted document values, by (address, declared type). Facts
+/// such as dates are read by many rules of many routes; converting them once per evaluation
+/// instead of once per rule is a large part of an evaluation's cost.
+#[derive(Default)]
+struct DocumentMemo {
+    evaluation: u64,
+    entries: Vec<(usize, BaseType, Variable)>,
+}
+
+thread_local! {
+    static DOCUMENT: RefCell<DocumentMemo> = RefCell::new(DocumentMemo::default());
+}
+
+// Shared `Rc`s handed out by both caches are safe because conditions cannot assign (`=` and
+// `;` are refused in `check`), so no evaluation can change what the next one sees.
 fn cached_variable(binding: &Binding<'_>) -> Result<Variable, ConditionError> {
-    if binding.cache_key == 0 {
-        return to_variable(binding.ty, binding.value);
+    match binding.origin {
+        Origin::Computed => to_variable(binding.ty, binding.value),
+        Origin::Constant { key } => CONSTANTS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(found) = cache.get(&key) {
+                return Ok(found.clone());
+            }
+            let value = to_variable(binding.ty, binding.value)?;
+            if cache.len() >= CONSTANTS_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, value.clone());
+            Ok(value)
+        }),
+        Origin::Document { evaluation } => DOCUMENT.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if memo.evaluation != evaluation {
+                memo.evaluation = evaluation;
+                memo.entries.clear();
+            }
+            let address = std::ptr::from_ref(binding.value) as usize;
+            let base = binding.ty.base;
+            if let Some((_, _, found)) = memo
+                .entries
+                .iter()
+                .find(|(a, b, _)| *a == address && *b == base)
+            {
+                return Ok(found.clone());
+            }
+            let value = to_variable(binding.ty, binding.value)?;
+            memo.entries.push((address, base, value.clone()));
+            Ok(value)
+        }),
     }
-    CONSTANTS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(found) = cache.get(&binding.cache_key) {
-            // A shared `Rc`: safe because conditions cannot assign (`=` and `;` are refused
-            // in `check`), so no evaluation can change what the next one sees.
-            return Ok(found.clone());
-        }
-        let value = to_variable(binding.ty, binding.value)?;
-        if cache.len() >= CONSTANTS_LIMIT {
-            cache.clear();
-        }
-        cache.insert(binding.cache_key, value.clone());
-        Ok(value)
-    })
 }
 
 impl ConditionEngine for ZenEngine {

@@ -6,7 +6,9 @@
 use super::book::{
     push_json_string, push_json_value, DatedValue, Derived, Months, Read, Rule, RuleSet, Source,
 };
-use super::condition::{Binding, ConditionEngine, ConditionError, ZenEngine};
+use super::condition::{
+    next_evaluation_id, Binding, ConditionEngine, ConditionError, Origin, ZenEngine,
+};
 use super::model::{BaseType, RuleKind, RuleSetStatus, ValueType};
 use chrono::{Months as ChronoMonths, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
@@ -465,9 +467,21 @@ pub(crate) struct Inputs<'a> {
     pub facts: &'a Value,
     pub ctx: &'a EvalContext,
     pub filing_date: NaiveDate,
+    /// Identifies this evaluation's (immutable) facts and context to the condition engine,
+    /// which converts each value once per evaluation rather than once per rule.
+    evaluation: u64,
 }
 
 impl<'a> Inputs<'a> {
+    pub fn new(facts: &'a Value, ctx: &'a EvalContext, filing_date: NaiveDate) -> Self {
+        Self {
+            facts,
+            ctx,
+            filing_date,
+            evaluation: next_evaluation_id(),
+        }
+    }
+
     fn fact(&self, read: &Read) -> Result<&'a Value, InputProblem> {
         let found = match read.source {
             Source::Fact => lookup_segments(self.facts, &read.segments),
@@ -578,12 +592,20 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
                     Vec::with_capacity(rule.reads.len() + rule.params.len());
                 for read in &rule.reads {
                     if let Some((_, v)) = facts.0.iter().find(|(k, _)| *k == read.path) {
+                        // Borrowed values point into the facts or context of this
+                        // evaluation; owned ones were computed (derived values).
+                        let origin = match v {
+                            Cow::Borrowed(_) => Origin::Document {
+                                evaluation: inputs.evaluation,
+                            },
+                            Cow::Owned(_) => Origin::Computed,
+                        };
                         bindings.push(Binding {
                             path: &read.path,
                             segments: &read.segments,
                             ty: read.ty,
                             value: v.as_ref(),
-                            cache_key: 0,
+                            origin,
                         });
                     }
                 }
@@ -594,7 +616,9 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
                             segments: &p.segments,
                             ty: p.ty,
                             value: &dated.value,
-                            cache_key: dated.cache_key,
+                            origin: Origin::Constant {
+                                key: dated.cache_key,
+                            },
                         });
                     }
                 }

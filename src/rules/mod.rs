@@ -27,8 +27,8 @@ mod tests;
 
 pub use book::{DatedValue, Derived, Months, Parameter, Rule, RuleSet};
 pub use condition::{
-    Binding, ConditionEngine, ConditionError, ZenEngine, COMPILE_STACK_BYTES, MAX_CHARS, MAX_DEPTH,
-    MAX_TOKENS,
+    Binding, ConditionEngine, ConditionError, Origin, ZenEngine, COMPILE_STACK_BYTES, MAX_CHARS,
+    MAX_DEPTH, MAX_TOKENS,
 };
 pub use eval::{
     add_months_clamped, days_inclusive, fiscal_year, outcome_of, EvalContext, Evaluation,
@@ -318,11 +318,7 @@ impl RuleBook {
         only: Option<&BTreeSet<&str>>,
     ) -> Result<Evaluation<'a>, FactsError> {
         let date = filing_date(facts)?;
-        let inputs = Inputs {
-            facts,
-            ctx,
-            filing_date: date,
-        };
+        let inputs = Inputs::new(facts, ctx, date);
         let common = match drafts.iter().find(|d| d.route == COMMON_ROUTE) {
             Some(draft) => Some(draft),
             None => self.common_in_force(date)?,

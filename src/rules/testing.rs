@@ -130,11 +130,7 @@ fn run_case<'s>(
             .collect(),
     };
     let date = filing_date(&facts).map_err(|e| e.to_string())?;
-    let inputs = Inputs {
-        facts: &facts,
-        ctx: &ctx,
-        filing_date: date,
-    };
+    let inputs = Inputs::new(&facts, &ctx, date);
     let common = if set.route == COMMON_ROUTE {
         None
     } else {

@@ -293,6 +293,27 @@ fn korean_passport_needs_validity_only_through_the_exit() {
 }
 
 #[test]
+fn a_document_changed_in_place_between_evaluations_is_read_afresh() {
+    // The engine converts each fact once per evaluation, keyed by its address: the same
+    // address holding a new value in the next evaluation must not see the old conversion.
+    let book = book();
+    let ctx = EvalContext::new();
+    let mut f = with(facts(), "applicant.passport_expiry", json!("2026-05-29"));
+    for (expiry, expected) in [
+        ("2026-05-28", RuleStatus::Failed),
+        ("2026-05-29", RuleStatus::Passed),
+        ("2026-05-28", RuleStatus::Failed),
+    ] {
+        *f.pointer_mut("/applicant/passport_expiry").unwrap() = json!(expiry);
+        assert_eq!(
+            status_of(&book, &f, &ctx, "B1-CIW", "GEN-PASSPORT"),
+            expected,
+            "{expiry}"
+        );
+    }
+}
+
+#[test]
 fn other_nationalities_need_six_more_months_of_passport() {
     let book = book();
     let ctx = EvalContext::new();
@@ -856,7 +877,7 @@ fn the_expression_context_holds_only_declared_inputs() {
         segments: &segments,
         ty: ValueType::parse("number").unwrap(),
         value: &value,
-        cache_key: 0,
+        origin: Origin::Computed,
     }];
     assert_eq!(ZenEngine.eval_bool(&compiled, &bindings), Ok(true));
 }

@@ -311,13 +311,43 @@ fn demo_worker(rng: &mut impl Rng, n: usize) -> WorkerInput {
     }
 }
 
-/// Seeds the demo; `progress(done, total)` is called after each batch.
+/// Seeds the demo on one connection; `progress(done, total)` is called after each batch.
 pub fn seed(
     conn: &mut DbConnection,
     ctx: &AppContext,
     cases: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Seeded, ServiceError> {
+    let setup = prepare(conn)?;
+    let mut done = 0;
+    file_cases(conn, ctx, &setup, cases, 0, &mut |batch| {
+        done += batch;
+        progress(done, cases);
+    })?;
+    Ok(Seeded {
+        credentials: setup.credentials,
+        cases_filed: done,
+    })
+}
+
+/// Who files for whom: one of the demo's projects.
+struct DemoProject {
+    filer: AuthUser,
+    project_id: String,
+    owner: AuthUser,
+}
+
+/// The users, sponsors and projects the demo's cases are filed against (made by `prepare`).
+pub struct DemoSetup {
+    /// Sign-ins of the demo users; passwords only for users created by this run.
+    pub credentials: Vec<Credential>,
+    officer: AuthUser,
+    supervisor: AuthUser,
+    projects: Vec<DemoProject>,
+}
+
+/// Creates (or, on a later run, finds) the demo users, sponsors and projects.
+pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
     let mut credentials = Vec::new();
     ensure_user(
         conn,
@@ -413,28 +443,70 @@ pub fn seed(
         contract_requires_seller_services: false,
     };
     // (who files, the project, whose workers): subcontractors file through their prime.
-    let projects = [
-        (
-            &prime,
-            ensure_project(conn, &prime, battery.clone())?,
-            &prime,
-        ),
-        (
-            &prime,
-            ensure_project(conn, &sub_a, battery.clone())?,
-            &sub_a,
-        ),
-        (&prime, ensure_project(conn, &sub_b, battery)?, &sub_b),
-        (&yard, ensure_project(conn, &yard, shipyard)?, &yard),
+    let projects = vec![
+        DemoProject {
+            filer: prime.employer.clone(),
+            project_id: ensure_project(conn, &prime, battery.clone())?,
+            owner: prime.employer.clone(),
+        },
+        DemoProject {
+            filer: prime.employer.clone(),
+            project_id: ensure_project(conn, &sub_a, battery.clone())?,
+            owner: sub_a.employer,
+        },
+        DemoProject {
+            filer: prime.employer.clone(),
+            project_id: ensure_project(conn, &sub_b, battery)?,
+            owner: sub_b.employer,
+        },
+        DemoProject {
+            filer: yard.employer.clone(),
+            project_id: ensure_project(conn, &yard, shipyard)?,
+            owner: yard.employer,
+        },
     ];
+    Ok(DemoSetup {
+        credentials,
+        officer,
+        supervisor,
+        projects,
+    })
+}
+
+/// Files `cases` demo cases in batches through the real use cases, and moves about three in
+/// ten along (review, evidence, approval) so the queue holds more than one state. Workers are
+/// numbered from `first_worker` (their demo e-mail addresses stay distinct across parallel
+/// callers). `progress(batch)` is called after each batch with its size. Several callers may
+/// run at once, each on its own connection.
+pub fn file_cases(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    setup: &DemoSetup,
+    cases: usize,
+    first_worker: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(), ServiceError> {
+    let DemoSetup {
+        officer,
+        supervisor,
+        projects,
+        ..
+    } = setup;
     let mut rng = rand::rng();
     let mut done = 0usize;
-    let mut n = 0usize;
+    let mut n = first_worker;
     while done < cases {
         let size = (cases - done)
             .min(filing::MAX_BATCH)
             .min(rng.random_range(20..200));
-        let (filer, project_id, owner) = &projects[rng.random_range(0..projects.len())];
+        let Some(DemoProject {
+            filer,
+            project_id,
+            owner,
+        }) = projects.choose(&mut rng)
+        else {
+            return Err(ServiceError::Internal("the demo has no projects".into()));
+        };
         let workers: Vec<WorkerInput> = (0..size)
             .map(|_| {
                 n += 1;
@@ -444,7 +516,7 @@ pub fn seed(
         let outcome = filing::file_batch(
             conn,
             ctx,
-            &filer.employer,
+            filer,
             FilingInput {
                 project_id: project_id.clone(),
                 workers,
@@ -466,14 +538,14 @@ pub fn seed(
                 *version = case.version;
                 Ok(())
             };
-            step(CaseAction::StartReview {}, &officer, &mut version)?;
+            step(CaseAction::StartReview {}, officer, &mut version)?;
             if roll >= 8 {
                 step(
                     CaseAction::RequestEvidence {
                         reason: "Please send the sales contract clause that obliges the seller to install the equipment.".into(),
                         due_date: None,
                     },
-                    &officer,
+                    officer,
                     &mut version,
                 )?;
             }
@@ -482,10 +554,10 @@ pub fn seed(
                     CaseAction::SubmitEvidence {
                         note: "Contract §7.2 attached.".into(),
                     },
-                    &owner.employer,
+                    owner,
                     &mut version,
                 )?;
-                step(CaseAction::StartReview {}, &supervisor, &mut version)?;
+                step(CaseAction::StartReview {}, supervisor, &mut version)?;
                 let route = filed.suggested_route.clone().unwrap_or_default();
                 step(
                     CaseAction::Approve {
@@ -494,16 +566,13 @@ pub fn seed(
                             "Activities and pay fit the route; contract confirms seller services."
                                 .into(),
                     },
-                    &supervisor,
+                    supervisor,
                     &mut version,
                 )?;
             }
         }
         done += size;
-        progress(done, cases);
+        progress(size);
     }
-    Ok(Seeded {
-        credentials,
-        cases_filed: done,
-    })
+    Ok(())
 }

@@ -144,7 +144,9 @@ impl ServiceError {
 impl From<DbError> for ServiceError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(_) | DbError::Connect(_) => ServiceError::Unavailable(e.to_string()),
+            DbError::Pool(_) | DbError::Connect(_) | DbError::Unreachable => {
+                ServiceError::Unavailable(e.to_string())
+            }
             DbError::Query(q) => q.into(),
             other => ServiceError::Internal(other.to_string()),
         }
@@ -154,15 +156,10 @@ impl From<DbError> for ServiceError {
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        if is_unavailable(&e) {
+            return ServiceError::Unavailable(e.to_string());
+        }
         match &e {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ServiceError::Unavailable(e.to_string())
-            }
-            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if is_unavailable_message(info.message()) =>
-            {
-                ServiceError::Unavailable(e.to_string())
-            }
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ServiceError::Conflict {
                 code: "duplicate",
                 message: "a record with the same unique value already exists".into(),
@@ -170,6 +167,25 @@ impl From<diesel::result::Error> for ServiceError {
             },
             _ => ServiceError::Internal(e.to_string()),
         }
+    }
+}
+
+/// Whether a query failed because the database is out of reach rather than wrong.
+fn is_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        // ClosedConnection: the server ended the session; UnableToSendCommand: libpq could
+        // not send at all ("no connection to the server").
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            is_unavailable_message(info.message())
+        }
+        // A COMMIT that failed and could not be rolled back: the connection died under it.
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_unavailable(commit_error),
+        _ => false,
     }
 }
 
@@ -229,8 +245,13 @@ impl AppContext {
     {
         let ctx = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = ctx.pool.get().map_err(DbError::from)?;
-            work(&mut conn, &ctx)
+            let mut conn = ctx.pool.get()?;
+            let result = work(&mut conn, &ctx);
+            if matches!(result, Err(ServiceError::Unavailable(_))) {
+                // keep a dead connection out of the pool
+                conn.verify();
+            }
+            result
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?

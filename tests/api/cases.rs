@@ -274,13 +274,17 @@ async fn wrong_state_is_409_with_the_allowed_actions() {
     assert_eq!(case["status"], "in_review");
 }
 
+/// R4 of the fault tests (issue 7): 100 races of two officers on the same case version. One
+/// wins, the other gets 412 naming the new version, and the case shows the winner's change
+/// and nothing of the loser's: no lost update.
 #[tokio::test]
 async fn two_officers_on_one_version_exactly_one_wins() {
     let app = spawn_app().await;
     let a = app.user(Role::Officer, None).await;
     let b = app.user(Role::Officer, None).await;
     let (sponsor, project) = app.ready_sponsor(&a, None).await;
-    let filing = app.file(&sponsor.employer, &project, 5).await;
+    let filing = app.file(&sponsor.employer, &project, 100).await;
+    let mut wins = [0, 0];
     for case in filing["cases"].as_array().unwrap() {
         let id = case["id"].as_str().unwrap();
         let (_, etag) = app.case(&a, id).await;
@@ -290,12 +294,25 @@ async fn two_officers_on_one_version_exactly_one_wins() {
             app.act(&a, id, Some(&etag), &start),
             app.act(&b, id, Some(&etag), &withdraw)
         );
-        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
-        statuses.sort();
-        assert_eq!(statuses, [200, 412]);
+        let (sa, sb) = (ra.status().as_u16(), rb.status().as_u16());
+        let (winner_status, loser) = match (sa, sb) {
+            (200, 412) => {
+                wins[0] += 1;
+                ("in_review", rb)
+            }
+            (412, 200) => {
+                wins[1] += 1;
+                ("withdrawn", ra)
+            }
+            other => panic!("race on {id}: {other:?}"),
+        };
+        let problem = assert_problem(loser, 412, "precondition_failed").await;
+        assert_eq!(problem["current_version"], 2);
         let (after, _) = app.case(&a, id).await;
         assert_eq!(after["version"], 2);
+        assert_eq!(after["status"], winner_status);
     }
+    assert_eq!(wins[0] + wins[1], 100);
 }
 
 #[tokio::test]
