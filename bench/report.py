@@ -76,6 +76,19 @@ def lat(m):
     return f"{m['p50_ms']:.1f} / {m['p99_ms']:.1f}"
 
 
+def latency_checks(checks, note, full, half, limit_ms):
+    """p99 against its target at half the maximum rate when measured (else at the maximum),
+    with the other figure in the note."""
+    if half:
+        checks = checks + [(f"p99 ≤ {limit_ms} ms at half rate ({half['p99_ms']:.1f})", half["p99_ms"] <= limit_ms)]
+        extra = (f"half rate: {rate(half):.0f}/s, p50/p99 {half['p50_ms']:.1f}/{half['p99_ms']:.1f} ms; "
+                 f"p99 at the maximum rate {full['p99_ms']:.1f} ms")
+    else:
+        checks = checks + [(f"p99 ≤ {limit_ms} ms ({full['p99_ms']:.1f})", full["p99_ms"] <= limit_ms)]
+        extra = ""
+    return checks, "; ".join(x for x in (note, extra) if x)
+
+
 def table(out):
     out = Path(out)
     raw = out / "raw"
@@ -126,13 +139,13 @@ def table(out):
         plan = plan_path.read_text() if plan_path.exists() else ""
         index_no_sort = "Index" in plan and "Sort" not in plan
         first = plan.splitlines()[1].strip() if len(plan.splitlines()) > 1 else ""
-        row("P2", "postgres", "queue page of 50, filter, keyset", p2, load(raw, "p2-pgbench"), 0.60,
-            [("index, no sort", index_no_sort), (f"p99 ≤ 25 ms ({p2['p99_ms']:.1f})", p2["p99_ms"] <= 25)],
-            f"plan: {first}")
+        checks, note = [("index, no sort", index_no_sort)], f"plan: {first}"
+        checks, note = latency_checks(checks, note, p2, load(raw, "p2-app-half"), 25)
+        row("P2", "postgres", "queue page of 50, filter, keyset", p2, load(raw, "p2-pgbench"), 0.60, checks, note)
     p3 = load(raw, "p3-app")
     if p3:
-        row("P3", "postgres", "public status look-up", p3, load(raw, "p3-pgbench"), 0.50,
-            [(f"p99 ≤ 10 ms ({p3['p99_ms']:.1f})", p3["p99_ms"] <= 10)])
+        checks, note = latency_checks([], "", p3, load(raw, "p3-app-half"), 10)
+        row("P3", "postgres", "public status look-up", p3, load(raw, "p3-pgbench"), 0.50, checks, note)
     p4 = load(raw, "p4-app")
     if p4:
         alone, flood = load(raw, "p3-light"), load(raw, "p3-light-flood")
