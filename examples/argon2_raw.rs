@@ -1,6 +1,7 @@
 //! The raw limit for sign-in throughput (issue 7, P4): argon2 verifications per second with
 //! exactly the service's parameters (`service::passwords`, argon2id m=19456 KiB t=2 p=1), on
-//! N threads and nothing else: no HTTP, no database.
+//! N threads (default: as many as the service's hashing pool) at the pool's priority, and
+//! nothing else: no HTTP, no database.
 //!
 //!   cargo run --release --example argon2_raw -- [THREADS] [SECONDS]
 //!
@@ -15,7 +16,10 @@ use kitdesk::service::passwords;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2);
+    let threads: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(passwords::pool_threads);
     let seconds: f64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10.0);
 
     // What a failed sign-in verifies against: a stored PHC string made by the service itself.
@@ -38,6 +42,9 @@ fn main() {
         .map(|_| {
             let (stop, count, phc) = (stop.clone(), count.clone(), phc.clone());
             std::thread::spawn(move || {
+                // The service's hashing threads run at this priority too (noisy neighbours
+                // then slow both alike).
+                passwords::lower_thread_priority();
                 while !stop.load(Ordering::Relaxed) {
                     // A wrong password: the full verification runs and fails, as in the flood.
                     std::hint::black_box(passwords::verify("not the password", &phc));
