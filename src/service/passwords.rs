@@ -72,7 +72,6 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The queue of the hashing pool; its threads live as long as the process.
 static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
-    return_hash_memory_to_the_system();
     let (sender, receiver) = mpsc::channel::<Job>();
     let receiver = std::sync::Arc::new(Mutex::new(receiver));
     for n in 0..pool_threads() {
@@ -122,20 +121,6 @@ pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<boo
     result
         .await
         .map_err(|_| ServiceError::Internal("password hashing job lost".into()))
-}
-
-/// Makes glibc serve allocations of 4 MiB and more (argon2's 19 MiB of blocks) from mmap and
-/// unmap them when freed. Otherwise glibc raises its mmap threshold after the first such free
-/// and keeps the blocks in its per-thread heaps: under a sign-in flood the service's peak RSS
-/// was 304 MB instead of 76 MB (docs/benchmarks.md, P4). The cost, mapping 19 MiB per hash,
-/// is small next to the hash itself.
-fn return_hash_memory_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallopt takes two integers and only changes allocator settings; it is
-        // called once, before the hashing threads start.
-        let _ = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20) };
-    }
 }
 
 /// Lowers the calling thread's scheduling priority (nice 10): hashing yields the CPU to
