@@ -52,10 +52,7 @@ pub async fn login(
         return Err(ServiceError::Throttled { retry_after }.into());
     }
     let masked = crate::domain::email::mask_email(&email);
-    let result = state
-        .ctx
-        .run(move |conn, ctx| accounts::login(conn, ctx, &email, &password))
-        .await;
+    let result = accounts::login(&state.ctx, email, password).await;
     let session = match result {
         Ok(session) => session,
         Err(e) => {

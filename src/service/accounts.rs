@@ -174,23 +174,34 @@ pub struct NewSession {
 
 /// Signs in. Unknown address, wrong password and disabled account give the same error after
 /// the same work (one argon2 verification), so neither the answer nor its timing tells which.
-/// Call on a blocking thread.
-pub fn login(
-    conn: &mut DbConnection,
+/// The verification runs on the hashing pool with no database connection held, so that a
+/// flood of sign-ins cannot take the pool's connections from other requests.
+pub async fn login(
     ctx: &AppContext,
-    email: &str,
-    password: &str,
+    email: String,
+    password: String,
 ) -> Result<NewSession, ServiceError> {
     let normalized = email.trim().to_lowercase();
-    let user = users::find_by_email(conn, &normalized)?;
-    let Some(user) = user else {
-        passwords::verify_decoy(password);
-        return Err(ServiceError::InvalidCredentials);
-    };
-    let matches = passwords::verify(password, &user.password_hash);
-    if !matches || user.disabled {
-        return Err(ServiceError::InvalidCredentials);
+    let user = ctx
+        .run(move |conn, _| Ok(users::find_by_email(conn, &normalized)?))
+        .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = passwords::verify_in_pool(password, stored).await?;
+    match user {
+        Some(user) if matches && !user.disabled => {
+            ctx.run(move |conn, ctx| start_session(conn, ctx, user))
+                .await
+        }
+        _ => Err(ServiceError::InvalidCredentials),
     }
+}
+
+/// A new session for a user whose password was verified.
+fn start_session(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    user: UserRow,
+) -> Result<NewSession, ServiceError> {
     let token = new_token();
     let now = time::now();
     let expires_at = now + ctx.settings.session_absolute;

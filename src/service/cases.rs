@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::accounts::AuthUser;
 use super::filing::desk_today;
 use super::{access, audit, FieldErrors, ServiceError};
-use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow};
+use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, QueueRow};
 use crate::db::notes::{self, NoteRow};
 use crate::db::{self as database, projects, sponsors, users, DbConnection};
 use crate::domain::case::allowed_actions;
@@ -91,8 +91,8 @@ fn status_of(row: &CaseRow) -> Result<CaseStatus, ServiceError> {
         .map_err(|_| ServiceError::Internal(format!("stored status {:?} is unknown", row.status)))
 }
 
-fn is_overdue(row: &CaseRow, today: NaiveDate) -> bool {
-    row.status == "evidence_requested" && row.evidence_due.is_some_and(|d| d < today)
+fn is_overdue(status: &str, evidence_due: Option<NaiveDate>, today: NaiveDate) -> bool {
+    status == "evidence_requested" && evidence_due.is_some_and(|d| d < today)
 }
 
 /// Actions the viewer may take: the state machine's, narrowed to the case's own sponsor
@@ -110,7 +110,7 @@ pub fn view(row: CaseRow, user: &AuthUser) -> Result<CaseView, ServiceError> {
     let allowed = actions_for(&row, user)?;
     let decided = row.decision_route.is_some() || row.decision_reason.is_some();
     Ok(CaseView {
-        overdue: is_overdue(&row, today),
+        overdue: is_overdue(&row.status, row.evidence_due, today),
         allowed_actions: allowed,
         decision: decided.then(|| DecisionView {
             route: row.decision_route.clone(),
@@ -146,9 +146,9 @@ pub fn view(row: CaseRow, user: &AuthUser) -> Result<CaseView, ServiceError> {
     })
 }
 
-fn summary(row: CaseRow, today: NaiveDate) -> CaseSummary {
+fn summary(row: QueueRow, today: NaiveDate) -> CaseSummary {
     CaseSummary {
-        overdue: is_overdue(&row, today),
+        overdue: is_overdue(&row.status, row.evidence_due, today),
         id: row.id,
         receipt_number: row.receipt_number,
         status: row.status,
@@ -532,6 +532,10 @@ pub fn apply_action(
                 },
             )?;
         }
+        let updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
+        // Last, as db::audit asks: appending takes the lock that orders all appends, held
+        // until commit.
         let after_status = kind.target().unwrap_or(status);
         database::audit::append(
             conn,
@@ -547,8 +551,6 @@ pub fn apply_action(
                 }),
             )],
         )?;
-        let updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
-        crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
         view(updated, user)
     })
 }

@@ -1,7 +1,14 @@
 //! Password hashing: argon2id with m = 19456 KiB, t = 2, p = 1 (OWASP's first choice). Both
-//! calls take tens of milliseconds of CPU: call them from blocking threads only.
+//! calls take tens of milliseconds of CPU: call them from blocking threads only, or hand the
+//! verification of a sign-in to [`verify_in_pool`].
+//!
+//! Sign-in verifications run on a pool of their own, one thread per core at a lowered
+//! priority: however many sign-ins arrive at once (a flood of wrong passwords), at most that
+//! many hashes run — each holds 19 MiB and a core — and the other requests (status look-ups,
+//! the desk's work) get the CPU first. Measured in docs/benchmarks.md (P4).
 
-use std::sync::LazyLock;
+use std::sync::mpsc;
+use std::sync::{LazyLock, Mutex};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -50,9 +57,81 @@ pub fn verify_decoy(password: &str) {
 }
 
 /// Computes the decoy hash ahead of the first login, so that login's timing is even from
-/// the first request.
+/// the first request, and starts the hashing pool.
 pub fn warm_up() {
     LazyLock::force(&DECOY_HASH);
+    LazyLock::force(&POOL);
+}
+
+/// Threads of the hashing pool: one per core.
+pub fn pool_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The queue of the hashing pool; its threads live as long as the process.
+static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = std::sync::Arc::new(Mutex::new(receiver));
+    for n in 0..pool_threads() {
+        let receiver = receiver.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                lower_thread_priority();
+                loop {
+                    // The lock is held only while waiting for the next job, not while hashing.
+                    let job = match receiver.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a password hashing thread");
+        }
+    }
+    Mutex::new(sender)
+});
+
+/// Verifies a sign-in on the hashing pool without holding the caller's thread (or a database
+/// connection): against `phc`, or against the decoy hash when the account does not exist, so
+/// that both cost the same.
+pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<bool, ServiceError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let matches = match phc {
+            Some(phc) => verify(&password, &phc),
+            None => {
+                verify_decoy(&password);
+                false
+            }
+        };
+        let _ = done.send(matches);
+    });
+    POOL.lock()
+        .map_err(|_| ServiceError::Internal("password hashing pool poisoned".into()))?
+        .send(job)
+        .map_err(|_| ServiceError::Internal("password hashing pool stopped".into()))?;
+    result
+        .await
+        .map_err(|_| ServiceError::Internal("password hashing job lost".into()))
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10): hashing yields the CPU to
+/// requests that take microseconds. Linux only (nice is per thread there); elsewhere a no-op.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority takes plain integers; `who` = 0 names the calling thread on
+        // Linux. Raising one's own niceness needs no privilege; a failure changes nothing.
+        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    }
 }
 
 #[cfg(test)]

@@ -120,13 +120,7 @@ pub async fn login(
         }
         return Ok(response);
     }
-    let attempt = {
-        let email = email.clone();
-        state
-            .ctx
-            .run(move |conn, ctx| accounts::login(conn, ctx, &email, &password))
-            .await
-    };
+    let attempt = accounts::login(&state.ctx, email.clone(), password).await;
     match attempt {
         Ok(session) => {
             tracing::info!(user_id = %session.user.id, "signed in (page)");

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run (standard library only).
+
+  report.py pgbench-log SUMMARY LOG...   one JSON line from pgbench's summary and its
+                                         per-transaction logs (-l): rate and percentiles
+  report.py table OUT                    OUT/results.md and OUT/results.json from OUT/raw/*.json
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return 0.0
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def pgbench_log(summary_path, log_paths):
+    summary = Path(summary_path).read_text()
+    latencies = []
+    for path in log_paths:
+        for line in Path(path).read_text().splitlines():
+            fields = line.split()
+            # client_id transaction_no time_us script_no time_epoch time_us
+            if len(fields) >= 3 and fields[2].isdigit():
+                latencies.append(int(fields[2]) / 1000)
+    latencies.sort()
+    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", summary)
+    failed = re.search(r"number of failed transactions: (\d+)", summary)
+    duration = re.search(r"duration: (\d+) s", summary)
+    seconds = float(duration.group(1)) if duration else 0.0
+    result = {
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": float(tps.group(1)) if tps else 0.0,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p90_ms": round(percentile(latencies, 90), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(latencies[-1], 2) if latencies else 0.0,
+        "expected": len(latencies),
+        "unexpected": int(failed.group(1)) if failed else 0,
+    }
+    print(json.dumps(result))
+
+
+def load(raw, name):
+    path = raw / f"{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def rate(m):
+    """Answers per second that were the expected answer (a 429 or 500 is not throughput)."""
+    if m is None:
+        return None
+    if "hashes_per_s" in m:
+        return m["hashes_per_s"]
+    if "expected" in m and m.get("seconds"):
+        return m["expected"] / m["seconds"]
+    return m.get("rps")
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "–"
+    return f"{v:,.{digits}f}"
+
+
+def lat(m):
+    if m is None or "p50_ms" not in m:
+        return "–"
+    return f"{m['p50_ms']:.1f} / {m['p99_ms']:.1f}"
+
+
+def latency_checks(checks, note, full, half, limit_ms):
+    """p99 against its target at half the maximum rate when measured (else at the maximum),
+    with the other figure in the note."""
+    if half:
+        checks = checks + [(f"p99 ≤ {limit_ms} ms at half rate ({half['p99_ms']:.1f})", half["p99_ms"] <= limit_ms)]
+        extra = (f"half rate: {rate(half):.0f}/s, p50/p99 {half['p50_ms']:.1f}/{half['p99_ms']:.1f} ms; "
+                 f"p99 at the maximum rate {full['p99_ms']:.1f} ms")
+    else:
+        checks = checks + [(f"p99 ≤ {limit_ms} ms ({full['p99_ms']:.1f})", full["p99_ms"] <= limit_ms)]
+        extra = ""
+    return checks, "; ".join(x for x in (note, extra) if x)
+
+
+def table(out):
+    out = Path(out)
+    raw = out / "raw"
+    meta = load(raw, "meta") or {}
+    rows = []
+
+    def row(id_, backend, workload, app, ref, ratio_target, extra_checks, note=""):
+        a, r = rate(app), rate(ref)
+        ratio = a / r if a is not None and r else None
+        checks = []
+        if ratio_target is not None and ratio is not None:
+            checks.append((f"≥ {ratio_target:.2f} ×", ratio >= ratio_target))
+        checks.extend(extra_checks)
+        if app is not None and app.get("unexpected"):
+            note = (note + "; " if note else "") + (
+                f"{app['unexpected']} unexpected answers (e.g. {app.get('unexpected_sample')})"
+            )
+        rows.append(
+            {
+                "id": id_,
+                "backend": backend,
+                "workload": workload,
+                "app_per_s": round(a, 1) if a is not None else None,
+                "limit_per_s": round(r, 1) if r is not None else None,
+                "ratio": round(ratio, 3) if ratio is not None else None,
+                "app_p50_ms": app.get("p50_ms") if app else None,
+                "app_p99_ms": app.get("p99_ms") if app else None,
+                "limit_p50_ms": ref.get("p50_ms") if ref else None,
+                "limit_p99_ms": ref.get("p99_ms") if ref else None,
+                "checks": [{"target": t, "met": bool(m)} for t, m in checks],
+                "note": note,
+                "_app": app,
+                "_ref": ref,
+            }
+        )
+
+    p1, p1h = load(raw, "p1-app"), load(raw, "p1-app-half")
+    if p1:
+        checks = []
+        note = ""
+        if p1h:
+            checks.append((f"p99 ≤ 50 ms at half rate ({p1h['p99_ms']:.1f})", p1h["p99_ms"] <= 50))
+            note = f"half rate: {rate(p1h):.0f}/s offered, p50/p99 {p1h['p50_ms']:.1f}/{p1h['p99_ms']:.1f} ms"
+        row("P1", "postgres", "file one case", p1, load(raw, "p1-pgbench"), 0.75, checks, note)
+    p2 = load(raw, "p2-app")
+    if p2:
+        plan_path = out / "p2-plan-postgres.txt"
+        plan = plan_path.read_text() if plan_path.exists() else ""
+        index_no_sort = "Index" in plan and "Sort" not in plan
+        first = plan.splitlines()[1].strip() if len(plan.splitlines()) > 1 else ""
+        checks, note = [("index, no sort", index_no_sort)], f"plan: {first}"
+        checks, note = latency_checks(checks, note, p2, load(raw, "p2-app-half"), 25)
+        row("P2", "postgres", "queue page of 50, filter, keyset", p2, load(raw, "p2-pgbench"), 0.60, checks, note)
+    p3 = load(raw, "p3-app")
+    if p3:
+        checks, note = latency_checks([], "", p3, load(raw, "p3-app-half"), 10)
+        row("P3", "postgres", "public status look-up", p3, load(raw, "p3-pgbench"), 0.50, checks, note)
+    p4 = load(raw, "p4-app")
+    if p4:
+        alone, flood = load(raw, "p3-light"), load(raw, "p3-light-flood")
+        checks, note = [], ""
+        if alone and flood and alone["p99_ms"]:
+            factor = flood["p99_ms"] / alone["p99_ms"]
+            checks.append((f"P3 p99 ≤ 2× during flood ({factor:.1f}×)", factor <= 2))
+            note = (f"P3 at a light load: p99 {alone['p99_ms']:.1f} ms alone, "
+                    f"{flood['p99_ms']:.1f} ms during the flood")
+        ref = load(raw, "p4-argon2-raw")
+        if ref:
+            note += f"; raw argon2 on {ref['threads']} threads"
+        row("P4", "postgres", "sign-in flood (argon2id m=19456 t=2 p=1)", p4, ref, 0.90, checks, note)
+    p5 = load(raw, "p5-app")
+    if p5:
+        row("P5", "postgres", "officer action with If-Match", p5, load(raw, "p5-pgbench"), 0.75, [])
+    sp2 = load(raw, "p2-app-sqlite")
+    if sp2:
+        row("P2", "sqlite", "queue page of 50, filter, keyset", sp2, load(raw, "p2-ref-sqlite"), 0.60,
+            [(f"p99 ≤ 25 ms ({sp2['p99_ms']:.1f})", sp2["p99_ms"] <= 25)], "reference: Python sqlite3 loop")
+    sp3 = load(raw, "p3-app-sqlite")
+    if sp3:
+        row("P3", "sqlite", "public status look-up", sp3, load(raw, "p3-ref-sqlite"), 0.50,
+            [(f"p99 ≤ 10 ms ({sp3['p99_ms']:.1f})", sp3["p99_ms"] <= 10)], "reference: Python sqlite3 loop")
+
+    memory = []
+    for backend in ("postgres", "sqlite"):
+        idle, loaded = load(raw, f"rss-idle-{backend}"), load(raw, f"rss-load-{backend}")
+        if idle:
+            mb = idle["rss_kb"] / 1024
+            memory.append({"what": f"RSS idle ({backend})", "value": f"{mb:.1f} MB", "target": "≤ 64 MB", "met": mb <= 64})
+        if loaded:
+            mb = loaded["hwm_kb"] / 1024
+            memory.append({"what": f"RSS peak under load ({backend})", "value": f"{mb:.1f} MB", "target": "≤ 256 MB", "met": mb <= 256})
+    cold = out / "coldstart.txt"
+    if cold.exists():
+        for backend in ("sqlite", "postgres"):
+            runs = [int(m) for m in re.findall(rf"^{backend}\s+run \d+: (\d+) ms", cold.read_text(), re.M)]
+            if runs:
+                memory.append({"what": f"cold start with migrations ({backend})",
+                               "value": ", ".join(f"{r} ms" for r in runs), "target": "≤ 1 s", "met": max(runs) <= 1000})
+    for backend in ("postgres", "sqlite"):
+        seed = load(raw, f"seed-{backend}")
+        if seed:
+            memory.append({"what": f"demo seed ({backend})", "value": f"{seed['cases']:,} cases in {seed['seconds']} s",
+                           "target": "", "met": None})
+
+    lines = [
+        f"Run {meta.get('stamp', '?')} at {meta.get('commit', '?')}: {meta.get('cases', '?'):,} cases, "
+        f"{meta.get('connections', '?')} connections, {meta.get('threads', '?')} load threads, "
+        f"{meta.get('seconds', '?')} s per run, {meta.get('cores', '?')} cores, load average before: {meta.get('load_before', '?')}",
+        "",
+        "| id | backend | workload | app /s | limit /s | app/limit | app p50 / p99 ms | limit p50 / p99 ms | targets | note |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        targets = "; ".join(f"{'✅' if c['met'] else '❌'} {c['target']}" for c in r["checks"])
+        lines.append(
+            f"| {r['id']} | {r['backend']} | {r['workload']} | {fmt(r['app_per_s'])} | {fmt(r['limit_per_s'])} | "
+            f"{fmt(r['ratio'], 2)} | {lat(r['_app'])} | {lat(r['_ref'])} | {targets} | {r['note']} |"
+        )
+    if memory:
+        lines += ["", "| M | value | target |", "|---|---|---|"]
+        for m in memory:
+            mark = "" if m["met"] is None else ("✅ " if m["met"] else "❌ ")
+            lines.append(f"| {m['what']} | {m['value']} | {mark}{m['target']} |")
+    markdown = "\n".join(lines) + "\n"
+    (out / "results.md").write_text(markdown)
+    for r in rows:
+        r.pop("_app"), r.pop("_ref")
+    (out / "results.json").write_text(json.dumps({"meta": meta, "workloads": rows, "memory_and_start": memory}, indent=2, ensure_ascii=False) + "\n")
+    print(markdown)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "pgbench-log":
+        pgbench_log(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "table":
+        table(sys.argv[2])
+    else:
+        sys.exit(__doc__)
