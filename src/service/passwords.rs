@@ -10,8 +10,9 @@
 use std::sync::mpsc;
 use std::sync::{LazyLock, Mutex};
 
+use argon2::password_hash::phc::Output;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 
 use super::ServiceError;
 use crate::domain::Password;
@@ -42,6 +43,47 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// argon2's working memory (19 MiB with our parameters), kept by a hashing thread between
+/// verifications. Allocating it for every hash left the process holding hundreds of MB during
+/// a sign-in flood (glibc keeps freed blocks of that size in its per-thread heaps), and unmapping
+/// it after each hash halved the hash rate (`docs/benchmarks.md`, P4).
+#[derive(Default)]
+pub struct HashMemory(Vec<Block>);
+
+/// [`verify`] on working memory the caller keeps: the same answer, without an allocation.
+pub fn verify_reusing(password: &str, phc: &str, memory: &mut HashMemory) -> bool {
+    verify_into(password, phc, memory).unwrap_or(false)
+}
+
+fn verify_into(password: &str, phc: &str, memory: &mut HashMemory) -> Option<bool> {
+    let stored = PasswordHash::new(phc).ok()?;
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str()).ok()?;
+    let version = match stored.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    // The stored hash's own parameters (an older hash may have others than `hasher()`'s).
+    let params = Params::try_from(&stored).ok()?;
+    let salt = stored.salt.as_ref()?;
+    let expected = stored.hash.as_ref()?;
+    let blocks = params.block_count();
+    if memory.0.len() < blocks {
+        memory.0.resize(blocks, Block::default());
+    }
+    let mut buffer = [0u8; Output::MAX_LENGTH];
+    let out = buffer.get_mut(..expected.len())?;
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt.as_ref(),
+            &mut *out,
+            &mut memory.0[..blocks],
+        )
+        .ok()?;
+    // `Output`'s equality is constant-time.
+    Some(Output::new(out).ok()? == *expected)
+}
+
 /// A hash of a random password, verified against when the e-mail address is unknown so that
 /// "no such user" costs the same time as "wrong password".
 static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -68,7 +110,7 @@ pub fn pool_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut HashMemory) + Send>;
 
 /// The queue of the hashing pool; its threads live as long as the process.
 static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
@@ -80,6 +122,7 @@ static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
             .name(format!("argon2-{n}"))
             .spawn(move || {
                 lower_thread_priority();
+                let mut memory = HashMemory::default();
                 loop {
                     // The lock is held only while waiting for the next job, not while hashing.
                     let job = match receiver.lock() {
@@ -87,7 +130,7 @@ static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        Ok(job) => job(&mut memory),
                         Err(_) => return,
                     }
                 }
@@ -104,11 +147,11 @@ static POOL: LazyLock<Mutex<mpsc::Sender<Job>>> = LazyLock::new(|| {
 /// that both cost the same.
 pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<bool, ServiceError> {
     let (done, result) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
+    let job: Job = Box::new(move |memory| {
         let matches = match phc {
-            Some(phc) => verify(&password, &phc),
+            Some(phc) => verify_reusing(&password, &phc, memory),
             None => {
-                verify_decoy(&password);
+                let _ = verify_reusing(&password, &DECOY_HASH, memory);
                 false
             }
         };
@@ -146,5 +189,32 @@ mod tests {
         assert!(verify("correct horse battery", &phc));
         assert!(!verify("correct horse batterz", &phc));
         assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn verifying_on_kept_memory_answers_like_verify() {
+        let mut memory = HashMemory::default();
+        let one = hash(&Password::parse("correct horse battery").unwrap()).unwrap();
+        let two = hash(&Password::parse("lithium anode crane").unwrap()).unwrap();
+        // Alternating hashes on the same memory: nothing of one verification leaks into the next.
+        for _ in 0..2 {
+            assert!(verify_reusing("correct horse battery", &one, &mut memory));
+            assert!(!verify_reusing("correct horse battery", &two, &mut memory));
+            assert!(verify_reusing("lithium anode crane", &two, &mut memory));
+            assert!(!verify_reusing("correct horse batterz", &one, &mut memory));
+        }
+        assert!(!verify_reusing("anything", "not a hash", &mut memory));
+        // A hash made with other parameters is verified with its own.
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"short lived password")
+        .unwrap()
+        .to_string();
+        assert!(verify_reusing("short lived password", &small, &mut memory));
+        assert!(!verify_reusing("short lived passwort", &small, &mut memory));
+        assert_eq!(memory.0.len(), 19_456, "the larger memory is kept");
     }
 }
