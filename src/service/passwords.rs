@@ -94,10 +94,6 @@ static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-pub fn verify_decoy(password: &str) {
-    let _ = verify(password, &DECOY_HASH);
-}
-
 /// Computes the decoy hash ahead of the first login, so that login's timing is even from
 /// the first request, and starts the hashing pool.
 pub fn warm_up() {

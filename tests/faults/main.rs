@@ -15,6 +15,8 @@
 
 mod cluster;
 mod db;
+#[path = "../api/helpers.rs"]
+mod helpers;
 mod load;
 mod server;
 #[path = "../api/smtp_sink.rs"]

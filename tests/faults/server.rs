@@ -326,39 +326,16 @@ pub async fn desk(setup: &Setup, server: &Kitdesk) -> Desk {
     }
 }
 
-/// A believable worker, unique by `tag`.
+/// A believable worker (the API tests' `helpers::worker`) named after `tag`, with a random
+/// passport number.
 pub fn worker(tag: &str) -> Value {
-    let today = chrono::Utc::now().date_naive();
-    let entry = today + chrono::Duration::days(30);
-    let exit = entry + chrono::Duration::days(89);
-    let n = uuid::Uuid::new_v4().as_u128() % 100_000_000;
-    json!({
-        "given_name": format!("Minjun{tag}"),
-        "family_name": "Kim",
-        "name_ko": "김민준",
-        "email": format!("w{tag}.{}@example.kr", uuid::Uuid::new_v4().simple()),
-        "date_of_birth": "1988-04-12",
-        "nationality": "KR",
-        "passport_number": format!("M{n:08}"),
-        "passport_expiry": "2031-05-01",
-        "education": "vocational",
-        "degree_in_specialty": false,
-        "years_experience": 9,
-        "months_employed_by_sponsor_last_3y": 30,
-        "role": "installer",
-        "specialized_knowledge": true,
-        "prior_us_violation": false,
-        "previously_detained_2025": false,
-        "assignment": {
-            "activities": ["install", "train_us_workers"],
-            "planned_entry": entry.to_string(),
-            "planned_exit": exit.to_string(),
-            "pay_source": "foreign",
-            "specialty_occupation": false,
-            "offered_wage_usd": null,
-            "prevailing_wage_usd": null
-        }
-    })
+    let mut worker = crate::helpers::worker(0);
+    worker["given_name"] = json!(format!("Minjun{tag}"));
+    worker["passport_number"] = json!(format!(
+        "M{:08}",
+        uuid::Uuid::new_v4().as_u128() % 100_000_000
+    ));
+    worker
 }
 
 /// A filing body of `n` workers tagged `tag-0`, `tag-1`…
