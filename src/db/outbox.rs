@@ -10,6 +10,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::literal_limit::LiteralLimitDsl;
 use super::schema::{digest_items, digests, outbox};
 use super::{write_tx, DbConnection};
 
@@ -91,28 +92,37 @@ pub fn claim(
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
     write_tx(conn, |conn| {
-        // The same query on both backends; only PostgreSQL takes row locks that let other
-        // instances skip what this one is claiming.
+        // Rows whose sender's lease ran out first (they are the oldest work), then due
+        // pending rows. Two queries, each in the order of an index on (state, time): one
+        // query with an OR of both made PostgreSQL read and sort the whole backlog on every
+        // claim (200 ms with 100,000 pending mails). The same queries on both backends; only
+        // PostgreSQL takes row locks that let other instances skip what this one claims.
         macro_rules! due {
-            () => {
+            ($state:expr, $time:expr, $limit:expr) => {
                 outbox::table
-                    .filter(
-                        (outbox::state
-                            .eq(PENDING)
-                            .and(outbox::next_attempt_at.le(now)))
-                        .or(outbox::state
-                            .eq(SENDING)
-                            .and(outbox::lease_expires_at.lt(now))),
-                    )
-                    .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+                    .filter(outbox::state.eq($state))
+                    .filter($time.le(now))
+                    .order(($time.asc(), outbox::id.asc()))
                     .select(outbox::id)
-                    .limit(limit)
+                    .limit($limit)
             };
         }
-        let ids: Vec<String> = match conn {
-            DbConnection::Pg(c) => due!().for_update().skip_locked().load(c)?,
-            DbConnection::Sqlite(c) => due!().load(c)?,
-        };
+        macro_rules! claimable {
+            ($state:expr, $time:expr, $limit:expr) => {
+                match &mut *conn {
+                    DbConnection::Pg(c) => due!($state, $time, $limit)
+                        .for_update()
+                        .skip_locked()
+                        .load::<String>(c)?,
+                    DbConnection::Sqlite(c) => due!($state, $time, $limit).load::<String>(c)?,
+                }
+            };
+        }
+        let mut ids = claimable!(SENDING, outbox::lease_expires_at, limit);
+        let room = limit - ids.len() as i64;
+        if room > 0 {
+            ids.extend(claimable!(PENDING, outbox::next_attempt_at, room));
+        }
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -278,12 +288,11 @@ pub fn list(
     let mut query = outbox::table
         .select(OutboxRow::as_select())
         .order((outbox::created_at.desc(), outbox::id.desc()))
-        .limit(limit)
         .into_boxed();
     if let Some(state) = state {
         query = query.filter(outbox::state.eq(state.to_owned()));
     }
-    query.load(conn)
+    query.limit_literal(limit).load(conn)
 }
 
 /// Rows per state.
