@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::literal_limit::LiteralLimitDsl;
 use super::schema::audit_log;
 use super::DbConnection;
 
@@ -86,7 +87,8 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
     let last: Option<(i64, String)> = audit_log::table
         .select((audit_log::seq, audit_log::hash))
         .order(audit_log::seq.desc())
-        .first(conn)
+        .limit_literal(1)
+        .get_result(conn)
         .optional()?;
     let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
     let mut rows = Vec::with_capacity(entries.len());
@@ -139,7 +141,7 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<
         .filter(audit_log::seq.gt(after))
         .select(AuditRow::as_select())
         .order(audit_log::seq.asc())
-        .limit(limit)
+        .limit_literal(limit)
         .load(conn)
 }
 

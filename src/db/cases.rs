@@ -3,8 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::literal_limit::LiteralLimitDsl;
 use super::schema::cases;
-use super::DbConnection;
+use super::{on_backend, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases)]
@@ -96,19 +97,19 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[CaseRow]) -> QueryResult<()>
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {
-    cases::table
+    on_backend!(conn, c => cases::table
         .find(id)
         .select(CaseRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn find_by_receipt(conn: &mut DbConnection, receipt: &str) -> QueryResult<Option<CaseRow>> {
-    cases::table
+    on_backend!(conn, c => cases::table
         .filter(cases::receipt_number.eq(receipt))
         .select(CaseRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Applies `changes` and bumps the version only if the case is still at `expected_version`.
@@ -120,7 +121,7 @@ pub fn update_if_version(
     changes: &CaseChanges,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    on_backend!(conn, c => diesel::update(
         cases::table
             .filter(cases::id.eq(id))
             .filter(cases::version.eq(expected_version)),
@@ -130,7 +131,7 @@ pub fn update_if_version(
         cases::version.eq(expected_version + 1),
         cases::updated_at.eq(at),
     ))
-    .execute(conn)
+    .execute(c))
 }
 
 /// Cases already filed with any of these passport blind-index values.
@@ -170,40 +171,46 @@ pub fn page(
     filter: &CaseFilter,
     limit: i64,
 ) -> QueryResult<Vec<QueueRow>> {
-    let mut query = cases::table
-        .select(QueueRow::as_select())
-        .order((cases::created_at.asc(), cases::id.asc()))
-        .limit(limit)
-        .into_boxed();
-    if let Some(status) = &filter.status {
-        query = query.filter(cases::status.eq(status.clone()));
+    // Built once per backend (see `on_backend!`): the same query, typed for each.
+    macro_rules! query {
+        () => {{
+            let mut query = cases::table
+                .select(QueueRow::as_select())
+                .order((cases::created_at.asc(), cases::id.asc()))
+                .into_boxed();
+            if let Some(status) = &filter.status {
+                query = query.filter(cases::status.eq(status.clone()));
+            }
+            if let Some(route) = &filter.suggested_route {
+                query = query.filter(cases::suggested_route.eq(route.clone()));
+            }
+            if let Some(assignee) = &filter.assignee_id {
+                query = query.filter(cases::assignee_id.eq(assignee.clone()));
+            }
+            match filter.sponsor_ids.as_deref() {
+                // `=` lets (sponsor_id, created_at, id) deliver rows in page order; an IN
+                // list of several sponsors (a prime and its subcontractors) makes SQLite
+                // sort them.
+                Some([one]) => query = query.filter(cases::sponsor_id.eq(one.clone())),
+                Some(several) => query = query.filter(cases::sponsor_id.eq_any(several.to_vec())),
+                None => {}
+            }
+            if let Some(day) = filter.overdue_on {
+                query = query
+                    .filter(cases::status.eq("evidence_requested"))
+                    .filter(cases::evidence_due.lt(day));
+            }
+            if let Some((at, id)) = &filter.after {
+                // `created_at >= at` is the range an index can seek to; the OR then skips
+                // the rows of that same instant already shown.
+                query = query
+                    .filter(cases::created_at.ge(*at))
+                    .filter(cases::created_at.gt(*at).or(cases::id.gt(id.clone())));
+            }
+            query
+        }};
     }
-    if let Some(route) = &filter.suggested_route {
-        query = query.filter(cases::suggested_route.eq(route.clone()));
-    }
-    if let Some(assignee) = &filter.assignee_id {
-        query = query.filter(cases::assignee_id.eq(assignee.clone()));
-    }
-    match filter.sponsor_ids.as_deref() {
-        // `=` lets (sponsor_id, created_at, id) deliver rows in page order; an IN list of
-        // several sponsors (a prime and its subcontractors) makes SQLite sort them.
-        Some([one]) => query = query.filter(cases::sponsor_id.eq(one.clone())),
-        Some(several) => query = query.filter(cases::sponsor_id.eq_any(several.to_vec())),
-        None => {}
-    }
-    if let Some(day) = filter.overdue_on {
-        query = query
-            .filter(cases::status.eq("evidence_requested"))
-            .filter(cases::evidence_due.lt(day));
-    }
-    if let Some((at, id)) = &filter.after {
-        // `created_at >= at` is the range an index can seek to; the OR then skips the rows of
-        // that same instant already shown.
-        query = query
-            .filter(cases::created_at.ge(*at))
-            .filter(cases::created_at.gt(*at).or(cases::id.gt(id.clone())));
-    }
-    query.load(conn)
+    on_backend!(conn, c => query!().limit_literal(limit).load(c))
 }
 
 /// Number of cases in each status, limited to some sponsors if given.

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cases;
 pub mod filings;
+pub mod literal_limit;
 pub mod notes;
 pub mod outbox;
 pub mod projects;
@@ -35,6 +36,22 @@ pub enum DbConnection {
 }
 
 pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Runs `$body` with `$c` bound to the backend's own connection (`PgConnection` or
+/// `SqliteConnection`), for the queries of the busiest requests. Through the multi-backend
+/// enum, diesel renders every query's SQL again to find its cached statement (even a query
+/// whose statement is known from its type) and decodes each value through one more layer; on
+/// the backend's connection a static query is found by its type and rows decode directly.
+/// On the queue page that was a fifth of the service's CPU (`docs/benchmarks.md`, P2).
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::literal_limit::LiteralLimitDsl;
 use super::schema::{cap_counters, cap_reservations, case_evaluations, rulesets};
 use super::DbConnection;
 
@@ -91,7 +92,8 @@ pub fn latest_evaluation(
             case_evaluations::evaluated_at.desc(),
             case_evaluations::id.desc(),
         ))
-        .first(conn)
+        .limit_literal(1)
+        .get_result(conn)
         .optional()
 }
 
@@ -194,10 +196,9 @@ pub fn case_facts_page(
     let mut query = cases::table
         .select((cases::id, cases::receipt_number, cases::facts_json))
         .order(cases::id.asc())
-        .limit(limit)
         .into_boxed();
     if let Some(id) = after_id {
         query = query.filter(cases::id.gt(id.to_owned()));
     }
-    query.load(conn)
+    query.limit_literal(limit).load(conn)
 }

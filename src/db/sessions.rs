@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{sessions, users};
 use super::users::UserRow;
-use super::DbConnection;
+use super::{on_backend, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
@@ -29,12 +29,12 @@ pub fn find_with_user(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> QueryResult<Option<(SessionRow, UserRow)>> {
-    sessions::table
+    on_backend!(conn, c => sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
         .select((SessionRow::as_select(), UserRow::as_select()))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn touch(conn: &mut DbConnection, token_hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
