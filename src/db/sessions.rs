@@ -37,10 +37,26 @@ pub fn find_with_user(
         .optional())
 }
 
-pub fn touch(conn: &mut DbConnection, token_hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(token_hash))
-        .set(sessions::last_seen_at.eq(at))
-        .execute(conn)
+/// Records use of the session at `at` unless a request has done so after `stale_before`.
+///
+/// The condition matters when several requests of one session arrive together, all finding
+/// the session due for a touch: the first updates the row, the others wait for its commit and
+/// then, the condition re-checked against the committed row, change nothing — instead of each
+/// updating it again and waiting for its own commit in turn (one flush to disk each, in a
+/// queue: 0.6 s when the disk was busy, `docs/benchmarks.md`).
+pub fn touch(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    at: NaiveDateTime,
+    stale_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .find(token_hash)
+            .filter(sessions::last_seen_at.le(stale_before)),
+    )
+    .set(sessions::last_seen_at.eq(at))
+    .execute(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {

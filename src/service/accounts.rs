@@ -251,8 +251,9 @@ pub fn authenticate(
         sessions::delete(conn, &hash)?;
         return Err(ServiceError::Unauthenticated);
     }
-    if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
-        sessions::touch(conn, &hash, now)?;
+    let stale_before = now - chrono::Duration::seconds(TOUCH_EVERY_SECONDS);
+    if session.last_seen_at <= stale_before {
+        sessions::touch(conn, &hash, now, stale_before)?;
     }
     Ok(AuthUser {
         role: parse_role(&user.role)?,
