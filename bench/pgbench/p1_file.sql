@@ -1,7 +1,7 @@
 -- P1, the SQL of POST /api/v1/filings with one worker (service::filing::file_batch), as
 -- captured by bench/capture-sql: the session look-up (the AuthUser extractor), then one
--- transaction: idempotency check, project and sponsor, the receipt counter, the duplicate
--- passport check, the rules' cap read, the filing, the case, its evaluation, the sponsor's
+-- transaction: idempotency check, project and sponsor, the duplicate passport check, the
+-- rules' cap read, the receipt counter, the filing, the case, its evaluation, the sponsor's
 -- users, three mails in the outbox (applicant + two employer users) and two audit rows
 -- under the audit chain's advisory lock. Values the app computes in Rust (UUIDs, receipt
 -- number, passport index and ciphertext, audit hashes) are made here from random numbers
@@ -15,6 +15,9 @@ BEGIN;
 SELECT "filings"."id", "filings"."sponsor_id", "filings"."project_id", "filings"."filed_by", "filings"."idempotency_key", "filings"."request_hash", "filings"."response_json", "filings"."worker_count", "filings"."created_at" FROM "filings" WHERE (("filings"."filed_by" = :user_id) AND ("filings"."idempotency_key" = 'pgbench-' || :client_id || '-' || :r1)) LIMIT 1;
 SELECT "projects"."id", "projects"."sponsor_id", "projects"."name", "projects"."worksite_address", "projects"."state", "projects"."sector", "projects"."investment_usd", "projects"."equipment_purchased_abroad", "projects"."contract_requires_seller_services", "projects"."created_by", "projects"."created_at" FROM "projects" WHERE ("projects"."id" = :project_id) LIMIT 1;
 SELECT "sponsors"."id", "sponsors"."legal_name", "sponsors"."legal_name_ko", "sponsors"."business_registration_no", "sponsors"."korean_ownership_pct", "sponsors"."treaty_investor", "sponsors"."qualifying_relationship", "sponsors"."labor_attestation_filed", "sponsors"."strike_or_lockout", "sponsors"."prime_sponsor_id", "sponsors"."status", "sponsors"."notify_mode", "sponsors"."verified_by", "sponsors"."verified_at", "sponsors"."created_at", "sponsors"."updated_at" FROM "sponsors" WHERE ("sponsors"."id" = :sponsor_id) LIMIT 1;
+SELECT "cases"."passport_index", "cases"."receipt_number" FROM "cases" WHERE ("cases"."passport_index" = ANY(ARRAY[md5('p' || :r1) || md5('p' || :r2)]));
+SELECT COUNT(*) FROM "rulesets";
+SELECT "cap_counters"."cap", "cap_counters"."used" FROM "cap_counters" WHERE (("cap_counters"."route" = 'E4-PWK') AND ("cap_counters"."fiscal_year" = :fyear)) LIMIT 1;
 INSERT INTO receipt_counters (fiscal_year, last_sequence) VALUES (:fyear, 1) ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = receipt_counters.last_sequence + 1 RETURNING last_sequence \gset
 -- The receipt number of the reserved sequence: KIT + fiscal year + 7 digits + Luhn digit.
 \set p (:fy * 10000000 + :last_sequence)
@@ -29,9 +32,6 @@ INSERT INTO receipt_counters (fiscal_year, last_sequence) VALUES (:fyear, 1) ON 
 \set d9 ((:p / 100000000) % 10)
 \set sum (CASE WHEN :d1 * 2 > 9 THEN :d1 * 2 - 9 ELSE :d1 * 2 END) + :d2 + (CASE WHEN :d3 * 2 > 9 THEN :d3 * 2 - 9 ELSE :d3 * 2 END) + :d4 + (CASE WHEN :d5 * 2 > 9 THEN :d5 * 2 - 9 ELSE :d5 * 2 END) + :d6 + (CASE WHEN :d7 * 2 > 9 THEN :d7 * 2 - 9 ELSE :d7 * 2 END) + :d8 + (CASE WHEN :d9 * 2 > 9 THEN :d9 * 2 - 9 ELSE :d9 * 2 END)
 \set receipt (:p * 10 + (10 - :sum % 10) % 10)
-SELECT "cases"."passport_index", "cases"."receipt_number" FROM "cases" WHERE ("cases"."passport_index" = ANY(ARRAY[md5('p' || :r1) || md5('p' || :r2)]));
-SELECT COUNT(*) FROM "rulesets";
-SELECT "cap_counters"."cap", "cap_counters"."used" FROM "cap_counters" WHERE (("cap_counters"."route" = 'E4-PWK') AND ("cap_counters"."fiscal_year" = :fyear)) LIMIT 1;
 INSERT INTO "filings" ("id", "sponsor_id", "project_id", "filed_by", "idempotency_key", "request_hash", "response_json", "worker_count", "created_at") VALUES (md5('f' || :r1 || '-' || :r2)::uuid::text, :sponsor_id, :project_id, :user_id, 'pgbench-' || :client_id || '-' || :r1, md5('h' || :r1) || md5('h' || :r2), :response_json, 1, (now() AT TIME ZONE 'utc'));
 INSERT INTO "cases" ("id", "receipt_number", "filing_id", "sponsor_id", "project_id", "status", "version", "assignee_id", "given_name", "family_name", "name_ko", "email", "date_of_birth", "nationality", "passport_ciphertext", "passport_last4", "passport_index", "duplicate_passport", "facts_json", "filing_date", "suggested_route", "evidence_due", "interview_at", "decision_route", "decision_reason", "annotation", "decided_by", "decided_at", "created_at", "updated_at") VALUES (md5('c' || :r1 || '-' || :r2)::uuid::text, 'KIT' || :receipt, md5('f' || :r1 || '-' || :r2)::uuid::text, :sponsor_id, :project_id, 'filed', 1, DEFAULT, 'Minjun', 'Kim', '김민준', 'minjun.kim.' || :r1 || '@example.com', '1988-04-12', 'KR', '8PlChOjBAq99q6YjQOjTDSdSwLRpnzq5lWmQEpk+nCIlUONk/7/SE+1sA9rBP+jw4noCLvQ=', '7041', md5('p' || :r1) || md5('p' || :r2), false, :facts_json, (now() AT TIME ZONE 'utc')::date, 'ESTA-CIW', DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, (now() AT TIME ZONE 'utc'), (now() AT TIME ZONE 'utc'));
 INSERT INTO "case_evaluations" ("id", "case_id", "evaluated_at", "trigger", "context_json", "summary_json") VALUES (md5('e' || :r1 || '-' || :r2)::uuid::text, md5('c' || :r1 || '-' || :r2)::uuid::text, (now() AT TIME ZONE 'utc'), 'filing', :eval_context, :eval_summary);

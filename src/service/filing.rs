@@ -429,9 +429,6 @@ fn file_in_tx(
         });
     }
 
-    let fy = fiscal_year(filing_date);
-    let first = receipts::reserve(conn, fy, workers.len() as i64)?;
-
     let indexes: Vec<String> = workers
         .iter()
         .map(|w| passports::blind_index(&ctx.secrets, &w.input.passport_number))
@@ -448,18 +445,13 @@ fn file_in_tx(
     let filing_id = Uuid::now_v7().to_string();
     let mut rows = Vec::with_capacity(workers.len());
     let mut filed = Vec::with_capacity(workers.len());
-    let mut entries = Vec::with_capacity(workers.len() + 1);
-    for (n, (w, index)) in workers.iter().zip(&indexes).enumerate() {
-        let sequence = u32::try_from(first + n as i64)
-            .map_err(|_| ServiceError::Internal("receipt sequence overflow".into()))?;
-        let receipt = ReceiptNumber::new(fy, sequence)
-            .map_err(|e| ServiceError::Internal(format!("receipt: {e}")))?;
+    for (w, index) in workers.iter().zip(&indexes) {
         let id = Uuid::now_v7().to_string();
         let duplicate = seen.get(index).copied().unwrap_or(0) > 1;
         let facts = facts_v1(w, &project, &sponsor, filing_date);
         rows.push(CaseRow {
             id: id.clone(),
-            receipt_number: receipt.to_string(),
+            receipt_number: String::new(), // reserved below, once the rest is ready
             filing_id: filing_id.clone(),
             sponsor_id: sponsor.id.clone(),
             project_id: project.id.clone(),
@@ -495,16 +487,9 @@ fn file_in_tx(
             created_at: now,
             updated_at: now,
         });
-        entries.push(audit::entry(
-            Some(user),
-            "case.filed",
-            Some(&id),
-            Some(&filing_id),
-            json!({"after": {"status": "filed", "receipt_number": receipt.as_str()}, "duplicate_passport": duplicate}),
-        ));
         filed.push(FiledCase {
             id,
-            receipt_number: receipt.to_string(),
+            receipt_number: String::new(),
             status: CaseStatus::Filed.as_str().into(),
             duplicate_passport: duplicate,
             suggested_route: None,
@@ -518,8 +503,35 @@ fn file_in_tx(
         cases: filed,
     };
     let evaluations = super::eligibility::evaluate_new_cases(conn, ctx, &mut rows)?;
-    for (case, row) in result.cases.iter_mut().zip(&rows) {
+
+    // The receipt numbers last: the counter's row stays locked from here to the commit (that
+    // is what keeps the numbers gapless), so every other filing waits for this window. The
+    // duplicate check and the rule evaluation above stay outside it.
+    let fy = fiscal_year(filing_date);
+    let first = receipts::reserve(conn, fy, workers.len() as i64)?;
+    let mut entries = Vec::with_capacity(workers.len() + 1);
+    entries.push(audit::entry(
+        Some(user),
+        "filing.created",
+        None,
+        Some(&filing_id),
+        json!({"project_id": project.id, "sponsor_id": sponsor.id, "workers": workers.len()}),
+    ));
+    for (n, (case, row)) in result.cases.iter_mut().zip(rows.iter_mut()).enumerate() {
+        let sequence = u32::try_from(first + n as i64)
+            .map_err(|_| ServiceError::Internal("receipt sequence overflow".into()))?;
+        let receipt = ReceiptNumber::new(fy, sequence)
+            .map_err(|e| ServiceError::Internal(format!("receipt: {e}")))?;
+        row.receipt_number = receipt.to_string();
+        case.receipt_number = receipt.to_string();
         case.suggested_route = row.suggested_route.clone();
+        entries.push(audit::entry(
+            Some(user),
+            "case.filed",
+            Some(&row.id),
+            Some(&filing_id),
+            json!({"after": {"status": "filed", "receipt_number": receipt.as_str()}, "duplicate_passport": row.duplicate_passport}),
+        ));
     }
     let response_json = serde_json::to_string(&result)
         .map_err(|e| ServiceError::Internal(format!("filing answer: {e}")))?;
@@ -540,16 +552,6 @@ fn file_in_tx(
     cases::insert_many(conn, &rows)?;
     crate::db::rules::insert_evaluations(conn, &evaluations)?;
     crate::notify::enqueue::filing_received(conn, &sponsor, &project, &filing_id, &rows)?;
-    entries.insert(
-        0,
-        audit::entry(
-            Some(user),
-            "filing.created",
-            None,
-            Some(&filing_id),
-            json!({"project_id": project.id, "sponsor_id": sponsor.id, "workers": workers.len()}),
-        ),
-    );
     database::audit::append(conn, &entries)?;
     Ok(FilingOutcome {
         result,
