@@ -2,11 +2,14 @@
 //!
 //! diesel binds `.limit(n)` and `.first()`'s `LIMIT 1` as parameters. PostgreSQL cannot cost
 //! a cached statement's generic plan for an unknown limit (it assumes a tenth of the rows), so
-//! for a query whose plan depends on the limit — an ordered page, the last row of a log — the
-//! generic plan looks far dearer than a custom one, and every execution is planned again: the
-//! queue page spent about 0.15 ms per request in planning (`docs/benchmarks.md`, P2). With the
-//! limit in the text, each distinct limit is its own cached statement (a page size is one of
-//! a few values) and PostgreSQL settles on a generic plan after five executions.
+//! for a query whose plan depends on the limit the generic plan looks far dearer than a custom
+//! one, and every execution is planned again. The audit chain's last row (`ORDER BY seq DESC
+//! LIMIT 1`, read by every filing and case action while they hold the chain's lock) was planned
+//! on each use: 0 generic plans in 7 executions with the limit bound, a generic plan from the
+//! first with it written in. A queue's first page goes generic after five executions; a keyset
+//! page deeper in the list stays custom-planned either way (PostgreSQL plans each cursor's
+//! range), as pgbench's copy of it does. Each distinct limit is its own cached statement; a
+//! page size is one of a few values.
 //!
 //! A unique look-up (`.find(id).first()`) needs none of this: its row estimate is 1 whatever
 //! the limit. Not for queries ending in a locking clause (`FOR UPDATE`), which must follow the

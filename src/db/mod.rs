@@ -42,7 +42,8 @@ pub type PooledConn = r2d2::PooledConnection<DbManager>;
 /// enum, diesel renders every query's SQL again to find its cached statement (even a query
 /// whose statement is known from its type) and decodes each value through one more layer; on
 /// the backend's connection a static query is found by its type and rows decode directly.
-/// On the queue page that was a fifth of the service's CPU (`docs/benchmarks.md`, P2).
+/// On the queue page (session look-up and page) that was about a tenth of the service's CPU
+/// (perf, `docs/benchmarks.md`, P2).
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {

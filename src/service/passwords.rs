@@ -164,10 +164,12 @@ pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<boo
 
 /// Puts the calling thread in the idle scheduling class (`SCHED_IDLE`): hashing runs on what
 /// CPU the requests that take microseconds leave over, and any of them preempts it as soon as
-/// it wakes. Nice 10 (tried first) still let a sign-in flood add a time slice to each hand-off
-/// of a status look-up: its p99 went from 4 to 18 ms (`docs/benchmarks.md`, P4). An idle
-/// thread is never starved outright (the kernel gives it a minimal share), so sign-ins still
-/// finish on a saturated machine, slowly. Needs no privilege; Linux only, elsewhere a no-op.
+/// it wakes, where at nice 10 (tried first) a waking request could wait for the hash's time
+/// slice. Status look-ups during a sign-in flood: p99 3.0–4.3 × their p99 without it at nice
+/// 10, 2.1–3.8 × in the idle class (`docs/benchmarks.md`, P4; the caches the hashes stream
+/// through are the rest). An idle thread is never starved outright (the kernel gives it a
+/// minimal share), so sign-ins still finish on a saturated machine, slowly. Needs no
+/// privilege; Linux only, elsewhere a no-op.
 pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
     {
