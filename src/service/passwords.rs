@@ -2,10 +2,10 @@
 //! calls take tens of milliseconds of CPU: call them from blocking threads only, or hand the
 //! verification of a sign-in to [`verify_in_pool`].
 //!
-//! Sign-in verifications run on a pool of their own, one thread per core in the idle
-//! scheduling class: however many sign-ins arrive at once (a flood of wrong passwords), at
-//! most that many hashes run — each holds 19 MiB and a core — and the other requests (status
-//! look-ups, the desk's work) get the CPU first. Measured in docs/benchmarks.md (P4).
+//! Sign-in verifications run on a pool of their own, one thread per core at a lowered
+//! priority: however many sign-ins arrive at once (a flood of wrong passwords), at most that
+//! many hashes run — each holds 19 MiB and a core — and the other requests (status look-ups,
+//! the desk's work) get the CPU first. Measured in docs/benchmarks.md (P4).
 
 use std::sync::mpsc;
 use std::sync::{LazyLock, Mutex};
@@ -162,21 +162,19 @@ pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<boo
         .map_err(|_| ServiceError::Internal("password hashing job lost".into()))
 }
 
-/// Puts the calling thread in the idle scheduling class (`SCHED_IDLE`): hashing runs on what
-/// CPU the requests that take microseconds leave over, and any of them preempts it as soon as
-/// it wakes, where at nice 10 (tried first) a waking request could wait for the hash's time
-/// slice. Status look-ups during a sign-in flood: p99 3.0–4.3 × their p99 without it at nice
-/// 10, 2.1–3.8 × in the idle class (`docs/benchmarks.md`, P4; the caches the hashes stream
-/// through are the rest). An idle thread is never starved outright (the kernel gives it a
-/// minimal share), so sign-ins still finish on a saturated machine, slowly. Needs no
-/// privilege; Linux only, elsewhere a no-op.
+/// Lowers the calling thread's scheduling priority (nice 10): hashing yields the CPU to
+/// requests that take microseconds, yet keeps a share of it (about a tenth against one busy
+/// thread) when the machine is saturated, so that staff can still sign in. The idle class
+/// (`SCHED_IDLE`) was tried: status look-ups during a sign-in flood did no clearly better
+/// (p99 2.1–3.8 × their p99 without the flood, against 3.0–4.3 × at nice 10), and it would
+/// give sign-ins almost nothing while other requests kept both cores busy
+/// (`docs/benchmarks.md`, P4). Linux only (nice is per thread there); elsewhere a no-op.
 pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
     {
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: `param` is a valid sched_param; pid 0 names the calling thread. Entering
-        // SCHED_IDLE needs no privilege; a failure leaves the thread as it was.
-        let _ = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+        // SAFETY: setpriority takes plain integers; `who` = 0 names the calling thread on
+        // Linux. Raising one's own niceness needs no privilege; a failure changes nothing.
+        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
     }
 }
 
