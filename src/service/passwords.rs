@@ -165,9 +165,10 @@ pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<boo
 /// Lowers the calling thread's scheduling priority (nice 10): hashing yields the CPU to
 /// requests that take microseconds, yet keeps a share of it (about a tenth against one busy
 /// thread) when the machine is saturated, so that staff can still sign in. The idle class
-/// (`SCHED_IDLE`) was tried: status look-ups during a sign-in flood did no clearly better
-/// (p99 2.1–3.8 × their p99 without the flood, against 3.0–4.3 × at nice 10), and it would
-/// give sign-ins almost nothing while other requests kept both cores busy
+/// (`SCHED_IDLE`) was tried: status look-ups during a sign-in flood fared better (p99 2.1–3.8 ×
+/// their p99 without the flood, against 3.0–11 × at nice 10), but an idle-class thread gets
+/// almost no CPU while other requests keep the cores busy, and an unprivileged thread cannot
+/// leave that class again, so sign-ins would stall exactly when the desk is busiest
 /// (`docs/benchmarks.md`, P4). Linux only (nice is per thread there); elsewhere a no-op.
 pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
