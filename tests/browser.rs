@@ -145,21 +145,24 @@ impl Session<'_> {
 
     /// The text of the first element matching `css`. A click that submits a form returns
     /// before the next page has loaded, so an element found on the old page can go stale
-    /// under our hands: look again until the page settles (10 s at most).
+    /// under our hands, and a search started on it can be "aborted by navigation": look
+    /// again until the page settles (10 s at most).
     async fn text(&self, css: &str) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let element = self
+            let found = self
                 .c
                 .wait()
                 .at_most(Duration::from_secs(10))
                 .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("{css}: {e}"));
-            match element.text().await {
+                .await;
+            let text = match found {
+                Ok(element) => element.text().await,
+                Err(e) => Err(e),
+            };
+            match text {
                 Ok(text) => return text,
-                Err(e) if std::time::Instant::now() < deadline => {
-                    let _ = e;
+                Err(_) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("{css}: {e}"),

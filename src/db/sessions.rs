@@ -43,7 +43,7 @@ pub fn find_with_user(
 /// the session due for a touch: the first updates the row, the others wait for its commit and
 /// then, the condition re-checked against the committed row, change nothing — instead of each
 /// updating it again and waiting for its own commit in turn (one flush to disk each, in a
-/// queue: 0.6 s when the disk was busy, `docs/benchmarks.md`).
+/// queue; `docs/benchmarks.md`, "Fixes").
 pub fn touch(
     conn: &mut DbConnection,
     token_hash: &str,

@@ -195,6 +195,37 @@ async fn a_session_in_use_stays_alive() {
 }
 
 #[tokio::test]
+async fn a_session_due_for_a_touch_is_touched_once() {
+    let app = spawn_app().await;
+    let user = app.user(Role::Officer, None).await;
+    let hash = kitdesk::service::accounts::token_hash(&user.token);
+    let now = chrono::Utc::now().naive_utc();
+    app.sql(&format!(
+        "UPDATE sessions SET last_seen_at = '{}' WHERE token_hash = '{hash}'",
+        (now - chrono::Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S")
+    ))
+    .await;
+    // Two requests that both found the session due (last seen before the cutoff): the first
+    // records the use, the second finds the row fresh and changes nothing.
+    let cutoff = now - chrono::Duration::minutes(1);
+    let changed = app
+        .ctx
+        .run(move |conn, _| {
+            let first = kitdesk::db::sessions::touch(conn, &hash, now, cutoff)?;
+            let second = kitdesk::db::sessions::touch(
+                conn,
+                &hash,
+                now + chrono::Duration::milliseconds(5),
+                cutoff,
+            )?;
+            Ok((first, second))
+        })
+        .await
+        .unwrap();
+    assert_eq!(changed, (1, 0));
+}
+
+#[tokio::test]
 async fn garbage_tokens_are_unauthenticated() {
     let app = spawn_app().await;
     for token in [
