@@ -7,10 +7,10 @@ PostgreSQL cluster and the load generator (wrk or pgbench), from /proc before an
 
 The number of requests is read from the command's output: the `BENCH_JSON` line of the Lua
 scripts (expected answers only) or pgbench's "number of transactions actually processed".
-PostgreSQL's share counts its live processes and the children its postmaster has reaped
-(pgbench's backends exit before the second reading). A ratio from bench/run tells how far the
-service is from its limit; this tells which process spends the difference
-(docs/benchmarks.md, "Where the time goes").
+PostgreSQL's share counts its live processes and the children its postmaster has reaped;
+the second reading waits until the backends the command opened (pgbench's) are reaped. A
+ratio from bench/run tells how far the service is from its limit; this tells which process
+spends the difference (docs/benchmarks.md, "Where the time goes").
 """
 
 import json
@@ -60,6 +60,23 @@ def postgres_ticks():
     return total
 
 
+def postgres_pids():
+    return {
+        name
+        for name in os.listdir("/proc")
+        if name.isdigit() and (proc_stat(name) or ("",))[0] == "postgres"
+    }
+
+
+def settle_backends(before, limit=5.0):
+    """Waits (up to `limit` s) until the backends the command opened have exited and been
+    reaped: until then their time is in neither a live process nor the postmaster's reaped
+    children, and a reading would miss it (a third of PostgreSQL's time in a pgbench run)."""
+    deadline = time.monotonic() + limit
+    while postgres_pids() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def server_ticks(pid):
     stat = proc_stat(pid) if pid else None
     return sum(stat[2][:2]) if stat else 0
@@ -84,11 +101,13 @@ def main():
         args = args[1:]
     if not args:
         sys.exit(__doc__)
+    before_pids = postgres_pids()
     before = (machine_ticks(), server_ticks(server), postgres_ticks())
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     run = subprocess.run(args, capture_output=True, text=True)
     elapsed = time.monotonic() - started
+    settle_backends(before_pids)
     after = (machine_ticks(), server_ticks(server), postgres_ticks())
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if run.returncode != 0:
