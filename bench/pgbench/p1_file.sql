@@ -10,7 +10,7 @@
 -- audit hash is md5-based here, so `kitdesk audit verify` fails on a benchmarked database.
 \set r1 random(1, 999999999999)
 \set r2 random(1, 999999999999)
-SELECT "sessions"."token_hash", "sessions"."user_id", "sessions"."created_at", "sessions"."last_seen_at", "sessions"."expires_at", "users"."id", "users"."email", "users"."email_normalized", "users"."display_name", "users"."password_hash", "users"."role", "users"."sponsor_id", "users"."disabled", "users"."created_at", "users"."updated_at" FROM ("sessions" INNER JOIN "users" ON ("sessions"."user_id" = "users"."id")) WHERE ("sessions"."token_hash" = :session) LIMIT 1;
+SELECT "sessions"."last_seen_at", "sessions"."expires_at", "users"."id", "users"."email", "users"."role", "users"."sponsor_id", "users"."disabled" FROM ("sessions" INNER JOIN "users" ON ("sessions"."user_id" = "users"."id")) WHERE ("sessions"."token_hash" = :session) LIMIT 1;
 BEGIN;
 SELECT "filings"."id", "filings"."sponsor_id", "filings"."project_id", "filings"."filed_by", "filings"."idempotency_key", "filings"."request_hash", "filings"."response_json", "filings"."worker_count", "filings"."created_at" FROM "filings" WHERE (("filings"."filed_by" = :user_id) AND ("filings"."idempotency_key" = 'pgbench-' || :client_id || '-' || :r1)) LIMIT 1;
 SELECT "projects"."id", "projects"."sponsor_id", "projects"."name", "projects"."worksite_address", "projects"."state", "projects"."sector", "projects"."investment_usd", "projects"."equipment_purchased_abroad", "projects"."contract_requires_seller_services", "projects"."created_by", "projects"."created_at" FROM "projects" WHERE ("projects"."id" = :project_id) LIMIT 1;

@@ -64,6 +64,18 @@ pub struct QueueRow {
     pub created_at: NaiveDateTime,
 }
 
+/// What the public status look-up needs of a case: the date of birth to check and the status
+/// to tell. The look-up is public and frequent; the other 26 columns (facts, passport…) would
+/// be read, sent, decrypted from TLS and decoded only to be dropped.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct StatusRow {
+    pub receipt_number: String,
+    pub status: String,
+    pub date_of_birth: NaiveDate,
+    pub updated_at: NaiveDateTime,
+}
+
 /// Fields an action may change; `None` leaves a column as it is.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = cases)]
@@ -104,10 +116,13 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {
         .optional())
 }
 
-pub fn find_by_receipt(conn: &mut DbConnection, receipt: &str) -> QueryResult<Option<CaseRow>> {
+pub fn find_status_by_receipt(
+    conn: &mut DbConnection,
+    receipt: &str,
+) -> QueryResult<Option<StatusRow>> {
     on_backend!(conn, c => cases::table
         .filter(cases::receipt_number.eq(receipt))
-        .select(CaseRow::as_select())
+        .select(StatusRow::as_select())
         .first(c)
         .optional())
 }

@@ -5,7 +5,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{sessions, users};
-use super::users::UserRow;
 use super::{on_backend, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -25,14 +24,35 @@ pub fn insert(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// A session with what a request needs of its user: read by every signed-in request, so it
+/// leaves out the user's password hash and the columns no request uses.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionUser {
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+    pub sponsor_id: Option<String>,
+    pub disabled: bool,
+}
+
 pub fn find_with_user(
     conn: &mut DbConnection,
     token_hash: &str,
-) -> QueryResult<Option<(SessionRow, UserRow)>> {
+) -> QueryResult<Option<SessionUser>> {
     on_backend!(conn, c => sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
-        .select((SessionRow::as_select(), UserRow::as_select()))
+        .select((
+            sessions::last_seen_at,
+            sessions::expires_at,
+            users::id,
+            users::email,
+            users::role,
+            users::sponsor_id,
+            users::disabled,
+        ))
         .first(c)
         .optional())
 }

@@ -242,12 +242,12 @@ pub fn authenticate(
         return Err(ServiceError::Unauthenticated);
     }
     let hash = token_hash(token);
-    let Some((session, user)) = sessions::find_with_user(conn, &hash)? else {
+    let Some(session) = sessions::find_with_user(conn, &hash)? else {
         return Err(ServiceError::Unauthenticated);
     };
     let now = time::now();
     let idle_expired = now - session.last_seen_at > ctx.settings.session_idle;
-    if idle_expired || now >= session.expires_at || user.disabled {
+    if idle_expired || now >= session.expires_at || session.disabled {
         sessions::delete(conn, &hash)?;
         return Err(ServiceError::Unauthenticated);
     }
@@ -256,10 +256,10 @@ pub fn authenticate(
         sessions::touch(conn, &hash, now, stale_before)?;
     }
     Ok(AuthUser {
-        role: parse_role(&user.role)?,
-        id: user.id,
-        email: user.email,
-        sponsor_id: user.sponsor_id,
+        role: parse_role(&session.role)?,
+        id: session.user_id,
+        email: session.email,
+        sponsor_id: session.sponsor_id,
         session_hash: hash,
     })
 }

@@ -30,7 +30,7 @@ pub fn lookup(conn: &mut DbConnection, query: &StatusQuery) -> Result<PublicStat
     let receipt = ReceiptNumber::parse(&query.receipt_number).map_err(|_| not_found())?;
     let dob = NaiveDate::parse_from_str(query.date_of_birth.trim(), "%Y-%m-%d")
         .map_err(|_| ServiceError::validation("date_of_birth", "must be a date as YYYY-MM-DD"))?;
-    let row = cases::find_by_receipt(conn, receipt.as_str())?.ok_or_else(not_found)?;
+    let row = cases::find_status_by_receipt(conn, receipt.as_str())?.ok_or_else(not_found)?;
     if row.date_of_birth != dob {
         return Err(not_found());
     }
