@@ -66,7 +66,7 @@ pub struct QueueRow {
 
 /// What the public status look-up needs of a case: the date of birth to check and the status
 /// to tell. The look-up is public and frequent; the other 26 columns (facts, passport…) would
-/// be read, sent, decrypted from TLS and decoded only to be dropped.
+/// be read, sent over TLS and decoded only to be dropped.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
 pub struct StatusRow {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::schema::{sessions, users};
 use super::{on_backend, DbConnection};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
     pub token_hash: String,

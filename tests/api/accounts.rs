@@ -4,7 +4,7 @@
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, PASSWORD};
+use crate::helpers::{assert_problem, spawn_app, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn login_returns_token_user_and_cookie() {
@@ -124,6 +124,15 @@ async fn logout_ends_the_session() {
     assert_problem(after, 401, "unauthenticated").await;
 }
 
+/// Backdates a session's last use, as if time had passed.
+async fn set_last_seen(app: &TestApp, token_hash: &str, at: chrono::NaiveDateTime) {
+    app.sql(&format!(
+        "UPDATE sessions SET last_seen_at = '{}' WHERE token_hash = '{token_hash}'",
+        at.format("%Y-%m-%d %H:%M:%S")
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn idle_and_absolute_timeouts_end_sessions() {
     let app = spawn_app().await;
@@ -134,11 +143,7 @@ async fn idle_and_absolute_timeouts_end_sessions() {
     let old_hash = kitdesk::service::accounts::token_hash(&old.token);
     let now = chrono::Utc::now().naive_utc();
     // idle for 31 minutes
-    app.sql(&format!(
-        "UPDATE sessions SET last_seen_at = '{}' WHERE token_hash = '{idle_hash}'",
-        (now - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S")
-    ))
-    .await;
+    set_last_seen(&app, &idle_hash, now - chrono::Duration::minutes(31)).await;
     // active a minute ago, but its absolute 12 hours are over
     app.sql(&format!(
         "UPDATE sessions SET last_seen_at = '{}', created_at = '{}', expires_at = '{}' WHERE token_hash = '{old_hash}'",
@@ -172,11 +177,7 @@ async fn a_session_in_use_stays_alive() {
     let hash = kitdesk::service::accounts::token_hash(&user.token);
     let now = chrono::Utc::now().naive_utc();
     // last seen 29 minutes ago: still alive, and this request renews it
-    app.sql(&format!(
-        "UPDATE sessions SET last_seen_at = '{}' WHERE token_hash = '{hash}'",
-        (now - chrono::Duration::minutes(29)).format("%Y-%m-%d %H:%M:%S")
-    ))
-    .await;
+    set_last_seen(&app, &hash, now - chrono::Duration::minutes(29)).await;
     assert_eq!(app.get("/api/v1/me", Some(&user.token)).await.status(), 200);
     let h = hash.clone();
     let last_seen = app
@@ -200,11 +201,7 @@ async fn a_session_due_for_a_touch_is_touched_once() {
     let user = app.user(Role::Officer, None).await;
     let hash = kitdesk::service::accounts::token_hash(&user.token);
     let now = chrono::Utc::now().naive_utc();
-    app.sql(&format!(
-        "UPDATE sessions SET last_seen_at = '{}' WHERE token_hash = '{hash}'",
-        (now - chrono::Duration::minutes(5)).format("%Y-%m-%d %H:%M:%S")
-    ))
-    .await;
+    set_last_seen(&app, &hash, now - chrono::Duration::minutes(5)).await;
     // Two requests that both found the session due (last seen before the cutoff): the first
     // records the use, the second finds the row fresh and changes nothing.
     let cutoff = now - chrono::Duration::minutes(1);
