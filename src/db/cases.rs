@@ -242,3 +242,15 @@ pub fn count_by_status(
     }
     query.load(conn)
 }
+
+/// Records the route a re-evaluation suggests. Not a change of the case by anyone, so the
+/// version (and so the If-Match of people working on it) stays.
+pub fn set_suggested_route(
+    conn: &mut DbConnection,
+    id: &str,
+    route: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(cases::table.find(id))
+        .set(cases::suggested_route.eq(route))
+        .execute(conn)
+}

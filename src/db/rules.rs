@@ -4,7 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::literal_limit::LiteralLimitDsl;
-use super::schema::{cap_counters, cap_reservations, case_evaluations, rulesets};
+use super::schema::{
+    cap_counters, cap_reservations, case_evaluations, evidence_confirmations, reevaluation_runs,
+    rulesets,
+};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -136,17 +139,26 @@ pub fn ensure_cap_counter(
     Ok(())
 }
 
-/// Takes one slot if one is left; false when the cap is reached. The conditional update
-/// holds the counter row's lock until commit, so concurrent approvals queue on it and can
-/// never take more than `cap` slots.
-pub fn take_cap_slot(conn: &mut DbConnection, route: &str, fiscal_year: i32) -> QueryResult<bool> {
+/// Takes one slot if fewer than `cap` (the cap in force now) are used; false when the cap is
+/// reached. The counter follows the cap in force: it is stored with every slot taken. The
+/// conditional update holds the counter row's lock until commit, so concurrent approvals queue
+/// on it and can never take more than `cap` slots.
+pub fn take_cap_slot(
+    conn: &mut DbConnection,
+    route: &str,
+    fiscal_year: i32,
+    cap: i64,
+) -> QueryResult<bool> {
     let changed = diesel::update(
         cap_counters::table
             .filter(cap_counters::route.eq(route))
             .filter(cap_counters::fiscal_year.eq(fiscal_year))
-            .filter(cap_counters::used.lt(cap_counters::cap)),
+            .filter(cap_counters::used.lt(cap)),
     )
-    .set(cap_counters::used.eq(cap_counters::used + 1))
+    .set((
+        cap_counters::used.eq(cap_counters::used + 1),
+        cap_counters::cap.eq(cap),
+    ))
     .execute(conn)?;
     Ok(changed == 1)
 }
@@ -201,4 +213,140 @@ pub fn case_facts_page(
         query = query.filter(cases::id.gt(id.to_owned()));
     }
     query.limit_literal(limit).load(conn)
+}
+
+/// Evidence rules an officer confirmed on a case.
+pub fn confirmed_rules(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<String>> {
+    evidence_confirmations::table
+        .filter(evidence_confirmations::case_id.eq(case_id))
+        .select(evidence_confirmations::rule_id)
+        .order(evidence_confirmations::rule_id.asc())
+        .load(conn)
+}
+
+/// Records a confirmation; false when the rule was confirmed on the case already.
+pub fn insert_confirmation(
+    conn: &mut DbConnection,
+    case_id: &str,
+    rule_id: &str,
+    note: &str,
+    confirmed_by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let exists: i64 = evidence_confirmations::table
+        .filter(evidence_confirmations::case_id.eq(case_id))
+        .filter(evidence_confirmations::rule_id.eq(rule_id))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(evidence_confirmations::table)
+        .values((
+            evidence_confirmations::case_id.eq(case_id),
+            evidence_confirmations::rule_id.eq(rule_id),
+            evidence_confirmations::note.eq(note),
+            evidence_confirmations::confirmed_by.eq(confirmed_by),
+            evidence_confirmations::confirmed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Ids (and filing dates) of the cases no decision has closed yet, in id order, a page at a
+/// time: what a publish re-evaluates.
+pub fn undecided_case_ids(
+    conn: &mut DbConnection,
+    open_statuses: &[&str],
+    after_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    use super::schema::cases;
+    let statuses: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
+    let mut query = cases::table
+        .filter(cases::status.eq_any(statuses))
+        .select(cases::id)
+        .order(cases::id.asc())
+        .into_boxed();
+    if let Some(id) = after_id {
+        query = query.filter(cases::id.gt(id.to_owned()));
+    }
+    query.limit_literal(limit).load(conn)
+}
+
+pub fn count_undecided(conn: &mut DbConnection, open_statuses: &[&str]) -> QueryResult<i64> {
+    use super::schema::cases;
+    let statuses: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
+    cases::table
+        .filter(cases::status.eq_any(statuses))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = reevaluation_runs)]
+pub struct ReevaluationRun {
+    pub id: String,
+    pub trigger: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub total: i64,
+    pub done: i64,
+    pub changed: i64,
+    pub failed: i64,
+}
+
+pub fn insert_run(conn: &mut DbConnection, run: &ReevaluationRun) -> QueryResult<()> {
+    diesel::insert_into(reevaluation_runs::table)
+        .values(run)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_run_progress(
+    conn: &mut DbConnection,
+    id: &str,
+    done: i64,
+    changed: i64,
+    failed: i64,
+    finished_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(reevaluation_runs::table.find(id))
+        .set((
+            reevaluation_runs::done.eq(done),
+            reevaluation_runs::changed.eq(changed),
+            reevaluation_runs::failed.eq(failed),
+            reevaluation_runs::finished_at.eq(finished_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_run(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReevaluationRun>> {
+    reevaluation_runs::table
+        .find(id)
+        .select(ReevaluationRun::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Open cases with their stored facts, sponsor and latest evaluation summary: the E-4 cap
+/// simulation's input. (id, sponsor id, facts JSON, latest summary JSON if any.)
+pub fn open_cases_with_latest_summary(
+    conn: &mut DbConnection,
+    open_statuses: &[&str],
+) -> QueryResult<Vec<(String, String, String, Option<String>)>> {
+    use super::schema::cases;
+    let statuses: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<(String, String, String)> = cases::table
+        .filter(cases::status.eq_any(statuses))
+        .select((cases::id, cases::sponsor_id, cases::facts_json))
+        .order(cases::id.asc())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, sponsor, facts) in rows {
+        let summary = latest_evaluation(conn, &id)?.map(|e| e.summary_json);
+        out.push((id, sponsor, facts, summary));
+    }
+    Ok(out)
 }

@@ -236,6 +236,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence_confirmations (case_id, rule_id) {
+        case_id -> Text,
+        rule_id -> Text,
+        note -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reevaluation_runs (id) {
+        id -> Text,
+        trigger -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        total -> BigInt,
+        done -> BigInt,
+        changed -> BigInt,
+        failed -> BigInt,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -257,5 +280,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outbox,
     digest_items,
-    digests
+    digests,
+    evidence_confirmations,
+    reevaluation_runs
 );

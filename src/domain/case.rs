@@ -17,19 +17,22 @@ pub enum CaseStatus {
     EvidenceSubmitted,
     InterviewScheduled,
     Approved,
+    /// ESTA-CIW "approved": no visa; the worker travels on ESTA with the desk's confirmation.
+    EstaAdvised,
     Refused,
     Withdrawn,
     VisaIssued,
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 9] = [
+    pub const ALL: [CaseStatus; 10] = [
         CaseStatus::Filed,
         CaseStatus::InReview,
         CaseStatus::EvidenceRequested,
         CaseStatus::EvidenceSubmitted,
         CaseStatus::InterviewScheduled,
         CaseStatus::Approved,
+        CaseStatus::EstaAdvised,
         CaseStatus::Refused,
         CaseStatus::Withdrawn,
         CaseStatus::VisaIssued,
@@ -43,6 +46,7 @@ impl CaseStatus {
             CaseStatus::EvidenceSubmitted => "evidence_submitted",
             CaseStatus::InterviewScheduled => "interview_scheduled",
             CaseStatus::Approved => "approved",
+            CaseStatus::EstaAdvised => "esta_advised",
             CaseStatus::Refused => "refused",
             CaseStatus::Withdrawn => "withdrawn",
             CaseStatus::VisaIssued => "visa_issued",
@@ -74,6 +78,10 @@ impl CaseStatus {
                 "인터뷰 일정이 잡혔습니다.",
             ),
             CaseStatus::Approved => ("Your case has been approved.", "신청이 승인되었습니다."),
+            CaseStatus::EstaAdvised => (
+                "No visa is needed: you may travel on ESTA for these activities. Carry the desk's confirmation.",
+                "비자가 필요하지 않습니다. 이 활동은 ESTA로 입국할 수 있습니다. 데스크의 확인서를 지참하십시오.",
+            ),
             CaseStatus::Refused => ("Your case has been refused.", "신청이 거절되었습니다."),
             CaseStatus::Withdrawn => ("Your case has been withdrawn.", "신청이 철회되었습니다."),
             CaseStatus::VisaIssued => ("Your visa has been issued.", "비자가 발급되었습니다."),
@@ -115,6 +123,10 @@ pub enum ActionKind {
     Refuse,
     Withdraw,
     IssueVisa,
+    /// Changes part of the facts, with a reason; the case is re-evaluated.
+    AmendFacts,
+    /// The desk confirms an evidence rule's document on the case; the case is re-evaluated.
+    ConfirmEvidence,
 }
 
 use CaseStatus as S;
@@ -128,7 +140,7 @@ const OPEN: &[CaseStatus] = &[
 ];
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 9] = [
+    pub const ALL: [ActionKind; 11] = [
         ActionKind::Assign,
         ActionKind::StartReview,
         ActionKind::RequestEvidence,
@@ -138,6 +150,8 @@ impl ActionKind {
         ActionKind::Refuse,
         ActionKind::Withdraw,
         ActionKind::IssueVisa,
+        ActionKind::AmendFacts,
+        ActionKind::ConfirmEvidence,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -151,6 +165,8 @@ impl ActionKind {
             ActionKind::Refuse => "refuse",
             ActionKind::Withdraw => "withdraw",
             ActionKind::IssueVisa => "issue_visa",
+            ActionKind::AmendFacts => "amend_facts",
+            ActionKind::ConfirmEvidence => "confirm_evidence",
         }
     }
 
@@ -177,8 +193,11 @@ impl ActionKind {
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
                 S::Approved,
+                S::EstaAdvised,
             ],
             ActionKind::IssueVisa => &[S::Approved],
+            // Until a decision: facts change and evidence is confirmed only on open cases.
+            ActionKind::AmendFacts | ActionKind::ConfirmEvidence => OPEN,
         }
     }
 
@@ -194,6 +213,7 @@ impl ActionKind {
             ActionKind::Refuse => Some(S::Refused),
             ActionKind::Withdraw => Some(S::Withdrawn),
             ActionKind::IssueVisa => Some(S::VisaIssued),
+            ActionKind::AmendFacts | ActionKind::ConfirmEvidence => None,
         }
     }
 
@@ -201,7 +221,9 @@ impl ActionKind {
     pub fn roles(self) -> &'static [Role] {
         match self {
             ActionKind::SubmitEvidence => &[Role::Employer],
-            ActionKind::Withdraw => &[Role::Employer, Role::Officer, Role::Supervisor],
+            ActionKind::Withdraw | ActionKind::AmendFacts => {
+                &[Role::Employer, Role::Officer, Role::Supervisor]
+            }
             _ => &[Role::Officer, Role::Supervisor],
         }
     }
@@ -264,7 +286,7 @@ mod tests {
             for action in allowed_actions(status, Role::Employer) {
                 assert!(matches!(
                     action,
-                    ActionKind::SubmitEvidence | ActionKind::Withdraw
+                    ActionKind::SubmitEvidence | ActionKind::Withdraw | ActionKind::AmendFacts
                 ));
             }
         }

@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod email;
+pub mod facts;
 pub mod password;
 pub mod receipt;
 pub mod role;
@@ -13,6 +14,7 @@ pub mod worker;
 
 pub use case::{ActionKind, CaseStatus};
 pub use email::EmailAddress;
+pub use facts::FactsV2;
 pub use password::Password;
 pub use receipt::ReceiptNumber;
 pub use role::Role;

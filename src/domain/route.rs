@@ -12,6 +12,8 @@ use super::InvalidValue;
 pub enum VisaRoute {
     #[serde(rename = "B1-CIW")]
     B1Ciw,
+    #[serde(rename = "B1-BUS")]
+    B1Bus,
     #[serde(rename = "ESTA-CIW")]
     EstaCiw,
     #[serde(rename = "B1-BILOH")]
@@ -25,8 +27,9 @@ pub enum VisaRoute {
 }
 
 impl VisaRoute {
-    pub const ALL: [VisaRoute; 6] = [
+    pub const ALL: [VisaRoute; 7] = [
         VisaRoute::B1Ciw,
+        VisaRoute::B1Bus,
         VisaRoute::EstaCiw,
         VisaRoute::B1Biloh,
         VisaRoute::E2Ess,
@@ -37,6 +40,7 @@ impl VisaRoute {
     pub fn id(self) -> &'static str {
         match self {
             VisaRoute::B1Ciw => "B1-CIW",
+            VisaRoute::B1Bus => "B1-BUS",
             VisaRoute::EstaCiw => "ESTA-CIW",
             VisaRoute::B1Biloh => "B1-BILOH",
             VisaRoute::E2Ess => "E2-ESS",
@@ -48,6 +52,7 @@ impl VisaRoute {
     pub fn title(self) -> &'static str {
         match self {
             VisaRoute::B1Ciw => "B-1 commercial or industrial worker",
+            VisaRoute::B1Bus => "B-1 business visitor",
             VisaRoute::EstaCiw => "Visa Waiver Program (ESTA) for the same activities",
             VisaRoute::B1Biloh => "B-1 in lieu of H-1B",
             VisaRoute::E2Ess => "E-2 essential employee",
@@ -59,7 +64,8 @@ impl VisaRoute {
     /// The legal basis named in the annotation of an approval.
     pub fn basis(self) -> &'static str {
         match self {
-            VisaRoute::B1Ciw => "9 FAM 402.2-5(E); 8 CFR 214.2(b)(5)",
+            VisaRoute::B1Ciw => "9 FAM 402.2-5(E)(1); 8 CFR 214.2(b)(1)",
+            VisaRoute::B1Bus => "INA 101(a)(15)(B); 22 CFR 41.31(b)(1); 9 FAM 402.2-5",
             VisaRoute::EstaCiw => {
                 "Visa Waiver Program, INA 217; U.S.-Korea working group of 2025-09-30"
             }
@@ -68,6 +74,11 @@ impl VisaRoute {
             VisaRoute::L1b => "INA 101(a)(15)(L); 8 CFR 214.2(l)",
             VisaRoute::E4Pwk => "H.R. 4687, 119th Congress (proposed; not in force)",
         }
+    }
+
+    /// Not a visa: "approving" it advises the worker to travel on ESTA (`esta_advised`).
+    pub fn is_visa_waiver(self) -> bool {
+        matches!(self, VisaRoute::EstaCiw)
     }
 
     /// Approvals of this route count against a yearly cap (principals only).

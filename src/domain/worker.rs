@@ -19,6 +19,7 @@ pub const JOB_ROLES: &[&str] = &[
     "manager",
 ];
 pub const PAY_SOURCES: &[&str] = &["foreign", "us", "mixed"];
+/// Facts v2's activities (the business visitor's four are new in v2).
 pub const ACTIVITIES: &[&str] = &[
     "install",
     "service",
@@ -26,6 +27,10 @@ pub const ACTIVITIES: &[&str] = &[
     "train_us_workers",
     "supervise_construction",
     "meetings",
+    "negotiate_contracts",
+    "consult",
+    "conference",
+    "site_visit",
     "construction_labor",
     "productive_work",
 ];
@@ -63,4 +68,9 @@ pub fn normalize_passport(raw: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// Country codes compared in one form: ISO 3166-1 alpha-2, upper case, trimmed.
+pub fn normalize_country(raw: &str) -> String {
+    raw.trim().to_ascii_uppercase()
 }

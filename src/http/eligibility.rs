@@ -13,6 +13,7 @@ use crate::domain::{Role, VisaRoute};
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::eligibility;
+use crate::domain::FactsV2;
 use crate::service::ServiceError;
 
 /// Largest rule-set text accepted.
@@ -30,20 +31,32 @@ const MAX_RULESET_BYTES: usize = 256 * 1024;
 pub async fn evaluate(
     state: web::Data<AppState>,
     user: AuthUser,
+    query: web::Query<EvaluateQuery>,
     body: ApiJson<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     require_role(&user, &[Role::Employer, Role::Officer, Role::Supervisor])?;
-    let facts = body.0;
-    if !facts.is_object() {
-        return Err(ServiceError::validation("body", "must be a facts v1 object").into());
+    if !body.0.is_object() {
+        return Err(ServiceError::validation("body", "must be a facts object (v1 or v2)").into());
     }
-    let json = state
+    // Parsed once, here: an ill-typed or unknown fact is a 422 naming it; a missing one is
+    // an `error` on the rules that read it.
+    let facts = FactsV2::from_value(body.0)
+        .map_err(|p| ServiceError::validation(p.field, p.message))?;
+    let on = query.into_inner().on;
+    let explanation = state
         .ctx
-        .run(move |conn, ctx| eligibility::evaluate_document(conn, ctx, &facts))
+        .run(move |conn, ctx| eligibility::evaluate_document(conn, ctx, &user, &facts, on))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(json))
+    Ok(HttpResponse::Ok().json(explanation))
+}
+
+/// `?on=YYYY-MM-DD`: evaluate as of that date (default: the document's filing date).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluateQuery {
+    /// The evaluation date: versions and parameters are chosen by it.
+    pub on: Option<chrono::NaiveDate>,
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/eligibility", tag = "eligibility", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),

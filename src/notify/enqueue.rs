@@ -205,7 +205,11 @@ pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
         ActionKind::Refuse => Some(CaseEvent::Refused),
         ActionKind::Withdraw => Some(CaseEvent::Withdrawn),
         ActionKind::IssueVisa => Some(CaseEvent::VisaIssued),
-        ActionKind::Assign | ActionKind::StartReview | ActionKind::SubmitEvidence => None,
+        ActionKind::Assign
+        | ActionKind::StartReview
+        | ActionKind::SubmitEvidence
+        | ActionKind::AmendFacts
+        | ActionKind::ConfirmEvidence => None,
     }
 }
 
@@ -220,6 +224,12 @@ pub fn case_event(
 ) -> Result<(), NotifyError> {
     let Some(event) = event_of(kind) else {
         return Ok(());
+    };
+    // "Approving" ESTA-CIW advises travel on ESTA: a mail of its own, no visa.
+    let event = if event == CaseEvent::Approved && case.status == "esta_advised" {
+        CaseEvent::EstaAdvised
+    } else {
+        event
     };
     let sponsor = sponsors::find(conn, &case.sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
     let project = projects::find(conn, &case.project_id)?.ok_or(diesel::result::Error::NotFound)?;
@@ -247,6 +257,7 @@ pub fn case_event(
                 annotation: case.annotation.clone().unwrap_or_default(),
             });
         }
+        CaseEvent::EstaAdvised => {}
         CaseEvent::Refused => mail.refusal_reason = case.decision_reason.clone(),
         CaseEvent::Withdrawn | CaseEvent::FilingReceived => {}
     }

@@ -24,6 +24,8 @@ pub enum CaseEvent {
     EvidenceRequested,
     InterviewScheduled,
     Approved,
+    /// ESTA-CIW "approved": no visa; travel on ESTA with the desk's confirmation.
+    EstaAdvised,
     Refused,
     Withdrawn,
     VisaIssued,
@@ -37,6 +39,7 @@ impl CaseEvent {
             CaseEvent::EvidenceRequested => "evidence_requested",
             CaseEvent::InterviewScheduled => "interview_scheduled",
             CaseEvent::Approved => "approved",
+            CaseEvent::EstaAdvised => "esta_advised",
             CaseEvent::Refused => "refused",
             CaseEvent::Withdrawn => "withdrawn",
             CaseEvent::VisaIssued => "visa_issued",
@@ -50,6 +53,7 @@ impl CaseEvent {
             CaseEvent::EvidenceRequested => ("추가 서류 요청", "Evidence requested"),
             CaseEvent::InterviewScheduled => ("인터뷰 일정 확정", "Interview scheduled"),
             CaseEvent::Approved => ("승인", "Approved"),
+            CaseEvent::EstaAdvised => ("ESTA 입국 가능(비자 불필요)", "ESTA advised (no visa needed)"),
             CaseEvent::Refused => ("거절", "Refused"),
             CaseEvent::Withdrawn => ("철회", "Withdrawn"),
             CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),
@@ -215,6 +219,9 @@ mail_template!(
 mail_template!(ApprovedSubject, CaseMail, "mail/approved/subject.txt");
 mail_template!(ApprovedText, CaseMail, "mail/approved/body.txt");
 mail_template!(ApprovedHtml, CaseMail, "mail/approved/body.html");
+mail_template!(EstaSubject, CaseMail, "mail/esta_advised/subject.txt");
+mail_template!(EstaText, CaseMail, "mail/esta_advised/body.txt");
+mail_template!(EstaHtml, CaseMail, "mail/esta_advised/body.html");
 mail_template!(RefusedSubject, CaseMail, "mail/refused/subject.txt");
 mail_template!(RefusedText, CaseMail, "mail/refused/body.txt");
 mail_template!(RefusedHtml, CaseMail, "mail/refused/body.html");
@@ -274,6 +281,11 @@ pub fn applicant_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
             ApprovedSubject { m }.render()?,
             ApprovedText { m }.render()?,
             ApprovedHtml { m }.render()?,
+        ),
+        CaseEvent::EstaAdvised => (
+            EstaSubject { m }.render()?,
+            EstaText { m }.render()?,
+            EstaHtml { m }.render()?,
         ),
         CaseEvent::Refused => (
             RefusedSubject { m }.render()?,
@@ -360,6 +372,7 @@ mod tests {
             CaseEvent::EvidenceRequested,
             CaseEvent::InterviewScheduled,
             CaseEvent::Approved,
+            CaseEvent::EstaAdvised,
             CaseEvent::Refused,
             CaseEvent::Withdrawn,
             CaseEvent::VisaIssued,

@@ -7,7 +7,7 @@
 use super::condition::{compile_all, ConditionEngine, ZenEngine};
 use super::model::{
     BaseType, DerivedFile, MonthsFile, RuleFile, RuleKind, RuleSetFile, RuleSetStatus, TestFile,
-    ValueType, COMMON_ROUTE,
+    ValueType, ValuedAt, COMMON_ROUTE, DOCUMENT_KINDS,
 };
 use super::report::{Problem, ValidationReport};
 use chrono::NaiveDate;
@@ -32,11 +32,15 @@ pub struct DatedValue {
     pub from: NaiveDate,
     pub value: Value,
     pub citation: String,
+    /// When the value was last checked against its source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
     /// Unique for the life of the process (never reused), so engines may cache their own
     /// conversion of `value` per thread.
     #[serde(skip)]
     pub(crate) cache_key: u64,
-    /// `value` as compact JSON, written as-is by the fast explanation writer.
+    /// This value as the explanation shows it (`{"from","value","citation","as_of"}`),
+    /// compact JSON written as-is by the fast explanation writer.
     #[serde(skip)]
     pub(crate) json: String,
 }
@@ -47,6 +51,8 @@ static NEXT_CACHE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU
 pub struct Parameter {
     pub name: String,
     pub description: Option<String>,
+    /// `admission`: valued at the planned entry when that is later than the evaluation date.
+    pub valued_at: ValuedAt,
     #[serde(skip)]
     pub(crate) ty: ValueType,
     /// `param.<name>`: where conditions find it.
@@ -70,6 +76,13 @@ impl Parameter {
 pub enum Derived {
     DaysInclusive { from: String, to: String },
     AddMonths { date: String, months: Months },
+    /// Countries of barred trips (see `model::DerivedFile::BarredTravel`); `bars` is the
+    /// parameter's name without `param.`.
+    BarredTravel {
+        trips: String,
+        bars: String,
+        official: bool,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,6 +98,7 @@ impl Derived {
         let base = match self {
             Derived::DaysInclusive { .. } => BaseType::Number,
             Derived::AddMonths { .. } => BaseType::Date,
+            Derived::BarredTravel { .. } => BaseType::ListString,
         };
         ValueType {
             base,
@@ -97,6 +111,19 @@ impl Derived {
         match self {
             Derived::DaysInclusive { from, to } => vec![from.as_str(), to.as_str()],
             Derived::AddMonths { date, .. } => vec![date.as_str()],
+            Derived::BarredTravel { trips, .. } => vec![trips.as_str()],
+        }
+    }
+
+    /// The parameters it reads, shown with the rules that read it.
+    pub(crate) fn parameters(&self) -> Vec<&str> {
+        match self {
+            Derived::AddMonths {
+                months: Months::Parameter(name),
+                ..
+            } => vec![name.as_str()],
+            Derived::BarredTravel { bars, .. } => vec![bars.as_str()],
+            _ => Vec::new(),
         }
     }
 }
@@ -128,8 +155,16 @@ pub struct Rule {
     pub citation: String,
     pub applies_if: Option<String>,
     pub condition: String,
+    pub review_if: Option<String>,
+    /// The document kind an evidence rule is confirmed with.
+    pub document: Option<String>,
+    pub except_routes: Vec<String>,
     pub message_en: String,
     pub message_ko: String,
+    pub passed_en: String,
+    pub passed_ko: String,
+    pub review_en: Option<String>,
+    pub review_ko: Option<String>,
     #[serde(skip)]
     pub(crate) reads: Vec<Read>,
     /// Parameters the expressions mention (`param.name`), in first-use order.
@@ -139,6 +174,8 @@ pub struct Rule {
     pub(crate) compiled_applies_if: Option<Compiled>,
     #[serde(skip)]
     pub(crate) compiled_condition: Option<Compiled>,
+    #[serde(skip)]
+    pub(crate) compiled_review_if: Option<Compiled>,
     /// Pre-escaped `"id":…,"kind":…,"citation":…,"title_en":…,"title_ko":…` for the fast
     /// explanation writer (escaping was a fifth of the full path's time).
     #[serde(skip)]
@@ -146,6 +183,9 @@ pub struct Rule {
     /// Pre-escaped `"message_en":…,"message_ko":…` of the failure messages.
     #[serde(skip)]
     pub(crate) failure_json: String,
+    /// The same for the passed messages.
+    #[serde(skip)]
+    pub(crate) passed_json: String,
 }
 
 /// One validated, compiled version of one route's rules. Immutable once built.
@@ -156,6 +196,8 @@ pub struct RuleSet {
     pub(crate) file: String,
     pub(crate) route: String,
     pub(crate) version: u32,
+    /// 1 or 2: the semantics of kinds and statuses (see `model::RuleSetFile::format`).
+    pub(crate) format: u32,
     pub(crate) effective_from: NaiveDate,
     pub(crate) effective_to: Option<NaiveDate>,
     pub(crate) status: RuleSetStatus,
@@ -163,6 +205,8 @@ pub struct RuleSet {
     pub(crate) title_ko: String,
     pub(crate) basis: String,
     pub(crate) note: Option<String>,
+    pub(crate) caution_en: Option<String>,
+    pub(crate) caution_ko: Option<String>,
     /// sha256 (hex) of the canonical source (the file text with CRLF turned into LF).
     pub(crate) hash: String,
     pub(crate) parameters: BTreeMap<String, Parameter>,
@@ -210,6 +254,13 @@ impl RuleSet {
     }
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+    /// The caution (English, Korean) shown with every evaluation of this route.
+    pub fn caution(&self) -> Option<(&str, &str)> {
+        self.caution_en.as_deref().zip(self.caution_ko.as_deref())
     }
     pub fn hash(&self) -> &str {
         &self.hash
@@ -260,9 +311,18 @@ pub(crate) fn compile_rule_set(file: &str, source: &str) -> Result<RuleSet, Vali
                     .field("id"),
             );
         }
-        if let Some(checked) = check_rule(file, rule, &parameters, &derived, &engine, &mut report) {
+        if let Some(checked) = check_rule(
+            file,
+            &raw,
+            rule,
+            &parameters,
+            &derived,
+            &engine,
+            &mut report,
+        ) {
             sources.push(rule.condition.clone());
             sources.push(rule.applies_if.clone().unwrap_or_default());
+            sources.push(rule.review_if.clone().unwrap_or_default());
             rules.push(checked);
         }
     }
@@ -296,6 +356,15 @@ pub(crate) fn compile_rule_set(file: &str, source: &str) -> Result<RuleSet, Vali
             ),
             _ => {}
         }
+        match (compiled.next(), &rule.review_if) {
+            (Some(Ok(c)), Some(_)) => rule.compiled_review_if = Some(c),
+            (Some(Err(e)), Some(_)) => report.push(
+                Problem::new(file, e.to_string())
+                    .rule(&rule.id)
+                    .field("review_if"),
+            ),
+            _ => {}
+        }
     }
 
     let set = RuleSet {
@@ -303,6 +372,7 @@ pub(crate) fn compile_rule_set(file: &str, source: &str) -> Result<RuleSet, Vali
         file: file.to_string(),
         route: raw.route,
         version: raw.version,
+        format: raw.format,
         effective_from: raw.effective_from,
         effective_to: raw.effective_to,
         status: raw.status,
@@ -310,6 +380,8 @@ pub(crate) fn compile_rule_set(file: &str, source: &str) -> Result<RuleSet, Vali
         title_ko: raw.title_ko,
         basis: raw.basis,
         note: raw.note,
+        caution_en: raw.caution_en,
+        caution_ko: raw.caution_ko,
         hash: sha256_hex(&canonical),
         parameters,
         derived,
@@ -335,6 +407,15 @@ fn check_header(file: &str, raw: &RuleSetFile, report: &mut ValidationReport) {
     }
     if raw.version == 0 {
         report.push(Problem::new(file, "version starts at 1").field("version"));
+    }
+    if !(1..=2).contains(&raw.format) {
+        report.push(Problem::new(file, "format is 1 or 2").field("format"));
+    }
+    if raw.caution_en.is_some() != raw.caution_ko.is_some() {
+        report.push(
+            Problem::new(file, "a caution needs both caution_en and caution_ko")
+                .field("caution_en"),
+        );
     }
     if let Some(to) = raw.effective_to {
         if to <= raw.effective_from {
@@ -396,7 +477,7 @@ fn check_parameters(
                 (None, _) => report.push(
                     Problem::new(
                         file,
-                        "a parameter value is a string, number, bool or list of strings",
+                        "a parameter value is a string, number, bool, list of strings or table of strings",
                     )
                     .field(&vfield),
                 ),
@@ -409,11 +490,20 @@ fn check_parameters(
                 ),
                 (Some(t), _) => ty = Some(t),
             }
+            let as_of = dated
+                .as_of
+                .map(|d| format!(",\"as_of\":\"{d}\""))
+                .unwrap_or_default();
             values.push(DatedValue {
-                json: value.to_string(),
+                json: format!(
+                    "{{\"from\":\"{}\",\"value\":{value},\"citation\":{}{as_of}}}",
+                    dated.from,
+                    json_string(&dated.citation)
+                ),
                 from: dated.from,
                 value,
                 citation: dated.citation.clone(),
+                as_of: dated.as_of,
                 cache_key: NEXT_CACHE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             });
         }
@@ -423,6 +513,7 @@ fn check_parameters(
                 Parameter {
                     name: name.clone(),
                     description: param.description.clone(),
+                    valued_at: param.valued_at,
                     ty,
                     path: format!("{PARAM_ROOT}.{name}"),
                     segments: vec![PARAM_ROOT.to_string(), name.clone()],
@@ -440,6 +531,7 @@ fn parameter_type(value: &Value) -> Option<ValueType> {
         Value::Number(_) => BaseType::Number,
         Value::Bool(_) => BaseType::Bool,
         Value::Array(items) if items.iter().all(Value::is_string) => BaseType::ListString,
+        Value::Object(map) if map.values().all(Value::is_string) => BaseType::Table,
         _ => return None,
     };
     Some(ValueType {
@@ -490,11 +582,35 @@ fn check_derived(
                     months,
                 }
             }
+            DerivedFile::BarredTravel {
+                trips,
+                bars,
+                official,
+            } => {
+                let name = bars.strip_prefix("param.").unwrap_or(bars);
+                let is_table = parameters
+                    .get(name)
+                    .is_some_and(|p| p.ty.base == BaseType::Table);
+                if !is_table {
+                    report.push(
+                        Problem::new(
+                            file,
+                            format!("bars `{bars}` is not a table parameter of this file"),
+                        )
+                        .field(&field),
+                    );
+                }
+                Derived::BarredTravel {
+                    trips: trips.clone(),
+                    bars: name.to_string(),
+                    official: *official,
+                }
+            }
         };
         for source in derived.sources() {
             if classify(source) != Some(Source::Fact) {
                 report.push(
-                    Problem::new(file, format!("`{source}` must be a fact path (a date)"))
+                    Problem::new(file, format!("`{source}` must be a fact path"))
                         .field(&field),
                 );
             }
@@ -528,6 +644,7 @@ fn classify(path: &str) -> Option<Source> {
 
 fn check_rule(
     file: &str,
+    set: &RuleSetFile,
     rule: &RuleFile,
     parameters: &BTreeMap<String, Parameter>,
     derived: &BTreeMap<String, Derived>,
@@ -551,6 +668,7 @@ fn check_rule(
             report.push(problem("must not be empty".into(), field));
         }
     }
+    check_v2_fields(set, rule, report);
 
     let mut reads = Vec::with_capacity(rule.reads.len());
     for (path, ty_text) in &rule.reads {
@@ -600,6 +718,7 @@ fn check_rule(
     let expressions = [
         ("condition", Some(&rule.condition)),
         ("applies_if", rule.applies_if.as_ref()),
+        ("review_if", rule.review_if.as_ref()),
     ];
     for (field, expression) in expressions {
         let Some(expression) = expression else {
@@ -627,6 +746,20 @@ fn check_rule(
         }
     }
 
+    // A format 1 rule has no passed message of its own: say which condition was met.
+    let passed_en = rule
+        .passed_en
+        .clone()
+        .unwrap_or_else(|| format!("Met: {}.", rule.title_en));
+    let passed_ko = rule
+        .passed_ko
+        .clone()
+        .unwrap_or_else(|| format!("충족: {}", rule.title_ko));
+    let document = rule
+        .document
+        .as_ref()
+        .map(|d| format!(",\"document\":{}", json_string(d)))
+        .unwrap_or_default();
     (report.problems.len() == before).then(|| Rule {
         id: rule.id.clone(),
         kind: rule.kind,
@@ -635,10 +768,13 @@ fn check_rule(
         citation: rule.citation.clone(),
         applies_if: rule.applies_if.clone(),
         condition: rule.condition.clone(),
+        review_if: rule.review_if.clone(),
+        document: rule.document.clone(),
+        except_routes: rule.except_routes.clone(),
         message_en: rule.message_en.clone(),
         message_ko: rule.message_ko.clone(),
         head_json: format!(
-            "\"id\":{},\"kind\":\"{}\",\"citation\":{},\"title_en\":{},\"title_ko\":{}",
+            "\"id\":{},\"kind\":\"{}\",\"citation\":{},\"title_en\":{},\"title_ko\":{}{document}",
             json_string(&rule.id),
             kind_name(rule.kind),
             json_string(&rule.citation),
@@ -650,11 +786,75 @@ fn check_rule(
             json_string(&rule.message_en),
             json_string(&rule.message_ko)
         ),
+        passed_json: format!(
+            "\"message_en\":{},\"message_ko\":{}",
+            json_string(&passed_en),
+            json_string(&passed_ko)
+        ),
+        passed_en,
+        passed_ko,
+        review_en: rule.review_en.clone(),
+        review_ko: rule.review_ko.clone(),
         reads,
         params,
         compiled_applies_if: None,
         compiled_condition: None,
+        compiled_review_if: None,
     })
+}
+
+/// What format 2 adds to a rule: messages for every status, the document of an evidence rule,
+/// the notice kind, `review_if` with its message, and `except_routes` in the common rules.
+fn check_v2_fields(set: &RuleSetFile, rule: &RuleFile, report: &mut ValidationReport) {
+    let problem = |message: &str, field: &str| {
+        Problem::new(&set.route, message)
+            .rule(&rule.id)
+            .field(field)
+    };
+    if set.format < 2 {
+        let v2_only = [
+            ("kind", rule.kind == RuleKind::Notice),
+            ("review_if", rule.review_if.is_some()),
+            ("document", rule.document.is_some()),
+            ("except_routes", !rule.except_routes.is_empty()),
+        ];
+        for (field, used) in v2_only {
+            if used {
+                report.push(problem("needs `format = 2`", field));
+            }
+        }
+        return;
+    }
+    for (field, text) in [("passed_en", &rule.passed_en), ("passed_ko", &rule.passed_ko)] {
+        if text.as_deref().is_none_or(|t| t.trim().is_empty()) {
+            report.push(problem("format 2: every status carries a message", field));
+        }
+    }
+    match (&rule.document, rule.kind) {
+        (None, RuleKind::Evidence) => {
+            report.push(problem("an evidence rule names its document kind", "document"))
+        }
+        (Some(_), kind) if kind != RuleKind::Evidence => {
+            report.push(problem("only evidence rules name a document", "document"))
+        }
+        (Some(doc), _) if !DOCUMENT_KINDS.contains(&doc.as_str()) => report.push(problem(
+            &format!("unknown document kind (one of {})", DOCUMENT_KINDS.join(", ")),
+            "document",
+        )),
+        _ => {}
+    }
+    if rule.review_if.is_some() != (rule.review_en.is_some() && rule.review_ko.is_some()) {
+        report.push(problem(
+            "review_if goes with review_en and review_ko",
+            "review_if",
+        ));
+    }
+    if !rule.except_routes.is_empty() && set.route != COMMON_ROUTE {
+        report.push(problem(
+            "except_routes is for the common rules",
+            "except_routes",
+        ));
+    }
 }
 
 fn check_tests_shape(set: &RuleSet, report: &mut ValidationReport) {
@@ -671,7 +871,14 @@ fn check_tests_shape(set: &RuleSet, report: &mut ValidationReport) {
             );
         }
         // Ids of the common rules may appear in a route's expectations.
-        for id in test.failed.iter().chain(&test.errors) {
+        let optional = [&test.flagged, &test.unconfirmed, &test.confirmed, &test.noted];
+        let listed = test
+            .failed
+            .iter()
+            .chain(&test.errors)
+            .chain(&test.confirmed_rules)
+            .chain(optional.into_iter().flatten().flatten());
+        for id in listed {
             if !ids.contains(id.as_str()) && !id.starts_with("GEN-") {
                 report.push(
                     Problem::new(
@@ -690,6 +897,7 @@ pub(crate) fn kind_name(kind: RuleKind) -> &'static str {
         RuleKind::Hard => "hard",
         RuleKind::Evidence => "evidence",
         RuleKind::Discretion => "discretion",
+        RuleKind::Notice => "notice",
     }
 }
 

@@ -9,12 +9,12 @@ use super::book::{
 use super::condition::{
     next_evaluation_id, Binding, ConditionEngine, ConditionError, Origin, ZenEngine,
 };
-use super::model::{BaseType, RuleKind, RuleSetStatus, ValueType};
+use super::model::{BaseType, RuleKind, RuleSetStatus, ValueType, ValuedAt};
 use chrono::{Months as ChronoMonths, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 /// Route outcome (see `docs/rules.md`, "Outcome").
@@ -24,6 +24,19 @@ pub enum Outcome {
     Eligible,
     NeedsReview,
     Ineligible,
+    /// No version of the route is in force on the evaluation date.
+    NotAvailable,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Eligible => "eligible",
+            Outcome::NeedsReview => "needs_review",
+            Outcome::Ineligible => "ineligible",
+            Outcome::NotAvailable => "not_available",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -33,15 +46,55 @@ pub enum RuleStatus {
     Failed,
     NotApplicable,
     Error,
+    /// An evidence rule declared true, awaiting the officer's confirmation of its document.
+    Unconfirmed,
+    /// An evidence rule whose document an officer confirmed on the case.
+    Confirmed,
+    /// A discretion rule (or a hard rule's `review_if`) asking for the officer's judgement.
+    Flagged,
+    /// A notice shown to the officer; it never changes the outcome.
+    Noted,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Passed => "passed",
+            RuleStatus::Failed => "failed",
+            RuleStatus::NotApplicable => "not_applicable",
+            RuleStatus::Error => "error",
+            RuleStatus::Unconfirmed => "unconfirmed",
+            RuleStatus::Confirmed => "confirmed",
+            RuleStatus::Flagged => "flagged",
+            RuleStatus::Noted => "noted",
+        }
+    }
+
+    /// Shown first in an explanation: what decides or holds up the outcome.
+    fn rank(self) -> u8 {
+        match self {
+            RuleStatus::Failed | RuleStatus::Error => 0,
+            RuleStatus::Flagged | RuleStatus::Unconfirmed => 1,
+            RuleStatus::Noted => 2,
+            _ => 3,
+        }
+    }
 }
 
 /// Key of the E-4 cap usage in `EvalContext` (read by rules as `ctx.e4_cap_used`).
 pub const E4_CAP_USED: &str = "e4_cap_used";
 
-/// Ledger values that are not in facts v1 (read by rules as `ctx.<name>`).
+/// What an evaluation reads beside the facts: ledger values (read by rules as `ctx.<name>`),
+/// the evidence rules an officer confirmed on the case, and the evaluation date.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EvalContext {
     pub values: BTreeMap<String, Value>,
+    /// Evidence rule ids whose documents an officer confirmed on the case.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub confirmed: BTreeSet<String>,
+    /// The evaluation date: versions and parameters are chosen by it. `None`: the filing date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
 }
 
 impl EvalContext {
@@ -49,7 +102,23 @@ impl EvalContext {
         Self::default()
     }
 
-    /// Principals approved so far in the fiscal year of filing (E-4 cap).
+    /// Evaluates on `date` (the decision date at approval, today on a re-evaluation).
+    pub fn on(mut self, date: NaiveDate) -> Self {
+        self.on = Some(date);
+        self
+    }
+
+    /// Evidence rules confirmed on the case.
+    pub fn with_confirmed<I, S>(mut self, rules: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.confirmed.extend(rules.into_iter().map(Into::into));
+        self
+    }
+
+    /// Principals approved so far in the fiscal year of the evaluation (E-4 cap).
     pub fn with_e4_cap_used(mut self, used: u64) -> Self {
         self.values
             .insert(E4_CAP_USED.to_string(), Value::from(used));
@@ -115,13 +184,14 @@ impl ReadValues<'_> {
     }
 }
 
-/// Parameters a rule used, name → value on the filing date, serialized as a JSON object.
+/// Parameters a rule used, name → the dated value in force (with its `from`, citation and
+/// "as of" date), serialized as a JSON object.
 #[derive(Debug, Clone, Default)]
 pub struct ParamValues<'a>(pub Vec<(&'a str, &'a DatedValue)>);
 
 impl Serialize for ParamValues<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, v)| (k, &v.value)))
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, *v)))
     }
 }
 
@@ -142,8 +212,12 @@ pub struct RuleResult<'a> {
     pub citation: &'a str,
     pub title_en: &'a str,
     pub title_ko: &'a str,
+    /// The document an evidence rule is confirmed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<&'a str>,
     pub status: RuleStatus,
-    /// The failure message when failed, a short error text when error, else null.
+    /// Why, for every status: the failure (or flag) message, the passed message (for evidence,
+    /// what the officer checks in the document), or a short error text.
     pub message_en: Option<Cow<'a, str>>,
     pub message_ko: Option<Cow<'a, str>>,
     /// Inputs read (facts, derived values and their sources, context), path → value.
@@ -162,7 +236,16 @@ pub struct RouteResult<'a> {
     pub outcome: Outcome,
     pub title_en: &'a str,
     pub title_ko: &'a str,
-    pub ruleset: RuleSetRef<'a>,
+    /// The legal basis (FAM/CFR), `None` when the route is not available.
+    pub basis: Option<&'a str>,
+    /// Shown with every evaluation of the route; only a supervisor may approve it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caution_en: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caution_ko: Option<&'a str>,
+    /// The version evaluated (`status` says `in_force` or `sandbox`); `None` when the route
+    /// is not available on the evaluation date.
+    pub ruleset: Option<RuleSetRef<'a>>,
     /// The common (GEN) rule set evaluated with this route.
     pub common: Option<RuleSetRef<'a>>,
     /// Failed and error rules first, then the rest; each group in file order (route rules,
@@ -188,6 +271,9 @@ impl RouteResult<'_> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation<'a> {
     pub filing_date: NaiveDate,
+    /// The date versions and parameters were chosen by.
+    pub evaluation_date: NaiveDate,
+    /// Fiscal year of the evaluation date.
     pub fiscal_year: i32,
     pub routes: Vec<RouteResult<'a>>,
 }
@@ -205,8 +291,9 @@ impl Evaluation<'_> {
         // Writing into a String cannot fail: the `fmt::Result`s below are always Ok.
         let _ = write!(
             out,
-            "{{\"filing_date\":\"{}\",\"fiscal_year\":{},\"routes\":[",
+            "{{\"filing_date\":\"{}\",\"evaluation_date\":\"{}\",\"fiscal_year\":{},\"routes\":[",
             iso_date(self.filing_date),
+            iso_date(self.evaluation_date),
             self.fiscal_year
         );
         for (i, route) in self.routes.iter().enumerate() {
@@ -218,13 +305,30 @@ impl Evaluation<'_> {
             let _ = write!(
                 out,
                 ",\"outcome\":\"{}\",\"title_en\":",
-                outcome_name(route.outcome)
+                route.outcome.as_str()
             );
             push_json_string(&mut out, route.title_en);
             out.push_str(",\"title_ko\":");
             push_json_string(&mut out, route.title_ko);
+            out.push_str(",\"basis\":");
+            match route.basis {
+                Some(basis) => push_json_string(&mut out, basis),
+                None => out.push_str("null"),
+            }
+            for (key, text) in [
+                ("caution_en", route.caution_en),
+                ("caution_ko", route.caution_ko),
+            ] {
+                if let Some(text) = text {
+                    let _ = write!(out, ",\"{key}\":");
+                    push_json_string(&mut out, text);
+                }
+            }
             out.push_str(",\"ruleset\":");
-            push_ref(&mut out, &route.ruleset);
+            match &route.ruleset {
+                Some(ruleset) => push_ref(&mut out, ruleset),
+                None => out.push_str("null"),
+            }
             out.push_str(",\"common\":");
             match &route.common {
                 Some(common) => push_ref(&mut out, common),
@@ -244,22 +348,6 @@ impl Evaluation<'_> {
     }
 }
 
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Eligible => "eligible",
-        Outcome::NeedsReview => "needs_review",
-        Outcome::Ineligible => "ineligible",
-    }
-}
-
-fn status_name(status: RuleStatus) -> &'static str {
-    match status {
-        RuleStatus::Passed => "passed",
-        RuleStatus::Failed => "failed",
-        RuleStatus::NotApplicable => "not_applicable",
-        RuleStatus::Error => "error",
-    }
-}
 
 fn push_ref(out: &mut String, r: &RuleSetRef<'_>) {
     use std::fmt::Write;
@@ -284,15 +372,19 @@ fn push_rule(out: &mut String, result: &RuleResult<'_>) {
     use std::fmt::Write;
     out.push('{');
     out.push_str(&result.rule.head_json);
-    let _ = write!(out, ",\"status\":\"{}\",", status_name(result.status));
-    let own_message = matches!(
-        (&result.message_en, &result.message_ko),
-        (Some(Cow::Borrowed(en)), Some(Cow::Borrowed(ko)))
-            if std::ptr::eq(*en, result.rule.message_en.as_str())
-                && std::ptr::eq(*ko, result.rule.message_ko.as_str())
-    );
-    if own_message {
-        out.push_str(&result.rule.failure_json);
+    let _ = write!(out, ",\"status\":\"{}\",", result.status.as_str());
+    let is = |en: &str, ko: &str| {
+        matches!(
+            (&result.message_en, &result.message_ko),
+            (Some(Cow::Borrowed(a)), Some(Cow::Borrowed(b)))
+                if std::ptr::eq(*a, en) && std::ptr::eq(*b, ko)
+        )
+    };
+    let rule = result.rule;
+    if is(&rule.message_en, &rule.message_ko) {
+        out.push_str(&rule.failure_json);
+    } else if is(&rule.passed_en, &rule.passed_ko) {
+        out.push_str(&rule.passed_json);
     } else {
         for (name, message) in [
             ("message_en", &result.message_en),
@@ -407,7 +499,7 @@ impl InputProblem {
                 format!("fact `{path}` should be {expected}, found {found}")
             }
             InputProblem::Parameter(name) => {
-                format!("parameter `{name}` has no value on the filing date")
+                format!("parameter `{name}` has no value on the evaluation date")
             }
             InputProblem::Derived(text) => text.clone(),
         }
@@ -423,7 +515,7 @@ impl InputProblem {
             } => {
                 format!("정보 형식 오류: `{path}`은(는) {expected}이어야 하나 {found}입니다")
             }
-            InputProblem::Parameter(name) => format!("접수일 기준 `{name}` 기준값 없음"),
+            InputProblem::Parameter(name) => format!("평가일 기준 `{name}` 기준값 없음"),
             InputProblem::Derived(text) => format!("계산 오류: {text}"),
         }
     }
@@ -467,6 +559,10 @@ pub(crate) struct Inputs<'a> {
     pub facts: &'a Value,
     pub ctx: &'a EvalContext,
     pub filing_date: NaiveDate,
+    /// Versions and parameters are chosen by this date.
+    pub evaluation_date: NaiveDate,
+    /// Admission parameters are valued at the planned entry when it is later.
+    admission_date: NaiveDate,
     /// Identifies this evaluation's (immutable) facts and context to the condition engine,
     /// which converts each value once per evaluation rather than once per rule.
     evaluation: u64,
@@ -474,12 +570,32 @@ pub(crate) struct Inputs<'a> {
 
 impl<'a> Inputs<'a> {
     pub fn new(facts: &'a Value, ctx: &'a EvalContext, filing_date: NaiveDate) -> Self {
+        let evaluation_date = ctx.on.unwrap_or(filing_date);
+        let entry = lookup(facts, "assignment.planned_entry")
+            .and_then(Value::as_str)
+            .and_then(parse_date);
         Self {
             facts,
             ctx,
             filing_date,
+            evaluation_date,
+            admission_date: entry.map_or(evaluation_date, |e| e.max(evaluation_date)),
             evaluation: next_evaluation_id(),
         }
+    }
+
+    /// The date a parameter is valued on.
+    pub(crate) fn parameter_date(&self, valued_at: ValuedAt) -> NaiveDate {
+        match valued_at {
+            ValuedAt::Evaluation => self.evaluation_date,
+            ValuedAt::Admission => self.admission_date,
+        }
+    }
+
+    fn parameter<'s>(&self, set: &'s RuleSet, name: &str) -> Option<&'s DatedValue> {
+        set.parameters
+            .get(name)
+            .and_then(|p| p.value_on(self.parameter_date(p.valued_at)))
     }
 
     fn fact(&self, read: &Read) -> Result<&'a Value, InputProblem> {
@@ -545,6 +661,15 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
                             Cow::Borrowed(lookup(inputs.facts, source).unwrap_or(&Value::Null)),
                         ));
                     }
+                    for param in def.parameters() {
+                        if params.get(param).is_none() {
+                            if let Some((key, _)) = set.parameters.get_key_value(param) {
+                                if let Some(dated) = inputs.parameter(set, param) {
+                                    params.0.push((key, dated));
+                                }
+                            }
+                        }
+                    }
                     let value = match derived_cache.iter().find(|(n, _)| *n == name) {
                         Some((_, v)) => v.clone(),
                         None => {
@@ -573,11 +698,7 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
             }
         }
         for name in &rule.params {
-            match set
-                .parameters
-                .get(name)
-                .and_then(|p| p.value_on(inputs.filing_date))
-            {
+            match inputs.parameter(set, name) {
                 Some(dated) => params.0.push((name, dated)),
                 None => {
                     problem.get_or_insert(InputProblem::Parameter(name.clone()));
@@ -622,17 +743,38 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
                         });
                     }
                 }
-                run_rule(&engine, rule, &bindings)
+                run_rule(&engine, set.format, rule, &bindings, &inputs.ctx.confirmed)
             }
         };
         let (status, error) = status_and_error;
+        let borrowed = |en: &'a str, ko: &'a str| (Some(Cow::Borrowed(en)), Some(Cow::Borrowed(ko)));
         let (message_en, message_ko) = match (status, error) {
             (_, Some((en, ko))) => (Some(Cow::Owned(en)), Some(Cow::Owned(ko))),
-            (RuleStatus::Failed, None) => (
-                Some(Cow::Borrowed(rule.message_en.as_str())),
-                Some(Cow::Borrowed(rule.message_ko.as_str())),
+            (RuleStatus::Failed | RuleStatus::Noted, None) => {
+                borrowed(&rule.message_en, &rule.message_ko)
+            }
+            (RuleStatus::Flagged, None) => match (&rule.review_en, &rule.review_ko) {
+                // A hard rule flagged by `review_if` says why in its own words.
+                (Some(en), Some(ko)) if rule.kind != RuleKind::Discretion => borrowed(en, ko),
+                _ => borrowed(&rule.message_en, &rule.message_ko),
+            },
+            (RuleStatus::Confirmed, None) => (
+                Some(Cow::Owned(format!(
+                    "Confirmed by the desk on the {}. {}",
+                    document_name_en(rule.document.as_deref()),
+                    rule.passed_en
+                ))),
+                Some(Cow::Owned(format!(
+                    "담당관이 {}(으)로 확인했습니다. {}",
+                    document_name_ko(rule.document.as_deref()),
+                    rule.passed_ko
+                ))),
             ),
-            _ => (None, None),
+            (RuleStatus::NotApplicable, None) => (
+                Some(Cow::Borrowed("Does not apply to this case.")),
+                Some(Cow::Borrowed("이 신청 건에는 해당하지 않습니다.")),
+            ),
+            _ => borrowed(&rule.passed_en, &rule.passed_ko),
         };
         results.push(RuleResult {
             id: &rule.id,
@@ -640,6 +782,7 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
             citation: &rule.citation,
             title_en: &rule.title_en,
             title_ko: &rule.title_ko,
+            document: rule.document.as_deref(),
             status,
             message_en,
             message_ko,
@@ -659,7 +802,13 @@ fn name_ref<'a>(set: &'a RuleSet, name: &str) -> &'a str {
 
 type RunOutcome = (RuleStatus, Option<(String, String)>);
 
-fn run_rule(engine: &ZenEngine, rule: &Rule, bindings: &[Binding<'_>]) -> RunOutcome {
+fn run_rule(
+    engine: &ZenEngine,
+    format: u32,
+    rule: &Rule,
+    bindings: &[Binding<'_>],
+    confirmed: &BTreeSet<String>,
+) -> RunOutcome {
     let error = |e: ConditionError| {
         (
             RuleStatus::Error,
@@ -676,10 +825,63 @@ fn run_rule(engine: &ZenEngine, rule: &Rule, bindings: &[Binding<'_>]) -> RunOut
     let Some(condition) = &rule.compiled_condition else {
         return error(ConditionError::Syntax("not compiled".into()));
     };
-    match engine.eval_bool(condition, bindings) {
-        Ok(true) => (RuleStatus::Passed, None),
-        Ok(false) => (RuleStatus::Failed, None),
-        Err(e) => error(e),
+    let holds = match engine.eval_bool(condition, bindings) {
+        Ok(holds) => holds,
+        Err(e) => return error(e),
+    };
+    if format < 2 {
+        // Format 1 (kept for replaying decisions made under it): passed or failed only.
+        let status = if holds {
+            RuleStatus::Passed
+        } else {
+            RuleStatus::Failed
+        };
+        return (status, None);
+    }
+    let status = match (rule.kind, holds) {
+        (RuleKind::Hard, false) | (RuleKind::Evidence, false) => RuleStatus::Failed,
+        (RuleKind::Discretion, false) => RuleStatus::Flagged,
+        (RuleKind::Notice, false) => RuleStatus::Noted,
+        (RuleKind::Evidence, true) if confirmed.contains(&rule.id) => RuleStatus::Confirmed,
+        (RuleKind::Evidence, true) => RuleStatus::Unconfirmed,
+        (_, true) => match &rule.compiled_review_if {
+            Some(review) => match engine.eval_bool(review, bindings) {
+                Ok(true) => RuleStatus::Flagged,
+                Ok(false) => RuleStatus::Passed,
+                Err(e) => return error(e),
+            },
+            None => RuleStatus::Passed,
+        },
+    };
+    (status, None)
+}
+
+/// The document kinds' names, as an officer reads them.
+pub fn document_name_en(kind: Option<&str>) -> &'static str {
+    match kind.unwrap_or("other") {
+        "sales_contract" => "sales contract",
+        "employment_letter" => "employment letter",
+        "training_plan" => "training plan",
+        "specialized_knowledge_statement" => "specialized knowledge statement",
+        "degree_or_equivalency" => "degree or credential evaluation",
+        "treaty_investor_registration" => "treaty investor registration",
+        "labor_condition_application" => "labor condition application",
+        "passport_bio_page" => "passport bio page",
+        _ => "supporting document",
+    }
+}
+
+pub fn document_name_ko(kind: Option<&str>) -> &'static str {
+    match kind.unwrap_or("other") {
+        "sales_contract" => "판매 계약서",
+        "employment_letter" => "재직 증명서",
+        "training_plan" => "교육 계획서",
+        "specialized_knowledge_statement" => "전문 지식 소명서",
+        "degree_or_equivalency" => "학위증 또는 학력 평가서",
+        "treaty_investor_registration" => "조약 투자자 등록 서류",
+        "labor_condition_application" => "노동 조건 신청서(LCA)",
+        "passport_bio_page" => "여권 인적 사항 면",
+        _ => "기타 증빙 서류",
     }
 }
 
@@ -698,10 +900,8 @@ fn compute_derived(
             let (_, date) = inputs.date_fact(date)?;
             let months = match months {
                 Months::Literal(n) => *n,
-                Months::Parameter(name) => set
-                    .parameters
-                    .get(name)
-                    .and_then(|p| p.value_on(inputs.filing_date))
+                Months::Parameter(name) => inputs
+                    .parameter(set, name)
                     .and_then(|v| v.value.as_u64())
                     .and_then(|n| u32::try_from(n).ok())
                     .ok_or_else(|| InputProblem::Parameter(name.clone()))?,
@@ -711,12 +911,98 @@ fn compute_derived(
             })?;
             Ok(Value::String(iso_date(result)))
         }
+        Derived::BarredTravel {
+            trips,
+            bars,
+            official,
+        } => {
+            let bars = inputs
+                .parameter(set, bars)
+                .and_then(|v| v.value.as_object())
+                .ok_or_else(|| InputProblem::Parameter(bars.clone()))?;
+            barred_countries(inputs.facts, trips, bars, *official).map(Value::Array)
+        }
     }
 }
 
-/// Route outcome: `ineligible` if any hard rule failed; else `needs_review` if any evidence
-/// or discretion rule applied (passed or failed) or any rule is in error; else `eligible`.
-pub fn outcome_of(rules: &[RuleResult<'_>]) -> Outcome {
+/// The countries of barred trips: a trip to a country in `bars` that ended on or after the
+/// country's date (presence on or after it), on official duty or not as `official` asks.
+/// Every trip is checked whole: a malformed one is an error, never skipped.
+fn barred_countries(
+    facts: &Value,
+    path: &str,
+    bars: &serde_json::Map<String, Value>,
+    official: bool,
+) -> Result<Vec<Value>, InputProblem> {
+    let list = lookup(facts, path).ok_or_else(|| InputProblem::Missing(path.to_string()))?;
+    let trips = list.as_array().ok_or(InputProblem::WrongType {
+        path: path.to_string(),
+        expected: ValueType {
+            base: BaseType::ListString,
+            nullable: false,
+        },
+        found: json_kind(list),
+    })?;
+    let mut found = Vec::new();
+    for (i, trip) in trips.iter().enumerate() {
+        let bad = |what: &str| InputProblem::Derived(format!("{path}[{i}]: {what}"));
+        let country = trip
+            .get("country")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("country must be an ISO 3166 code"))?;
+        let from = trip
+            .get("from")
+            .and_then(Value::as_str)
+            .and_then(parse_date)
+            .ok_or_else(|| bad("from must be a date"))?;
+        let to = match trip.get("to") {
+            None | Some(Value::Null) => from,
+            Some(v) => v
+                .as_str()
+                .and_then(parse_date)
+                .ok_or_else(|| bad("to must be a date"))?,
+        };
+        let on_duty = match trip.get("official_duty") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(bad("official_duty must be true or false")),
+        };
+        let since = bars.get(country).and_then(Value::as_str).and_then(parse_date);
+        if let Some(since) = since {
+            if to.max(from) >= since && on_duty == official {
+                let code = Value::String(country.to_string());
+                if !found.contains(&code) {
+                    found.push(code);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Route outcome. Format 2: `ineligible` if any hard or evidence rule failed; else
+/// `needs_review` if any rule is unconfirmed, flagged or in error; else `eligible`.
+/// Format 1 (replays): `ineligible` if any hard rule failed; else `needs_review` if any
+/// evidence or discretion rule applied (passed or failed) or any rule is in error.
+pub fn outcome_of(format: u32, rules: &[RuleResult<'_>]) -> Outcome {
+    if format >= 2 {
+        let failed = rules.iter().any(|r| {
+            r.status == RuleStatus::Failed && matches!(r.kind, RuleKind::Hard | RuleKind::Evidence)
+        });
+        let review = rules.iter().any(|r| {
+            matches!(
+                r.status,
+                RuleStatus::Unconfirmed | RuleStatus::Flagged | RuleStatus::Error
+            )
+        });
+        return if failed {
+            Outcome::Ineligible
+        } else if review {
+            Outcome::NeedsReview
+        } else {
+            Outcome::Eligible
+        };
+    }
     let hard_failed = rules
         .iter()
         .any(|r| r.kind == RuleKind::Hard && r.status == RuleStatus::Failed);
@@ -743,18 +1029,43 @@ pub(crate) fn route_result<'a>(
 ) -> RouteResult<'a> {
     let mut all = evaluate_set(set, inputs);
     if let Some((_, common_results)) = common {
-        all.extend_from_slice(common_results);
+        all.extend(
+            common_results
+                .iter()
+                .filter(|r| !r.rule.except_routes.iter().any(|x| *x == set.route))
+                .cloned(),
+        );
     }
-    let outcome = outcome_of(&all);
+    let outcome = outcome_of(set.format, &all);
     // Stable: file order is kept inside each group.
-    all.sort_by_key(|r| !matches!(r.status, RuleStatus::Failed | RuleStatus::Error));
+    all.sort_by_key(|r| r.status.rank());
+    let caution = set.caution();
     RouteResult {
         route: &set.route,
         outcome,
         title_en: &set.title_en,
         title_ko: &set.title_ko,
-        ruleset: RuleSetRef::of(set),
+        basis: Some(&set.basis),
+        caution_en: caution.map(|c| c.0),
+        caution_ko: caution.map(|c| c.1),
+        ruleset: Some(RuleSetRef::of(set)),
         common: common.map(|(c, _)| RuleSetRef::of(c)),
         rules: all,
+    }
+}
+
+/// A route with no version in force on the evaluation date: named after its latest version.
+pub(crate) fn not_available<'a>(latest: &'a RuleSet) -> RouteResult<'a> {
+    RouteResult {
+        route: &latest.route,
+        outcome: Outcome::NotAvailable,
+        title_en: &latest.title_en,
+        title_ko: &latest.title_ko,
+        basis: None,
+        caution_en: None,
+        caution_ko: None,
+        ruleset: None,
+        common: None,
+        rules: Vec::new(),
     }
 }

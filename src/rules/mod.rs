@@ -31,17 +31,19 @@ pub use condition::{
     MAX_DEPTH, MAX_TOKENS,
 };
 pub use eval::{
-    add_months_clamped, days_inclusive, fiscal_year, outcome_of, EvalContext, Evaluation,
-    FactsError, Outcome, ParamValues, ReadValues, RouteResult, RuleResult, RuleSetRef, RuleStatus,
-    E4_CAP_USED,
+    add_months_clamped, days_inclusive, document_name_en, document_name_ko, fiscal_year,
+    outcome_of, EvalContext, Evaluation, FactsError, Outcome, ParamValues, ReadValues,
+    RouteResult, RuleResult, RuleSetRef, RuleStatus, E4_CAP_USED,
 };
-pub use model::{BaseType, RuleKind, RuleSetStatus, ValueType, COMMON_ROUTE};
+pub use model::{
+    BaseType, RuleKind, RuleSetStatus, ValueType, ValuedAt, COMMON_ROUTE, DOCUMENT_KINDS,
+};
 pub use report::{Problem, ValidationReport};
 pub use testing::{test_book, TestCaseReport, TestReport};
 
 use book::{check_windows, compile_rule_set, RouteHistory};
 use chrono::NaiveDate;
-use eval::{evaluate_set, filing_date, route_result, Inputs};
+use eval::{evaluate_set, filing_date, not_available, route_result, Inputs};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -216,7 +218,9 @@ impl RuleBook {
         Ok(set)
     }
 
-    /// Evaluates facts v1 against the version of every route in force on `filing_date`.
+    /// Evaluates a facts document against the version of every route in force on the
+    /// evaluation date (`ctx.on`, else the document's `filing_date`). A route with no version
+    /// in force is `not_available`.
     pub fn evaluate<'a>(
         &'a self,
         facts: &'a Value,
@@ -317,14 +321,19 @@ impl RuleBook {
         drafts: &'a [RuleSet],
         only: Option<&BTreeSet<&str>>,
     ) -> Result<Evaluation<'a>, FactsError> {
-        let date = filing_date(facts)?;
-        let inputs = Inputs::new(facts, ctx, date);
+        let filed = filing_date(facts)?;
+        let inputs = Inputs::new(facts, ctx, filed);
+        let date = inputs.evaluation_date;
+        // No common rules in force (a date before the first rule sets): no route is available.
         let common = match drafts.iter().find(|d| d.route == COMMON_ROUTE) {
-            Some(draft) => Some(draft),
-            None => self.common_in_force(date)?,
+            Some(draft) => Ok(Some(draft)),
+            None => self.common_in_force(date),
         };
         // Common rules read the same facts for every route: evaluate them once.
-        let common_results = common.map(|c| evaluate_set(c, &inputs));
+        let common_results = match &common {
+            Ok(Some(c)) => Some(evaluate_set(c, &inputs)),
+            _ => None,
+        };
         let mut routes = Vec::with_capacity(self.histories.len());
         for history in &self.histories {
             if history.route == COMMON_ROUTE
@@ -333,22 +342,23 @@ impl RuleBook {
                 continue;
             }
             let set = match drafts.iter().find(|d| d.route == history.route) {
-                Some(draft) => draft,
-                None => history.in_force(date).map(Arc::as_ref).ok_or_else(|| {
-                    FactsError::NoVersionInForce {
-                        route: history.route.clone(),
-                        date,
-                    }
-                })?,
+                Some(draft) => Some(draft),
+                None => history.in_force(date).map(Arc::as_ref),
             };
-            routes.push(route_result(
-                set,
-                common.zip(common_results.as_deref()),
-                &inputs,
-            ));
+            let result = match (set, &common) {
+                (Some(set), Ok(common)) => {
+                    route_result(set, common.zip(common_results.as_deref()), &inputs)
+                }
+                _ => match history.versions.last() {
+                    Some(latest) => not_available(latest),
+                    None => continue,
+                },
+            };
+            routes.push(result);
         }
         Ok(Evaluation {
-            filing_date: date,
+            filing_date: filed,
+            evaluation_date: date,
             fiscal_year: fiscal_year(date),
             routes,
         })

@@ -23,9 +23,38 @@ pub enum RuleSetStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
+    /// Decided by the facts: failed makes the route `ineligible`.
     Hard,
+    /// A declared fact an officer confirms with a named document: declared false fails like a
+    /// hard rule (format 2); declared true is `unconfirmed` until confirmed on the case.
     Evidence,
+    /// An officer's judgement: when it flags, the route is at best `needs_review`.
     Discretion,
+    /// Shown to the officer, never changes the outcome (format 2).
+    Notice,
+}
+
+/// The kinds of document evidence rules name (docs/domain.md, "Document kinds").
+pub const DOCUMENT_KINDS: &[&str] = &[
+    "sales_contract",
+    "employment_letter",
+    "training_plan",
+    "specialized_knowledge_statement",
+    "degree_or_equivalency",
+    "treaty_investor_registration",
+    "labor_condition_application",
+    "passport_bio_page",
+    "other",
+];
+
+/// Which date values a parameter: the evaluation date, or the planned entry when that is later
+/// (admission parameters: the Visa Waiver list, the six-month club, the travel bars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValuedAt {
+    #[default]
+    Evaluation,
+    Admission,
 }
 
 /// The declared type of an input a rule reads.
@@ -45,6 +74,9 @@ pub enum BaseType {
     /// `YYYY-MM-DD`, no time, no zone.
     Date,
     ListString,
+    /// A table of names to values (parameters only, e.g. country -> date of a travel bar):
+    /// read by derived values in Rust, never declared as a rule input.
+    Table,
 }
 
 impl ValueType {
@@ -74,6 +106,7 @@ impl fmt::Display for ValueType {
             BaseType::Bool => "bool",
             BaseType::Date => "date",
             BaseType::ListString => "list<string>",
+            BaseType::Table => "table",
         };
         write!(f, "{base}{}", if self.nullable { "?" } else { "" })
     }
@@ -85,6 +118,10 @@ impl fmt::Display for ValueType {
 pub struct RuleSetFile {
     pub route: String,
     pub version: u32,
+    /// Semantics of kinds and statuses: 1 (the first rule sets, kept for replay) or 2
+    /// (contract v2: evidence declared false fails, unconfirmed/confirmed, flagged, notice).
+    #[serde(default = "format_one")]
+    pub format: u32,
     pub effective_from: NaiveDate,
     #[serde(default)]
     pub effective_to: Option<NaiveDate>,
@@ -95,6 +132,12 @@ pub struct RuleSetFile {
     pub basis: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// A caution shown on every evaluation and page (format 2): the route's legal status is
+    /// uncertain, and only a supervisor may approve it.
+    #[serde(default)]
+    pub caution_en: Option<String>,
+    #[serde(default)]
+    pub caution_ko: Option<String>,
     #[serde(default)]
     pub parameters: BTreeMap<String, ParameterFile>,
     #[serde(default)]
@@ -112,7 +155,13 @@ pub struct RuleSetFile {
 pub struct ParameterFile {
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub valued_at: ValuedAt,
     pub values: Vec<DatedValueFile>,
+}
+
+fn format_one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +170,9 @@ pub struct DatedValueFile {
     pub from: NaiveDate,
     pub value: toml::Value,
     pub citation: String,
+    /// When the value was last checked against its source.
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
 }
 
 /// A value computed in Rust from dates, so that calendar rounding is explicit and tested.
@@ -131,6 +183,14 @@ pub enum DerivedFile {
     DaysInclusive { from: String, to: String },
     /// `date` plus whole calendar months, clamped to the last day of the target month.
     AddMonths { date: String, months: MonthsFile },
+    /// The countries of `trips` (a list of `{country, from, to, official_duty}`) whose trip
+    /// ended on or after that country's date in the table parameter `bars`; `official`
+    /// selects the trips on official duty (true) or the others (false).
+    BarredTravel {
+        trips: String,
+        bars: String,
+        official: bool,
+    },
 }
 
 /// A month count: a literal or the name of an integer parameter (`"param.x"`).
@@ -154,8 +214,30 @@ pub struct RuleFile {
     #[serde(default)]
     pub applies_if: Option<String>,
     pub condition: String,
+    /// When the condition passes and this holds, the rule is `flagged` for the officer
+    /// instead of passing (format 2; e.g. travel to a barred country on official duty).
+    #[serde(default)]
+    pub review_if: Option<String>,
+    /// The document an evidence rule is confirmed with (format 2: required for evidence).
+    #[serde(default)]
+    pub document: Option<String>,
+    /// Common rules only: routes this rule is not evaluated with.
+    #[serde(default)]
+    pub except_routes: Vec<String>,
+    /// Failed (or flagged, noted) message.
     pub message_en: String,
     pub message_ko: String,
+    /// Passed message; for an evidence rule, what the officer checks in the document
+    /// (format 2: required).
+    #[serde(default)]
+    pub passed_en: Option<String>,
+    #[serde(default)]
+    pub passed_ko: Option<String>,
+    /// Message when `review_if` flags.
+    #[serde(default)]
+    pub review_en: Option<String>,
+    #[serde(default)]
+    pub review_ko: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,8 +254,23 @@ pub struct TestFile {
     #[serde(default)]
     pub context: BTreeMap<String, toml::Value>,
     pub outcome: super::eval::Outcome,
+    /// The evaluation date (default: the filing date).
+    #[serde(default)]
+    pub on: Option<NaiveDate>,
+    /// Evidence rules confirmed on the case.
+    #[serde(default)]
+    pub confirmed_rules: Vec<String>,
     #[serde(default)]
     pub failed: Vec<String>,
     #[serde(default)]
     pub errors: Vec<String>,
+    /// Exact sets, checked only when given (format 2 statuses).
+    #[serde(default)]
+    pub flagged: Option<Vec<String>>,
+    #[serde(default)]
+    pub unconfirmed: Option<Vec<String>>,
+    #[serde(default)]
+    pub confirmed: Option<Vec<String>>,
+    #[serde(default)]
+    pub noted: Option<Vec<String>>,
 }

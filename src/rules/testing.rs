@@ -100,11 +100,16 @@ pub(crate) fn run_set_tests(book: &RuleBook, set: &RuleSet, report: &mut TestRep
     }
     for rule in &set.rules {
         let statuses = seen.get(rule.id.as_str());
-        for (status, word) in [
-            (RuleStatus::Passed, "passes"),
-            (RuleStatus::Failed, "fails"),
-        ] {
-            if !statuses.is_some_and(|s| s.contains(&status)) {
+        // Format 2: an evidence rule "passes" unconfirmed or confirmed; a discretion rule
+        // "fails" when it flags, a notice when it is noted, a hard rule also when flagged.
+        let passing: &[RuleStatus] = &[
+            RuleStatus::Passed,
+            RuleStatus::Unconfirmed,
+            RuleStatus::Confirmed,
+        ];
+        let failing: &[RuleStatus] = &[RuleStatus::Failed, RuleStatus::Flagged, RuleStatus::Noted];
+        for (wanted, word) in [(passing, "passes"), (failing, "fails")] {
+            if !statuses.is_some_and(|s| wanted.iter().any(|w| s.contains(w))) {
                 report.coverage.push(
                     Problem::new(&set.file, format!("no test in which the rule {word}"))
                         .rule(&rule.id)
@@ -128,13 +133,16 @@ fn run_case<'s>(
             .iter()
             .map(|(k, v)| (k.clone(), super::book::toml_to_json(v.clone())))
             .collect(),
+        confirmed: test.confirmed_rules.iter().cloned().collect(),
+        on: test.on,
     };
-    let date = filing_date(&facts).map_err(|e| e.to_string())?;
-    let inputs = Inputs::new(&facts, &ctx, date);
+    let filed = filing_date(&facts).map_err(|e| e.to_string())?;
+    let inputs = Inputs::new(&facts, &ctx, filed);
     let common = if set.route == COMMON_ROUTE {
         None
     } else {
-        book.common_in_force(date).map_err(|e| e.to_string())?
+        book.common_in_force(inputs.evaluation_date)
+            .map_err(|e| e.to_string())?
     };
     let common_results = common.map(|c| super::eval::evaluate_set(c, &inputs));
     let result = route_result(set, common.zip(common_results.as_deref()), &inputs);
@@ -153,10 +161,23 @@ fn run_case<'s>(
             result.outcome, test.outcome
         ));
     }
-    for (status, expected, word) in [
+    let optional = [
+        (RuleStatus::Flagged, &test.flagged, "flagged"),
+        (RuleStatus::Unconfirmed, &test.unconfirmed, "unconfirmed"),
+        (RuleStatus::Confirmed, &test.confirmed, "confirmed"),
+        (RuleStatus::Noted, &test.noted, "noted"),
+    ];
+    let checks = [
         (RuleStatus::Failed, &test.failed, "failed"),
         (RuleStatus::Error, &test.errors, "errors"),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        optional
+            .into_iter()
+            .filter_map(|(status, list, word)| list.as_ref().map(|l| (status, l, word))),
+    );
+    for (status, expected, word) in checks {
         let actual: BTreeSet<&str> = result.ids_with(status).into_iter().collect();
         let expected: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
         if actual != expected {

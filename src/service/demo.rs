@@ -295,6 +295,13 @@ fn demo_worker(rng: &mut impl Rng, n: usize) -> WorkerInput {
         specialized_knowledge: rng.random_bool(0.7),
         prior_us_violation: rng.random_bool(0.01),
         previously_detained_2025: rng.random_bool(0.03),
+        other_nationalities: Some(Vec::new()),
+        degree_equivalent: Some(false),
+        tenure_continuous: Some(rng.random_bool(0.9)),
+        prior_visa_refusal: Some(rng.random_bool(0.02)),
+        prior_esta_denial: Some(false),
+        travel_since_2011: Some(Vec::new()),
+        e4_initial: Some(true),
         assignment: AssignmentInput {
             activities,
             planned_entry: entry.to_string(),
@@ -307,6 +314,9 @@ fn demo_worker(rng: &mut impl Rng, n: usize) -> WorkerInput {
             specialty_occupation: matches!(role, "engineer" | "manager") && rng.random_bool(0.5),
             offered_wage_usd: None,
             prevailing_wage_usd: None,
+            actual_wage_usd: None,
+            worker_employed_by_seller: Some(rng.random_bool(0.95)),
+            worksite_controlled_by_group: Some(true),
         },
     }
 }

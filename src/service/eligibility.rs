@@ -6,20 +6,20 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::accounts::AuthUser;
 use super::{audit, ServiceError};
 use crate::db::cases::CaseRow;
-use crate::db::rules::{self as store, EvaluationRow, PublishedRuleSet};
+use crate::db::rules::{self as store, EvaluationRow, PublishedRuleSet, ReevaluationRun};
 use crate::db::{self as database, DbConnection};
 use crate::domain::receipt::fiscal_year;
-use crate::domain::{time, Role, VisaRoute};
+use crate::domain::{time, FactsV2, Role, VisaRoute};
 use crate::rules::{
-    DryRunCase, EvalContext, Evaluation, Outcome, RuleBook, RuleSet, RuleSetStatus, RuleStatus,
-    ValidationReport, COMMON_ROUTE,
+    DryRunCase, EvalContext, Evaluation, Outcome, RuleBook, RuleKind, RuleSet, RuleSetRef,
+    RuleSetStatus, RuleStatus, ValidationReport, COMMON_ROUTE,
 };
 
 /// The rule book in force in this process, replaced whole when a version is published.
@@ -84,55 +84,169 @@ fn build_book(conn: &mut DbConnection) -> Result<(RuleBook, i64), ServiceError> 
     Ok((book, count))
 }
 
-/// Ledger values rules read: the E-4 principals approved in the fiscal year of filing.
+/// Ledger values and case state an evaluation reads: the E-4 principals approved in the fiscal
+/// year of the evaluation date, the evidence confirmed on the case, and the date itself.
 pub fn context_for(
     conn: &mut DbConnection,
-    filing_date: NaiveDate,
+    on: NaiveDate,
+    confirmed: Vec<String>,
 ) -> Result<EvalContext, ServiceError> {
-    let used = store::cap_usage(conn, VisaRoute::E4Pwk.id(), fiscal_year(filing_date))?
+    let used = store::cap_usage(conn, VisaRoute::E4Pwk.id(), fiscal_year(on))?
         .map(|(_, used)| used)
         .unwrap_or(0);
-    Ok(EvalContext::new().with_e4_cap_used(u64::try_from(used).unwrap_or(0)))
+    Ok(EvalContext::new()
+        .with_e4_cap_used(u64::try_from(used).unwrap_or(0))
+        .with_confirmed(confirmed)
+        .on(on))
+}
+
+/// A rule-set version as recorded with an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VersionRef {
+    pub id: String,
+    pub version: u32,
+    pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<RuleSetStatus>,
+}
+
+/// One route of a stored evaluation: its outcome, the versions used and the rules that
+/// decide it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RouteSummary {
+    pub route: String,
+    #[schema(value_type = String)]
+    pub outcome: Outcome,
+    pub ruleset: Option<VersionRef>,
+    pub common: Option<VersionRef>,
+    #[serde(default)]
+    pub failed: Vec<String>,
+    #[serde(default)]
+    pub errors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flagged: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmed: Vec<String>,
 }
 
 /// Compact record of an evaluation: per route, outcome, versions, hashes and the ids of the
-/// rules that failed or erred. Enough to replay and to compare; the full explanation is
-/// recomputed on demand from the same versions.
-pub fn summarize(evaluation: &Evaluation<'_>) -> Value {
-    let routes: Vec<Value> = evaluation
-        .routes
-        .iter()
-        .map(|r| {
-            json!({
-                "route": r.route,
-                "outcome": r.outcome,
-                "ruleset": {"id": r.ruleset.id, "version": r.ruleset.version, "hash": r.ruleset.hash, "status": r.ruleset.status},
-                "common": r.common.as_ref().map(|c| json!({"id": c.id, "version": c.version, "hash": c.hash})),
-                "failed": r.ids_with(RuleStatus::Failed),
-                "errors": r.ids_with(RuleStatus::Error),
-            })
-        })
-        .collect();
-    json!({"filing_date": evaluation.filing_date, "routes": routes})
+/// rules that decide it. Enough to replay and to compare; the full explanation is recomputed
+/// on demand from the same versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EvaluationSummary {
+    pub filing_date: NaiveDate,
+    /// The date versions and parameters were chosen by (absent in evaluations made before
+    /// rules v2: the filing date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_date: Option<NaiveDate>,
+    pub routes: Vec<RouteSummary>,
 }
 
-/// The route to suggest for the queue: the first in-force route that is eligible, else the
-/// first that needs review. Sandbox routes (the proposed E-4) are never suggested.
-pub fn suggested_route(evaluation: &Evaluation<'_>) -> Option<String> {
-    let in_force = || {
-        evaluation
+impl EvaluationSummary {
+    pub fn route(&self, route: &str) -> Option<&RouteSummary> {
+        self.routes.iter().find(|r| r.route == route)
+    }
+
+    /// The route to suggest for the queue: the first in-force route that is eligible, else
+    /// the first that needs review. Sandbox routes (the proposed E-4) are never suggested.
+    pub fn suggested_route(&self) -> Option<String> {
+        let in_force = || {
+            self.routes.iter().filter(|r| {
+                r.ruleset
+                    .as_ref()
+                    .is_some_and(|v| v.status == Some(RuleSetStatus::InForce))
+            })
+        };
+        in_force()
+            .find(|r| r.outcome == Outcome::Eligible)
+            .or_else(|| in_force().find(|r| r.outcome == Outcome::NeedsReview))
+            .map(|r| r.route.clone())
+    }
+}
+
+fn version_ref(r: &RuleSetRef<'_>) -> VersionRef {
+    VersionRef {
+        id: r.id.to_owned(),
+        version: r.version,
+        hash: r.hash.to_owned(),
+        status: Some(r.status),
+    }
+}
+
+pub fn summarize(evaluation: &Evaluation<'_>) -> EvaluationSummary {
+    let ids = |r: &crate::rules::RouteResult<'_>, s: RuleStatus| -> Vec<String> {
+        r.ids_with(s).into_iter().map(str::to_owned).collect()
+    };
+    EvaluationSummary {
+        filing_date: evaluation.filing_date,
+        evaluation_date: Some(evaluation.evaluation_date),
+        routes: evaluation
             .routes
             .iter()
-            .filter(|r| r.ruleset.status == RuleSetStatus::InForce)
-    };
-    in_force()
-        .find(|r| r.outcome == Outcome::Eligible)
-        .or_else(|| in_force().find(|r| r.outcome == Outcome::NeedsReview))
-        .map(|r| r.route.to_owned())
+            .map(|r| RouteSummary {
+                route: r.route.to_owned(),
+                outcome: r.outcome,
+                ruleset: r.ruleset.as_ref().map(version_ref),
+                common: r.common.as_ref().map(|c| VersionRef {
+                    status: None,
+                    ..version_ref(c)
+                }),
+                failed: ids(r, RuleStatus::Failed),
+                errors: ids(r, RuleStatus::Error),
+                flagged: ids(r, RuleStatus::Flagged),
+                unconfirmed: ids(r, RuleStatus::Unconfirmed),
+                confirmed: ids(r, RuleStatus::Confirmed),
+            })
+            .collect(),
+    }
 }
 
-/// Evaluates cases about to be filed: sets each row's suggested route and returns the
-/// evaluation rows to store once the cases exist.
+fn read_summary(row: &EvaluationRow) -> Result<EvaluationSummary, ServiceError> {
+    serde_json::from_str(&row.summary_json)
+        .map_err(|e| ServiceError::Internal(format!("stored evaluation {} unreadable: {e}", row.id)))
+}
+
+fn stored_facts(case: &CaseRow) -> Result<FactsV2, ServiceError> {
+    FactsV2::from_stored(&case.facts_json).map_err(|p| {
+        ServiceError::Internal(format!(
+            "stored facts of case {} unreadable at {}: {}",
+            case.id, p.field, p.message
+        ))
+    })
+}
+
+/// Evaluates one case's facts on `on` and returns the row to store and its summary.
+fn evaluate_row(
+    conn: &mut DbConnection,
+    book: &RuleBook,
+    case_id: &str,
+    facts: &FactsV2,
+    on: NaiveDate,
+    trigger: &str,
+) -> Result<(EvaluationRow, EvaluationSummary), ServiceError> {
+    let confirmed = store::confirmed_rules(conn, case_id)?;
+    let context = context_for(conn, on, confirmed)?;
+    let document = facts.to_value();
+    let evaluation = book
+        .evaluate(&document, &context)
+        .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
+    let summary = summarize(&evaluation);
+    let row = EvaluationRow {
+        id: Uuid::now_v7().to_string(),
+        case_id: case_id.to_owned(),
+        evaluated_at: time::now(),
+        trigger: trigger.to_owned(),
+        context_json: serde_json::to_string(&context).unwrap_or_default(),
+        summary_json: serde_json::to_string(&summary).unwrap_or_default(),
+    };
+    Ok((row, summary))
+}
+
+/// Evaluates cases about to be filed (on the filing date): sets each row's suggested route
+/// and returns the evaluation rows to store once the cases exist.
 pub fn evaluate_new_cases(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
@@ -140,85 +254,165 @@ pub fn evaluate_new_cases(
 ) -> Result<Vec<EvaluationRow>, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
     let mut out = Vec::with_capacity(rows.len());
-    let now = time::now();
     let mut contexts: BTreeMap<NaiveDate, EvalContext> = BTreeMap::new();
+    let now = time::now();
     for row in rows.iter_mut() {
-        let facts: Value = serde_json::from_str(&row.facts_json)
-            .map_err(|e| ServiceError::Internal(format!("stored facts unreadable: {e}")))?;
+        let facts = stored_facts(row)?;
         let context = match contexts.get(&row.filing_date) {
             Some(c) => c.clone(),
             None => {
-                let c = context_for(conn, row.filing_date)?;
+                // A new case has no confirmations yet.
+                let c = context_for(conn, row.filing_date, Vec::new())?;
                 contexts.insert(row.filing_date, c.clone());
                 c
             }
         };
+        let document = facts.to_value();
         let evaluation = book
-            .evaluate(&facts, &context)
+            .evaluate(&document, &context)
             .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
-        row.suggested_route = suggested_route(&evaluation);
+        let summary = summarize(&evaluation);
+        row.suggested_route = summary.suggested_route();
         out.push(EvaluationRow {
             id: Uuid::now_v7().to_string(),
             case_id: row.id.clone(),
             evaluated_at: now,
             trigger: "filing".into(),
             context_json: serde_json::to_string(&context).unwrap_or_default(),
-            summary_json: summarize(&evaluation).to_string(),
+            summary_json: serde_json::to_string(&summary).unwrap_or_default(),
         });
     }
     Ok(out)
 }
 
-/// The outcome stored for one route of a case's latest evaluation.
-pub fn stored_outcome(
+/// Re-evaluates a case on today's desk date (after an amendment, a confirmation, a publish),
+/// stores the evaluation and the suggested route it gives. Returns the summary.
+pub fn reevaluate_case(
     conn: &mut DbConnection,
-    case_id: &str,
-    route: &str,
-) -> Result<Option<Outcome>, ServiceError> {
-    let Some(latest) = store::latest_evaluation(conn, case_id)? else {
-        return Ok(None);
-    };
-    let summary: Value = serde_json::from_str(&latest.summary_json).unwrap_or_default();
-    Ok(summary["routes"]
-        .as_array()
-        .and_then(|routes| routes.iter().find(|r| r["route"] == route))
-        .and_then(|r| serde_json::from_value(r["outcome"].clone()).ok()))
+    ctx: &super::AppContext,
+    case: &CaseRow,
+    trigger: &str,
+) -> Result<EvaluationSummary, ServiceError> {
+    let book = ctx.rules.refresh(conn)?;
+    let facts = stored_facts(case)?;
+    let (row, summary) = evaluate_row(conn, &book, &case.id, &facts, time::desk_today(), trigger)?;
+    store::insert_evaluations(conn, std::slice::from_ref(&row))?;
+    let suggested = summary.suggested_route();
+    if suggested != case.suggested_route {
+        crate::db::cases::set_suggested_route(conn, &case.id, suggested.as_deref())?;
+    }
+    Ok(summary)
 }
 
-/// What an approval must satisfy beyond the state machine: an `ineligible` route needs a
-/// supervisor; a capped route takes a slot of its fiscal year's cap (409 when none is left).
+/// What an approval was checked against: the evaluation made at that moment.
+#[derive(Debug, Clone)]
+pub struct ApprovalCheck {
+    pub evaluation_id: String,
+    pub outcome: Outcome,
+    /// A cap slot was reserved (fiscal year of the approval).
+    pub cap_fiscal_year: Option<i32>,
+}
+
+/// The approval gates (docs/rules.md, "Approval gates"), whoever asks: the case is
+/// re-evaluated on the decision date and the evaluation stored; a route that is `ineligible`
+/// or `not_available` is refused, a `sandbox` route is never approved, a route with a
+/// caution needs a supervisor, and a capped route in force takes a slot of the fiscal year of
+/// the approval for an initial application.
 pub fn check_and_reserve_approval(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
     user: &AuthUser,
     case: &CaseRow,
     route: VisaRoute,
-) -> Result<(), ServiceError> {
-    if stored_outcome(conn, &case.id, route.id())? == Some(Outcome::Ineligible)
-        && user.role != Role::Supervisor
-    {
-        return Err(ServiceError::Forbidden(format!(
-            "the rules found {} ineligible for this case: only a supervisor may approve it, with a reason",
-            route.id()
-        )));
+) -> Result<ApprovalCheck, ServiceError> {
+    let book = ctx.rules.refresh(conn)?;
+    let today = time::desk_today();
+    let facts = stored_facts(case)?;
+    let (row, summary) = evaluate_row(conn, &book, &case.id, &facts, today, "approval")?;
+    let refused = |code: &'static str, message: String, details: Value| ServiceError::Conflict {
+        code,
+        message,
+        details: Some(details),
+    };
+    let Some(result) = summary.route(route.id()) else {
+        return Err(refused(
+            "evaluation_missing",
+            format!("the case could not be evaluated on {}: no result", route.id()),
+            json!({"route": route.id()}),
+        ));
+    };
+    let Some(version) = &result.ruleset else {
+        return Err(refused(
+            "route_not_available",
+            format!("{} has no rules in force on {today}: it cannot be approved", route.id()),
+            json!({"route": route.id(), "evaluation_date": today}),
+        ));
+    };
+    if version.status != Some(RuleSetStatus::InForce) {
+        return Err(refused(
+            "route_sandbox",
+            format!(
+                "{} is a proposal, not law ({}): it can never be approved",
+                route.id(),
+                version.id
+            ),
+            json!({"route": route.id(), "ruleset": version.id}),
+        ));
     }
-    if route.is_capped() {
-        let fy = fiscal_year(case.filing_date);
-        let cap = cap_for(&ctx.rules.book(), route, case.filing_date)?;
-        store::ensure_cap_counter(conn, route.id(), fy, cap)?;
-        if !store::take_cap_slot(conn, route.id(), fy)? {
-            return Err(ServiceError::Conflict {
-                code: "cap_reached",
-                message: format!(
-                    "the FY{fy} cap of {cap} {} approvals is reached",
-                    route.id()
+    match result.outcome {
+        Outcome::Ineligible => {
+            return Err(refused(
+                "route_ineligible",
+                format!(
+                    "the rules find {} ineligible for this case on {today} ({}); amend the facts if they are wrong",
+                    route.id(),
+                    result.failed.join(", ")
                 ),
-                details: Some(json!({"route": route.id(), "fiscal_year": fy, "cap": cap})),
-            });
+                json!({"route": route.id(), "failed": result.failed, "evaluation_id": row.id}),
+            ))
+        }
+        Outcome::NotAvailable => {
+            return Err(refused(
+                "route_not_available",
+                format!("{} is not available on {today}", route.id()),
+                json!({"route": route.id()}),
+            ))
+        }
+        Outcome::Eligible | Outcome::NeedsReview => {}
+    }
+    let caution = book
+        .find(route.id(), version.version)
+        .and_then(|set| set.caution().map(|(en, _)| en.to_owned()));
+    if let Some(caution) = caution {
+        if user.role != Role::Supervisor {
+            return Err(refused(
+                "supervisor_required",
+                format!("{} carries a caution ({caution}): only a supervisor may approve it", route.id()),
+                json!({"route": route.id(), "caution": caution}),
+            ));
+        }
+    }
+    let mut cap_fiscal_year = None;
+    if route.is_capped() && facts.applicant.e4_initial == Some(true) {
+        let fy = fiscal_year(today);
+        let cap = cap_for(&book, route, today)?;
+        store::ensure_cap_counter(conn, route.id(), fy, cap)?;
+        if !store::take_cap_slot(conn, route.id(), fy, cap)? {
+            return Err(refused(
+                "cap_reached",
+                format!("the FY{fy} cap of {cap} {} approvals is reached", route.id()),
+                json!({"route": route.id(), "fiscal_year": fy, "cap": cap}),
+            ));
         }
         store::insert_reservation(conn, &case.id, route.id(), fy, time::now())?;
+        cap_fiscal_year = Some(fy);
     }
-    Ok(())
+    store::insert_evaluations(conn, std::slice::from_ref(&row))?;
+    Ok(ApprovalCheck {
+        evaluation_id: row.id,
+        outcome: result.outcome,
+        cap_fiscal_year,
+    })
 }
 
 /// The cap parameter of a capped route in force on `date`.
@@ -242,9 +436,13 @@ pub struct CapUsage {
     pub cap: i64,
     pub used: i64,
     pub remaining: i64,
+    /// `in_force` (approvals reserve slots) or `sandbox` (nothing is reserved: see the
+    /// simulation).
+    pub status: String,
 }
 
-/// Cap, used and remaining for a fiscal year (the cap as in force at the year's start).
+/// Cap, used and remaining for a fiscal year: the cap in force at the year's start (or the
+/// one the counter follows once approvals have reserved slots).
 pub fn cap_usage(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
@@ -257,13 +455,18 @@ pub fn cap_usage(
     if !(2000..=2200).contains(&fy) {
         return Err(ServiceError::NotFound("fiscal year"));
     }
+    let start =
+        NaiveDate::from_ymd_opt(fy - 1, 10, 1).ok_or(ServiceError::NotFound("fiscal year"))?;
+    let book = ctx.rules.book();
+    let status = book
+        .in_force(route.id(), start)
+        .map_or("not_available", |s| match s.status() {
+            RuleSetStatus::InForce => "in_force",
+            RuleSetStatus::Sandbox => "sandbox",
+        });
     let (cap, used) = match store::cap_usage(conn, route.id(), fy)? {
         Some(found) => found,
-        None => {
-            let start = NaiveDate::from_ymd_opt(fy - 1, 10, 1)
-                .ok_or(ServiceError::NotFound("fiscal year"))?;
-            (cap_for(&ctx.rules.book(), route, start).unwrap_or(0), 0)
-        }
+        None => (cap_for(&book, route, start).unwrap_or(0), 0),
     };
     Ok(CapUsage {
         route: route.id().to_owned(),
@@ -271,36 +474,294 @@ pub fn cap_usage(
         cap,
         used,
         remaining: (cap - used).max(0),
+        status: status.to_owned(),
     })
 }
 
-/// A case's eligibility: the stored outcomes, and the full explanation replayed with the
-/// very rule-set versions (and ledger values) used when it was evaluated.
+/// The E-4 cap simulation's what-if inputs.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimulationQuery {
+    /// Another cap to compare with (default: the cap of the rule set, 15,000).
+    pub cap: Option<i64>,
+    /// Share of the qualifying or reviewable cases expected to be approved, 0 to 1
+    /// (default 1).
+    pub approval_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SponsorShare {
+    pub sponsor_id: String,
+    pub sponsor_name: String,
+    pub cases: i64,
+    pub initial: i64,
+    /// Share of the fiscal year's initial cases, 0 to 1.
+    pub share: f64,
+}
+
+/// How the proposed E-4 cap would be used in a fiscal year (of planned entry), from the open
+/// cases' latest evaluations. Nothing is reserved.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CapSimulation {
+    pub route: String,
+    pub fiscal_year: i32,
+    /// `sandbox` while the route is a proposal.
+    pub status: String,
+    pub cap: i64,
+    pub approval_rate: f64,
+    /// Open cases with planned entry in the year whose E-4 outcome is eligible.
+    pub would_qualify: i64,
+    pub needs_review: i64,
+    /// Of those, initial applications (the ones the cap counts).
+    pub initial: i64,
+    /// `initial × approval_rate`, rounded down.
+    pub projected_use: i64,
+    /// `projected_use / cap`.
+    pub projected_share_of_cap: f64,
+    pub by_sponsor: Vec<SponsorShare>,
+}
+
+/// The open states: cases no decision has closed.
+pub const UNDECIDED: &[&str] = &[
+    "filed",
+    "in_review",
+    "evidence_requested",
+    "evidence_submitted",
+    "interview_scheduled",
+];
+
+pub fn cap_simulation(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    route: VisaRoute,
+    fy: i32,
+    query: SimulationQuery,
+) -> Result<CapSimulation, ServiceError> {
+    if user.role != Role::Supervisor {
+        return Err(ServiceError::Forbidden(
+            "the cap simulation is for supervisors".into(),
+        ));
+    }
+    if !route.is_capped() {
+        return Err(ServiceError::NotFound("cap for this route"));
+    }
+    if !(2000..=2200).contains(&fy) {
+        return Err(ServiceError::NotFound("fiscal year"));
+    }
+    let mut errors = super::FieldErrors::new();
+    let rate = query.approval_rate.unwrap_or(1.0);
+    if !rate.is_finite() || !(0.0..=1.0).contains(&rate) {
+        errors.add("approval_rate", "must be between 0 and 1");
+    }
+    if query.cap.is_some_and(|c| !(1..=10_000_000).contains(&c)) {
+        errors.add("cap", "must be between 1 and 10,000,000");
+    }
+    errors.finish()?;
+    let start =
+        NaiveDate::from_ymd_opt(fy - 1, 10, 1).ok_or(ServiceError::NotFound("fiscal year"))?;
+    let book = ctx.rules.refresh(conn)?;
+    let cap = match query.cap {
+        Some(c) => c,
+        None => cap_for(&book, route, start).unwrap_or(15_000),
+    };
+    let status = book
+        .in_force(route.id(), start)
+        .map_or("not_available", |s| match s.status() {
+            RuleSetStatus::InForce => "in_force",
+            RuleSetStatus::Sandbox => "sandbox",
+        });
+    let mut qualify = 0i64;
+    let mut review = 0i64;
+    let mut initial = 0i64;
+    let mut per_sponsor: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (_, sponsor, facts_json, summary) in store::open_cases_with_latest_summary(conn, UNDECIDED)? {
+        let Ok(facts) = FactsV2::from_stored(&facts_json) else {
+            continue;
+        };
+        let Some(entry) = facts.assignment.planned_entry else {
+            continue;
+        };
+        if fiscal_year(entry) != fy {
+            continue;
+        }
+        let outcome = summary
+            .and_then(|s| serde_json::from_str::<EvaluationSummary>(&s).ok())
+            .and_then(|s| s.route(route.id()).map(|r| r.outcome));
+        match outcome {
+            Some(Outcome::Eligible) => qualify += 1,
+            Some(Outcome::NeedsReview) => review += 1,
+            _ => continue,
+        }
+        let is_initial = facts.applicant.e4_initial == Some(true);
+        if is_initial {
+            initial += 1;
+        }
+        let entry = per_sponsor.entry(sponsor).or_default();
+        entry.0 += 1;
+        entry.1 += i64::from(is_initial);
+    }
+    let mut by_sponsor = Vec::with_capacity(per_sponsor.len());
+    for (sponsor_id, (cases, init)) in per_sponsor {
+        let sponsor_name = crate::db::sponsors::find(conn, &sponsor_id)?
+            .map(|s| s.legal_name)
+            .unwrap_or_default();
+        by_sponsor.push(SponsorShare {
+            sponsor_id,
+            sponsor_name,
+            cases,
+            initial: init,
+            share: if initial > 0 { init as f64 / initial as f64 } else { 0.0 },
+        });
+    }
+    by_sponsor.sort_by(|a, b| b.initial.cmp(&a.initial).then(a.sponsor_id.cmp(&b.sponsor_id)));
+    let projected_use = (initial as f64 * rate).floor() as i64;
+    Ok(CapSimulation {
+        route: route.id().to_owned(),
+        fiscal_year: fy,
+        status: status.to_owned(),
+        cap,
+        approval_rate: rate,
+        would_qualify: qualify,
+        needs_review: review,
+        initial,
+        projected_use,
+        projected_share_of_cap: projected_use as f64 / cap as f64,
+        by_sponsor,
+    })
+}
+
+/// A stored evaluation as the API and the pages show it: which evaluation is current, its
+/// outcomes, and the explanation replayed with the very versions and context it used.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseEligibility {
+    pub case_id: String,
+    pub evaluation_id: String,
+    pub evaluated_at: chrono::DateTime<chrono::Utc>,
+    /// The date versions and parameters were chosen by.
+    pub evaluation_date: NaiveDate,
+    /// `filing`, `amend_facts`, `confirm_evidence`, `publish`, `approval`, `reevaluate`.
+    pub trigger: String,
+    pub replayed_exactly: bool,
+    pub summary: EvaluationSummary,
+    pub evaluation: Explanation,
+}
+
+/// The explanation of an evaluation, owned (the engine's `Evaluation` borrows the book).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Explanation {
+    pub filing_date: NaiveDate,
+    pub evaluation_date: NaiveDate,
+    pub fiscal_year: i32,
+    pub routes: Vec<RouteExplanation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RouteExplanation {
+    pub route: String,
+    #[schema(value_type = String)]
+    pub outcome: Outcome,
+    pub title_en: String,
+    pub title_ko: String,
+    pub basis: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caution_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caution_ko: Option<String>,
+    pub ruleset: Option<VersionRef>,
+    pub common: Option<VersionRef>,
+    pub rules: Vec<RuleExplanation>,
+}
+
+impl RouteExplanation {
+    /// `in_force`, `sandbox`, or `not_available`.
+    pub fn status(&self) -> &'static str {
+        match self.ruleset.as_ref().and_then(|r| r.status) {
+            Some(RuleSetStatus::InForce) => "in_force",
+            Some(RuleSetStatus::Sandbox) => "sandbox",
+            None => "not_available",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ParameterUsed {
+    pub from: NaiveDate,
+    /// The value in force (a number, text, list or table).
+    #[schema(value_type = Object)]
+    pub value: Value,
+    pub citation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RuleExplanation {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub kind: RuleKind,
+    pub citation: String,
+    pub title_en: String,
+    pub title_ko: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[schema(value_type = String)]
+    pub status: RuleStatus,
+    pub message_en: Option<String>,
+    pub message_ko: Option<String>,
+    /// The facts (and derived values) the rule read, path → value as filed.
+    #[schema(value_type = Object)]
+    pub facts: BTreeMap<String, Value>,
+    pub params: BTreeMap<String, ParameterUsed>,
+}
+
+impl Explanation {
+    fn of(evaluation: &Evaluation<'_>) -> Result<Explanation, ServiceError> {
+        serde_json::from_str(&evaluation.to_json())
+            .map_err(|e| ServiceError::Internal(format!("explanation: {e}")))
+    }
+
+    /// Leaves out what an employer may not see: ledger values (`ctx.*`: the E-4 cap usage).
+    pub fn for_viewer(mut self, user: &AuthUser) -> Explanation {
+        if !user.role.is_desk() {
+            for route in &mut self.routes {
+                for rule in &mut route.rules {
+                    rule.facts.retain(|path, _| !path.starts_with("ctx."));
+                }
+            }
+        }
+        self
+    }
+}
+
+/// A case's current eligibility: its latest evaluation, replayed with the very rule-set
+/// versions (and ledger values) used when it was made.
 pub fn case_eligibility(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
     user: &AuthUser,
     case_id: &str,
-) -> Result<Value, ServiceError> {
+) -> Result<CaseEligibility, ServiceError> {
     let case = super::cases::load_visible(conn, user, case_id)?;
     let latest =
         store::latest_evaluation(conn, case_id)?.ok_or(ServiceError::NotFound("evaluation"))?;
-    let summary: Value = serde_json::from_str(&latest.summary_json).unwrap_or_default();
-    let context: EvalContext = serde_json::from_str(&latest.context_json).unwrap_or_default();
-    let facts: Value = serde_json::from_str(&case.facts_json).unwrap_or_default();
+    let summary = read_summary(&latest)?;
+    let mut context: EvalContext = serde_json::from_str(&latest.context_json).unwrap_or_default();
+    // Evaluations made before rules v2 were on the filing date.
+    context.on = Some(summary.evaluation_date.unwrap_or(summary.filing_date));
+    let facts = FactsV2::from_stored(&case.facts_json)
+        .map(|f| f.to_value())
+        .unwrap_or_else(|_| serde_json::from_str(&case.facts_json).unwrap_or_default());
     let book = ctx.rules.refresh(conn)?;
     // Pin every route (and the common rules) to the stored version.
     let mut pinned: Vec<RuleSet> = Vec::new();
-    for route in summary["routes"].as_array().into_iter().flatten() {
-        let name = route["route"].as_str().unwrap_or_default();
+    for route in &summary.routes {
         for (route_id, version) in [
-            (name, route["ruleset"]["version"].as_u64()),
-            (COMMON_ROUTE, route["common"]["version"].as_u64()),
+            (route.route.as_str(), route.ruleset.as_ref()),
+            (COMMON_ROUTE, route.common.as_ref()),
         ] {
-            let found = version
-                .and_then(|v| u32::try_from(v).ok())
-                .and_then(|v| book.find(route_id, v));
-            if let Some(set) = found {
+            if let Some(set) = version.and_then(|v| book.find(route_id, v.version)) {
                 if !pinned.iter().any(|p| p.id() == set.id()) {
                     pinned.push(set.clone());
                 }
@@ -311,34 +772,42 @@ pub fn case_eligibility(
         .evaluate_with(&facts, &context, &pinned)
         .map_err(|e| ServiceError::Internal(format!("replay failed: {e}")))?;
     let replayed = summarize(&evaluation);
-    let exact = replayed["routes"] == summary["routes"];
-    let explanation: Value = serde_json::from_str(&evaluation.to_json()).unwrap_or_default();
-    Ok(json!({
-        "case_id": case.id,
-        "evaluated_at": time::from_stored(latest.evaluated_at),
-        "trigger": latest.trigger,
-        "replayed_exactly": exact,
-        "summary": summary,
-        "evaluation": explanation,
-    }))
+    let exact = replayed
+        .routes
+        .iter()
+        .zip(&summary.routes)
+        .all(|(a, b)| a.outcome == b.outcome && a.failed == b.failed && a.errors == b.errors)
+        && replayed.routes.len() == summary.routes.len();
+    Ok(CaseEligibility {
+        case_id: case.id,
+        evaluation_id: latest.id.clone(),
+        evaluated_at: time::from_stored(latest.evaluated_at),
+        evaluation_date: context.on.unwrap_or(summary.filing_date),
+        trigger: latest.trigger,
+        replayed_exactly: exact,
+        summary,
+        evaluation: Explanation::of(&evaluation)?.for_viewer(user),
+    })
 }
 
-/// Evaluates a facts document (a pre-check or a dry run): nothing is stored.
+/// Evaluates a facts document (a pre-check or a dry run): nothing is stored. `on` is the
+/// evaluation date (default: the document's filing date). Employers do not see ledger
+/// values such as the E-4 cap usage.
 pub fn evaluate_document(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
-    facts: &Value,
-) -> Result<String, ServiceError> {
+    user: &AuthUser,
+    facts: &FactsV2,
+    on: Option<NaiveDate>,
+) -> Result<Explanation, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
-    let date = facts["filing_date"]
-        .as_str()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .ok_or_else(|| ServiceError::validation("filing_date", "is required, as YYYY-MM-DD"))?;
-    let context = context_for(conn, date)?;
+    let date = on.unwrap_or(facts.filing_date);
+    let context = context_for(conn, date, Vec::new())?;
+    let document = facts.to_value();
     let evaluation = book
-        .evaluate(facts, &context)
+        .evaluate(&document, &context)
         .map_err(|e| ServiceError::validation("filing_date", e.to_string()))?;
-    Ok(evaluation.to_json())
+    Ok(Explanation::of(&evaluation)?.for_viewer(user))
 }
 
 fn report_error(report: ValidationReport) -> ServiceError {
@@ -365,9 +834,10 @@ pub fn publish(
             "publishing rule sets is for supervisors".into(),
         ));
     }
-    database::write_tx(conn, |conn| {
+    let published = database::write_tx(conn, |conn| {
         let book = ctx.rules.refresh(conn)?;
         let draft = book.compile_draft(source).map_err(report_error)?;
+        check_cap_parameter(&draft)?;
         let next = book.with_published(source).map_err(report_error)?;
         let row = PublishedRuleSet {
             id: Uuid::now_v7().to_string(),
@@ -391,8 +861,130 @@ pub fn publish(
         )?;
         let count = store::published_count(conn)?;
         ctx.rules.replace(next, count);
-        Ok(ruleset_json(&draft, None, true))
-    })
+        Ok::<Value, ServiceError>(ruleset_json(&draft, None, true))
+    })?;
+    // Every undecided case is re-evaluated under the new book, in the background.
+    let run = start_reevaluation(conn, ctx, "publish")?;
+    let mut answer = published;
+    answer["reevaluation"] = serde_json::to_value(&run).unwrap_or_default();
+    Ok(answer)
+}
+
+/// A capped route's cap must allow at least one approval: below 1, every approval would
+/// be refused (and a counter could not follow it).
+fn check_cap_parameter(draft: &RuleSet) -> Result<(), ServiceError> {
+    let Some(cap) = draft.parameters().get("e4_cap") else {
+        return Ok(());
+    };
+    for (i, dated) in cap.values.iter().enumerate() {
+        if dated.value.as_i64().is_none_or(|c| c < 1) {
+            return Err(ServiceError::Conflict {
+                code: "ruleset_invalid",
+                message: "the rule set was not published: the cap must be a whole number of at least 1".into(),
+                details: Some(json!({"problems": [{"file": "published", "field": format!("parameters.e4_cap.values[{i}]"), "message": "the cap must be a whole number of at least 1"}]})),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Starts the re-evaluation of every undecided case on a background thread and returns its
+/// run (progress: `GET /api/v1/reevaluations/{id}`).
+pub fn start_reevaluation(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    trigger: &str,
+) -> Result<ReevaluationRun, ServiceError> {
+    let run = ReevaluationRun {
+        id: Uuid::now_v7().to_string(),
+        trigger: trigger.to_owned(),
+        started_at: time::now(),
+        finished_at: None,
+        total: store::count_undecided(conn, UNDECIDED)?,
+        done: 0,
+        changed: 0,
+        failed: 0,
+    };
+    store::insert_run(conn, &run)?;
+    let ctx = ctx.clone();
+    let id = run.id.clone();
+    let spawned = std::thread::Builder::new()
+        .name("reevaluate".into())
+        .spawn(move || {
+            let outcome = ctx
+                .pool
+                .get()
+                .map_err(ServiceError::from)
+                .and_then(|mut conn| reevaluate_undecided(&mut conn, &ctx, &id, &mut |_| {}));
+            if let Err(e) = outcome {
+                tracing::error!(run = %id, error = %e, "re-evaluation stopped");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the re-evaluation thread");
+    }
+    Ok(run)
+}
+
+/// Re-evaluates every undecided case (in pages, each case in its own transaction), recording
+/// progress on the run. Decided cases keep the evaluation their decision was made on.
+pub fn reevaluate_undecided(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    run_id: &str,
+    progress: Progress<'_>,
+) -> Result<ReevaluationRun, ServiceError> {
+    let (mut done, mut changed, mut failed) = (0i64, 0i64, 0i64);
+    let mut after: Option<String> = None;
+    loop {
+        let ids = store::undecided_case_ids(conn, UNDECIDED, after.as_deref(), 500)?;
+        let Some(last) = ids.last() else { break };
+        after = Some(last.clone());
+        for id in ids {
+            let result = database::write_tx(conn, |conn| {
+                let Some(case) = crate::db::cases::find(conn, &id)? else {
+                    return Ok(false);
+                };
+                if !UNDECIDED.contains(&case.status.as_str()) {
+                    return Ok(false);
+                }
+                let before = store::latest_evaluation(conn, &id)?
+                    .and_then(|row| read_summary(&row).ok());
+                let after = reevaluate_case(conn, ctx, &case, "publish")?;
+                let outcomes = |s: &EvaluationSummary| -> Vec<(String, Outcome)> {
+                    s.routes.iter().map(|r| (r.route.clone(), r.outcome)).collect()
+                };
+                Ok::<bool, ServiceError>(before.map(|b| outcomes(&b)) != Some(outcomes(&after)))
+            });
+            match result {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(case = %id, error = %e, "re-evaluation of a case failed");
+                }
+            }
+            done += 1;
+        }
+        store::update_run_progress(conn, run_id, done, changed, failed, None)?;
+        progress(usize::try_from(done).unwrap_or(usize::MAX));
+    }
+    store::update_run_progress(conn, run_id, done, changed, failed, Some(time::now()))?;
+    store::find_run(conn, run_id)?.ok_or(ServiceError::NotFound("re-evaluation"))
+}
+
+/// A re-evaluation run's progress (the desk).
+pub fn reevaluation(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+) -> Result<ReevaluationRun, ServiceError> {
+    if !user.role.is_desk() {
+        return Err(ServiceError::Forbidden(
+            "re-evaluation runs are for the desk".into(),
+        ));
+    }
+    store::find_run(conn, id)?.ok_or(ServiceError::NotFound("re-evaluation"))
 }
 
 /// A version as shown by the API. `effective_to` is the declared end or, for an open window,
@@ -412,6 +1004,8 @@ pub fn ruleset_json(set: &RuleSet, next: Option<&RuleSet>, with_source: bool) ->
         "title_ko": set.title_ko(),
         "basis": set.basis(),
         "note": set.note(),
+        "caution_en": set.caution().map(|c| c.0),
+        "caution_ko": set.caution().map(|c| c.1),
         "hash": set.hash(),
         "rules": set.rules().iter().map(|r| json!({"id": r.id, "kind": r.kind, "citation": r.citation, "title_en": r.title_en, "title_ko": r.title_ko})).collect::<Vec<_>>(),
         "parameters": set.parameters(),
@@ -495,7 +1089,10 @@ pub fn impact(
         let Some(last) = page.last() else { break };
         after = Some(last.0.clone());
         for (id, receipt, facts_json) in page {
-            let facts: Value = serde_json::from_str(&facts_json).unwrap_or_default();
+            let facts = match FactsV2::from_stored(&facts_json) {
+                Ok(f) => f.to_value(),
+                Err(_) => serde_json::from_str(&facts_json).unwrap_or_default(),
+            };
             let date = facts["filing_date"]
                 .as_str()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -503,7 +1100,7 @@ pub fn impact(
             let context = match contexts.get(&date) {
                 Some(c) => c.clone(),
                 None => {
-                    let c = context_for(conn, date)?;
+                    let c = context_for(conn, date, Vec::new())?;
                     contexts.insert(date, c.clone());
                     c
                 }
@@ -538,9 +1135,5 @@ pub fn impact(
 }
 
 fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Eligible => "eligible",
-        Outcome::NeedsReview => "needs_review",
-        Outcome::Ineligible => "ineligible",
-    }
+    o.as_str()
 }

@@ -17,7 +17,8 @@ use crate::db::filings::{self, FilingRow};
 use crate::db::{self as database, projects, receipts, sponsors, DbConnection};
 use crate::domain::receipt::{fiscal_year, ReceiptNumber};
 use crate::domain::worker::{one_of, ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES};
-use crate::domain::{time, CaseStatus, EmailAddress, Role};
+use crate::domain::facts::Trip;
+use crate::domain::{time, CaseStatus, EmailAddress, FactsV2, Role};
 
 /// Largest batch in one filing. Large investors file hundreds at once; beyond this, split the
 /// batch (each part is still all-or-nothing).
@@ -43,6 +44,22 @@ pub struct WorkerInput {
     pub specialized_knowledge: bool,
     pub prior_us_violation: bool,
     pub previously_detained_2025: bool,
+    /// Facts v2, each optional so that v1 clients keep working: a fact left out shows as
+    /// `error` on the rules that read it, and the desk asks for it on the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_nationalities: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degree_equivalent: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenure_continuous: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_visa_refusal: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_esta_denial: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_since_2011: Option<Vec<Trip>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e4_initial: Option<bool>,
     pub assignment: AssignmentInput,
 }
 
@@ -58,6 +75,13 @@ pub struct AssignmentInput {
     pub offered_wage_usd: Option<f64>,
     #[serde(default)]
     pub prevailing_wage_usd: Option<f64>,
+    /// Facts v2 (optional, as above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_wage_usd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_employed_by_seller: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worksite_controlled_by_group: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -190,6 +214,7 @@ pub fn validate_worker(
     for (name, wage) in [
         ("assignment.offered_wage_usd", a.offered_wage_usd),
         ("assignment.prevailing_wage_usd", a.prevailing_wage_usd),
+        ("assignment.actual_wage_usd", a.actual_wage_usd),
     ] {
         if wage.is_some_and(|v| !v.is_finite() || !(0.0..=10_000_000.0).contains(&v)) {
             errors.add(
@@ -197,6 +222,37 @@ pub fn validate_worker(
                 "must be a yearly wage in dollars between 0 and 10,000,000",
             );
         }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    // The v2 facts' own checks (nationalities, trips), on the document a filing would store.
+    let probe = FactsV2 {
+        facts_version: crate::domain::facts::FACTS_VERSION,
+        filing_date: today,
+        applicant: crate::domain::facts::Applicant {
+            other_nationalities: w.other_nationalities.clone().map(|list| {
+                list.iter()
+                    .map(|n| crate::domain::worker::normalize_country(n))
+                    .collect()
+            }),
+            travel_since_2011: w.travel_since_2011.clone().map(|trips| {
+                trips
+                    .into_iter()
+                    .map(|mut t| {
+                        t.country = crate::domain::worker::normalize_country(&t.country);
+                        t
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        },
+        assignment: Default::default(),
+        employer: Default::default(),
+    };
+    for problem in probe.check(today) {
+        let field = problem.field.trim_start_matches("applicant.");
+        errors.add(f(field), problem.message);
     }
     if errors.len() > before {
         return None;
@@ -211,17 +267,18 @@ pub fn validate_worker(
     })
 }
 
-/// The facts v1 document the rules engine reads (docs/domain.md), from the worker, the
-/// project and the sponsor as filed.
-pub fn facts_v1(
+/// The facts v2 document the rules engine reads (docs/domain.md), from the worker, the
+/// project and the sponsor as filed. Facts the filing left out stay missing.
+pub fn facts_v2(
     w: &ValidWorker,
     project: &projects::ProjectRow,
     sponsor: &sponsors::SponsorRow,
     filing_date: NaiveDate,
-) -> Value {
+) -> Result<FactsV2, ServiceError> {
     let i = &w.input;
     let a = &i.assignment;
-    json!({
+    let document = json!({
+        "facts_version": crate::domain::facts::FACTS_VERSION,
         "filing_date": filing_date.to_string(),
         "applicant": {
             "nationality": i.nationality.trim(),
@@ -235,6 +292,13 @@ pub fn facts_v1(
             "specialized_knowledge": i.specialized_knowledge,
             "prior_us_violation": i.prior_us_violation,
             "previously_detained_2025": i.previously_detained_2025,
+            "other_nationalities": i.other_nationalities,
+            "degree_equivalent": i.degree_equivalent,
+            "tenure_continuous": i.tenure_continuous,
+            "prior_visa_refusal": i.prior_visa_refusal,
+            "prior_esta_denial": i.prior_esta_denial,
+            "travel_since_2011": i.travel_since_2011,
+            "e4_initial": i.e4_initial,
         },
         "assignment": {
             "activities": a.activities,
@@ -246,6 +310,9 @@ pub fn facts_v1(
             "specialty_occupation": a.specialty_occupation,
             "offered_wage_usd": a.offered_wage_usd,
             "prevailing_wage_usd": a.prevailing_wage_usd,
+            "actual_wage_usd": a.actual_wage_usd,
+            "worker_employed_by_seller": a.worker_employed_by_seller,
+            "worksite_controlled_by_group": a.worksite_controlled_by_group,
         },
         "employer": {
             "korean_ownership_pct": sponsor.korean_ownership_pct,
@@ -254,7 +321,22 @@ pub fn facts_v1(
             "labor_attestation_filed": sponsor.labor_attestation_filed,
             "strike_or_lockout": sponsor.strike_or_lockout,
         }
-    })
+    });
+    // `null` is "not given": drop it so that the fact is missing, not ill-typed.
+    FactsV2::from_value(without_nulls(document))
+        .map_err(|p| ServiceError::Internal(format!("facts of a validated worker: {p:?}")))
+}
+
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 pub use crate::domain::time::desk_today;
@@ -448,7 +530,7 @@ fn file_in_tx(
     for (w, index) in workers.iter().zip(&indexes) {
         let id = Uuid::now_v7().to_string();
         let duplicate = seen.get(index).copied().unwrap_or(0) > 1;
-        let facts = facts_v1(w, &project, &sponsor, filing_date);
+        let facts = facts_v2(w, &project, &sponsor, filing_date)?;
         rows.push(CaseRow {
             id: id.clone(),
             receipt_number: String::new(), // reserved below, once the rest is ready
@@ -474,7 +556,7 @@ fn file_in_tx(
             passport_last4: passports::last4(&w.input.passport_number),
             passport_index: index.clone(),
             duplicate_passport: duplicate,
-            facts_json: facts.to_string(),
+            facts_json: facts.to_json(),
             filing_date,
             suggested_route: None,
             evidence_due: None,
@@ -585,7 +667,72 @@ pub const CSV_COLUMNS: &[&str] = &[
     "specialty_occupation",
     "offered_wage_usd",
     "prevailing_wage_usd",
+    // Facts v2 (optional columns; an empty cell leaves the fact missing).
+    "other_nationalities",
+    "degree_equivalent",
+    "tenure_continuous",
+    "prior_visa_refusal",
+    "prior_esta_denial",
+    "travel_since_2011",
+    "e4_initial",
+    "worker_employed_by_seller",
+    "worksite_controlled_by_group",
+    "actual_wage_usd",
 ];
+
+/// Columns a CSV may leave out.
+const OPTIONAL_CSV_COLUMNS: &[&str] = &[
+    "name_ko",
+    "offered_wage_usd",
+    "prevailing_wage_usd",
+    "other_nationalities",
+    "degree_equivalent",
+    "tenure_continuous",
+    "prior_visa_refusal",
+    "prior_esta_denial",
+    "travel_since_2011",
+    "e4_initial",
+    "worker_employed_by_seller",
+    "worksite_controlled_by_group",
+    "actual_wage_usd",
+];
+
+/// Parses the CSV form of `travel_since_2011`: trips separated by `;`, each
+/// `COUNTRY:FROM[:TO][:official]`, e.g. `IR:2015-03-01:2015-03-20; IQ:2019-05-02::official`.
+pub fn parse_trips(cell: &str) -> Result<Vec<Trip>, String> {
+    let date = |text: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("`{text}` is not a date as YYYY-MM-DD"))
+    };
+    cell.split(';')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|trip| {
+            let parts: Vec<&str> = trip.split(':').map(str::trim).collect();
+            let (country, from, to, official) = match parts.as_slice() {
+                [c, f] => (c, f, None, false),
+                [c, f, t] => (c, f, Some(t), false),
+                [c, f, t, flag] if flag.eq_ignore_ascii_case("official") => {
+                    (c, f, Some(t), true)
+                }
+                _ => {
+                    return Err(format!(
+                        "`{trip}`: write each trip as COUNTRY:FROM[:TO][:official]"
+                    ))
+                }
+            };
+            Ok(Trip {
+                country: crate::domain::worker::normalize_country(country),
+                from: date(from)?,
+                to: match to {
+                    Some(t) if !t.is_empty() => Some(date(t)?),
+                    _ => None,
+                },
+                official_duty: official,
+            })
+        })
+        .collect()
+}
 
 /// Reads workers from CSV. Cell errors are reported like JSON ones, as
 /// `workers[i].field` (i counts data rows from 0), all at once.
@@ -603,7 +750,7 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
     let mut errors = FieldErrors::new();
     for required in CSV_COLUMNS
         .iter()
-        .filter(|c| **c != "name_ko" && !c.ends_with("wage_usd"))
+        .filter(|c| !OPTIONAL_CSV_COLUMNS.contains(c))
     {
         if !headers.iter().any(|h| h == required) {
             errors.add("csv", format!("missing column {required}"));
@@ -674,6 +821,46 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
         };
         let offered = wage("offered_wage_usd", &mut errors);
         let prevailing = wage("prevailing_wage_usd", &mut errors);
+        let actual = wage("actual_wage_usd", &mut errors);
+        // v2 columns: an empty cell (or a missing column) leaves the fact missing.
+        let optional_bool = |name: &str, errors: &mut FieldErrors| -> Option<bool> {
+            match cell(name).to_ascii_lowercase().as_str() {
+                "" => None,
+                "true" | "yes" | "y" | "1" => Some(true),
+                "false" | "no" | "n" | "0" => Some(false),
+                _ => {
+                    errors.add(format!("{prefix}.{name}"), "must be true or false");
+                    None
+                }
+            }
+        };
+        let degree_equivalent = optional_bool("degree_equivalent", &mut errors);
+        let tenure_continuous = optional_bool("tenure_continuous", &mut errors);
+        let prior_visa_refusal = optional_bool("prior_visa_refusal", &mut errors);
+        let prior_esta_denial = optional_bool("prior_esta_denial", &mut errors);
+        let e4_initial = optional_bool("e4_initial", &mut errors);
+        let by_seller = optional_bool("worker_employed_by_seller", &mut errors);
+        let controlled = optional_bool("worksite_controlled_by_group", &mut errors);
+        let others = cell("other_nationalities");
+        let other_nationalities = (!others.trim().is_empty()).then(|| {
+            others
+                .split([';', ',', '|'])
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        });
+        let travel = cell("travel_since_2011");
+        let travel_since_2011 = if travel.trim().is_empty() {
+            None
+        } else {
+            match parse_trips(&travel) {
+                Ok(trips) => Some(trips),
+                Err(m) => {
+                    errors.add(format!("{prefix}.travel_since_2011"), m);
+                    None
+                }
+            }
+        };
         let name_ko = cell("name_ko");
         workers.push(WorkerInput {
             given_name: cell("given_name"),
@@ -692,6 +879,13 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
             specialized_knowledge: specialized,
             prior_us_violation: violation,
             previously_detained_2025: detained,
+            other_nationalities,
+            degree_equivalent,
+            tenure_continuous,
+            prior_visa_refusal,
+            prior_esta_denial,
+            travel_since_2011,
+            e4_initial,
             assignment: AssignmentInput {
                 activities: cell("activities")
                     .split([';', '|'])
@@ -704,6 +898,9 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
                 specialty_occupation: specialty,
                 offered_wage_usd: offered,
                 prevailing_wage_usd: prevailing,
+                actual_wage_usd: actual,
+                worker_employed_by_seller: by_seller,
+                worksite_controlled_by_group: controlled,
             },
         });
     }
@@ -720,7 +917,7 @@ pub fn precheck_worker(
     user: &AuthUser,
     project_id: &str,
     worker: &WorkerInput,
-) -> Result<String, ServiceError> {
+) -> Result<super::eligibility::Explanation, ServiceError> {
     if user.role != Role::Employer {
         return Err(ServiceError::Forbidden(
             "the pre-check of a worker is for the sponsor's employer users".into(),
@@ -737,6 +934,6 @@ pub fn precheck_worker(
     }
     let sponsor =
         sponsors::find(conn, &project.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
-    let facts = facts_v1(&valid, &project, &sponsor, today);
-    super::eligibility::evaluate_document(conn, ctx, &facts)
+    let facts = facts_v2(&valid, &project, &sponsor, today)?;
+    super::eligibility::evaluate_document(conn, ctx, user, &facts, None)
 }

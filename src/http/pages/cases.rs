@@ -9,7 +9,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, Utc};
-use serde_json::Value;
 
 use super::forms::FormData;
 use super::{page_id, Lang, Page, PageError};
@@ -18,7 +17,9 @@ use crate::domain::{ActionKind, CaseStatus, Role};
 use crate::http::AppState;
 use crate::service::cases::{self, CaseAction, CaseView, HistoryEntry, NewNote, NoteView};
 use crate::service::sponsors::{self, ProjectView, SponsorView};
-use crate::service::{eligibility, FieldError, ServiceError};
+use crate::rules::{RuleKind, RuleStatus};
+use crate::service::eligibility::{self, Explanation};
+use crate::service::{FieldError, ServiceError};
 
 pub struct RuleView {
     pub id: String,
@@ -27,12 +28,24 @@ pub struct RuleView {
     pub title: String,
     pub message: String,
     pub citation: String,
+    /// The document an evidence rule is confirmed with (its kind code).
+    pub document: Option<String>,
+}
+
+impl RuleView {
+    pub fn badge(&self) -> &'static str {
+        outcome_badge(&self.status)
+    }
 }
 
 pub struct RouteView {
     pub route: String,
     pub title: String,
     pub outcome: String,
+    /// `in_force`, `sandbox` (a proposal: "would qualify if enacted") or `not_available`.
+    pub status: &'static str,
+    pub basis: String,
+    pub caution: Option<String>,
     pub rules: Vec<RuleView>,
 }
 
@@ -40,60 +53,92 @@ impl RouteView {
     pub fn badge(&self) -> &'static str {
         outcome_badge(&self.outcome)
     }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.status == "sandbox"
+    }
+
+    /// May be offered for approval: in force, and neither ineligible nor unavailable.
+    pub fn approvable(&self) -> bool {
+        self.status == "in_force" && matches!(self.outcome.as_str(), "eligible" | "needs_review")
+    }
 }
 
 pub fn outcome_badge(outcome: &str) -> &'static str {
     match outcome {
-        "eligible" | "passed" | "approved" | "visa_issued" | "verified" => "ok",
-        "ineligible" | "failed" | "error" | "refused" => "bad",
+        "eligible" | "passed" | "confirmed" | "approved" | "esta_advised" | "visa_issued"
+        | "verified" => "ok",
+        "ineligible" | "failed" | "error" | "refused" | "not_available" => "bad",
         _ => "warn",
     }
 }
 
-/// The routes of an evaluation (`Evaluation::to_json`) in the page's language, each route's
-/// failed and erroneous rules first.
-pub fn routes_view(evaluation: &Value, lang: Lang) -> Vec<RouteView> {
-    let text = |v: &Value, base: &str| -> String {
-        let key = format!("{base}_{}", lang.code());
-        v[key.as_str()]
-            .as_str()
-            .or_else(|| v[format!("{base}_en").as_str()].as_str())
-            .unwrap_or("")
-            .to_owned()
+/// The routes of an evaluation in the page's language, each route's deciding rules first
+/// (failed and error, then flagged and unconfirmed, then notices, then the rest).
+pub fn routes_view(evaluation: &Explanation, lang: Lang) -> Vec<RouteView> {
+    let ko = lang == Lang::Ko;
+    let pick = |en: &str, ko_text: &str| -> String {
+        if ko && !ko_text.is_empty() {
+            ko_text.to_owned()
+        } else {
+            en.to_owned()
+        }
     };
-    let rank = |status: &str| match status {
-        "failed" => 0,
-        "error" => 1,
-        "passed" => 2,
+    let rank = |status: &RuleStatus| match status {
+        RuleStatus::Failed | RuleStatus::Error => 0,
+        RuleStatus::Flagged | RuleStatus::Unconfirmed => 1,
+        RuleStatus::Noted => 2,
         _ => 3,
     };
-    evaluation["routes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    evaluation
+        .routes
+        .iter()
         .map(|r| {
-            let mut rules: Vec<RuleView> = r["rules"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|rule| RuleView {
-                    id: rule["id"].as_str().unwrap_or("").to_owned(),
-                    kind: rule["kind"].as_str().unwrap_or("").to_owned(),
-                    status: rule["status"].as_str().unwrap_or("").to_owned(),
-                    title: text(rule, "title"),
-                    message: text(rule, "message"),
-                    citation: rule["citation"].as_str().unwrap_or("").to_owned(),
+            let mut rules: Vec<(u8, RuleView)> = r
+                .rules
+                .iter()
+                .map(|rule| {
+                    (
+                        rank(&rule.status),
+                        RuleView {
+                            id: rule.id.clone(),
+                            kind: kind_name(rule.kind).to_owned(),
+                            status: rule.status.as_str().to_owned(),
+                            title: pick(&rule.title_en, &rule.title_ko),
+                            message: pick(
+                                rule.message_en.as_deref().unwrap_or(""),
+                                rule.message_ko.as_deref().unwrap_or(""),
+                            ),
+                            citation: rule.citation.clone(),
+                            document: rule.document.clone(),
+                        },
+                    )
                 })
                 .collect();
-            rules.sort_by_key(|rule| rank(&rule.status));
+            rules.sort_by_key(|(rank, _)| *rank);
             RouteView {
-                route: r["route"].as_str().unwrap_or("").to_owned(),
-                title: text(r, "title"),
-                outcome: r["outcome"].as_str().unwrap_or("").to_owned(),
-                rules,
+                route: r.route.clone(),
+                title: pick(&r.title_en, &r.title_ko),
+                outcome: r.outcome.as_str().to_owned(),
+                status: r.status(),
+                basis: r.basis.clone().unwrap_or_default(),
+                caution: match (&r.caution_en, &r.caution_ko) {
+                    (Some(en), Some(k)) => Some(pick(en, k)),
+                    _ => None,
+                },
+                rules: rules.into_iter().map(|(_, v)| v).collect(),
             }
         })
         .collect()
+}
+
+fn kind_name(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Hard => "hard",
+        RuleKind::Evidence => "evidence",
+        RuleKind::Discretion => "discretion",
+        RuleKind::Notice => "notice",
+    }
 }
 
 /// An action the viewer may not take now, and why.
@@ -178,12 +223,14 @@ async fn render_case(
     let (user, case, sponsor, project, notes, history, eligibility) = loaded;
     let routes = eligibility
         .as_ref()
-        .map(|e| routes_view(&e["evaluation"], lang))
+        .map(|e| routes_view(&e.evaluation, lang))
         .unwrap_or_default();
     let replayed_exactly = eligibility
         .as_ref()
-        .and_then(|e| e["replayed_exactly"].as_bool())
-        .unwrap_or(false);
+        .is_some_and(|e| e.replayed_exactly);
+    let evaluation_meta = eligibility
+        .as_ref()
+        .map(|e| (e.evaluation_date, e.trigger.clone(), e.evaluated_at));
     let status: CaseStatus = case
         .status
         .parse()
@@ -207,12 +254,14 @@ async fn render_case(
     };
     let mut approvable: Vec<String> = routes
         .iter()
-        .filter(|r| r.outcome != "ineligible")
+        .filter(|r| r.approvable())
         .map(|r| r.route.clone())
         .collect();
     if let Some(s) = &case.suggested_route {
-        approvable.retain(|r| r != s);
-        approvable.insert(0, s.clone());
+        if approvable.contains(s) {
+            approvable.retain(|r| r != s);
+            approvable.insert(0, s.clone());
+        }
     }
     let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
     let code = if errors.is_empty() {
@@ -409,17 +458,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failed_rules_come_first_in_the_page_language() {
-        let evaluation = serde_json::json!({"routes": [{
+    fn deciding_rules_come_first_in_the_page_language() {
+        let evaluation: Explanation = serde_json::from_value(serde_json::json!({
+        "filing_date": "2027-01-11", "evaluation_date": "2027-01-11", "fiscal_year": 2027,
+        "routes": [{
         "route": "ESTA-CIW", "outcome": "ineligible", "title_en": "ESTA", "title_ko": "전자여행허가",
+        "basis": "INA 217", "ruleset": {"id": "ESTA-CIW@v2", "version": 2, "hash": "h", "status": "in_force"}, "common": null,
         "rules": [
-            {"id": "ESTA-NAT", "kind": "hard", "status": "passed", "citation": "VWP", "title_en": "n", "title_ko": "국", "message_en": null, "message_ko": null},
-            {"id": "ESTA-STAY", "kind": "hard", "status": "failed", "citation": "VWP", "title_en": "s", "title_ko": "체", "message_en": "too long", "message_ko": "너무 김"}
-        ]}]});
+            {"id": "ESTA-NAT", "kind": "hard", "status": "passed", "citation": "VWP", "title_en": "n", "title_ko": "국", "message_en": "ok", "message_ko": "충족", "facts": {}, "params": {}},
+            {"id": "ESTA-CONTRACT", "kind": "evidence", "document": "sales_contract", "status": "unconfirmed", "citation": "FAM", "title_en": "c", "title_ko": "계", "message_en": "check", "message_ko": "확인", "facts": {}, "params": {}},
+            {"id": "ESTA-STAY", "kind": "hard", "status": "failed", "citation": "VWP", "title_en": "s", "title_ko": "체", "message_en": "too long", "message_ko": "너무 김", "facts": {}, "params": {}}
+        ]}]})).unwrap();
         let routes = routes_view(&evaluation, Lang::Ko);
         assert_eq!(routes[0].title, "전자여행허가");
+        assert_eq!(routes[0].status, "in_force");
         assert_eq!(routes[0].rules[0].id, "ESTA-STAY");
         assert_eq!(routes[0].rules[0].message, "너무 김");
+        assert_eq!(routes[0].rules[1].id, "ESTA-CONTRACT");
+        assert!(!routes[0].approvable());
     }
 
     #[test]

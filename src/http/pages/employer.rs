@@ -553,10 +553,7 @@ pub async fn precheck(
         Err(ServiceError::Validation(Vec::new()))
     };
     let (routes, errors) = match result {
-        Ok(json) => {
-            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-            (routes_view(&value, page.lang), Vec::new())
-        }
+        Ok(explanation) => (routes_view(&explanation, page.lang), Vec::new()),
         Err(ServiceError::Validation(errors)) => (Vec::new(), errors),
         Err(e) => return Err(page.fail(e)),
     };

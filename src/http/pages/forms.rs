@@ -66,6 +66,13 @@ pub const WORKER_FIELDS: &[(&str, Kind, bool)] = &[
     ("specialized_knowledge", Kind::Check, false),
     ("prior_us_violation", Kind::Check, false),
     ("previously_detained_2025", Kind::Check, false),
+    ("other_nationalities", Kind::Text, false),
+    ("degree_equivalent", Kind::Check, false),
+    ("tenure_continuous", Kind::Check, false),
+    ("prior_visa_refusal", Kind::Check, false),
+    ("prior_esta_denial", Kind::Check, false),
+    ("travel_since_2011", Kind::Text, false),
+    ("e4_initial", Kind::Check, false),
     ("activities", Kind::Many(ACTIVITIES), true),
     ("planned_entry", Kind::Date, true),
     ("planned_exit", Kind::Date, true),
@@ -73,6 +80,9 @@ pub const WORKER_FIELDS: &[(&str, Kind, bool)] = &[
     ("specialty_occupation", Kind::Check, false),
     ("offered_wage_usd", Kind::Number, false),
     ("prevailing_wage_usd", Kind::Number, false),
+    ("actual_wage_usd", Kind::Number, false),
+    ("worker_employed_by_seller", Kind::Check, false),
+    ("worksite_controlled_by_group", Kind::Check, false),
 ];
 
 /// One field of one worker block, ready for the template.
@@ -192,7 +202,17 @@ pub fn read_worker(
     };
     let offered = wage("offered_wage_usd");
     let prevailing = wage("prevailing_wage_usd");
+    let actual = wage("actual_wage_usd");
     let name_ko = f("name_ko");
+    let others = f("other_nationalities");
+    let travel = f("travel_since_2011");
+    let travel_since_2011 = match crate::service::filing::parse_trips(&travel) {
+        Ok(trips) => Some(trips),
+        Err(m) => {
+            errors.push((b, "travel_since_2011".to_owned(), m));
+            None
+        }
+    };
     WorkerInput {
         given_name: f("given_name"),
         family_name: f("family_name"),
@@ -210,6 +230,20 @@ pub fn read_worker(
         specialized_knowledge: check("specialized_knowledge"),
         prior_us_violation: check("prior_us_violation"),
         previously_detained_2025: check("previously_detained_2025"),
+        // The form asks every v2 question: an unticked box is a "no", not a missing fact.
+        other_nationalities: Some(
+            others
+                .split([',', ';', ' '])
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        ),
+        degree_equivalent: Some(check("degree_equivalent")),
+        tenure_continuous: Some(check("tenure_continuous")),
+        prior_visa_refusal: Some(check("prior_visa_refusal")),
+        prior_esta_denial: Some(check("prior_esta_denial")),
+        travel_since_2011,
+        e4_initial: Some(check("e4_initial")),
         assignment: AssignmentInput {
             activities: form.all(&format!("w{b}.activities")),
             planned_entry: f("planned_entry"),
@@ -218,6 +252,9 @@ pub fn read_worker(
             specialty_occupation: check("specialty_occupation"),
             offered_wage_usd: offered,
             prevailing_wage_usd: prevailing,
+            actual_wage_usd: actual,
+            worker_employed_by_seller: Some(check("worker_employed_by_seller")),
+            worksite_controlled_by_group: Some(check("worksite_controlled_by_group")),
         },
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE reevaluation_runs;
+DROP TABLE evidence_confirmations;
