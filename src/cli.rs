@@ -166,6 +166,9 @@ pub enum RulesCommand {
         #[arg(long)]
         list: bool,
     },
+    /// Re-evaluate every undecided case with the rule sets in force today (as a publish does
+    /// in the background), printing progress and how many outcomes changed.
+    Reevaluate,
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Rules(RulesCommand::Impact { file, list }) => {
                 rules_impact(config, file, list).await
             }
+            Command::Rules(RulesCommand::Reevaluate) => rules_reevaluate(config).await,
             Command::Rules(_) => Ok(()),
             Command::Demo(DemoCommand::Seed { cases, jobs }) => {
                 demo_seed(config, cases, jobs).await
@@ -193,6 +194,39 @@ fn rules_check(dir: &std::path::Path, run_tests: bool) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+async fn rules_reevaluate(config: Config) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let run = ctx
+        .run(move |conn, ctx| {
+            let run = crate::service::eligibility::new_reevaluation(conn, "reevaluate")?;
+            let total = run.total;
+            crate::service::eligibility::reevaluate_undecided(conn, ctx, &run.id, &mut |done| {
+                eprint!("\rre-evaluated {done} of {total} undecided cases…");
+            })
+        })
+        .await
+        .map_err(describe_with_details)?;
+    eprintln!();
+    let seconds = started.elapsed().as_secs_f64().max(0.001);
+    println!(
+        "{} undecided cases re-evaluated in {seconds:.1} s ({:.0} cases/s): {} changed outcome, {} failed",
+        run.done,
+        run.done as f64 / seconds,
+        run.changed,
+        run.failed
+    );
+    if run.failed > 0 {
+        return Err(format!(
+            "{} cases could not be re-evaluated (see the log)",
+            run.failed
+        ));
+    }
+    Ok(())
 }
 
 async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> Result<(), String> {

@@ -108,7 +108,9 @@ impl Activity {
     }
 
     pub fn parse(text: &str) -> Option<Activity> {
-        Activity::ALL.into_iter().find(|a| a.as_str() == text.trim())
+        Activity::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text.trim())
     }
 }
 
@@ -406,8 +408,7 @@ impl FactsV2 {
         if a.years_experience.is_some_and(|y| !(0..=60).contains(&y)) {
             add("applicant.years_experience", "must be between 0 and 60");
         }
-        if a
-            .months_employed_by_sponsor_last_3y
+        if a.months_employed_by_sponsor_last_3y
             .is_some_and(|m| !(0..=36).contains(&m))
         {
             add(
@@ -418,7 +419,10 @@ impl FactsV2 {
         let s = &self.assignment;
         if let (Some(entry), Some(exit)) = (s.planned_entry, s.planned_exit) {
             if exit < entry {
-                add("assignment.planned_exit", "must be on or after planned_entry");
+                add(
+                    "assignment.planned_exit",
+                    "must be on or after planned_entry",
+                );
             }
         }
         if let Some(activities) = &s.activities {
@@ -485,9 +489,12 @@ fn diff_paths(prefix: &str, before: &Value, after: &Value, out: &mut Vec<String>
                 );
             }
         }
-        (Value::Object(b), Value::Null) | (Value::Null, Value::Object(b)) => {
-            diff_paths(prefix, &Value::Object(b.clone()), &Value::Object(empty), out)
-        }
+        (Value::Object(b), Value::Null) | (Value::Null, Value::Object(b)) => diff_paths(
+            prefix,
+            &Value::Object(b.clone()),
+            &Value::Object(empty),
+            out,
+        ),
         (b, a) if b != a => out.push(prefix.to_string()),
         _ => {}
     }
@@ -537,8 +544,10 @@ mod tests {
     fn an_amendment_merges_and_lists_the_changed_paths() {
         let facts = FactsV2::from_value(v1()).unwrap();
         let (amended, changed) = facts
-            .amended(&json!({"applicant": {"tenure_continuous": true, "education": "master"},
-                              "assignment": {"pay_source": null}}))
+            .amended(
+                &json!({"applicant": {"tenure_continuous": true, "education": "master"},
+                              "assignment": {"pay_source": null}}),
+            )
             .unwrap();
         assert_eq!(amended.applicant.tenure_continuous, Some(true));
         assert_eq!(amended.applicant.education, Some(Education::Master));
@@ -551,9 +560,13 @@ mod tests {
                 "assignment.pay_source"
             ]
         );
-        let e = facts.amended(&json!({"filing_date": "2027-01-01"})).unwrap_err();
+        let e = facts
+            .amended(&json!({"filing_date": "2027-01-01"}))
+            .unwrap_err();
         assert_eq!(e.field, "facts.filing_date");
-        let e = facts.amended(&json!({"applicant": {"role": "welder"}})).unwrap_err();
+        let e = facts
+            .amended(&json!({"applicant": {"role": "welder"}}))
+            .unwrap_err();
         assert_eq!(e.field, "facts.applicant.role");
     }
 

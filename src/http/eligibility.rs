@@ -9,11 +9,11 @@ use actix_web::{web, HttpResponse};
 
 use super::extract::{parse_id, read_body, ApiJson};
 use super::{require_role, AppState};
+use crate::domain::FactsV2;
 use crate::domain::{Role, VisaRoute};
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::eligibility;
-use crate::domain::FactsV2;
 use crate::service::ServiceError;
 
 /// Largest rule-set text accepted.
@@ -40,8 +40,8 @@ pub async fn evaluate(
     }
     // Parsed once, here: an ill-typed or unknown fact is a 422 naming it; a missing one is
     // an `error` on the rules that read it.
-    let facts = FactsV2::from_value(body.0)
-        .map_err(|p| ServiceError::validation(p.field, p.message))?;
+    let facts =
+        FactsV2::from_value(body.0).map_err(|p| ServiceError::validation(p.field, p.message))?;
     let on = query.into_inner().on;
     let explanation = state
         .ctx
@@ -188,4 +188,56 @@ pub async fn cap(
         .run(move |conn, ctx| eligibility::cap_usage(conn, ctx, route, fy))
         .await?;
     Ok(HttpResponse::Ok().json(usage))
+}
+
+#[utoipa::path(get, path = "/api/v1/caps/{route}/{fy}/simulation", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
+    params(("route" = String, Path, description = "A capped route: E4-PWK"), ("fy" = i32, Path, description = "U.S. fiscal year of planned entry, e.g. 2027"), eligibility::SimulationQuery),
+    responses((status = 200, description = "How the proposed cap would be used by the open cases; nothing is reserved", body = eligibility::CapSimulation),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Supervisors only", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 404, description = "Not a capped route or year", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 422, description = "A what-if input out of range", content_type = "application/problem+json", body = crate::error::Problem)))]
+/// `GET /api/v1/caps/{route}/{fy}/simulation?cap=&approval_rate=` — supervisors.
+pub async fn cap_simulation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    query: web::Query<eligibility::SimulationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Supervisor])?;
+    let (route, fy) = path.into_inner();
+    let route: VisaRoute = route
+        .parse()
+        .map_err(|_| ServiceError::NotFound("cap for this route"))?;
+    let fy: i32 = fy
+        .trim_start_matches("FY")
+        .parse()
+        .map_err(|_| ServiceError::NotFound("fiscal year"))?;
+    let query = query.into_inner();
+    let simulation = state
+        .ctx
+        .run(move |conn, ctx| eligibility::cap_simulation(conn, ctx, &user, route, fy, query))
+        .await?;
+    Ok(HttpResponse::Ok().json(simulation))
+}
+
+#[utoipa::path(get, path = "/api/v1/reevaluations/{id}", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = String, Path, description = "The run id a publish answered with")),
+    responses((status = 200, description = "Progress of the re-evaluation of undecided cases", body = crate::db::rules::ReevaluationRun),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Desk only", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 404, description = "No such run", content_type = "application/problem+json", body = crate::error::Problem)))]
+/// `GET /api/v1/reevaluations/{id}` — the desk.
+pub async fn reevaluation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_role(&user, &[Role::Officer, Role::Supervisor])?;
+    let id = path.into_inner();
+    let run = state
+        .ctx
+        .run(move |conn, _| eligibility::reevaluation(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(run))
 }

@@ -113,6 +113,8 @@ api_routes![
     "/rulesets/{route}" => [(get, eligibility::route_versions)],
     "/rulesets/{route}/impact" => [(post, eligibility::impact)],
     "/caps/{route}/{fy}" => [(get, eligibility::cap)],
+    "/caps/{route}/{fy}/simulation" => [(get, eligibility::cap_simulation)],
+    "/reevaluations/{id}" => [(get, eligibility::reevaluation)],
     "/outbox" => [(get, outbox::list)],
 ];
 

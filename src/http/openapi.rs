@@ -25,6 +25,7 @@ use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors
         status::lookup,
         eligibility::evaluate, eligibility::case_eligibility, eligibility::list_rulesets,
         eligibility::publish, eligibility::route_versions, eligibility::impact, eligibility::cap,
+        eligibility::cap_simulation, eligibility::reevaluation,
         outbox::list,
         health::healthz, health::readyz, metrics::render,
     ),

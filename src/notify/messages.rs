@@ -53,7 +53,10 @@ impl CaseEvent {
             CaseEvent::EvidenceRequested => ("추가 서류 요청", "Evidence requested"),
             CaseEvent::InterviewScheduled => ("인터뷰 일정 확정", "Interview scheduled"),
             CaseEvent::Approved => ("승인", "Approved"),
-            CaseEvent::EstaAdvised => ("ESTA 입국 가능(비자 불필요)", "ESTA advised (no visa needed)"),
+            CaseEvent::EstaAdvised => (
+                "ESTA 입국 가능(비자 불필요)",
+                "ESTA advised (no visa needed)",
+            ),
             CaseEvent::Refused => ("거절", "Refused"),
             CaseEvent::Withdrawn => ("철회", "Withdrawn"),
             CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),

@@ -74,8 +74,14 @@ impl Parameter {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Derived {
-    DaysInclusive { from: String, to: String },
-    AddMonths { date: String, months: Months },
+    DaysInclusive {
+        from: String,
+        to: String,
+    },
+    AddMonths {
+        date: String,
+        months: Months,
+    },
     /// Countries of barred trips (see `model::DerivedFile::BarredTravel`); `bars` is the
     /// parameter's name without `param.`.
     BarredTravel {
@@ -610,8 +616,7 @@ fn check_derived(
         for source in derived.sources() {
             if classify(source) != Some(Source::Fact) {
                 report.push(
-                    Problem::new(file, format!("`{source}` must be a fact path"))
-                        .field(&field),
+                    Problem::new(file, format!("`{source}` must be a fact path")).field(&field),
                 );
             }
         }
@@ -825,20 +830,27 @@ fn check_v2_fields(set: &RuleSetFile, rule: &RuleFile, report: &mut ValidationRe
         }
         return;
     }
-    for (field, text) in [("passed_en", &rule.passed_en), ("passed_ko", &rule.passed_ko)] {
+    for (field, text) in [
+        ("passed_en", &rule.passed_en),
+        ("passed_ko", &rule.passed_ko),
+    ] {
         if text.as_deref().is_none_or(|t| t.trim().is_empty()) {
             report.push(problem("format 2: every status carries a message", field));
         }
     }
     match (&rule.document, rule.kind) {
-        (None, RuleKind::Evidence) => {
-            report.push(problem("an evidence rule names its document kind", "document"))
-        }
+        (None, RuleKind::Evidence) => report.push(problem(
+            "an evidence rule names its document kind",
+            "document",
+        )),
         (Some(_), kind) if kind != RuleKind::Evidence => {
             report.push(problem("only evidence rules name a document", "document"))
         }
         (Some(doc), _) if !DOCUMENT_KINDS.contains(&doc.as_str()) => report.push(problem(
-            &format!("unknown document kind (one of {})", DOCUMENT_KINDS.join(", ")),
+            &format!(
+                "unknown document kind (one of {})",
+                DOCUMENT_KINDS.join(", ")
+            ),
             "document",
         )),
         _ => {}
@@ -871,7 +883,12 @@ fn check_tests_shape(set: &RuleSet, report: &mut ValidationReport) {
             );
         }
         // Ids of the common rules may appear in a route's expectations.
-        let optional = [&test.flagged, &test.unconfirmed, &test.confirmed, &test.noted];
+        let optional = [
+            &test.flagged,
+            &test.unconfirmed,
+            &test.confirmed,
+            &test.noted,
+        ];
         let listed = test
             .failed
             .iter()

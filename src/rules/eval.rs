@@ -348,7 +348,6 @@ impl Evaluation<'_> {
     }
 }
 
-
 fn push_ref(out: &mut String, r: &RuleSetRef<'_>) {
     use std::fmt::Write;
     out.push_str("{\"id\":");
@@ -558,7 +557,6 @@ fn lookup_segments<'v>(root: &'v Value, segments: &[String]) -> Option<&'v Value
 pub(crate) struct Inputs<'a> {
     pub facts: &'a Value,
     pub ctx: &'a EvalContext,
-    pub filing_date: NaiveDate,
     /// Versions and parameters are chosen by this date.
     pub evaluation_date: NaiveDate,
     /// Admission parameters are valued at the planned entry when it is later.
@@ -577,7 +575,6 @@ impl<'a> Inputs<'a> {
         Self {
             facts,
             ctx,
-            filing_date,
             evaluation_date,
             admission_date: entry.map_or(evaluation_date, |e| e.max(evaluation_date)),
             evaluation: next_evaluation_id(),
@@ -747,7 +744,8 @@ pub(crate) fn evaluate_set<'a>(set: &'a RuleSet, inputs: &Inputs<'a>) -> Vec<Rul
             }
         };
         let (status, error) = status_and_error;
-        let borrowed = |en: &'a str, ko: &'a str| (Some(Cow::Borrowed(en)), Some(Cow::Borrowed(ko)));
+        let borrowed =
+            |en: &'a str, ko: &'a str| (Some(Cow::Borrowed(en)), Some(Cow::Borrowed(ko)));
         let (message_en, message_ko) = match (status, error) {
             (_, Some((en, ko))) => (Some(Cow::Owned(en)), Some(Cow::Owned(ko))),
             (RuleStatus::Failed | RuleStatus::Noted, None) => {
@@ -967,7 +965,10 @@ fn barred_countries(
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(bad("official_duty must be true or false")),
         };
-        let since = bars.get(country).and_then(Value::as_str).and_then(parse_date);
+        let since = bars
+            .get(country)
+            .and_then(Value::as_str)
+            .and_then(parse_date);
         if let Some(since) = since {
             if to.max(from) >= since && on_duty == official {
                 let code = Value::String(country.to_string());

@@ -32,8 +32,8 @@ pub use condition::{
 };
 pub use eval::{
     add_months_clamped, days_inclusive, document_name_en, document_name_ko, fiscal_year,
-    outcome_of, EvalContext, Evaluation, FactsError, Outcome, ParamValues, ReadValues,
-    RouteResult, RuleResult, RuleSetRef, RuleStatus, E4_CAP_USED,
+    outcome_of, EvalContext, Evaluation, FactsError, Outcome, ParamValues, ReadValues, RouteResult,
+    RuleResult, RuleSetRef, RuleStatus, E4_CAP_USED,
 };
 pub use model::{
     BaseType, RuleKind, RuleSetStatus, ValueType, ValuedAt, COMMON_ROUTE, DOCUMENT_KINDS,
@@ -51,35 +51,74 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The shipped rule sets, embedded so the binary carries them. Order = order of routes in
-/// every evaluation.
-const BUILTIN: [(&str, &str); 7] = [
+/// every evaluation. v1 files stay for replaying decisions and for dates before v2
+/// (2026-12-01); `*.v2.toml` are contract v2, and B1-BUS is new in v2.
+const BUILTIN: [(&str, &str); 15] = [
     (
         "common.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/common.toml")),
+    ),
+    (
+        "common.v2.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/common.v2.toml")),
     ),
     (
         "b1-ciw.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/b1-ciw.toml")),
     ),
     (
+        "b1-ciw.v2.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/b1-ciw.v2.toml")),
+    ),
+    (
+        "b1-bus.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/b1-bus.toml")),
+    ),
+    (
         "esta-ciw.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.toml")),
+    ),
+    (
+        "esta-ciw.v2.toml",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules/esta-ciw.v2.toml"
+        )),
     ),
     (
         "b1-biloh.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/b1-biloh.toml")),
     ),
     (
+        "b1-biloh.v2.toml",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules/b1-biloh.v2.toml"
+        )),
+    ),
+    (
         "e2-ess.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/e2-ess.toml")),
+    ),
+    (
+        "e2-ess.v2.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/e2-ess.v2.toml")),
     ),
     (
         "l1b.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/l1b.toml")),
     ),
     (
+        "l1b.v2.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/l1b.v2.toml")),
+    ),
+    (
         "e4-pwk.toml",
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/e4-pwk.toml")),
+    ),
+    (
+        "e4-pwk.v2.toml",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/e4-pwk.v2.toml")),
     ),
 ];
 
@@ -383,6 +422,11 @@ impl RuleBook {
         self.histories
             .iter()
             .flat_map(|h| h.versions.iter().map(Arc::as_ref))
+    }
+
+    /// Every rule of every version.
+    pub fn all_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.all_sets().flat_map(|s| s.rules.iter())
     }
 
     /// Route ids in evaluation order (`COMMON` included).

@@ -759,7 +759,16 @@ fn dry_run_lists_outcomes_a_draft_would_change() {
             std::slice::from_ref(&draft),
         )
         .unwrap();
-    assert_eq!(evaluation.route("ESTA-CIW").unwrap().ruleset.version, 2);
+    assert_eq!(
+        evaluation
+            .route("ESTA-CIW")
+            .unwrap()
+            .ruleset
+            .as_ref()
+            .unwrap()
+            .version,
+        2
+    );
 }
 
 // ---- condition safety --------------------------------------------------------------------

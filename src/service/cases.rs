@@ -344,6 +344,18 @@ pub enum CaseAction {
         reason: String,
     },
     IssueVisa {},
+    /// A partial facts document (v2): objects merge key by key, other values replace, `null`
+    /// removes a fact. The case is re-evaluated.
+    AmendFacts {
+        #[schema(value_type = Object)]
+        facts: serde_json::Value,
+        reason: String,
+    },
+    /// The desk confirms an evidence rule's document on the case; the case is re-evaluated.
+    ConfirmEvidence {
+        rule_id: String,
+        note: String,
+    },
 }
 
 impl CaseAction {
@@ -358,6 +370,8 @@ impl CaseAction {
             CaseAction::Refuse { .. } => ActionKind::Refuse,
             CaseAction::Withdraw { .. } => ActionKind::Withdraw,
             CaseAction::IssueVisa {} => ActionKind::IssueVisa,
+            CaseAction::AmendFacts { .. } => ActionKind::AmendFacts,
+            CaseAction::ConfirmEvidence { .. } => ActionKind::ConfirmEvidence,
         }
     }
 }
@@ -426,6 +440,8 @@ pub fn apply_action(
         };
         let mut shared_note: Option<String> = None;
         let mut details = json!({});
+        // What to re-evaluate after the change: the facts changed or evidence was confirmed.
+        let mut reevaluate: Option<&'static str> = None;
         match &action {
             CaseAction::Assign { assignee_id } => {
                 let assignee = Uuid::parse_str(assignee_id).ok().map(|u| u.to_string());
@@ -484,20 +500,91 @@ pub fn apply_action(
             CaseAction::Approve { route, reason } => {
                 require_reason(&mut errors, "reason", reason);
                 match route.parse::<VisaRoute>() {
-                    Ok(route) => {
-                        super::eligibility::check_and_reserve_approval(
+                    Ok(route) if errors.is_empty() => {
+                        // The gates re-evaluate the case on the decision date; the decision
+                        // records that evaluation.
+                        let check = super::eligibility::check_and_reserve_approval(
                             conn, ctx, user, &row, route,
                         )?;
-                        let annotation = annotation(conn, &row, route)?;
                         changes.decision_route = Some(route.id().to_owned());
-                        changes.annotation = Some(annotation.clone());
-                        details = json!({"route": route.id(), "reason": reason.trim(), "annotation": annotation});
+                        if route.is_visa_waiver() {
+                            // ESTA is no visa: no annotation, and the case ends advised.
+                            changes.status = Some(CaseStatus::EstaAdvised.as_str().to_owned());
+                            details = json!({"route": route.id(), "reason": reason.trim(), "evaluation_id": check.evaluation_id, "outcome": check.outcome});
+                        } else {
+                            let annotation = annotation(conn, &row, route)?;
+                            changes.annotation = Some(annotation.clone());
+                            details = json!({"route": route.id(), "reason": reason.trim(), "annotation": annotation, "evaluation_id": check.evaluation_id, "outcome": check.outcome, "cap_fiscal_year": check.cap_fiscal_year});
+                        }
                     }
+                    Ok(_) => {}
                     Err(e) => errors.add("route", e.to_string()),
                 }
                 changes.decision_reason = Some(reason.trim().to_owned());
                 changes.decided_by = Some(user.id.clone());
                 changes.decided_at = Some(now);
+            }
+            CaseAction::AmendFacts { facts, reason } => {
+                require_reason(&mut errors, "reason", reason);
+                let current =
+                    crate::domain::FactsV2::from_stored(&row.facts_json).map_err(|p| {
+                        ServiceError::Internal(format!("stored facts unreadable at {}", p.field))
+                    })?;
+                match current.amended(facts) {
+                    Ok((amended, changed)) => {
+                        for problem in amended.check(today) {
+                            errors.add(format!("facts.{}", problem.field), problem.message);
+                        }
+                        if changed.is_empty() {
+                            errors.add(
+                                "facts",
+                                "changes nothing: every fact already has that value",
+                            );
+                        }
+                        changes.facts_json = Some(amended.to_json());
+                        // The changed paths only, never values: no personal data in the trail.
+                        shared_note = Some(format!(
+                            "Facts amended ({}): {}",
+                            changed.join(", "),
+                            reason.trim()
+                        ));
+                        details = json!({"changed": changed, "reason": reason.trim()});
+                        reevaluate = Some("amend_facts");
+                    }
+                    Err(problem) => errors.add(problem.field, problem.message),
+                }
+            }
+            CaseAction::ConfirmEvidence { rule_id, note } => {
+                require_reason(&mut errors, "note", note);
+                let rule_id = rule_id.trim();
+                let book = ctx.rules.refresh(conn)?;
+                let evidence = book
+                    .all_rules()
+                    .any(|r| r.id == rule_id && r.kind == crate::rules::RuleKind::Evidence);
+                if !evidence {
+                    errors.add(
+                        "rule_id",
+                        "must be the id of an evidence rule, such as B1CIW-CONTRACT",
+                    );
+                } else if errors.is_empty() {
+                    let added = crate::db::rules::insert_confirmation(
+                        conn,
+                        case_id,
+                        rule_id,
+                        note.trim(),
+                        &user.id,
+                        now,
+                    )?;
+                    if !added {
+                        return Err(ServiceError::conflict(
+                            "already_confirmed",
+                            format!("{rule_id} is already confirmed on this case"),
+                        ));
+                    }
+                }
+                shared_note = Some(format!("Evidence confirmed for {rule_id}: {}", note.trim()));
+                details = json!({"rule_id": rule_id, "note": note.trim()});
+                reevaluate = Some("confirm_evidence");
             }
             CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
                 require_reason(&mut errors, "reason", reason);
@@ -532,11 +619,20 @@ pub fn apply_action(
                 },
             )?;
         }
-        let updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        let mut updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        if let Some(trigger) = reevaluate {
+            let summary = super::eligibility::reevaluate_case(conn, ctx, &updated, trigger)?;
+            details["evaluation"] = json!(summary
+                .routes
+                .iter()
+                .map(|r| (r.route.clone(), r.outcome.as_str()))
+                .collect::<std::collections::BTreeMap<_, _>>());
+            updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
+        }
         crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
         // Last, as db::audit asks: appending takes the lock that orders all appends, held
         // until commit.
-        let after_status = kind.target().unwrap_or(status);
+        let after_status: CaseStatus = updated.status.parse().unwrap_or(status);
         database::audit::append(
             conn,
             &[audit::entry(

@@ -205,8 +205,9 @@ pub fn summarize(evaluation: &Evaluation<'_>) -> EvaluationSummary {
 }
 
 fn read_summary(row: &EvaluationRow) -> Result<EvaluationSummary, ServiceError> {
-    serde_json::from_str(&row.summary_json)
-        .map_err(|e| ServiceError::Internal(format!("stored evaluation {} unreadable: {e}", row.id)))
+    serde_json::from_str(&row.summary_json).map_err(|e| {
+        ServiceError::Internal(format!("stored evaluation {} unreadable: {e}", row.id))
+    })
 }
 
 fn stored_facts(case: &CaseRow) -> Result<FactsV2, ServiceError> {
@@ -337,14 +338,20 @@ pub fn check_and_reserve_approval(
     let Some(result) = summary.route(route.id()) else {
         return Err(refused(
             "evaluation_missing",
-            format!("the case could not be evaluated on {}: no result", route.id()),
+            format!(
+                "the case could not be evaluated on {}: no result",
+                route.id()
+            ),
             json!({"route": route.id()}),
         ));
     };
     let Some(version) = &result.ruleset else {
         return Err(refused(
             "route_not_available",
-            format!("{} has no rules in force on {today}: it cannot be approved", route.id()),
+            format!(
+                "{} has no rules in force on {today}: it cannot be approved",
+                route.id()
+            ),
             json!({"route": route.id(), "evaluation_date": today}),
         ));
     };
@@ -387,7 +394,10 @@ pub fn check_and_reserve_approval(
         if user.role != Role::Supervisor {
             return Err(refused(
                 "supervisor_required",
-                format!("{} carries a caution ({caution}): only a supervisor may approve it", route.id()),
+                format!(
+                    "{} carries a caution ({caution}): only a supervisor may approve it",
+                    route.id()
+                ),
                 json!({"route": route.id(), "caution": caution}),
             ));
         }
@@ -400,7 +410,10 @@ pub fn check_and_reserve_approval(
         if !store::take_cap_slot(conn, route.id(), fy, cap)? {
             return Err(refused(
                 "cap_reached",
-                format!("the FY{fy} cap of {cap} {} approvals is reached", route.id()),
+                format!(
+                    "the FY{fy} cap of {cap} {} approvals is reached",
+                    route.id()
+                ),
                 json!({"route": route.id(), "fiscal_year": fy, "cap": cap}),
             ));
         }
@@ -576,7 +589,8 @@ pub fn cap_simulation(
     let mut review = 0i64;
     let mut initial = 0i64;
     let mut per_sponsor: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (_, sponsor, facts_json, summary) in store::open_cases_with_latest_summary(conn, UNDECIDED)? {
+    for (_, sponsor, facts_json, summary) in store::open_cases_with_latest_summary(conn, UNDECIDED)?
+    {
         let Ok(facts) = FactsV2::from_stored(&facts_json) else {
             continue;
         };
@@ -612,10 +626,18 @@ pub fn cap_simulation(
             sponsor_name,
             cases,
             initial: init,
-            share: if initial > 0 { init as f64 / initial as f64 } else { 0.0 },
+            share: if initial > 0 {
+                init as f64 / initial as f64
+            } else {
+                0.0
+            },
         });
     }
-    by_sponsor.sort_by(|a, b| b.initial.cmp(&a.initial).then(a.sponsor_id.cmp(&b.sponsor_id)));
+    by_sponsor.sort_by(|a, b| {
+        b.initial
+            .cmp(&a.initial)
+            .then(a.sponsor_id.cmp(&b.sponsor_id))
+    });
     let projected_use = (initial as f64 * rate).floor() as i64;
     Ok(CapSimulation {
         route: route.id().to_owned(),
@@ -880,8 +902,12 @@ fn check_cap_parameter(draft: &RuleSet) -> Result<(), ServiceError> {
         if dated.value.as_i64().is_none_or(|c| c < 1) {
             return Err(ServiceError::Conflict {
                 code: "ruleset_invalid",
-                message: "the rule set was not published: the cap must be a whole number of at least 1".into(),
-                details: Some(json!({"problems": [{"file": "published", "field": format!("parameters.e4_cap.values[{i}]"), "message": "the cap must be a whole number of at least 1"}]})),
+                message:
+                    "the rule set was not published: the cap must be a whole number of at least 1"
+                        .into(),
+                details: Some(
+                    json!({"problems": [{"file": "published", "field": format!("parameters.e4_cap.values[{i}]"), "message": "the cap must be a whole number of at least 1"}]}),
+                ),
             });
         }
     }
@@ -895,17 +921,7 @@ pub fn start_reevaluation(
     ctx: &super::AppContext,
     trigger: &str,
 ) -> Result<ReevaluationRun, ServiceError> {
-    let run = ReevaluationRun {
-        id: Uuid::now_v7().to_string(),
-        trigger: trigger.to_owned(),
-        started_at: time::now(),
-        finished_at: None,
-        total: store::count_undecided(conn, UNDECIDED)?,
-        done: 0,
-        changed: 0,
-        failed: 0,
-    };
-    store::insert_run(conn, &run)?;
+    let run = new_reevaluation(conn, trigger)?;
     let ctx = ctx.clone();
     let id = run.id.clone();
     let spawned = std::thread::Builder::new()
@@ -926,6 +942,25 @@ pub fn start_reevaluation(
     Ok(run)
 }
 
+/// Records a new run over the undecided cases.
+pub fn new_reevaluation(
+    conn: &mut DbConnection,
+    trigger: &str,
+) -> Result<ReevaluationRun, ServiceError> {
+    let run = ReevaluationRun {
+        id: Uuid::now_v7().to_string(),
+        trigger: trigger.to_owned(),
+        started_at: time::now(),
+        finished_at: None,
+        total: store::count_undecided(conn, UNDECIDED)?,
+        done: 0,
+        changed: 0,
+        failed: 0,
+    };
+    store::insert_run(conn, &run)?;
+    Ok(run)
+}
+
 /// Re-evaluates every undecided case (in pages, each case in its own transaction), recording
 /// progress on the run. Decided cases keep the evaluation their decision was made on.
 pub fn reevaluate_undecided(
@@ -934,6 +969,10 @@ pub fn reevaluate_undecided(
     run_id: &str,
     progress: Progress<'_>,
 ) -> Result<ReevaluationRun, ServiceError> {
+    let trigger = store::find_run(conn, run_id)?
+        .map(|r| r.trigger)
+        .unwrap_or_else(|| "reevaluate".into());
+    let trigger = trigger.as_str();
     let (mut done, mut changed, mut failed) = (0i64, 0i64, 0i64);
     let mut after: Option<String> = None;
     loop {
@@ -948,11 +987,14 @@ pub fn reevaluate_undecided(
                 if !UNDECIDED.contains(&case.status.as_str()) {
                     return Ok(false);
                 }
-                let before = store::latest_evaluation(conn, &id)?
-                    .and_then(|row| read_summary(&row).ok());
-                let after = reevaluate_case(conn, ctx, &case, "publish")?;
+                let before =
+                    store::latest_evaluation(conn, &id)?.and_then(|row| read_summary(&row).ok());
+                let after = reevaluate_case(conn, ctx, &case, trigger)?;
                 let outcomes = |s: &EvaluationSummary| -> Vec<(String, Outcome)> {
-                    s.routes.iter().map(|r| (r.route.clone(), r.outcome)).collect()
+                    s.routes
+                        .iter()
+                        .map(|r| (r.route.clone(), r.outcome))
+                        .collect()
                 };
                 Ok::<bool, ServiceError>(before.map(|b| outcomes(&b)) != Some(outcomes(&after)))
             });

@@ -15,9 +15,9 @@ use super::{access, audit, passports, FieldErrors, ServiceError};
 use crate::db::cases::{self, CaseRow};
 use crate::db::filings::{self, FilingRow};
 use crate::db::{self as database, projects, receipts, sponsors, DbConnection};
+use crate::domain::facts::Trip;
 use crate::domain::receipt::{fiscal_year, ReceiptNumber};
 use crate::domain::worker::{one_of, ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES};
-use crate::domain::facts::Trip;
 use crate::domain::{time, CaseStatus, EmailAddress, FactsV2, Role};
 
 /// Largest batch in one filing. Large investors file hundreds at once; beyond this, split the
@@ -712,9 +712,7 @@ pub fn parse_trips(cell: &str) -> Result<Vec<Trip>, String> {
             let (country, from, to, official) = match parts.as_slice() {
                 [c, f] => (c, f, None, false),
                 [c, f, t] => (c, f, Some(t), false),
-                [c, f, t, flag] if flag.eq_ignore_ascii_case("official") => {
-                    (c, f, Some(t), true)
-                }
+                [c, f, t, flag] if flag.eq_ignore_ascii_case("official") => (c, f, Some(t), true),
                 _ => {
                     return Err(format!(
                         "`{trip}`: write each trip as COUNTRY:FROM[:TO][:official]"

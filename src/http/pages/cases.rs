@@ -15,10 +15,10 @@ use super::{page_id, Lang, Page, PageError};
 use crate::domain::case::allowed_actions;
 use crate::domain::{ActionKind, CaseStatus, Role};
 use crate::http::AppState;
-use crate::service::cases::{self, CaseAction, CaseView, HistoryEntry, NewNote, NoteView};
-use crate::service::sponsors::{self, ProjectView, SponsorView};
 use crate::rules::{RuleKind, RuleStatus};
+use crate::service::cases::{self, CaseAction, CaseView, HistoryEntry, NewNote, NoteView};
 use crate::service::eligibility::{self, Explanation};
+use crate::service::sponsors::{self, ProjectView, SponsorView};
 use crate::service::{FieldError, ServiceError};
 
 pub struct RuleView {
@@ -158,9 +158,15 @@ struct CasePage<'a> {
     history: Vec<HistoryEntry>,
     routes: Vec<RouteView>,
     replayed_exactly: bool,
+    /// Which evaluation is current: (evaluation date, trigger, when it was made in Seoul time).
+    evaluation_meta: Option<(String, String, String)>,
     actions: Vec<&'static str>,
     unavailable: Vec<Unavailable>,
     approvable: Vec<String>,
+    /// Evidence rules awaiting the desk's confirmation (for the confirm form).
+    unconfirmed: Vec<String>,
+    /// Fact paths that can be amended (for the amend form).
+    fact_paths: Vec<&'static str>,
     errors: Vec<FieldError>,
     can_write: bool,
 }
@@ -225,12 +231,16 @@ async fn render_case(
         .as_ref()
         .map(|e| routes_view(&e.evaluation, lang))
         .unwrap_or_default();
-    let replayed_exactly = eligibility
-        .as_ref()
-        .is_some_and(|e| e.replayed_exactly);
-    let evaluation_meta = eligibility
-        .as_ref()
-        .map(|e| (e.evaluation_date, e.trigger.clone(), e.evaluated_at));
+    let replayed_exactly = eligibility.as_ref().is_some_and(|e| e.replayed_exactly);
+    let evaluation_meta = eligibility.as_ref().map(|e| {
+        (
+            e.evaluation_date.to_string(),
+            e.trigger.clone(),
+            crate::domain::time::desk_time(e.evaluated_at)
+                .format("%Y-%m-%d %H:%M KST")
+                .to_string(),
+        )
+    });
     let status: CaseStatus = case
         .status
         .parse()
@@ -263,6 +273,13 @@ async fn render_case(
             approvable.insert(0, s.clone());
         }
     }
+    let mut unconfirmed: Vec<String> = routes
+        .iter()
+        .flat_map(|r| r.rules.iter())
+        .filter(|r| r.status == "unconfirmed")
+        .map(|r| r.id.clone())
+        .collect();
+    unconfirmed.dedup();
     let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
     let code = if errors.is_empty() {
         StatusCode::OK
@@ -280,6 +297,9 @@ async fn render_case(
             history,
             routes,
             replayed_exactly,
+            evaluation_meta,
+            unconfirmed,
+            fact_paths: AMENDABLE_FACTS.to_vec(),
             actions,
             unavailable,
             approvable,
@@ -305,6 +325,43 @@ fn seoul_time(raw: &str) -> Option<chrono::DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
     Some(crate::domain::time::from_desk_time(local))
 }
+
+/// Facts the amend form offers (facts v2 paths).
+const AMENDABLE_FACTS: &[&str] = &[
+    "applicant.other_nationalities",
+    "applicant.passport_expiry",
+    "applicant.education",
+    "applicant.degree_in_specialty",
+    "applicant.degree_equivalent",
+    "applicant.years_experience",
+    "applicant.months_employed_by_sponsor_last_3y",
+    "applicant.tenure_continuous",
+    "applicant.role",
+    "applicant.specialized_knowledge",
+    "applicant.prior_us_violation",
+    "applicant.previously_detained_2025",
+    "applicant.prior_visa_refusal",
+    "applicant.prior_esta_denial",
+    "applicant.travel_since_2011",
+    "applicant.e4_initial",
+    "assignment.activities",
+    "assignment.planned_entry",
+    "assignment.planned_exit",
+    "assignment.pay_source",
+    "assignment.equipment_purchased_abroad",
+    "assignment.contract_requires_seller_services",
+    "assignment.worker_employed_by_seller",
+    "assignment.worksite_controlled_by_group",
+    "assignment.specialty_occupation",
+    "assignment.offered_wage_usd",
+    "assignment.prevailing_wage_usd",
+    "assignment.actual_wage_usd",
+    "employer.korean_ownership_pct",
+    "employer.treaty_investor",
+    "employer.qualifying_relationship",
+    "employer.labor_attestation_filed",
+    "employer.strike_or_lockout",
+];
 
 /// The action named by the form, with its fields.
 fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError> {
@@ -342,6 +399,34 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
         "refuse" => CaseAction::Refuse { reason: reason() },
         "withdraw" => CaseAction::Withdraw { reason: reason() },
         "issue_visa" => CaseAction::IssueVisa {},
+        // One fact at a time: its dotted path and the new value (true/false, a number, a
+        // list as JSON, or text); an empty value removes the fact.
+        "amend_facts" => {
+            let path = form.get("fact").trim().to_owned();
+            if path.is_empty() || !path.split('.').all(|p| !p.is_empty()) {
+                return Err(bad("fact", "choose the fact to change"));
+            }
+            let raw = form.get("value").trim();
+            let value = if raw.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()))
+            };
+            let mut patch = value;
+            for key in path.rsplit('.') {
+                let mut map = serde_json::Map::new();
+                map.insert(key.to_owned(), patch);
+                patch = serde_json::Value::Object(map);
+            }
+            CaseAction::AmendFacts {
+                facts: patch,
+                reason: reason(),
+            }
+        }
+        "confirm_evidence" => CaseAction::ConfirmEvidence {
+            rule_id: form.get("rule_id").to_owned(),
+            note: form.get("note").to_owned(),
+        },
         _ => return Err(bad("action", "is not an action")),
     })
 }
