@@ -121,7 +121,7 @@ fn shipped_rule_sets_load_and_their_embedded_tests_pass_with_full_coverage() {
     assert!(report.passed >= 50, "{report}");
     assert_eq!(
         book.routes(),
-        ["COMMON", "B1-CIW", "ESTA-CIW", "B1-BILOH", "E2-ESS", "L1B", "E4-PWK"]
+        ["COMMON", "B1-CIW", "B1-BUS", "ESTA-CIW", "B1-BILOH", "E2-ESS", "L1B", "E4-PWK"]
     );
 }
 
@@ -191,7 +191,7 @@ fn rule_book_is_shareable_across_threads() {
         })
         .collect();
     for h in handles {
-        assert_eq!(h.join().unwrap(), 6);
+        assert_eq!(h.join().unwrap(), 7);
     }
 }
 
@@ -344,6 +344,11 @@ fn entry_before_the_filing_date_fails_gen_dates_on_every_route() {
     let f = with(facts(), "assignment.planned_entry", json!("2026-02-01"));
     let evaluation = book.evaluate(&f, &ctx).unwrap();
     for route in &evaluation.routes {
+        // B1-BUS is new in v2: not available on a v1 date.
+        if route.route == "B1-BUS" {
+            assert_eq!(route.outcome, Outcome::NotAvailable);
+            continue;
+        }
         assert_eq!(route.rule("GEN-DATES").unwrap().status, RuleStatus::Failed);
         assert_eq!(route.outcome, Outcome::Ineligible, "{}", route.route);
     }
@@ -486,7 +491,10 @@ fn evaluation_serializes_to_the_api_shape() {
     let json = serde_json::to_value(&evaluation).unwrap();
     assert_eq!(json["filing_date"], "2026-02-02");
     assert_eq!(json["fiscal_year"], 2026);
-    let route = &json["routes"][1];
+    assert_eq!(json["routes"][1]["route"], "B1-BUS");
+    assert_eq!(json["routes"][1]["outcome"], "not_available");
+    assert_eq!(json["routes"][1]["ruleset"], serde_json::Value::Null);
+    let route = &json["routes"][2];
     assert_eq!(route["route"], "ESTA-CIW");
     assert_eq!(route["outcome"], "eligible");
     assert_eq!(route["ruleset"]["version"], 1);
@@ -509,7 +517,9 @@ fn evaluation_serializes_to_the_api_shape() {
         assert!(rule.get(key).is_some(), "{key}");
     }
     assert_eq!(rule["facts"]["applicant.nationality"], "KR");
-    assert_eq!(json["routes"][5]["ruleset"]["status"], "sandbox");
+    assert_eq!(json["routes"][6]["ruleset"]["status"], "sandbox");
+    // The fast writer and serde agree.
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&evaluation.to_json()).unwrap(), json);
 }
 
 #[test]
@@ -526,11 +536,13 @@ fn facts_errors_only_for_the_filing_date_or_no_version_in_force() {
         book.evaluate(&f, &ctx),
         Err(FactsError::InvalidFilingDate { .. })
     ));
+    // Before the first rule sets, every route is not available: never an error.
     let f = with(facts(), "filing_date", json!("2025-01-01"));
-    assert!(matches!(
-        book.evaluate(&f, &ctx),
-        Err(FactsError::NoVersionInForce { .. })
-    ));
+    let evaluation = book.evaluate(&f, &ctx).unwrap();
+    assert!(evaluation
+        .routes
+        .iter()
+        .all(|r| r.outcome == Outcome::NotAvailable));
 }
 
 #[test]
@@ -639,34 +651,34 @@ fn overlapping_and_gapped_windows_are_reported_with_their_versions() {
 #[test]
 fn publishing_a_version_closes_the_previous_window_and_runs_all_tests() {
     let book = book();
-    let source = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.toml"))
-        .replacen("version = 1", "version = 2", 1)
+    let source = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.v2.toml"))
+        .replacen("version = 2", "version = 3", 1)
         .replacen(
-            "effective_from = \"2025-12-05\"",
-            "effective_from = \"2026-07-01\"",
+            "effective_from = \"2026-12-01\"",
+            "effective_from = \"2027-07-01\"",
             1,
         );
     let published = book.with_published(&source).unwrap();
     assert_eq!(
         published
-            .in_force("ESTA-CIW", date("2026-06-30"))
-            .unwrap()
-            .version(),
-        1
-    );
-    assert_eq!(
-        published
-            .in_force("ESTA-CIW", date("2026-07-01"))
+            .in_force("ESTA-CIW", date("2027-06-30"))
             .unwrap()
             .version(),
         2
     );
-    // The old book is unchanged.
     assert_eq!(
-        book.in_force("ESTA-CIW", date("2026-07-01"))
+        published
+            .in_force("ESTA-CIW", date("2027-07-01"))
             .unwrap()
             .version(),
-        1
+        3
+    );
+    // The old book is unchanged.
+    assert_eq!(
+        book.in_force("ESTA-CIW", date("2027-07-01"))
+            .unwrap()
+            .version(),
+        2
     );
 
     let again = published.with_published(&source).unwrap_err();
@@ -678,9 +690,9 @@ fn publishing_a_version_closes_the_previous_window_and_runs_all_tests() {
         "{again}"
     );
 
-    let earlier = source.replacen("version = 2", "version = 3", 1).replacen(
-        "effective_from = \"2026-07-01\"",
-        "effective_from = \"2026-05-01\"",
+    let earlier = source.replacen("version = 3", "version = 4", 1).replacen(
+        "effective_from = \"2027-07-01\"",
+        "effective_from = \"2027-05-01\"",
         1,
     );
     let err = published.with_published(&earlier).unwrap_err();
@@ -693,10 +705,10 @@ fn publishing_a_version_closes_the_previous_window_and_runs_all_tests() {
 
     // A version whose embedded tests fail is refused.
     let broken = source
-        .replacen("version = 2", "version = 3", 1)
+        .replacen("version = 3", "version = 4", 1)
         .replacen(
-            "effective_from = \"2026-07-01\"",
-            "effective_from = \"2026-08-01\"",
+            "effective_from = \"2027-07-01\"",
+            "effective_from = \"2027-08-01\"",
             1,
         )
         .replacen("value = 90,", "value = 60,", 1);
@@ -894,7 +906,7 @@ fn the_expression_context_holds_only_declared_inputs() {
 #[test]
 fn check_dir_loads_the_shipped_directory() {
     let book = check_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-    assert_eq!(book.routes().len(), 7);
+    assert_eq!(book.routes().len(), 8);
     assert!(test_book(&book).is_ok());
     assert!(check_dir("/nonexistent-rules-dir").is_err());
 }
