@@ -519,7 +519,10 @@ fn evaluation_serializes_to_the_api_shape() {
     assert_eq!(rule["facts"]["applicant.nationality"], "KR");
     assert_eq!(json["routes"][6]["ruleset"]["status"], "sandbox");
     // The fast writer and serde agree.
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&evaluation.to_json()).unwrap(), json);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&evaluation.to_json()).unwrap(),
+        json
+    );
 }
 
 #[test]
@@ -651,13 +654,16 @@ fn overlapping_and_gapped_windows_are_reported_with_their_versions() {
 #[test]
 fn publishing_a_version_closes_the_previous_window_and_runs_all_tests() {
     let book = book();
-    let source = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.v2.toml"))
-        .replacen("version = 2", "version = 3", 1)
-        .replacen(
-            "effective_from = \"2026-12-01\"",
-            "effective_from = \"2027-07-01\"",
-            1,
-        );
+    let source = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/esta-ciw.v2.toml"
+    ))
+    .replacen("version = 2", "version = 3", 1)
+    .replacen(
+        "effective_from = \"2026-12-01\"",
+        "effective_from = \"2027-07-01\"",
+        1,
+    );
     let published = book.with_published(&source).unwrap();
     assert_eq!(
         published

@@ -322,6 +322,26 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         (Supervisor, 200),
     ] {
         rows.push(row("get", "/caps/{capped}/{fy}", actor, None, expect));
+        // a run id that does not exist: the desk passes the role check and gets a 404
+        let desk_expect = if expect == 200 { 404 } else { expect };
+        rows.push(row("get", "/reevaluations/{id}", actor, None, desk_expect));
+    }
+    // the E-4 cap simulation: supervisors only
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Officer, 403),
+        (Supervisor, 200),
+    ] {
+        rows.push(row(
+            "get",
+            "/caps/{capped}/{fy}/simulation",
+            actor,
+            None,
+            expect,
+        ));
     }
     // a sponsor's mail settings: its own employer users only; the prime reads but may not
     // change them
@@ -397,7 +417,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{case}", &case)
             .replace("{route}", "ESTA-CIW")
             .replace("{capped}", "E4-PWK")
-            .replace("{fy}", "2027");
+            .replace("{fy}", "2027")
+            .replace("{run}", "0193a5c2-0000-7000-8000-000000000000");
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
             (Some(app.sponsor_body(None)), 201)

@@ -239,7 +239,16 @@ async fn wrong_state_is_409_with_the_allowed_actions() {
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
-    assert_eq!(allowed, ["assign", "start_review", "withdraw"]);
+    assert_eq!(
+        allowed,
+        [
+            "assign",
+            "start_review",
+            "withdraw",
+            "amend_facts",
+            "confirm_evidence"
+        ]
+    );
     // decisions must carry a reason
     app.act_ok(&officer, id, json!({"action": "start_review"}))
         .await;

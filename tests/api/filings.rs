@@ -200,7 +200,7 @@ async fn csv_batches_validate_like_json() {
     let header = kitdesk::service::filing::CSV_COLUMNS.join(",");
     let row = |name: &str, passport: &str, expiry: &str| {
         format!(
-            "{name},Park,박지훈,{name}@example.kr,1990-02-03,KR,{passport},{expiry},bachelor,true,6,24,technician,true,false,false,install;service,2027-01-04,2027-03-20,foreign,false,,"
+            "{name},Park,박지훈,{name}@example.kr,1990-02-03,KR,{passport},{expiry},bachelor,true,6,24,technician,true,false,false,install;service,2027-01-04,2027-03-20,foreign,false,,,,,,,,,,,,"
         )
     };
     let bad = format!(

@@ -628,6 +628,17 @@ pub fn csv_of(rows: &[serde_json::Value]) -> String {
             s(&a["specialty_occupation"]),
             s(&a["offered_wage_usd"]),
             s(&a["prevailing_wage_usd"]),
+            // facts v2 columns: left empty (the facts stay missing)
+            s(&w["other_nationalities"]),
+            s(&w["degree_equivalent"]),
+            s(&w["tenure_continuous"]),
+            s(&w["prior_visa_refusal"]),
+            s(&w["prior_esta_denial"]),
+            String::new(),
+            s(&w["e4_initial"]),
+            s(&a["worker_employed_by_seller"]),
+            s(&a["worksite_controlled_by_group"]),
+            s(&a["actual_wage_usd"]),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
