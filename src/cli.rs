@@ -96,6 +96,13 @@ pub struct SettingsArgs {
     /// HTTP worker threads [default: number of cores].
     #[arg(long, env = "KITDESK_WORKERS", global = true)]
     pub workers: Option<usize>,
+
+    /// The desk's calendar date at start-up (YYYY-MM-DD), advancing day by day from there:
+    /// filing dates, evaluations and decisions follow it. For rehearsing a change of law
+    /// (a rule set that takes effect later) on a training or staging desk; refused with
+    /// --cookie-secure (production) [default: today in Seoul].
+    #[arg(long, env = "KITDESK_DESK_DATE", global = true)]
+    pub desk_date: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

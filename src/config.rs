@@ -26,6 +26,8 @@ pub enum ConfigError {
     BadSmtpUrl(String),
     #[error("KITDESK_MAIL_FROM is not a valid mailbox: {0:?}")]
     BadMailFrom(String),
+    #[error("KITDESK_DESK_DATE is for training and staging desks: it is refused with KITDESK_COOKIE_SECURE (production)")]
+    DeskDateInProduction,
 }
 
 /// Where outgoing mail goes.
@@ -71,6 +73,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub trust_proxy: bool,
     pub cookie_secure: bool,
+    /// The desk's calendar date at start-up, when rehearsing (see `--desk-date`).
+    pub desk_date: Option<chrono::NaiveDate>,
     pub workers: Option<usize>,
     /// The outbox worker's pace, lease and retry policy.
     pub outbox: crate::notify::OutboxSettings,
@@ -121,6 +125,9 @@ impl Config {
                     .unwrap_or_else(|| args.data_dir.join("mail")),
             ),
         };
+        if args.desk_date.is_some() && args.cookie_secure {
+            return Err(ConfigError::DeskDateInProduction);
+        }
         if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::BadMailFrom(args.mail_from.clone()));
         }
@@ -137,6 +144,7 @@ impl Config {
             log_format: args.log_format,
             trust_proxy: args.trust_proxy,
             cookie_secure: args.cookie_secure,
+            desk_date: args.desk_date,
             workers: args.workers,
             outbox: crate::notify::OutboxSettings::default(),
         })

@@ -47,8 +47,12 @@ impl Application {
 
     pub async fn build_with(
         config: Config,
-        settings: Settings,
+        mut settings: Settings,
     ) -> Result<Application, StartupError> {
+        if let Some(date) = config.desk_date {
+            settings.clock = crate::domain::time::DeskClock::starting_on(date);
+            tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");
+        }
         match &config.secret_source {
             SecretSource::Generated(path) => tracing::warn!(
                 path = %path.display(),

@@ -30,6 +30,29 @@ pub fn desk_today() -> NaiveDate {
     desk_time(Utc::now()).date()
 }
 
+/// The desk's calendar: Seoul's date, or a rehearsal's date that advances with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeskClock {
+    offset_days: i64,
+}
+
+impl DeskClock {
+    /// A calendar on which today is `date` (and tomorrow the day after).
+    pub fn starting_on(date: NaiveDate) -> DeskClock {
+        DeskClock {
+            offset_days: (date - desk_today()).num_days(),
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        desk_today() + Duration::days(self.offset_days)
+    }
+
+    pub fn is_rehearsal(&self) -> bool {
+        self.offset_days != 0
+    }
+}
+
 /// The instant of a Seoul wall-clock time.
 pub fn from_desk_time(local: NaiveDateTime) -> DateTime<Utc> {
     (local - Duration::hours(DESK_UTC_OFFSET_HOURS)).and_utc()

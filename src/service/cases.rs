@@ -432,7 +432,7 @@ pub fn apply_action(
             });
         }
         let now = time::now();
-        let today = desk_today();
+        let today = ctx.today();
         let mut errors = FieldErrors::new();
         let mut changes = CaseChanges {
             status: kind.target().map(|s| s.as_str().to_owned()),

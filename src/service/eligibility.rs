@@ -296,7 +296,7 @@ pub fn reevaluate_case(
 ) -> Result<EvaluationSummary, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
     let facts = stored_facts(case)?;
-    let (row, summary) = evaluate_row(conn, &book, &case.id, &facts, time::desk_today(), trigger)?;
+    let (row, summary) = evaluate_row(conn, &book, &case.id, &facts, ctx.today(), trigger)?;
     store::insert_evaluations(conn, std::slice::from_ref(&row))?;
     let suggested = summary.suggested_route();
     if suggested != case.suggested_route {
@@ -327,7 +327,7 @@ pub fn check_and_reserve_approval(
     route: VisaRoute,
 ) -> Result<ApprovalCheck, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
-    let today = time::desk_today();
+    let today = ctx.today();
     let facts = stored_facts(case)?;
     let (row, summary) = evaluate_row(conn, &book, &case.id, &facts, today, "approval")?;
     let refused = |code: &'static str, message: String, details: Value| ServiceError::Conflict {

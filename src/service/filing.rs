@@ -424,7 +424,7 @@ pub fn file_batch(
             ));
         }
     }
-    let filing_date = desk_today();
+    let filing_date = ctx.today();
     let workers = validate_batch(&input, filing_date)?;
     let hash = request_hash(&input);
     let attempt = database::write_tx(conn, |conn| {
@@ -921,7 +921,7 @@ pub fn precheck_worker(
             "the pre-check of a worker is for the sponsor's employer users".into(),
         ));
     }
-    let today = desk_today();
+    let today = ctx.today();
     let mut errors = FieldErrors::new();
     let valid = validate_worker(&mut errors, "workers[0]", worker, today);
     errors.finish()?;

@@ -215,6 +215,8 @@ fn is_unavailable_message(message: &str) -> bool {
 pub struct Settings {
     pub session_idle: chrono::Duration,
     pub session_absolute: chrono::Duration,
+    /// The desk's calendar (filing dates, evaluations, decisions).
+    pub clock: crate::domain::time::DeskClock,
 }
 
 impl Default for Settings {
@@ -222,6 +224,7 @@ impl Default for Settings {
         Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
+            clock: crate::domain::time::DeskClock::default(),
         }
     }
 }
@@ -236,6 +239,11 @@ pub struct AppContext {
 }
 
 impl AppContext {
+    /// The desk's date today (Seoul, or the rehearsal's date).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.settings.clock.today()
+    }
+
     /// Runs `work` with a pooled connection on the blocking thread pool: diesel and argon2
     /// block, and actix's workers are single-threaded runtimes that must not wait on them.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ServiceError>

@@ -231,6 +231,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         log_format: LogFormat::Text,
         trust_proxy: false,
         cookie_secure: false,
+        desk_date: None,
         workers: Some(2),
         outbox: kitdesk::notify::OutboxSettings::default(),
     }

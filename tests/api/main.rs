@@ -14,4 +14,5 @@ mod helpers;
 mod outbox;
 mod pages;
 mod profiles;
+mod rules_v2;
 mod smtp_sink;

@@ -317,7 +317,11 @@ fn row_names(csv_text: &str) -> Vec<String> {
 }
 
 /// Parses and validates a CSV batch without filing it: (rows, general errors).
-fn check_csv(project_id: &str, csv_text: &str) -> (Vec<PreviewRow>, Vec<FieldError>) {
+fn check_csv(
+    project_id: &str,
+    csv_text: &str,
+    today: chrono::NaiveDate,
+) -> (Vec<PreviewRow>, Vec<FieldError>) {
     let names = row_names(csv_text);
     let errors = match filing::workers_from_csv(csv_text.as_bytes()) {
         Ok(workers) => {
@@ -325,7 +329,7 @@ fn check_csv(project_id: &str, csv_text: &str) -> (Vec<PreviewRow>, Vec<FieldErr
                 project_id: project_id.to_owned(),
                 workers,
             };
-            match filing::validate_batch(&input, filing::desk_today()) {
+            match filing::validate_batch(&input, today) {
                 Ok(_) => Vec::new(),
                 Err(ServiceError::Validation(e)) => e,
                 Err(e) => vec![FieldError {
@@ -406,7 +410,7 @@ pub async fn csv_preview(
     if csv_text.trim().is_empty() {
         csv_text = text("csv");
     }
-    render_preview(&page, project, csv_text, new_key())
+    render_preview(&page, project, csv_text, new_key(), state.ctx.today())
 }
 
 fn render_preview(
@@ -414,8 +418,9 @@ fn render_preview(
     project: ProjectView,
     csv_text: String,
     key: String,
+    today: chrono::NaiveDate,
 ) -> Result<HttpResponse, PageError> {
-    let (rows, mut general) = check_csv(&project.id, &csv_text);
+    let (rows, mut general) = check_csv(&project.id, &csv_text, today);
     if csv_text.trim().is_empty() {
         general.push(FieldError {
             field: "csv".into(),
@@ -478,9 +483,11 @@ pub async fn csv_file(
                 result: outcome.result,
             },
         ),
-        Err(ServiceError::Validation(_)) => render_preview(&page, project, csv_text, key),
+        Err(ServiceError::Validation(_)) => {
+            render_preview(&page, project, csv_text, key, state.ctx.today())
+        }
         Err(ServiceError::Conflict { message, .. }) => {
-            let (rows, _) = check_csv(&project.id, &csv_text);
+            let (rows, _) = check_csv(&project.id, &csv_text, state.ctx.today());
             page.render_status(
                 StatusCode::CONFLICT,
                 &PreviewPage {

@@ -1,0 +1,404 @@
+//! Rules v2 through the API, on a desk whose calendar is past v2's start (2026-12-01): the
+//! approval gates, `esta_advised`, amendments and evidence confirmations that re-evaluate, and
+//! a publish that re-evaluates the undecided cases in the background.
+
+use chrono::NaiveDate;
+use kitdesk::domain::Role;
+use kitdesk::service::Settings;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app_configured, worker, TestApp, TestUser};
+
+/// The rehearsal desk's date: v2 is in force.
+fn desk_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2027, 1, 11).unwrap()
+}
+
+async fn v2_desk() -> TestApp {
+    spawn_app_configured(Settings::default(), |c| c.desk_date = Some(desk_date())).await
+}
+
+/// A trainer for a battery line, with every v2 fact given: employed by the seller, degree in
+/// the specialty, 60 days from three weeks after the desk's date.
+fn v2_worker(i: usize) -> Value {
+    let mut w = worker(i);
+    let entry = desk_date() + chrono::Duration::days(21);
+    let exit = entry + chrono::Duration::days(59);
+    w["education"] = json!("bachelor");
+    w["degree_in_specialty"] = json!(true);
+    w["other_nationalities"] = json!([]);
+    w["degree_equivalent"] = json!(false);
+    w["tenure_continuous"] = json!(true);
+    w["prior_visa_refusal"] = json!(false);
+    w["prior_esta_denial"] = json!(false);
+    w["travel_since_2011"] = json!([]);
+    w["e4_initial"] = json!(true);
+    w["assignment"]["planned_entry"] = json!(entry.to_string());
+    w["assignment"]["planned_exit"] = json!(exit.to_string());
+    w["assignment"]["worker_employed_by_seller"] = json!(true);
+    w["assignment"]["worksite_controlled_by_group"] = json!(true);
+    w["assignment"]["specialty_occupation"] = json!(true);
+    w
+}
+
+struct Desk {
+    app: TestApp,
+    officer: TestUser,
+    supervisor: TestUser,
+    employer: TestUser,
+    cases: Vec<String>,
+}
+
+async fn filed(n: usize) -> Desk {
+    let app = v2_desk().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let workers: Vec<Value> = (0..n).map(v2_worker).collect();
+    let response = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": workers}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let filing: Value = response.json().await.unwrap();
+    assert_eq!(filing["filing_date"], desk_date().to_string());
+    let cases = filing["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    Desk {
+        app,
+        officer,
+        supervisor,
+        employer: sponsor.employer,
+        cases,
+    }
+}
+
+async fn eligibility(app: &TestApp, user: &TestUser, id: &str) -> Value {
+    let response = app
+        .get(
+            &format!("/api/v1/cases/{id}/eligibility"),
+            Some(&user.token),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn route<'a>(eligibility: &'a Value, route: &str) -> &'a Value {
+    eligibility["evaluation"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == route)
+        .unwrap_or_else(|| panic!("{route} in {eligibility}"))
+}
+
+fn statuses<'a>(route: &'a Value, status: &str) -> Vec<&'a str> {
+    route["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == status)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn esta_needs_its_evidence_confirmed_and_ends_advised_without_a_visa() {
+    let d = filed(1).await;
+    let id = &d.cases[0];
+    let before = eligibility(&d.app, &d.officer, id).await;
+    assert_eq!(before["evaluation_date"], desk_date().to_string());
+    assert_eq!(before["trigger"], "filing");
+    let esta = route(&before, "ESTA-CIW");
+    assert_eq!(esta["outcome"], "needs_review", "{esta}");
+    assert_eq!(
+        statuses(esta, "unconfirmed"),
+        ["ESTA-CONTRACT", "ESTA-SKILL"]
+    );
+    // every status says why, and an evidence rule names its document
+    let contract = esta["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ESTA-CONTRACT")
+        .unwrap();
+    assert_eq!(contract["document"], "sales_contract");
+    assert!(contract["message_ko"]
+        .as_str()
+        .unwrap()
+        .contains("판매 계약서"));
+
+    d.app
+        .act_ok(&d.officer, id, json!({"action": "start_review"}))
+        .await;
+    // the employer may not confirm evidence; an unknown rule is a 422 naming the field
+    let (_, etag) = d.app.case(&d.employer, id).await;
+    assert_problem(
+        d.app
+            .act(
+                &d.employer,
+                id,
+                Some(&etag),
+                &json!({"action": "confirm_evidence", "rule_id": "ESTA-CONTRACT", "note": "ok"}),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let (_, etag) = d.app.case(&d.officer, id).await;
+    let problem = assert_problem(
+        d.app
+            .act(
+                &d.officer,
+                id,
+                Some(&etag),
+                &json!({"action": "confirm_evidence", "rule_id": "ESTA-NAT", "note": "ok"}),
+            )
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "rule_id");
+    for rule in ["ESTA-CONTRACT", "ESTA-SKILL"] {
+        d.app
+            .act_ok(
+                &d.officer,
+                id,
+                json!({"action": "confirm_evidence", "rule_id": rule, "note": "Clause 7.2 obliges the seller to install"}),
+            )
+            .await;
+    }
+    let after = eligibility(&d.app, &d.officer, id).await;
+    assert_eq!(after["trigger"], "confirm_evidence");
+    let esta = route(&after, "ESTA-CIW");
+    assert_eq!(esta["outcome"], "eligible", "{esta}");
+    assert_eq!(statuses(esta, "confirmed"), ["ESTA-CONTRACT", "ESTA-SKILL"]);
+
+    let advised = d
+        .app
+        .act_ok(
+            &d.officer,
+            id,
+            json!({"action": "approve", "route": "ESTA-CIW", "reason": "Seller's installer, contract and skill confirmed"}),
+        )
+        .await;
+    assert_eq!(advised["status"], "esta_advised");
+    assert_eq!(advised["decision"]["route"], "ESTA-CIW");
+    assert_eq!(advised["decision"]["annotation"], Value::Null);
+    assert!(!advised["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "issue_visa"));
+    // the decision was checked against an evaluation made at that moment
+    let decided = eligibility(&d.app, &d.officer, id).await;
+    assert_eq!(decided["trigger"], "approval");
+}
+
+#[tokio::test]
+async fn amending_the_facts_reevaluates_and_records_only_what_changed() {
+    let d = filed(1).await;
+    let id = &d.cases[0];
+    let b1 = eligibility(&d.app, &d.officer, id).await;
+    assert_eq!(route(&b1, "B1-CIW")["outcome"], "needs_review");
+    // the employer learns the worker is the buyer's trainer, not the seller's
+    let amended = d
+        .app
+        .act_ok(
+            &d.employer,
+            id,
+            json!({"action": "amend_facts", "reason": "Employed by the buyer",
+                   "facts": {"assignment": {"worker_employed_by_seller": false}}}),
+        )
+        .await;
+    assert_eq!(
+        amended["facts"]["assignment"]["worker_employed_by_seller"],
+        false
+    );
+    let after = eligibility(&d.app, &d.officer, id).await;
+    assert_eq!(after["trigger"], "amend_facts");
+    let b1 = route(&after, "B1-CIW");
+    assert_eq!(b1["outcome"], "ineligible");
+    assert_eq!(statuses(b1, "failed"), ["B1CIW-SELLER"]);
+    // the trail has the changed paths and the reason, never a value
+    let history: Value = d
+        .app
+        .get(
+            &format!("/api/v1/cases/{id}/history"),
+            Some(&d.officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "case.amend_facts")
+        .unwrap();
+    assert_eq!(
+        entry["summary"]["details"]["changed"],
+        json!(["assignment.worker_employed_by_seller"])
+    );
+    // a wrong fact is a 422 naming it, and nothing changes
+    let (_, etag) = d.app.case(&d.employer, id).await;
+    let problem = assert_problem(
+        d.app
+            .act(&d.employer, id, Some(&etag), &json!({"action": "amend_facts", "reason": "typo", "facts": {"applicant": {"role": "welder"}}}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "facts.applicant.role");
+    // no approval of an ineligible route by anyone; after a decision, no more amendments
+    d.app
+        .act_ok(&d.officer, id, json!({"action": "start_review"}))
+        .await;
+    let approve = json!({"action": "approve", "route": "B1-CIW", "reason": "Trainer"});
+    for user in [&d.officer, &d.supervisor] {
+        let (_, etag) = d.app.case(user, id).await;
+        assert_problem(
+            d.app.act(user, id, Some(&etag), &approve).await,
+            409,
+            "route_ineligible",
+        )
+        .await;
+    }
+    d.app
+        .act_ok(
+            &d.officer,
+            id,
+            json!({"action": "refuse", "reason": "The buyer's staff are not B-1 installers"}),
+        )
+        .await;
+    let (_, etag) = d.app.case(&d.employer, id).await;
+    assert_problem(
+        d.app
+            .act(&d.employer, id, Some(&etag), &json!({"action": "amend_facts", "reason": "late", "facts": {"assignment": {"worker_employed_by_seller": true}}}))
+            .await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_route_with_a_caution_is_approved_by_a_supervisor_only() {
+    let d = filed(1).await;
+    let id = &d.cases[0];
+    let biloh = eligibility(&d.app, &d.officer, id).await;
+    let route_biloh = route(&biloh, "B1-BILOH");
+    assert_eq!(route_biloh["outcome"], "needs_review");
+    assert!(route_biloh["caution_en"]
+        .as_str()
+        .unwrap()
+        .contains("85 FR 66878"));
+    d.app
+        .act_ok(&d.officer, id, json!({"action": "start_review"}))
+        .await;
+    let approve =
+        json!({"action": "approve", "route": "B1-BILOH", "reason": "Specialty occupation shown"});
+    let (_, etag) = d.app.case(&d.officer, id).await;
+    assert_problem(
+        d.app.act(&d.officer, id, Some(&etag), &approve).await,
+        409,
+        "supervisor_required",
+    )
+    .await;
+    let approved = d.app.act_ok(&d.supervisor, id, approve).await;
+    assert_eq!(approved["status"], "approved");
+    assert!(approved["decision"]["annotation"]
+        .as_str()
+        .unwrap()
+        .contains("B1-BILOH"));
+    // B1-BUS exists on a v2 date: an installer is no business visitor
+    assert_eq!(route(&biloh, "B1-BUS")["outcome"], "ineligible");
+}
+
+#[tokio::test]
+async fn publishing_reevaluates_the_undecided_cases_only_in_the_background() {
+    let d = filed(2).await;
+    let (open, decided) = (&d.cases[0], &d.cases[1]);
+    d.app
+        .act_ok(&d.officer, decided, json!({"action": "start_review"}))
+        .await;
+    d.app
+        .act_ok(
+            &d.officer,
+            decided,
+            json!({"action": "refuse", "reason": "Not needed"}),
+        )
+        .await;
+    let v3 = include_str!("../../rules/esta-ciw.v2.toml")
+        .replacen("version = 2", "version = 3", 1)
+        .replacen(
+            "effective_from = \"2026-12-01\"",
+            "effective_from = \"2027-01-05\"",
+            1,
+        );
+    let response = d
+        .app
+        .client
+        .post(d.app.url("/api/v1/rulesets"))
+        .bearer_auth(&d.supervisor.token)
+        .header("content-type", "application/toml")
+        .body(v3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let published: Value = response.json().await.unwrap();
+    let run_id = published["reevaluation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(published["reevaluation"]["total"], 1);
+    let mut run = Value::Null;
+    for _ in 0..100 {
+        run = d
+            .app
+            .get(
+                &format!("/api/v1/reevaluations/{run_id}"),
+                Some(&d.officer.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !run["finished_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (run["done"].as_i64(), run["failed"].as_i64()),
+        (Some(1), Some(0)),
+        "{run}"
+    );
+    let now_open = eligibility(&d.app, &d.officer, open).await;
+    assert_eq!(now_open["trigger"], "publish");
+    assert_eq!(route(&now_open, "ESTA-CIW")["ruleset"]["version"], 3);
+    let still = eligibility(&d.app, &d.officer, decided).await;
+    assert_ne!(still["trigger"], "publish");
+    // the employer sees no progress of the desk's runs
+    assert_problem(
+        d.app
+            .get(
+                &format!("/api/v1/reevaluations/{run_id}"),
+                Some(&d.employer.token),
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
