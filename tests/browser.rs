@@ -338,6 +338,8 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.open(&case_path).await;
     s.click("#do-start_review").await;
     s.text("#approve-route").await;
+    // A B-1 approval (an ESTA one would end the case advised, with no visa to issue).
+    s.click("#approve-route option[value='B1-CIW']").await;
     s.fill(
         "approve-reason",
         "Installation under the sales contract; B-1 annotated.",

@@ -186,11 +186,17 @@ async fn filing_stores_an_evaluation_that_replays_exactly() {
 #[tokio::test]
 async fn an_ineligible_route_is_approved_by_nobody() {
     let app = spawn_app().await;
-    let (officer, supervisor, _, filing) = filed_case(&app).await;
+    let (officer, supervisor, sponsor, filing) = filed_case(&app).await;
     let id = filing["cases"][0]["id"].as_str().unwrap();
+    // the employer corrects the pay: part of it comes from the U.S. (B-1 needs foreign pay)
+    app.act_ok(
+        &sponsor.employer,
+        id,
+        json!({"action": "amend_facts", "reason": "The U.S. affiliate pays half", "facts": {"assignment": {"pay_source": "mixed"}}}),
+    )
+    .await;
     app.act_ok(&officer, id, json!({"action": "start_review"}))
         .await;
-    // the worker has no degree: B-1 in lieu of H is ineligible
     let body: Value = app
         .get(
             &format!("/api/v1/cases/{id}/eligibility"),
@@ -200,9 +206,9 @@ async fn an_ineligible_route_is_approved_by_nobody() {
         .json()
         .await
         .unwrap();
-    assert_eq!(route(&body["summary"], "B1-BILOH")["outcome"], "ineligible");
+    assert_eq!(route(&body["summary"], "B1-CIW")["outcome"], "ineligible");
     let (_, etag) = app.case(&officer, id).await;
-    let approve = json!({"action": "approve", "route": "B1-BILOH", "reason": "Degree equivalence shown at interview"});
+    let approve = json!({"action": "approve", "route": "B1-CIW", "reason": "Installation under the contract"});
     // No override: the remedy is to amend the facts.
     for user in [&officer, &supervisor] {
         let problem = assert_problem(
@@ -216,7 +222,7 @@ async fn an_ineligible_route_is_approved_by_nobody() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|f| f == "BILOH-DEGREE"),
+                .any(|f| f == "B1CIW-PAY"),
             "{problem}"
         );
     }

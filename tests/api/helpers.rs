@@ -231,7 +231,9 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         log_format: LogFormat::Text,
         trust_proxy: false,
         cookie_secure: false,
-        desk_date: None,
+        desk_date: std::env::var("TEST_DESK_DATE")
+            .ok()
+            .and_then(|d| d.parse().ok()),
         workers: Some(2),
         outbox: kitdesk::notify::OutboxSettings::default(),
     }
