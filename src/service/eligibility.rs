@@ -454,8 +454,8 @@ pub struct CapUsage {
     pub status: String,
 }
 
-/// Cap, used and remaining for a fiscal year: the cap in force at the year's start (or the
-/// one the counter follows once approvals have reserved slots).
+/// Cap, used and remaining for a fiscal year: the cap in force today (for the current year;
+/// at the year's start or end for another), which the counter follows.
 pub fn cap_usage(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
@@ -470,17 +470,18 @@ pub fn cap_usage(
     }
     let start =
         NaiveDate::from_ymd_opt(fy - 1, 10, 1).ok_or(ServiceError::NotFound("fiscal year"))?;
-    let book = ctx.rules.book();
+    let end = NaiveDate::from_ymd_opt(fy, 9, 30).ok_or(ServiceError::NotFound("fiscal year"))?;
+    // The cap in force today for the current year; at the year's start or end otherwise.
+    let on = ctx.today().clamp(start, end);
+    let book = ctx.rules.refresh(conn)?;
     let status = book
-        .in_force(route.id(), start)
+        .in_force(route.id(), on)
         .map_or("not_available", |s| match s.status() {
             RuleSetStatus::InForce => "in_force",
             RuleSetStatus::Sandbox => "sandbox",
         });
-    let (cap, used) = match store::cap_usage(conn, route.id(), fy)? {
-        Some(found) => found,
-        None => (cap_for(&book, route, start).unwrap_or(0), 0),
-    };
+    let cap = cap_for(&book, route, on).unwrap_or(0);
+    let used = store::cap_usage(conn, route.id(), fy)?.map_or(0, |(_, used)| used);
     Ok(CapUsage {
         route: route.id().to_owned(),
         fiscal_year: fy,

@@ -402,3 +402,132 @@ async fn publishing_reevaluates_the_undecided_cases_only_in_the_background() {
     )
     .await;
 }
+
+async fn publish(d: &Desk, source: String) -> Value {
+    let response = d
+        .app
+        .client
+        .post(d.app.url("/api/v1/rulesets"))
+        .bearer_auth(&d.supervisor.token)
+        .header("content-type", "application/toml")
+        .body(source)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+fn enacted_e4(version: u32, from: &str, cap: i64) -> String {
+    include_str!("../../rules/e4-pwk.v2.toml")
+        .replacen("version = 2", &format!("version = {version}"), 1)
+        .replacen("status = \"sandbox\"", "status = \"in_force\"", 1)
+        .replacen(
+            "effective_from = \"2026-12-01\"",
+            &format!("effective_from = \"{from}\""),
+            1,
+        )
+        .replacen("value = 15000", &format!("value = {cap}"), 1)
+}
+
+async fn cap(d: &Desk) -> Value {
+    d.app
+        .get("/api/v1/caps/E4-PWK/2027", Some(&d.supervisor.token))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_enacted_e4_cap_counts_initial_approvals_and_follows_the_cap_in_force() {
+    let d = filed(4).await;
+    // Rehearsing the day the Partner with Korea Act is law.
+    publish(&d, enacted_e4(3, "2027-01-05", 15000)).await;
+    let e4_facts = json!({"employer": {"labor_attestation_filed": true, "strike_or_lockout": false},
+        "assignment": {"offered_wage_usd": 120000, "prevailing_wage_usd": 100000, "actual_wage_usd": 110000}});
+    for id in &d.cases {
+        d.app
+            .act_ok(
+                &d.employer,
+                id,
+                json!({"action": "amend_facts", "reason": "LCA filed", "facts": e4_facts}),
+            )
+            .await;
+    }
+    // the fourth is a renewal: it never counts against the cap
+    d.app
+        .act_ok(
+            &d.employer,
+            &d.cases[3],
+            json!({"action": "amend_facts", "reason": "Second E-4", "facts": {"applicant": {"e4_initial": false}}}),
+        )
+        .await;
+    for id in &d.cases {
+        d.app
+            .act_ok(&d.officer, id, json!({"action": "start_review"}))
+            .await;
+    }
+    d.app
+        .sql("INSERT INTO cap_counters (route, fiscal_year, cap, used) VALUES ('E4-PWK', 2027, 15000, 14999)")
+        .await;
+    let approve = json!({"action": "approve", "route": "E4-PWK", "reason": "Specialty occupation, LCA on file"});
+    let (_, e0) = d.app.case(&d.supervisor, &d.cases[0]).await;
+    let (_, e1) = d.app.case(&d.supervisor, &d.cases[1]).await;
+    let (a, b) = tokio::join!(
+        d.app.act(&d.supervisor, &d.cases[0], Some(&e0), &approve),
+        d.app.act(&d.supervisor, &d.cases[1], Some(&e1), &approve)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "one slot, two approvals at once");
+    let (approved, refused) = if a.status() == 200 {
+        (&d.cases[0], &d.cases[1])
+    } else {
+        (&d.cases[1], &d.cases[0])
+    };
+    let usage = cap(&d).await;
+    assert_eq!(
+        (usage["used"].as_i64(), usage["remaining"].as_i64()),
+        (Some(15000), Some(0)),
+        "{usage}"
+    );
+    // a renewal needs no slot
+    let renewed = d
+        .app
+        .act_ok(&d.supervisor, &d.cases[3], approve.clone())
+        .await;
+    assert_eq!(renewed["status"], "approved");
+    assert_eq!(cap(&d).await["used"], 15000);
+    // the employer withdraws the approved case: its slot is free again
+    d.app
+        .act_ok(
+            &d.employer,
+            approved,
+            json!({"action": "withdraw", "reason": "Project postponed"}),
+        )
+        .await;
+    assert_eq!(cap(&d).await["remaining"], 1);
+    // the counter follows the cap in force: lowered below what is used, nothing more is approved
+    publish(&d, enacted_e4(4, "2027-01-08", 14000)).await;
+    let usage = cap(&d).await;
+    assert_eq!(
+        (usage["cap"].as_i64(), usage["remaining"].as_i64()),
+        (Some(14000), Some(0)),
+        "{usage}"
+    );
+    let (_, etag) = d.app.case(&d.supervisor, refused).await;
+    let response = d
+        .app
+        .act(&d.supervisor, refused, Some(&etag), &approve)
+        .await;
+    assert_eq!(response.status(), 409);
+    let (_, etag) = d.app.case(&d.supervisor, &d.cases[2]).await;
+    assert_eq!(
+        d.app
+            .act(&d.supervisor, &d.cases[2], Some(&etag), &approve)
+            .await
+            .status(),
+        409
+    );
+}
