@@ -11,6 +11,70 @@ use std::fmt;
 /// The route id of `common.toml`: its rules are evaluated with every route.
 pub const COMMON_ROUTE: &str = "COMMON";
 
+/// Route outcome (see `docs/rules.md`, "Outcome").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Eligible,
+    NeedsReview,
+    Ineligible,
+    /// No version of the route is in force on the evaluation date.
+    NotAvailable,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Eligible => "eligible",
+            Outcome::NeedsReview => "needs_review",
+            Outcome::Ineligible => "ineligible",
+            Outcome::NotAvailable => "not_available",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    Passed,
+    Failed,
+    NotApplicable,
+    Error,
+    /// An evidence rule declared true, awaiting the officer's confirmation of its document.
+    Unconfirmed,
+    /// An evidence rule whose document an officer confirmed on the case.
+    Confirmed,
+    /// A discretion rule (or a hard rule's `review_if`) asking for the officer's judgement.
+    Flagged,
+    /// A notice shown to the officer; it never changes the outcome.
+    Noted,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Passed => "passed",
+            RuleStatus::Failed => "failed",
+            RuleStatus::NotApplicable => "not_applicable",
+            RuleStatus::Error => "error",
+            RuleStatus::Unconfirmed => "unconfirmed",
+            RuleStatus::Confirmed => "confirmed",
+            RuleStatus::Flagged => "flagged",
+            RuleStatus::Noted => "noted",
+        }
+    }
+
+    /// Shown first in an explanation: what decides or holds up the outcome.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            RuleStatus::Failed | RuleStatus::Error => 0,
+            RuleStatus::Flagged | RuleStatus::Unconfirmed => 1,
+            RuleStatus::Noted => 2,
+            _ => 3,
+        }
+    }
+}
+
 /// Whether a rule set is law (`in_force`) or a proposal run for information (`sandbox`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -253,7 +317,7 @@ pub struct TestFile {
     /// Ledger values (`e4_cap_used`, …) given to the evaluation.
     #[serde(default)]
     pub context: BTreeMap<String, toml::Value>,
-    pub outcome: super::eval::Outcome,
+    pub outcome: Outcome,
     /// The evaluation date (default: the filing date).
     #[serde(default)]
     pub on: Option<NaiveDate>,

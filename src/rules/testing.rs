@@ -1,8 +1,8 @@
 //! Running the test cases embedded in rule-set files, and checking that they cover every rule.
 
-use super::book::RuleSet;
-use super::eval::{filing_date, route_result, EvalContext, Inputs, RuleStatus};
-use super::model::{TestFile, COMMON_ROUTE};
+use super::compiler::{toml_to_json, RuleSet};
+use super::evaluator::{evaluate_set, filing_date, route_result, EvalContext, Inputs};
+use super::model::{RuleStatus, TestFile, COMMON_ROUTE};
 use super::report::Problem;
 use super::RuleBook;
 use serde::Serialize;
@@ -131,7 +131,7 @@ fn run_case<'s>(
         values: test
             .context
             .iter()
-            .map(|(k, v)| (k.clone(), super::book::toml_to_json(v.clone())))
+            .map(|(k, v)| (k.clone(), toml_to_json(v.clone())))
             .collect(),
         confirmed: test.confirmed_rules.iter().cloned().collect(),
         on: test.on,
@@ -144,7 +144,7 @@ fn run_case<'s>(
         book.common_in_force(inputs.evaluation_date)
             .map_err(|e| e.to_string())?
     };
-    let common_results = common.map(|c| super::eval::evaluate_set(c, &inputs));
+    let common_results = common.map(|c| evaluate_set(c, &inputs));
     let result = route_result(set, common.zip(common_results.as_deref()), &inputs);
 
     let own: BTreeSet<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
@@ -201,7 +201,7 @@ fn run_case<'s>(
 pub(crate) fn build_facts(base: Option<&Value>, test: &TestFile) -> Result<Value, String> {
     let mut facts = base.cloned().unwrap_or_else(|| Value::Object(Map::new()));
     for (path, value) in &test.set {
-        set_path(&mut facts, path, super::book::toml_to_json(value.clone()))?;
+        set_path(&mut facts, path, toml_to_json(value.clone()))?;
     }
     for path in &test.remove {
         remove_path(&mut facts, path)?;

@@ -1,6 +1,7 @@
 //! Specification of the rules engine, through its public API.
 
 use super::*;
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 fn book() -> RuleBook {

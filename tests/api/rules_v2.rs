@@ -531,3 +531,70 @@ async fn an_enacted_e4_cap_counts_initial_approvals_and_follows_the_cap_in_force
         409
     );
 }
+
+#[tokio::test]
+async fn the_e4_cap_simulation_counts_open_cases_by_fiscal_year_of_planned_entry() {
+    let d = filed(3).await;
+    let e4_facts = json!({"employer": {"labor_attestation_filed": true, "strike_or_lockout": false},
+        "assignment": {"offered_wage_usd": 120000, "prevailing_wage_usd": 100000, "actual_wage_usd": 110000}});
+    for id in &d.cases[..2] {
+        d.app
+            .act_ok(
+                &d.employer,
+                id,
+                json!({"action": "amend_facts", "reason": "LCA filed", "facts": e4_facts}),
+            )
+            .await;
+    }
+    d.app
+        .act_ok(
+            &d.employer,
+            &d.cases[1],
+            json!({"action": "amend_facts", "reason": "Renewal", "facts": {"applicant": {"e4_initial": false}}}),
+        )
+        .await;
+    // the third gives its wages but its employer has filed no LCA: it would not qualify
+    d.app
+        .act_ok(
+            &d.employer,
+            &d.cases[2],
+            json!({"action": "amend_facts", "reason": "Wages", "facts": {"employer": {"labor_attestation_filed": false},
+                "assignment": {"offered_wage_usd": 120000, "prevailing_wage_usd": 100000, "actual_wage_usd": 110000}}}),
+        )
+        .await;
+    // planned entry in February 2027: fiscal year 2027
+    let simulation: Value = d
+        .app
+        .get(
+            "/api/v1/caps/E4-PWK/2027/simulation?cap=1&approval_rate=0.5",
+            Some(&d.supervisor.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(simulation["status"], "sandbox");
+    assert_eq!(simulation["would_qualify"], 0, "{simulation}");
+    assert_eq!(simulation["needs_review"], 2, "{simulation}");
+    assert_eq!(simulation["initial"], 1, "{simulation}");
+    assert_eq!(simulation["projected_use"], 0, "{simulation}");
+    assert_eq!(simulation["by_sponsor"][0]["cases"], 2);
+    assert_eq!(simulation["by_sponsor"][0]["share"], 1.0);
+    let next_year: Value = d
+        .app
+        .get(
+            "/api/v1/caps/E4-PWK/2028/simulation",
+            Some(&d.supervisor.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            next_year["needs_review"].as_i64(),
+            next_year["cap"].as_i64()
+        ),
+        (Some(0), Some(15000))
+    );
+}

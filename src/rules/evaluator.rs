@@ -3,83 +3,17 @@
 //! Owns: reading and type-checking declared inputs, derived values (date arithmetic with its
 //! rounding), rule statuses and route outcomes. Must not parse rule files (that is `book`).
 
-use super::book::{
-    push_json_string, push_json_value, DatedValue, Derived, Months, Read, Rule, RuleSet, Source,
-};
+use super::compiler::{DatedValue, Derived, Months, Read, Rule, RuleSet, Source};
 use super::condition::{
     next_evaluation_id, Binding, ConditionEngine, ConditionError, Origin, ZenEngine,
 };
-use super::model::{BaseType, RuleKind, RuleSetStatus, ValueType, ValuedAt};
+use super::model::{BaseType, Outcome, RuleKind, RuleSetStatus, RuleStatus, ValueType, ValuedAt};
 use chrono::{Months as ChronoMonths, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
-
-/// Route outcome (see `docs/rules.md`, "Outcome").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Eligible,
-    NeedsReview,
-    Ineligible,
-    /// No version of the route is in force on the evaluation date.
-    NotAvailable,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Eligible => "eligible",
-            Outcome::NeedsReview => "needs_review",
-            Outcome::Ineligible => "ineligible",
-            Outcome::NotAvailable => "not_available",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleStatus {
-    Passed,
-    Failed,
-    NotApplicable,
-    Error,
-    /// An evidence rule declared true, awaiting the officer's confirmation of its document.
-    Unconfirmed,
-    /// An evidence rule whose document an officer confirmed on the case.
-    Confirmed,
-    /// A discretion rule (or a hard rule's `review_if`) asking for the officer's judgement.
-    Flagged,
-    /// A notice shown to the officer; it never changes the outcome.
-    Noted,
-}
-
-impl RuleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleStatus::Passed => "passed",
-            RuleStatus::Failed => "failed",
-            RuleStatus::NotApplicable => "not_applicable",
-            RuleStatus::Error => "error",
-            RuleStatus::Unconfirmed => "unconfirmed",
-            RuleStatus::Confirmed => "confirmed",
-            RuleStatus::Flagged => "flagged",
-            RuleStatus::Noted => "noted",
-        }
-    }
-
-    /// Shown first in an explanation: what decides or holds up the outcome.
-    fn rank(self) -> u8 {
-        match self {
-            RuleStatus::Failed | RuleStatus::Error => 0,
-            RuleStatus::Flagged | RuleStatus::Unconfirmed => 1,
-            RuleStatus::Noted => 2,
-            _ => 3,
-        }
-    }
-}
 
 /// Key of the E-4 cap usage in `EvalContext` (read by rules as `ctx.e4_cap_used`).
 pub const E4_CAP_USED: &str = "e4_cap_used";
@@ -282,146 +216,6 @@ impl Evaluation<'_> {
     pub fn route(&self, route: &str) -> Option<&RouteResult<'_>> {
         self.routes.iter().find(|r| r.route == route)
     }
-
-    /// The same text as `serde_json::to_string(self)`, written with the rule sets' static
-    /// parts pre-escaped at load: about three times faster. Use it for HTTP responses.
-    pub fn to_json(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::with_capacity(self.routes.len() * 4096 + 64);
-        // Writing into a String cannot fail: the `fmt::Result`s below are always Ok.
-        let _ = write!(
-            out,
-            "{{\"filing_date\":\"{}\",\"evaluation_date\":\"{}\",\"fiscal_year\":{},\"routes\":[",
-            iso_date(self.filing_date),
-            iso_date(self.evaluation_date),
-            self.fiscal_year
-        );
-        for (i, route) in self.routes.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"route\":");
-            push_json_string(&mut out, route.route);
-            let _ = write!(
-                out,
-                ",\"outcome\":\"{}\",\"title_en\":",
-                route.outcome.as_str()
-            );
-            push_json_string(&mut out, route.title_en);
-            out.push_str(",\"title_ko\":");
-            push_json_string(&mut out, route.title_ko);
-            out.push_str(",\"basis\":");
-            match route.basis {
-                Some(basis) => push_json_string(&mut out, basis),
-                None => out.push_str("null"),
-            }
-            for (key, text) in [
-                ("caution_en", route.caution_en),
-                ("caution_ko", route.caution_ko),
-            ] {
-                if let Some(text) = text {
-                    let _ = write!(out, ",\"{key}\":");
-                    push_json_string(&mut out, text);
-                }
-            }
-            out.push_str(",\"ruleset\":");
-            match &route.ruleset {
-                Some(ruleset) => push_ref(&mut out, ruleset),
-                None => out.push_str("null"),
-            }
-            out.push_str(",\"common\":");
-            match &route.common {
-                Some(common) => push_ref(&mut out, common),
-                None => out.push_str("null"),
-            }
-            out.push_str(",\"rules\":[");
-            for (j, rule) in route.rules.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                push_rule(&mut out, rule);
-            }
-            out.push_str("]}");
-        }
-        out.push_str("]}");
-        out
-    }
-}
-
-fn push_ref(out: &mut String, r: &RuleSetRef<'_>) {
-    use std::fmt::Write;
-    out.push_str("{\"id\":");
-    push_json_string(out, r.id);
-    out.push_str(",\"route\":");
-    push_json_string(out, r.route);
-    let status = match r.status {
-        RuleSetStatus::InForce => "in_force",
-        RuleSetStatus::Sandbox => "sandbox",
-    };
-    let _ = write!(
-        out,
-        ",\"version\":{},\"status\":\"{status}\",\"hash\":",
-        r.version
-    );
-    push_json_string(out, r.hash);
-    out.push('}');
-}
-
-fn push_rule(out: &mut String, result: &RuleResult<'_>) {
-    use std::fmt::Write;
-    out.push('{');
-    out.push_str(&result.rule.head_json);
-    let _ = write!(out, ",\"status\":\"{}\",", result.status.as_str());
-    let is = |en: &str, ko: &str| {
-        matches!(
-            (&result.message_en, &result.message_ko),
-            (Some(Cow::Borrowed(a)), Some(Cow::Borrowed(b)))
-                if std::ptr::eq(*a, en) && std::ptr::eq(*b, ko)
-        )
-    };
-    let rule = result.rule;
-    if is(&rule.message_en, &rule.message_ko) {
-        out.push_str(&rule.failure_json);
-    } else if is(&rule.passed_en, &rule.passed_ko) {
-        out.push_str(&rule.passed_json);
-    } else {
-        for (name, message) in [
-            ("message_en", &result.message_en),
-            ("message_ko", &result.message_ko),
-        ] {
-            if name == "message_ko" {
-                out.push(',');
-            }
-            let _ = write!(out, "\"{name}\":");
-            match message {
-                Some(text) => push_json_string(out, text),
-                None => out.push_str("null"),
-            }
-        }
-    }
-    // Keys are paths and parameter names: validated identifiers, nothing to escape.
-    out.push_str(",\"facts\":{");
-    for (k, (key, value)) in result.facts.0.iter().enumerate() {
-        if k > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        out.push_str(key);
-        out.push_str("\":");
-        push_json_value(out, value.as_ref());
-    }
-    out.push_str("},\"params\":{");
-    for (k, (key, dated)) in result.params.0.iter().enumerate() {
-        if k > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        out.push_str(key);
-        out.push_str("\":");
-        out.push_str(&dated.json);
-    }
-    out.push('}');
-    out.push('}');
 }
 
 /// U.S. federal fiscal year of a date (one definition for the whole crate, in `domain`).
