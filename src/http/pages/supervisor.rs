@@ -14,7 +14,7 @@ use super::{Page, PageError};
 use crate::domain::receipt::fiscal_year;
 use crate::domain::{Role, VisaRoute};
 use crate::http::AppState;
-use crate::service::eligibility::{self, CapUsage};
+use crate::service::eligibility::{self, CapSimulation, CapUsage};
 use crate::service::filing::desk_today;
 use crate::service::reports::{self, Report};
 use crate::service::ServiceError;
@@ -248,6 +248,9 @@ pub async fn impact(
 #[derive(serde::Deserialize)]
 pub struct CapQuery {
     fy: Option<i32>,
+    /// What-if inputs of the simulation.
+    cap: Option<i64>,
+    approval_rate: Option<f64>,
 }
 
 #[derive(Template)]
@@ -256,6 +259,13 @@ struct CapPage<'a> {
     p: &'a Page,
     fy: i32,
     usage: CapUsage,
+    simulation: CapSimulation,
+}
+
+impl CapPage<'_> {
+    fn percent(&self, share: &f64) -> String {
+        format!("{:.1}%", share * 100.0)
+    }
 }
 
 /// `GET /supervisor/cap?fy=2027`.
@@ -265,17 +275,28 @@ pub async fn cap(
     query: web::Query<CapQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    page.require(SUPERVISOR)?;
-    let fy = query.fy.unwrap_or_else(|| fiscal_year(desk_today()));
-    let usage = state
+    let user = page.require(SUPERVISOR)?;
+    let query = query.into_inner();
+    let fy = query.fy.unwrap_or_else(|| fiscal_year(state.ctx.today()));
+    let what_if = eligibility::SimulationQuery {
+        cap: query.cap,
+        approval_rate: query.approval_rate,
+    };
+    let (usage, simulation) = state
         .ctx
-        .run(move |conn, ctx| eligibility::cap_usage(conn, ctx, VisaRoute::E4Pwk, fy))
+        .run(move |conn, ctx| {
+            let usage = eligibility::cap_usage(conn, ctx, VisaRoute::E4Pwk, fy)?;
+            let simulation =
+                eligibility::cap_simulation(conn, ctx, &user, VisaRoute::E4Pwk, fy, what_if)?;
+            Ok((usage, simulation))
+        })
         .await
         .map_err(|e| page.fail(e))?;
     page.render(&CapPage {
         p: &page,
         fy,
         usage,
+        simulation,
     })
 }
 
