@@ -598,3 +598,68 @@ async fn the_e4_cap_simulation_counts_open_cases_by_fiscal_year_of_planned_entry
         (Some(0), Some(15000))
     );
 }
+
+#[tokio::test]
+async fn a_route_not_in_force_is_approved_by_nobody() {
+    // Before v2 (2026-12-01) there is no B-1 business visitor route.
+    let app = spawn_app_configured(Settings::default(), |c| {
+        c.desk_date = Some(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+    })
+    .await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let id = filing["cases"][0]["id"].as_str().unwrap();
+    let body = eligibility(&app, &officer, id).await;
+    let bus = route(&body, "B1-BUS");
+    assert_eq!(bus["outcome"], "not_available");
+    assert_eq!(bus["ruleset"], Value::Null);
+    app.act_ok(&officer, id, json!({"action": "start_review"}))
+        .await;
+    let approve = json!({"action": "approve", "route": "B1-BUS", "reason": "Meetings only"});
+    for user in [&officer, &supervisor] {
+        let (_, etag) = app.case(user, id).await;
+        assert_problem(
+            app.act(user, id, Some(&etag), &approve).await,
+            409,
+            "route_not_available",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn approval_never_rests_on_a_missing_or_stale_evaluation() {
+    let d = filed(1).await;
+    let id = &d.cases[0];
+    d.app
+        .act_ok(&d.officer, id, json!({"action": "start_review"}))
+        .await;
+    // the facts change behind the stored evaluations' back, and the evaluations are gone
+    d.app
+        .sql(&format!(
+            "UPDATE cases SET facts_json = REPLACE(facts_json, '\"pay_source\":\"foreign\"', '\"pay_source\":\"us\"') WHERE id = '{id}'"
+        ))
+        .await;
+    d.app
+        .sql(&format!(
+            "DELETE FROM case_evaluations WHERE case_id = '{id}'"
+        ))
+        .await;
+    let (_, etag) = d.app.case(&d.supervisor, id).await;
+    let problem = assert_problem(
+        d.app
+            .act(
+                &d.supervisor,
+                id,
+                Some(&etag),
+                &json!({"action": "approve", "route": "B1-CIW", "reason": "Installer"}),
+            )
+            .await,
+        409,
+        "route_ineligible",
+    )
+    .await;
+    assert_eq!(problem["failed"], json!(["B1CIW-PAY"]));
+}
