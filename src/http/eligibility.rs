@@ -20,13 +20,14 @@ use crate::service::ServiceError;
 const MAX_RULESET_BYTES: usize = 256 * 1024;
 
 #[utoipa::path(post, path = "/api/v1/eligibility/evaluate", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
-    request_body(content = serde_json::Value, description = "A facts v1 document (docs/domain.md)"),
-    responses((status = 200, description = "Every route's outcome with each rule's result, message, citation and the facts it read", body = serde_json::Value),
-        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem),
+    params(EvaluateQuery),
+    request_body(content = FactsV2, description = "A facts document, v2 (or v1, upgraded: the facts new in v2 are then missing and their rules in error); docs/domain.md"),
+    responses((status = 200, description = "Every route's outcome with each rule's status, message in English and Korean, citation, the facts it read and the dated parameters it used", body = eligibility::Explanation),
+        (status = 400, description = "Malformed JSON, or an unknown or malformed query parameter", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 403, description = "Not for admins", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem),
-        (status = 422, description = "No usable filing_date", content_type = "application/problem+json", body = crate::error::Problem)))]
+        (status = 422, description = "An ill-typed or unknown fact (named), or no usable filing_date", content_type = "application/problem+json", body = crate::error::Problem)))]
 /// `POST /api/v1/eligibility/evaluate` — a dry evaluation of a facts document; stores nothing.
 pub async fn evaluate(
     state: web::Data<AppState>,
@@ -60,7 +61,7 @@ pub struct EvaluateQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/eligibility", tag = "eligibility", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),
-    responses((status = 200, description = "Stored outcomes and the explanation replayed with the same rule-set versions", body = serde_json::Value),
+    responses((status = 200, description = "The current evaluation (date, versions, trigger), its outcomes and the explanation replayed with the same rule-set versions", body = eligibility::CaseEligibility),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 404, description = "No such case (or not yours)", content_type = "application/problem+json", body = crate::error::Problem)))]
@@ -193,6 +194,7 @@ pub async fn cap(
 #[utoipa::path(get, path = "/api/v1/caps/{route}/{fy}/simulation", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
     params(("route" = String, Path, description = "A capped route: E4-PWK"), ("fy" = i32, Path, description = "U.S. fiscal year of planned entry, e.g. 2027"), eligibility::SimulationQuery),
     responses((status = 200, description = "How the proposed cap would be used by the open cases; nothing is reserved", body = eligibility::CapSimulation),
+        (status = 400, description = "An unknown or malformed query parameter", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 403, description = "Supervisors only", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 404, description = "Not a capped route or year", content_type = "application/problem+json", body = crate::error::Problem),

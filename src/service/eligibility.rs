@@ -712,7 +712,6 @@ impl RouteExplanation {
 pub struct ParameterUsed {
     pub from: NaiveDate,
     /// The value in force (a number, text, list or table).
-    #[schema(value_type = Object)]
     pub value: Value,
     pub citation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -734,7 +733,6 @@ pub struct RuleExplanation {
     pub message_en: Option<String>,
     pub message_ko: Option<String>,
     /// The facts (and derived values) the rule read, path → value as filed.
-    #[schema(value_type = Object)]
     pub facts: BTreeMap<String, Value>,
     pub params: BTreeMap<String, ParameterUsed>,
 }
