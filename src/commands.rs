@@ -203,7 +203,11 @@ async fn rules_reevaluate(config: Config) -> Result<(), String> {
     let started = std::time::Instant::now();
     let run = ctx
         .run(move |conn, ctx| {
-            let run = crate::service::eligibility::new_reevaluation(conn, "reevaluate")?;
+            let run = crate::service::eligibility::new_reevaluation(
+                conn,
+                "reevaluate",
+                uuid::Uuid::now_v7().to_string(),
+            )?;
             let total = run.total;
             crate::service::eligibility::reevaluate_undecided(conn, ctx, &run.id, &mut |done| {
                 eprint!("\rre-evaluated {done} of {total} undecided cases…");

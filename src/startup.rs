@@ -183,6 +183,16 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
+            // A rule-set version that took effect since (a new day, or another instance's
+            // publish) re-evaluates the undecided cases, once.
+            match state
+                .ctx
+                .run(crate::service::eligibility::reevaluate_when_versions_change)
+                .await
+            {
+                Ok(_) | Err(ServiceError::Unavailable(_)) => {}
+                Err(e) => tracing::warn!(error = %e, "re-evaluation check failed"),
+            }
             state.login_throttle.prune();
             state.status_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {

@@ -322,6 +322,14 @@ pub fn update_run_progress(
         .map(|_| ())
 }
 
+pub fn any_run_with_trigger(conn: &mut DbConnection, trigger: &str) -> QueryResult<bool> {
+    let n: i64 = reevaluation_runs::table
+        .filter(reevaluation_runs::trigger.eq(trigger))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 pub fn find_run(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ReevaluationRun>> {
     reevaluation_runs::table
         .find(id)

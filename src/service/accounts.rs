@@ -73,7 +73,9 @@ pub struct NewAccount {
 /// Creates a user. Call on a blocking thread (hashes the password).
 pub fn create_user(conn: &mut DbConnection, account: NewAccount) -> Result<UserView, ServiceError> {
     let hash = passwords::hash(&account.password)?;
-    conn.transaction(|conn| insert_user(conn, &account, &hash))
+    // An immediate write transaction on SQLite: a deferred one that reads and then writes
+    // fails at once ("database is locked") when another writer got in between.
+    crate::db::write_tx(conn, |conn| insert_user(conn, &account, &hash))
 }
 
 /// Inserts a user inside the caller's transaction (sponsor registration creates its first

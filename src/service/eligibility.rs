@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use sha2::Digest;
 use uuid::Uuid;
 
 use super::accounts::AuthUser;
@@ -920,9 +921,21 @@ pub fn start_reevaluation(
     ctx: &super::AppContext,
     trigger: &str,
 ) -> Result<ReevaluationRun, ServiceError> {
-    let run = new_reevaluation(conn, trigger)?;
+    // A publish that changes the versions in force today takes that change's run, so that
+    // the periodic check does not run it again.
+    let book = ctx.rules.refresh(conn)?;
+    let epoch_id = epoch_run_id(&versions_in_force(&book, ctx.today()));
+    let id = match store::find_run(conn, &epoch_id)? {
+        None => epoch_id,
+        Some(_) => Uuid::now_v7().to_string(),
+    };
+    let run = new_reevaluation(conn, trigger, id)?;
+    spawn_reevaluation(ctx, run.id.clone());
+    Ok(run)
+}
+
+fn spawn_reevaluation(ctx: &super::AppContext, id: String) {
     let ctx = ctx.clone();
-    let id = run.id.clone();
     let spawned = std::thread::Builder::new()
         .name("reevaluate".into())
         .spawn(move || {
@@ -938,16 +951,79 @@ pub fn start_reevaluation(
     if let Err(e) = spawned {
         tracing::error!(error = %e, "could not start the re-evaluation thread");
     }
-    Ok(run)
 }
+
+/// The rule-set versions in force today, one id per route (`B1-CIW@v2,…`): when it changes (a
+/// shipped or published version took effect), the undecided cases are evaluated afresh.
+pub fn versions_in_force(book: &RuleBook, on: NaiveDate) -> String {
+    book.routes()
+        .into_iter()
+        .filter_map(|route| book.in_force(route, on).map(|s| s.id().to_owned()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Starts the re-evaluation of the undecided cases once per change of the versions in force
+/// (a version whose `effective_from` has come, shipped or published). The first sight of the
+/// versions only records them: the cases were evaluated under them when filed. Runs are keyed
+/// by the versions, so of several instances only one starts each run.
+pub fn reevaluate_when_versions_change(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+) -> Result<Option<ReevaluationRun>, ServiceError> {
+    let book = ctx.rules.refresh(conn)?;
+    let epoch = versions_in_force(&book, ctx.today());
+    let id = epoch_run_id(&epoch);
+    if store::find_run(conn, &id)?.is_some() {
+        return Ok(None);
+    }
+    let first = !store::any_run_with_trigger(conn, EFFECTIVE_DATE)?;
+    let total = if first {
+        0
+    } else {
+        store::count_undecided(conn, UNDECIDED)?
+    };
+    let run = ReevaluationRun {
+        id,
+        trigger: EFFECTIVE_DATE.to_owned(),
+        started_at: time::now(),
+        finished_at: first.then(time::now),
+        total,
+        done: 0,
+        changed: 0,
+        failed: 0,
+    };
+    if let Err(e) = store::insert_run(conn, &run) {
+        // Another instance recorded the same versions first: it runs them.
+        tracing::debug!(error = %e, "versions already recorded");
+        return Ok(None);
+    }
+    if first {
+        return Ok(None);
+    }
+    tracing::info!(versions = %epoch, cases = total, "rule-set versions changed: re-evaluating the undecided cases");
+    spawn_reevaluation(ctx, run.id.clone());
+    Ok(Some(run))
+}
+
+fn epoch_run_id(epoch: &str) -> String {
+    format!(
+        "versions-{}",
+        &hex::encode(sha2::Sha256::digest(epoch.as_bytes()))[..32]
+    )
+}
+
+/// The trigger of re-evaluations started by a version taking effect.
+pub const EFFECTIVE_DATE: &str = "effective_date";
 
 /// Records a new run over the undecided cases.
 pub fn new_reevaluation(
     conn: &mut DbConnection,
     trigger: &str,
+    id: String,
 ) -> Result<ReevaluationRun, ServiceError> {
     let run = ReevaluationRun {
-        id: Uuid::now_v7().to_string(),
+        id,
         trigger: trigger.to_owned(),
         started_at: time::now(),
         finished_at: None,

@@ -663,3 +663,50 @@ async fn approval_never_rests_on_a_missing_or_stale_evaluation() {
     .await;
     assert_eq!(problem["failed"], json!(["B1CIW-PAY"]));
 }
+
+#[tokio::test]
+async fn a_version_taking_effect_reevaluates_the_undecided_cases_once() {
+    // A desk on 2026-11-30: its cases are evaluated under v1.
+    let app = spawn_app_configured(Settings::default(), |c| {
+        c.desk_date = Some(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    })
+    .await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let id = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let check = |ctx: kitdesk::service::AppContext| async move {
+        ctx.run(kitdesk::service::eligibility::reevaluate_when_versions_change)
+            .await
+            .unwrap()
+    };
+    // the first sight of the versions in force only records them (start-up did already)
+    assert!(check(app.ctx.clone()).await.is_none());
+    let before = eligibility(&app, &officer, &id).await;
+    assert_eq!(route(&before, "B1-BUS")["outcome"], "not_available");
+    // the next day v2 is in force: one run re-evaluates the undecided case, and only one
+    let mut next_day = app.ctx.clone();
+    next_day.settings = std::sync::Arc::new(Settings {
+        clock: kitdesk::domain::time::DeskClock::starting_on(
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ),
+        ..Settings::default()
+    });
+    let run = check(next_day.clone())
+        .await
+        .expect("a run for the new versions");
+    assert_eq!(run.total, 1);
+    assert!(check(next_day.clone()).await.is_none());
+    let mut after = Value::Null;
+    for _ in 0..100 {
+        after = eligibility(&app, &officer, &id).await;
+        if after["trigger"] == "effective_date" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(after["trigger"], "effective_date", "{after}");
+    assert_eq!(after["evaluation_date"], "2026-12-01");
+    assert_eq!(route(&after, "B1-BUS")["ruleset"]["version"], 1);
+    assert_eq!(route(&after, "B1-CIW")["ruleset"]["version"], 2);
+}

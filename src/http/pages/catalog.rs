@@ -351,6 +351,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("trigger.publish", "after a rule-set publication", "규칙 세트 게시 후"),
     ("trigger.approval", "at approval", "승인 시"),
     ("trigger.reevaluate", "re-evaluation", "재평가"),
+    ("trigger.effective_date", "a rule-set version took effect", "새 규칙 세트 시행"),
     ("route.sandbox", "Proposal, not law: would qualify if enacted", "발의안(법률 아님): 제정 시 해당 예상"),
     ("route.basis", "Legal basis", "법적 근거"),
     ("route.caution", "Caution:", "주의:"),
