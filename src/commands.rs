@@ -146,17 +146,32 @@ async fn verify_audit(config: Config) -> Result<(), String> {
     let ctx = startup::open_context(&config, Settings::default())
         .await
         .map_err(|e| e.to_string())?;
+    let path = config.data_dir.join(crate::service::audit::ANCHOR_FILE);
+    let anchors = crate::service::audit::read_anchors(&path).map_err(describe)?;
+    if anchors.is_empty() {
+        eprintln!(
+            "kitdesk: no anchors in {}: a truncated chain cannot be detected without them",
+            path.display()
+        );
+    }
     let report = ctx
-        .run(|conn, _| crate::service::audit::verify_chain(conn))
+        .run(move |conn, ctx| {
+            crate::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &anchors)
+        })
         .await
         .map_err(describe)?;
-    match (report.first_broken_seq, report.problem) {
-        (None, _) => {
-            println!("audit chain intact: {} rows verified", report.rows_checked);
+    match (report.first_broken_seq, report.tampering, report.problem) {
+        (None, _, _) => {
+            println!(
+                "audit chain intact: {} rows verified ({} unkeyed legacy rows), {} anchors matched",
+                report.rows_checked, report.legacy_rows, report.anchors_checked
+            );
             Ok(())
         }
-        (Some(seq), problem) => Err(format!(
-            "audit chain broken at row {seq}: {} ({} rows before it verified)",
+        (Some(seq), kind, problem) => Err(format!(
+            "audit chain broken at row {seq}: {}: {} ({} rows before it verified)",
+            kind.map(|k| format!("{k:?}").to_lowercase())
+                .unwrap_or_default(),
             problem.unwrap_or_default(),
             report.rows_checked
         )),

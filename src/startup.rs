@@ -2,6 +2,7 @@
 //! listener, and wires the HTTP server. Tests start exactly this on port 0.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +16,8 @@ use crate::db::{self, PoolOptions};
 use crate::http::{self, AppState};
 use crate::notify::{Mailer, Worker, WorkerHandle};
 use crate::service::eligibility::Rules;
-use crate::service::throttle::{KeyedThrottle, LoginThrottle};
-use crate::service::{accounts, passwords, AppContext, Secrets, ServiceError, Settings};
+use crate::service::throttle::{LoginThrottle, StatusThrottle};
+use crate::service::{accounts, audit, passwords, AppContext, Secrets, ServiceError, Settings};
 use crate::telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,7 @@ pub struct Application {
     server: Server,
     ctx: AppContext,
     outbox_worker: Option<WorkerHandle>,
+    data_dir: PathBuf,
 }
 
 impl Application {
@@ -59,6 +61,7 @@ impl Application {
             }
             SecretSource::Environment => {}
         }
+        prepare_data_dir(&config)?;
         let ctx = open_context(&config, settings).await?;
         let mailer =
             Mailer::from_config(&config.mail).map_err(|e| StartupError::Other(e.to_string()))?;
@@ -76,13 +79,13 @@ impl Application {
         let state = AppState {
             ctx: ctx.clone(),
             login_throttle: Arc::new(LoginThrottle::default()),
-            // 10 look-ups at once, then one every 6 s, per client address
-            status_throttle: Arc::new(KeyedThrottle::new(10, Duration::from_secs(6))),
+            status_throttle: Arc::new(StatusThrottle::default()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
-            trust_proxy: config.trust_proxy,
+            client_ip: config.client_ip.clone(),
         };
         spawn_housekeeping(state.clone());
+        spawn_audit_anchoring(ctx.clone(), config.data_dir.clone());
         let outbox_worker = config
             .outbox
             .run_in_server
@@ -122,6 +125,7 @@ impl Application {
             server: server.run(),
             ctx,
             outbox_worker,
+            data_dir: config.data_dir.clone(),
         })
     }
 
@@ -140,6 +144,15 @@ impl Application {
         let served = self.server.await;
         if let Some(worker) = self.outbox_worker {
             worker.stop().await;
+        }
+        let dir = self.data_dir.clone();
+        match self
+            .ctx
+            .run(move |conn, ctx| audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not anchor the audit chain at shutdown"),
         }
         served
     }
@@ -171,6 +184,94 @@ pub async fn open_context(config: &Config, settings: Settings) -> Result<AppCont
         settings: Arc::new(settings),
         rules: Arc::new(rules),
     })
+}
+
+/// Makes the data folder private (0700, and new files 0600 through the umask) and refuses a
+/// folder that cannot be written: the SQLite file, mail, the secret key and the audit
+/// anchors live there, and a read-only folder would fail later, request by request.
+fn prepare_data_dir(config: &Config) -> Result<(), StartupError> {
+    let dir = &config.data_dir;
+    let fail = |what: &str, e: std::io::Error| {
+        StartupError::Other(format!("data folder {}: {what}: {e}", dir.display()))
+    };
+    #[cfg(unix)]
+    {
+        // Every file this process creates (database, journal, mail, anchors) is its owner's
+        // alone. `umask` cannot fail and touches no memory.
+        unsafe {
+            libc::umask(0o077);
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail("is not writable", e))?;
+    std::fs::remove_file(&probe).map_err(|e| fail("is not writable", e))?;
+    restrict(dir, 0o700).map_err(|e| fail("cannot be made private", e))?;
+    if let crate::db::DbUrl::Sqlite(file) = &config.database {
+        let sidecar = |suffix: &str| PathBuf::from(format!("{}{suffix}", file.display()));
+        for path in [file.clone(), sidecar("-wal"), sidecar("-shm")] {
+            if path.exists() {
+                restrict(&path, 0o600)
+                    .map_err(|e| fail("database file cannot be made private", e))?;
+            }
+        }
+    }
+    if let crate::config::MailTransportConfig::Files(mail) = &config.mail.transport {
+        std::fs::create_dir_all(mail).map_err(|e| fail("mail folder cannot be created", e))?;
+        restrict(mail, 0o700).map_err(|e| fail("mail folder cannot be made private", e))?;
+    }
+    Ok(())
+}
+
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Anchors the audit chain's head outside the database (docs/security.md): after
+/// `audit_anchor_rows` new rows or `audit_anchor_interval` after a change.
+fn spawn_audit_anchoring(ctx: AppContext, dir: PathBuf) {
+    tokio::spawn(async move {
+        let rows = ctx.settings.audit_anchor_rows.max(1);
+        let interval = ctx.settings.audit_anchor_interval;
+        let poll = interval.clamp(Duration::from_millis(100), Duration::from_secs(5));
+        let mut tick = tokio::time::interval(poll);
+        let mut last: Option<(i64, std::time::Instant)> = None;
+        loop {
+            tick.tick().await;
+            let dir = dir.clone();
+            let seen = last;
+            let result = ctx
+                .run(move |conn, ctx| {
+                    let Some((seq, _)) = crate::db::audit::head(conn)? else {
+                        return Ok(None);
+                    };
+                    let due = match seen {
+                        None => true,
+                        Some((anchored, at)) => {
+                            seq - anchored >= rows || (seq != anchored && at.elapsed() >= interval)
+                        }
+                    };
+                    if !due {
+                        return Ok(None);
+                    }
+                    audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir)?;
+                    Ok(Some(seq))
+                })
+                .await;
+            match result {
+                Ok(Some(seq)) => last = Some((seq, std::time::Instant::now())),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "audit anchoring failed"),
+            }
+        }
+    });
 }
 
 /// Periodic clean-up: expired sessions and idle throttle entries.

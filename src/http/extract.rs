@@ -176,27 +176,9 @@ pub async fn resolve_session(
     next.call(req).await
 }
 
-/// The client's address: the socket peer, or the first X-Forwarded-For hop when the service
-/// is configured to trust its proxy.
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
-    let fallback = IpAddr::from([0, 0, 0, 0]);
-    if trust_proxy {
-        if let Some(ip) = req
-            .connection_info()
-            .realip_remote_addr()
-            .and_then(parse_ip)
-        {
-            return ip;
-        }
-    }
-    req.peer_addr().map(|a| a.ip()).unwrap_or(fallback)
-}
-
-fn parse_ip(value: &str) -> Option<IpAddr> {
-    value
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| value.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+/// The client's address for throttles and logs, as configured (see [`super::client_ip`]).
+pub fn client_ip(req: &HttpRequest, source: &super::client_ip::ClientIpSource) -> IpAddr {
+    source.client_ip(req)
 }
 
 /// A path id that must be a UUID; anything else cannot name a record, so it is a 404.

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod client_ip;
 pub mod eligibility;
 pub mod extract;
 pub mod filings;
@@ -16,7 +17,6 @@ pub mod sponsors;
 pub mod status;
 pub mod users;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +25,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::throttle::{KeyedThrottle, LoginThrottle};
+use crate::service::throttle::{LoginThrottle, StatusThrottle};
 use crate::service::{AppContext, ServiceError};
 
 /// `{"items": [...]}` answers, named so that the OpenAPI document can describe them.
@@ -53,10 +53,11 @@ list_types! {
 pub struct AppState {
     pub ctx: AppContext,
     pub login_throttle: Arc<LoginThrottle>,
-    pub status_throttle: Arc<KeyedThrottle<IpAddr>>,
+    pub status_throttle: Arc<StatusThrottle>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
-    pub trust_proxy: bool,
+    /// Where the client address comes from (throttles, logs).
+    pub client_ip: client_ip::ClientIpSource,
 }
 
 /// Declares the API routes once, grouped by path: the macro registers them and lists them in

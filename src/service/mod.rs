@@ -215,6 +215,10 @@ fn is_unavailable_message(message: &str) -> bool {
 pub struct Settings {
     pub session_idle: chrono::Duration,
     pub session_absolute: chrono::Duration,
+    /// The audit chain's head is anchored outside the database after this many new rows…
+    pub audit_anchor_rows: i64,
+    /// …or this long after a change, whichever comes first (and at shutdown).
+    pub audit_anchor_interval: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -222,6 +226,8 @@ impl Default for Settings {
         Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
+            audit_anchor_rows: 100,
+            audit_anchor_interval: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -246,7 +252,8 @@ impl AppContext {
         let ctx = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = ctx.pool.get()?;
-            let result = work(&mut conn, &ctx);
+            let key = ctx.secrets.audit_chain;
+            let result = crate::db::audit::with_chain_key(key, || work(&mut conn, &ctx));
             if matches!(result, Err(ServiceError::Unavailable(_))) {
                 // keep a dead connection out of the pool
                 conn.verify();

@@ -229,7 +229,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         secret_key: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
         secret_source: SecretSource::Environment,
         log_format: LogFormat::Text,
-        trust_proxy: false,
+        client_ip: kitdesk::http::client_ip::ClientIpSource::Peer,
         cookie_secure: false,
         workers: Some(2),
         outbox: kitdesk::notify::OutboxSettings::default(),

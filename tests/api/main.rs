@@ -13,4 +13,5 @@ mod health;
 mod helpers;
 mod outbox;
 mod pages;
+mod security;
 mod smtp_sink;

@@ -106,7 +106,7 @@ pub async fn login(
             },
         )
     };
-    let address = client_ip(&req, state.trust_proxy);
+    let address = client_ip(&req, &state.client_ip);
     if let Err(wait) = state.login_throttle.check(&email, address) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         tracing::warn!(account = %crate::domain::email::mask_email(&email), %address, "sign-in throttled");
