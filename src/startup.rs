@@ -79,6 +79,7 @@ impl Application {
         let state = AppState {
             ctx: ctx.clone(),
             login_throttle: Arc::new(LoginThrottle::default()),
+            registration_throttle: Arc::new(LoginThrottle::default()),
             status_throttle: Arc::new(StatusThrottle::default()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
@@ -93,6 +94,7 @@ impl Application {
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::extract::refuse_nul))
                 .wrap(from_fn(http::metrics::record))
                 .wrap(TracingLogger::default())
                 .wrap(
@@ -281,6 +283,7 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             state.login_throttle.prune();
+            state.registration_throttle.prune();
             state.status_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}

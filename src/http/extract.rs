@@ -9,6 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
+use actix_web::mime;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -76,6 +77,9 @@ where
 
 /// Parses JSON, reporting syntax errors as 400 and shape errors as 422 on the named field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
+    if let Some(field) = json_nul_field(body) {
+        return Err(nul_error(field));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err.path().to_string();
@@ -101,6 +105,106 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
             },
         }
     })
+}
+
+/// NUL characters are refused in every text field, whatever the backend: PostgreSQL cannot
+/// store them (a 500 otherwise) and no field has a use for them.
+pub fn nul_error(field: String) -> ServiceError {
+    ServiceError::validation(field, "must not contain NUL characters")
+}
+
+/// The path of the first JSON string (or key) holding a NUL, if any. Only bodies that spell
+/// one (`\u0000`) are parsed a second time.
+fn json_nul_field(body: &[u8]) -> Option<String> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !body.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find_nul(&value, "")
+}
+
+fn find_nul(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_nul(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                return Some(inner);
+            }
+            find_nul(item, &inner)
+        }),
+        _ => None,
+    }
+}
+
+/// The name of the first `name=value` pair of a query string or url-encoded form whose name
+/// or value holds a NUL (`%00`, or a raw byte).
+fn urlencoded_nul_field(raw: &[u8]) -> Option<String> {
+    raw.split(|b| *b == b'&').find_map(|pair| {
+        let has_nul = pair.contains(&0) || pair.windows(3).any(|w| w == b"%00");
+        if !has_nul {
+            return None;
+        }
+        let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+        let name = String::from_utf8_lossy(name)
+            .replace('+', " ")
+            .replace("%00", "");
+        Some(if name.trim().is_empty() {
+            "query".to_owned()
+        } else {
+            name
+        })
+    })
+}
+
+/// The largest url-encoded form body read (the limit of actix's own `web::Form`).
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Middleware (on the whole app): refuses a NUL character in the query string or in a
+/// url-encoded form with 422 naming the field, before any handler sees it. JSON bodies are
+/// checked in [`parse_json`], CSV bodies by the filing handler.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // no path names a resource with a NUL in it
+    if req.uri().path().contains("%00") {
+        return Err(ApiError(ServiceError::NotFound("resource")).into());
+    }
+    if let Some(field) = urlencoded_nul_field(req.query_string().as_bytes()) {
+        return Err(ApiError(nul_error(field)).into());
+    }
+    let is_form = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.subtype() == mime::WWW_FORM_URLENCODED);
+    if is_form {
+        let mut payload = req.take_payload();
+        let body = read_body(&mut payload, MAX_FORM_BYTES).await?;
+        if let Some(field) = urlencoded_nul_field(&body) {
+            return Err(ApiError(nul_error(field)).into());
+        }
+        req.set_payload(body.freeze().into());
+    }
+    next.call(req).await
 }
 
 /// serde's messages end with " at line 1 column 42", which means nothing to a person filling
@@ -168,12 +272,54 @@ pub async fn resolve_session(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(token) = session_token(req.request()) {
+        if let Some(refusal) = cookie_csrf_refusal(req.request()) {
+            tracing::warn!(path = %req.path(), "cookie-authenticated API request refused: {refusal}");
+            return Err(ApiError(refusal).into());
+        }
         if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
             let result = lookup_session(&state, token).await;
             req.extensions_mut().insert(SessionLookup(result));
         }
     }
     next.call(req).await
+}
+
+/// Content types a cookie-authenticated API request may carry: none of them can be sent by a
+/// cross-site HTML form or a "simple" cross-origin request (form-urlencoded, multipart and
+/// text/plain can), so a page elsewhere cannot make the browser send them with our cookie.
+fn is_api_content_type(mime: &mime::Mime) -> bool {
+    mime.subtype() == mime::JSON
+        || mime.suffix() == Some(mime::JSON)
+        || (mime.type_() == mime::TEXT && mime.subtype() == mime::CSV)
+        || (mime.type_() == mime::APPLICATION && mime.subtype() == "toml")
+}
+
+/// CSRF defence of the JSON API for browsers signed in by cookie (bearer tokens are never sent
+/// by a browser on its own, so they are unaffected): an unsafe request must come from this
+/// origin (`Sec-Fetch-Site`, else `Origin`) and carry a JSON, CSV or TOML body, or none.
+fn cookie_csrf_refusal(req: &HttpRequest) -> Option<ServiceError> {
+    if req.method().is_safe() || req.headers().contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    req.cookie(SESSION_COOKIE)?;
+    if super::pages::security::is_cross_site(req) {
+        return Some(ServiceError::Forbidden(
+            "a cross-site request cannot use the session cookie; send Authorization: Bearer".into(),
+        ));
+    }
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    match req.mime_type() {
+        Ok(Some(m)) if is_api_content_type(&m) => None,
+        Ok(None) if !has_body => None,
+        _ => Some(ServiceError::UnsupportedMediaType(
+            "with the session cookie, send the body as application/json (text/csv for filings, application/toml for rule sets)".into(),
+        )),
+    }
 }
 
 /// The client's address for throttles and logs, as configured (see [`super::client_ip`]).

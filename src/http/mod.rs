@@ -53,6 +53,8 @@ list_types! {
 pub struct AppState {
     pub ctx: AppContext,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Registrations, limited like sign-in (per address, per contact address, per pair).
+    pub registration_throttle: Arc<LoginThrottle>,
     pub status_throttle: Arc<StatusThrottle>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,

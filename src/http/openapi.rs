@@ -51,8 +51,11 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 super::extract::SESSION_COOKIE,
+                "The browser's session cookie. With it, a POST/PATCH/PUT/DELETE must come from \
+                 this origin (Sec-Fetch-Site or Origin; else 403) and carry application/json \
+                 (text/csv for filings, application/toml for rule sets) or no body (else 415).",
             ))),
         );
     }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod csv_export;
 pub mod demo;
 pub mod eligibility;
 pub mod filing;

@@ -318,3 +318,281 @@ async fn audit_rows_are_keyed_and_anchored_at_intervals_and_a_forged_anchor_is_r
     std::fs::write(&path, text).unwrap();
     assert_eq!(verify(&app).await.tampering, Some(Tampering::BadAnchor));
 }
+
+// ---- Finding 7: CSRF on the JSON API with cookie sign-in ----
+
+#[tokio::test]
+async fn cookie_signed_api_requests_need_this_origin_and_an_api_content_type() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let sponsor = app.register_sponsor(None).await;
+    let verify = app.url(&format!("/api/v1/sponsors/{}/verify", sponsor.id));
+    let cookie = format!("kitdesk_session={}", officer.token);
+    let post = |headers: &[(&str, &str)]| {
+        let mut req = app.client.post(&verify).header("cookie", &cookie);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req
+    };
+    // a same-site (sibling subdomain) form post, as in the finding
+    let r = post(&[("sec-fetch-site", "same-site")])
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 403, "forbidden").await;
+    // an older browser: only Origin
+    let r = post(&[
+        ("origin", "https://evil.example"),
+        ("content-type", "application/json"),
+    ])
+    .body("null")
+    .send()
+    .await
+    .unwrap();
+    assert_problem(r, 403, "forbidden").await;
+    // same origin, but a body any page could send
+    for content_type in [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+    ] {
+        let r = post(&[
+            ("sec-fetch-site", "same-origin"),
+            ("content-type", content_type),
+        ])
+        .body("x=1")
+        .send()
+        .await
+        .unwrap();
+        assert_problem(r, 415, "unsupported_media_type").await;
+    }
+    // rule sets as text/plain with the cookie: refused before anything is parsed
+    let r = app
+        .client
+        .post(app.url("/api/v1/rulesets"))
+        .header("cookie", format!("kitdesk_session={}", supervisor.token))
+        .header("content-type", "text/plain")
+        .body("route = \"B1-CIW\"")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 415, "unsupported_media_type").await;
+    // nothing was verified
+    let got: Value = app
+        .get(
+            &format!("/api/v1/sponsors/{}", sponsor.id),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "pending_verification", "{got}");
+    // the same origin with JSON works
+    let r = post(&[
+        ("sec-fetch-site", "same-origin"),
+        ("content-type", "application/json"),
+    ])
+    .body("null")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    // bearer tokens are unaffected, whatever the headers
+    let other = app.register_sponsor(None).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/sponsors/{}/verify", other.id)))
+        .bearer_auth(&officer.token)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+// ---- Finding 8: registration ----
+
+#[tokio::test]
+async fn registration_gives_the_same_answer_for_a_taken_address_and_mails_it() {
+    let app = spawn_app().await;
+    let first = app.sponsor_body(None);
+    let fresh = app
+        .post_json("/api/v1/sponsors/register", None, &first)
+        .await;
+    assert_eq!(fresh.status(), 202);
+    let fresh: Value = fresh.json().await.unwrap();
+    // another company, the same contact address (in other letter case)
+    let mut second = app.sponsor_body(None);
+    second["contact"]["email"] = json!(first["contact"]["email"].as_str().unwrap().to_uppercase());
+    second["contact"]["password"] = json!("another long passphrase 42");
+    let taken = app
+        .post_json("/api/v1/sponsors/register", None, &second)
+        .await;
+    assert_eq!(taken.status(), 202);
+    let taken: Value = taken.json().await.unwrap();
+    assert_eq!(fresh, taken);
+    // nothing was created for the second, and the existing address got a mail (ko + en)
+    let address = first["contact"]["email"].as_str().unwrap().to_owned();
+    let mails = app
+        .ctx
+        .run(|conn, _| Ok(kitdesk::db::outbox::list(conn, None, 100)?))
+        .await
+        .unwrap();
+    let notice = mails
+        .iter()
+        .find(|m| m.kind == "account_exists")
+        .expect("an account_exists mail");
+    assert_eq!(notice.recipient, address);
+    assert!(notice.body_text.contains("이미 계정이 있으므로"));
+    assert!(notice.body_text.contains("already has an account"));
+    let officer = app.user(Role::Officer, None).await;
+    let sponsors: Value = app
+        .get("/api/v1/sponsors", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = sponsors["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["legal_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec![first["legal_name"].as_str().unwrap()]);
+    // the first registrant's password still works, the second's does not
+    app.login(&address, crate::helpers::PASSWORD).await;
+}
+
+#[tokio::test]
+async fn registration_is_throttled_and_a_known_business_number_is_sponsor_exists() {
+    let app = spawn_app().await;
+    let body = app.sponsor_body(None);
+    assert_eq!(
+        app.post_json("/api/v1/sponsors/register", None, &body)
+            .await
+            .status(),
+        202
+    );
+    // the same company again, typed without dashes: sponsor_exists, not a bare 409 duplicate
+    let mut again = app.sponsor_body(None);
+    again["business_registration_no"] = body["business_registration_no"].clone();
+    let problem = assert_problem(
+        app.post_json("/api/v1/sponsors/register", None, &again)
+            .await,
+        409,
+        "sponsor_exists",
+    )
+    .await;
+    assert_eq!(problem["field"], "business_registration_no", "{problem}");
+    // one client registering many companies is throttled like sign-in
+    let client = app.client_from(31);
+    let mut statuses = Vec::new();
+    for _ in 0..22 {
+        let mut invalid = app.sponsor_body(None);
+        invalid["legal_name"] = json!("");
+        statuses.push(
+            client
+                .post(app.url("/api/v1/sponsors/register"))
+                .json(&invalid)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+}
+
+// ---- Finding 9: NUL characters are a 422 naming the field, on both backends ----
+
+async fn assert_nul_refused(response: reqwest::Response, field: &str) {
+    let body = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], field, "{body}");
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_with_the_field_named() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+
+    // sign-in and registration
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "kim\u{0}@example.com", "password": "x"}),
+        )
+        .await;
+    assert_nul_refused(r, "email").await;
+    let mut body = app.sponsor_body(None);
+    body["contact"]["password"] = json!("a long pass\u{0}phrase here");
+    let r = app
+        .post_json("/api/v1/sponsors/register", None, &body)
+        .await;
+    assert_nul_refused(r, "contact.password").await;
+    let mut body = app.sponsor_body(None);
+    body["legal_name"] = json!("Hanbit\u{0}");
+    let r = app
+        .post_json("/api/v1/sponsors/register", None, &body)
+        .await;
+    assert_nul_refused(r, "legal_name").await;
+
+    // a batch, as JSON and as CSV
+    let mut w = crate::helpers::worker(0);
+    w["given_name"] = json!("Min\u{0}jun");
+    let r = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [w.clone()]}),
+        )
+        .await;
+    assert_nul_refused(r, "workers[0].given_name").await;
+    let csv = crate::helpers::csv_of(&[w]);
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/filings?project_id={project}")))
+        .bearer_auth(&sponsor.employer.token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_nul_refused(r, "body (CSV line 2)").await;
+
+    // query strings, path segments and page forms
+    let r = app
+        .get("/api/v1/cases?status=filed%00", Some(&officer.token))
+        .await;
+    assert_nul_refused(r, "status").await;
+    let r = app
+        .get("/api/v1/rulesets/B1%00", Some(&officer.token))
+        .await;
+    assert_problem(r, 404, "not_found").await;
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "kim\u{0}@example.com"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_nul_refused(r, "email").await;
+
+    // the status look-up
+    let r = app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": "KIT\u{0}", "date_of_birth": "1990-01-01"}),
+        )
+        .await;
+    assert_nul_refused(r, "receipt_number").await;
+}
