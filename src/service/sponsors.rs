@@ -116,7 +116,7 @@ impl CheckedRegistration {
 /// What became of a registration. The HTTP answer is the same for both: whether an address
 /// has an account is not for anonymous callers to learn.
 pub enum RegistrationOutcome {
-    Created(Registration),
+    Created(Box<Registration>),
     /// The address has an account already: nothing was created, and that address was sent a
     /// mail saying so.
     AddressTaken,
@@ -193,7 +193,7 @@ pub fn register(
     let checked = check_registration(input)?;
     let hash = passwords::hash(checked.password())?;
     match register_checked(conn, checked, &hash)? {
-        RegistrationOutcome::Created(registration) => Ok(registration),
+        RegistrationOutcome::Created(registration) => Ok(*registration),
         RegistrationOutcome::AddressTaken => Err(ServiceError::conflict(
             "email_taken",
             "this e-mail address already has an account",
@@ -301,10 +301,10 @@ pub fn register_checked(
                 json!({"legal_name": row.legal_name, "prime_sponsor_id": row.prime_sponsor_id, "user_id": user.id}),
             )],
         )?;
-        Ok(RegistrationOutcome::Created(Registration {
+        Ok(RegistrationOutcome::Created(Box::new(Registration {
             sponsor: row.into(),
             user,
-        }))
+        })))
     });
     match result {
         // Another registration took the address between the look-up and the insert.

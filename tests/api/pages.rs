@@ -600,13 +600,13 @@ async fn next_never_leaves_the_site_and_cr_lf_is_no_500() {
 
     // a hostile `next` posted with the sign-in form: signed in, but sent home
     let user = app.create_user(Role::Officer, None).await;
-    let mut visitor = Visitor::new(&app);
-    let token = visitor.get("/login").await.csrf();
     for next in [
         "/\t/evil.example",
         "/\r\nSet-Cookie: x=1",
         "/\\evil.example",
     ] {
+        let mut visitor = Visitor::new(&app);
+        let token = visitor.get("/login").await.csrf();
         let page = visitor
             .post(
                 "/login",

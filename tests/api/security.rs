@@ -193,7 +193,9 @@ async fn audit_verify_detects_a_rewritten_and_rehashed_row() {
     let app = app_with_anchored_chain(8).await;
     let intact = verify(&app).await;
     assert!(intact.first_broken_seq.is_none(), "{intact:?}");
-    assert_eq!((intact.rows_checked, intact.anchors_checked), (8, 1));
+    assert_eq!(intact.rows_checked, 8);
+    // ours, and perhaps the app's own anchoring task's
+    assert!(intact.anchors_checked >= 1, "{intact:?}");
     app.sql("UPDATE audit_log SET summary = '{\"i\":\"forged\"}' WHERE seq = 4")
         .await;
     rehash_from(&app, 4).await;
