@@ -80,7 +80,7 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
-    startup::open_context(&config, Settings::default())
+    startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     println!("database {} is migrated", config.database.redacted());
@@ -109,7 +109,7 @@ async fn create_user(
     let (Some(email), Some(role), Some(password)) = (email, role, password) else {
         return Err("invalid arguments".into());
     };
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let account = NewAccount {
@@ -128,7 +128,7 @@ async fn create_user(
 }
 
 async fn list_users(config: Config) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let users = ctx
@@ -143,7 +143,7 @@ async fn list_users(config: Config) -> Result<(), String> {
 }
 
 async fn verify_audit(config: Config) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let path = config.data_dir.join(crate::service::audit::ANCHOR_FILE);
@@ -213,7 +213,7 @@ fn rules_check(dir: &std::path::Path, run_tests: bool) -> ExitCode {
 async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> Result<(), String> {
     let source = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let report = ctx
@@ -250,7 +250,7 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
 }
 
 async fn demo_seed(config: Config, cases: usize, jobs: Option<usize>) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let jobs = match (&config.database, jobs) {
@@ -338,7 +338,7 @@ fn describe_with_details(e: ServiceError) -> String {
 }
 
 async fn run_outbox(config: Config, once: bool) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let mailer = Mailer::from_config(&config.mail).map_err(|e| e.to_string())?;
@@ -382,7 +382,7 @@ async fn wait_for_stop_signal() {
 }
 
 async fn list_outbox(config: Config, state: Option<String>, limit: i64) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let page = ctx
@@ -417,7 +417,7 @@ async fn list_outbox(config: Config, state: Option<String>, limit: i64) -> Resul
 }
 
 async fn retry_outbox(config: Config, id: String) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let item = ctx

@@ -8,6 +8,7 @@ pub mod password;
 pub mod receipt;
 pub mod role;
 pub mod route;
+pub mod text;
 pub mod time;
 pub mod worker;
 

@@ -80,13 +80,23 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
     if let Some(field) = json_nul_field(body) {
         return Err(nul_error(field));
     }
+    if let Some(field) = json_overlong_field(body) {
+        return Err(ServiceError::validation(
+            field,
+            format!(
+                "must be at most {} characters",
+                crate::domain::text::MAX_FIELD_CHARS
+            ),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let message = clean_serde_message(&inner.to_string());
+                // never echo the value: it may be a password or a passport number
+                let message = without_value(&clean_serde_message(&inner.to_string()));
                 // serde reports a missing field at its parent: name the field itself.
                 let missing = message
                     .strip_prefix("missing field `")
@@ -121,37 +131,7 @@ fn json_nul_field(body: &[u8]) -> Option<String> {
         return None;
     }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    find_nul(&value, "")
-}
-
-fn find_nul(value: &serde_json::Value, path: &str) -> Option<String> {
-    use serde_json::Value;
-    let here = || {
-        if path.is_empty() {
-            "body".to_owned()
-        } else {
-            path.to_owned()
-        }
-    };
-    match value {
-        Value::String(s) if s.contains('\0') => Some(here()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| find_nul(item, &format!("{path}[{i}]"))),
-        Value::Object(map) => map.iter().find_map(|(key, item)| {
-            let inner = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            if key.contains('\0') {
-                return Some(inner);
-            }
-            find_nul(item, &inner)
-        }),
-        _ => None,
-    }
+    find_string(&value, "", &|s: &str| s.contains('\0'))
 }
 
 /// The name of the first `name=value` pair of a query string or url-encoded form whose name
@@ -205,6 +185,65 @@ pub async fn refuse_nul(
         req.set_payload(body.freeze().into());
     }
     next.call(req).await
+}
+
+/// serde's "invalid type: string \"hunter2\", expected …" without the value: `invalid type:
+/// string, expected …`. Values sit between the kind and ", expected".
+fn without_value(message: &str) -> String {
+    let Some(expected) = message.find(", expected") else {
+        return message.to_owned();
+    };
+    let head = &message[..expected];
+    let cut = [head.find(" `"), head.find(" \"")]
+        .into_iter()
+        .flatten()
+        .min();
+    match cut {
+        Some(i) => format!("{}{}", &head[..i], &message[expected..]),
+        None => message.to_owned(),
+    }
+}
+
+/// The path of the first string longer than [`crate::domain::text::MAX_FIELD_CHARS`]; only
+/// bodies long enough to hold one are parsed a second time.
+fn json_overlong_field(body: &[u8]) -> Option<String> {
+    let max = crate::domain::text::MAX_FIELD_CHARS;
+    if body.len() <= max {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find_string(&value, "", &|s: &str| s.chars().count() > max)
+}
+
+fn find_string(
+    value: &serde_json::Value,
+    path: &str,
+    bad: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if bad(s) => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_string(item, &format!("{path}[{i}]"), bad)),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if bad(key) {
+                return Some(inner);
+            }
+            find_string(item, &inner, bad)
+        }),
+        _ => None,
+    }
 }
 
 /// serde's messages end with " at line 1 column 42", which means nothing to a person filling
@@ -348,6 +387,36 @@ mod tests {
     #[allow(dead_code)]
     struct Worker {
         passport_expiry: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn type_errors_do_not_echo_the_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Login {
+            password: String,
+            age: u32,
+        }
+        for body in [
+            br#"{"password": 73917391, "age": 1}"#.as_slice(),
+            br#"{"password": "x", "age": "73917391"}"#.as_slice(),
+        ] {
+            match parse_json::<Login>(body) {
+                Err(ServiceError::Validation(errors)) => {
+                    assert!(
+                        !errors[0].message.contains("73917391"),
+                        "{}",
+                        errors[0].message
+                    );
+                    assert!(
+                        errors[0].message.contains("expected"),
+                        "{}",
+                        errors[0].message
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct AppState {
     pub status_throttle: Arc<StatusThrottle>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
+    /// The data folder: the readiness probe checks that it is writable.
+    pub data_dir: std::path::PathBuf,
     /// Where the client address comes from (throttles, logs).
     pub client_ip: client_ip::ClientIpSource,
 }

@@ -138,6 +138,9 @@ pub fn validate_worker(
     let expiry = parse_date(errors, f("passport_expiry"), &w.passport_expiry);
     if expiry.is_some_and(|e| e <= today) {
         errors.add(f("passport_expiry"), "the passport has expired");
+    } else if expiry.is_some_and(|e| e > today + Duration::days(20 * 366)) {
+        // no passport is issued for longer (docs/security.md, "Plausible dates")
+        errors.add(f("passport_expiry"), "must be within 20 years from today");
     }
     errors.check(f("education"), one_of(&w.education, EDUCATION));
     errors.check(f("role"), one_of(&w.role, JOB_ROLES));
@@ -168,6 +171,12 @@ pub fn validate_worker(
             errors.add(
                 f("assignment.planned_exit"),
                 "must be on or after planned_entry",
+            );
+        }
+        if entry < today - Duration::days(365) {
+            errors.add(
+                f("assignment.planned_entry"),
+                "must be at most a year before filing",
             );
         }
         if entry > today + Duration::days(2 * 365) {

@@ -598,3 +598,222 @@ async fn nul_characters_are_refused_with_the_field_named() {
         .await;
     assert_nul_refused(r, "receipt_number").await;
 }
+
+// ---- Finding 10: lower findings ----
+
+#[tokio::test]
+async fn wrong_typed_secrets_are_not_echoed_and_free_text_is_bounded() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "kim@example.com", "password": 73917391}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert!(!body.to_string().contains("73917391"), "{body}");
+    let mut w = crate::helpers::worker(0);
+    w["passport_number"] = json!(48151623);
+    let r = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [w]}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "workers[0].passport_number");
+    assert!(!body.to_string().contains("48151623"), "{body}");
+
+    // any JSON string is bounded…
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "k".repeat(10_001), "password": "x"}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "email");
+    // …and the interview location has its own limit
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case_id = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let supervisor = app.user(Role::Supervisor, None).await;
+    app.act_ok(
+        &supervisor,
+        &case_id,
+        json!({"action": "assign", "assignee_id": officer.id}),
+    )
+    .await;
+    app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
+        .await;
+    let (_, etag) = app.case(&officer, &case_id).await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let r = app
+        .act(
+            &officer,
+            &case_id,
+            Some(&etag),
+            &json!({"action": "schedule_interview", "at": at, "location": "x".repeat(201)}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "location");
+}
+
+#[tokio::test]
+async fn implausible_dates_are_refused() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut w = crate::helpers::worker(0);
+    w["passport_expiry"] = json!("9999-12-31");
+    w["assignment"]["planned_entry"] = json!("1900-01-01");
+    let r = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [w]}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"workers[0].passport_expiry"), "{body}");
+    assert!(
+        fields.contains(&"workers[0].assignment.planned_entry"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_visa_annotation_keeps_employer_text_on_one_line() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case_id = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let chr = if app.db.is_postgres() { "chr" } else { "char" };
+    app.sql(&format!(
+        "UPDATE sponsors SET legal_name = 'Hanbit' || {chr}(10) || 'VALID FOR ALL ROUTES' || {chr}(13) || {chr}(9) || 'Ltd' WHERE id = '{}'",
+        sponsor.id
+    ))
+    .await;
+    app.act_ok(
+        &supervisor,
+        &case_id,
+        json!({"action": "assign", "assignee_id": officer.id}),
+    )
+    .await;
+    app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
+        .await;
+    let approved = app
+        .act_ok(&officer, &case_id, json!({"action": "approve", "route": "B1-CIW", "reason": "Installation under the sales contract; foreign pay."}))
+        .await;
+    let annotation = approved["decision"]["annotation"].as_str().unwrap();
+    assert!(!annotation.contains(['\n', '\r', '\t']), "{annotation:?}");
+    assert!(
+        annotation.contains("Employer: Hanbit VALID FOR ALL ROUTES Ltd"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn data_files_and_folders_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = app_with_anchored_chain(1).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&app.data_dir), 0o700);
+    assert_eq!(mode(&app.data_dir.join("mail")), 0o700);
+    assert_eq!(mode(&app.data_dir.join(audit::ANCHOR_FILE)), 0o600);
+    if let kitdesk::db::DbUrl::Sqlite(file) = app.db.url() {
+        assert_eq!(mode(&file) & 0o077, 0, "{:o}", mode(&file));
+    }
+}
+
+#[tokio::test]
+async fn readiness_fails_with_503_when_storage_cannot_be_written() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    // the data folder replaced by a file: nothing can be written there any more
+    std::fs::remove_dir_all(&app.data_dir).unwrap();
+    std::fs::write(&app.data_dir, b"").unwrap();
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["problem"], "storage_not_writable");
+    std::fs::remove_file(&app.data_dir).unwrap();
+    std::fs::create_dir_all(&app.data_dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_data_folder_that_cannot_be_written_stops_start_up() {
+    let db = tokio::task::spawn_blocking(crate::helpers::TestDb::migrated)
+        .await
+        .unwrap();
+    let blocker = std::env::temp_dir().join(format!("kitdesk-blocker-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&blocker, b"").unwrap();
+    let config = crate::helpers::test_config(&db, blocker.join("data"));
+    let result = kitdesk::startup::Application::build(config).await;
+    let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("data folder"), "{message}");
+    std::fs::remove_file(&blocker).unwrap();
+}
+
+#[tokio::test]
+async fn a_database_that_does_not_answer_gives_503_within_the_deadline() {
+    let app = spawn_app_with(Settings {
+        work_deadline: Some(std::time::Duration::from_secs(1)),
+        ..Settings::default()
+    })
+    .await;
+    let user = app.user(Role::Officer, None).await;
+    // another client holds the write lock (SQLite) or an exclusive table lock (PostgreSQL)
+    let url = app.db.url();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        match url {
+            kitdesk::db::DbUrl::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+                c.batch_execute("BEGIN IMMEDIATE").unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                c.batch_execute("ROLLBACK").unwrap();
+            }
+            kitdesk::db::DbUrl::Postgres(u) => {
+                let mut c = diesel::PgConnection::establish(&u).unwrap();
+                c.batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")
+                    .unwrap();
+                locked_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+                c.batch_execute("ROLLBACK").unwrap();
+            }
+        }
+    });
+    locked_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    assert!(r.headers().get("retry-after").is_some());
+    assert_problem(r, 503, "unavailable").await;
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+}
