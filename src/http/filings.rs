@@ -72,6 +72,7 @@ pub async fn create(
     } else {
         parse_json(&body)?
     };
+    let role = user.role;
     let outcome = state
         .ctx
         .run(move |conn, ctx| filing::file_batch(conn, ctx, &user, input, key))
@@ -88,5 +89,5 @@ pub async fn create(
         header::LOCATION,
         format!("/api/v1/filings/{}", outcome.result.id),
     ));
-    Ok(response.json(outcome.result))
+    Ok(response.json(super::for_role(role, &outcome.result)?))
 }

@@ -145,6 +145,28 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ServiceError::NotFound("resource").into())
 }
 
+/// `value` as JSON for `role`: employers do not get the duplicate-passport flag, which
+/// would tell them that another sponsor filed the same passport.
+pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<serde_json::Value, ApiError> {
+    let mut json = serde_json::to_value(value)
+        .map_err(|e| ServiceError::Internal(format!("answer did not serialize: {e}")))?;
+    if !role.is_desk() {
+        strip_desk_only(&mut json);
+    }
+    Ok(json)
+}
+
+fn strip_desk_only(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            fields.remove("duplicate_passport");
+            fields.values_mut().for_each(strip_desk_only);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_desk_only),
+        _ => {}
+    }
+}
+
 /// Refuses unless the user has one of `roles`.
 pub fn require_role(user: &AuthUser, roles: &[Role]) -> Result<(), ApiError> {
     if roles.contains(&user.role) {

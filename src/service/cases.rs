@@ -51,6 +51,8 @@ pub struct CaseView {
     pub project_id: String,
     pub assignee_id: Option<String>,
     pub worker: WorkerView,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     pub filing_date: NaiveDate,
     pub suggested_route: Option<String>,
@@ -77,6 +79,8 @@ pub struct CaseSummary {
     pub given_name: String,
     pub family_name: String,
     pub passport_last4: String,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
@@ -717,7 +721,15 @@ pub fn history(
                 None
             },
             actor_role: r.actor_role,
-            summary: serde_json::from_str(&r.summary).unwrap_or_default(),
+            summary: {
+                let mut summary: serde_json::Value =
+                    serde_json::from_str(&r.summary).unwrap_or_default();
+                // another sponsor's filing of the same passport is the desk's to know
+                if let (false, Some(fields)) = (desk, summary.as_object_mut()) {
+                    fields.remove("duplicate_passport");
+                }
+                summary
+            },
         })
         .collect())
 }

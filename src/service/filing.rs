@@ -273,6 +273,8 @@ pub struct FiledCase {
     pub id: String,
     pub receipt_number: String,
     pub status: String,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     /// The route the rules suggest (eligible, else needing review), if any.
     pub suggested_route: Option<String>,
