@@ -152,13 +152,18 @@ impl Application {
             worker.stop_within(Duration::from_secs(2)).await;
         }
         let dir = self.data_dir.clone();
-        match self
+        let anchoring = self
             .ctx
-            .run(move |conn, ctx| audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not anchor the audit chain at shutdown"),
+            .run(move |conn, ctx| audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir));
+        // bounded too: a frozen database must not hold the exit
+        match tokio::time::timeout(Duration::from_secs(1), anchoring).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not anchor the audit chain at shutdown")
+            }
+            Err(_) => tracing::warn!(
+                "could not anchor the audit chain at shutdown: the database did not answer"
+            ),
         }
         served
     }

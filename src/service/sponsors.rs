@@ -216,6 +216,7 @@ pub fn register_checked(
         registration_no,
         prime,
     } = checked;
+    let brn = registration_no.clone();
     let result = database::write_tx(conn, |conn| {
         if let Some(prime_id) = &prime {
             match sponsors::find(conn, prime_id)? {
@@ -312,15 +313,23 @@ pub fn register_checked(
             code: "email_taken",
             ..
         }) => Ok(RegistrationOutcome::AddressTaken),
-        // Two registrations of one company at once: the unique index decides.
+        // A registration running beside this one took the business number or the address
+        // first, and a unique index decided: say which, as the look-ups above would have.
         Err(ServiceError::Conflict {
             code: "duplicate", ..
-        }) => Err(ServiceError::Conflict {
-            code: "sponsor_exists",
-            message: "a sponsor with this business registration number is already registered"
-                .into(),
-            details: Some(json!({"field": "business_registration_no"})),
-        }),
+        }) => {
+            if sponsors::find_by_registration(conn, &brn)?.is_some() {
+                Err(ServiceError::Conflict {
+                    code: "sponsor_exists",
+                    message:
+                        "a sponsor with this business registration number is already registered"
+                            .into(),
+                    details: Some(json!({"field": "business_registration_no"})),
+                })
+            } else {
+                Ok(RegistrationOutcome::AddressTaken)
+            }
+        }
         other => other,
     }
 }
