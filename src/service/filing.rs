@@ -139,7 +139,7 @@ pub fn validate_worker(
     if expiry.is_some_and(|e| e <= today) {
         errors.add(f("passport_expiry"), "the passport has expired");
     } else if expiry.is_some_and(|e| e > today + Duration::days(20 * 366)) {
-        // no passport is issued for longer (docs/security.md, "Plausible dates")
+        // no passport is issued for longer (docs/security.md, "implausible dates")
         errors.add(f("passport_expiry"), "must be within 20 years from today");
     }
     errors.check(f("education"), one_of(&w.education, EDUCATION));
