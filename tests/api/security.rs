@@ -817,3 +817,78 @@ async fn a_database_that_does_not_answer_gives_503_within_the_deadline() {
     assert_problem(r, 503, "unavailable").await;
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
 }
+
+#[tokio::test]
+async fn rows_written_before_the_key_still_verify_and_keyed_rows_cannot_pose_as_them() {
+    let app = spawn_app().await;
+    app.ctx
+        .run(|conn, _| {
+            use diesel::RunQueryDsl;
+            // two rows as the code before issue 14 wrote them: plain SHA-256 links, version 1
+            let mut prev = audit_rows::GENESIS.to_owned();
+            for seq in 1..=2 {
+                let entry = audit::entry(None, "legacy.event", None, None, json!({"seq": seq}));
+                let hash = audit_rows::row_hash(&prev, seq, &entry);
+                let row = AuditRow {
+                    seq,
+                    occurred_at: entry.occurred_at,
+                    actor_id: None,
+                    actor_role: entry.actor_role.clone(),
+                    action: entry.action.clone(),
+                    case_id: None,
+                    subject_id: None,
+                    summary: entry.summary.clone(),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                    chain_version: audit_rows::CHAIN_V1,
+                };
+                diesel::insert_into(kitdesk::db::schema::audit_log::table)
+                    .values(&row)
+                    .execute(conn)?;
+                prev = hash;
+            }
+            for i in 0..2 {
+                let entry = audit::entry(None, "test.event", None, None, json!({"i": i}));
+                audit_rows::append(conn, &[entry])?;
+            }
+            Ok::<_, ServiceError>(())
+        })
+        .await
+        .unwrap();
+    let report = verify(&app).await;
+    assert!(report.first_broken_seq.is_none(), "{report:?}");
+    assert_eq!((report.rows_checked, report.legacy_rows), (4, 2));
+    let dir = app.data_dir.clone();
+    app.ctx
+        .run(move |conn, ctx| audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir))
+        .await
+        .unwrap();
+
+    // the keyed rows passed off as old ones, their links recomputed without the key
+    let all = rows(&app).await;
+    let mut prev = all[1].hash.clone();
+    for row in &all[2..] {
+        let hash = audit_rows::row_hash(&prev, row.seq, &row.entry());
+        app.sql(&format!(
+            "UPDATE audit_log SET chain_version = 1, prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            row.seq
+        ))
+        .await;
+        prev = hash;
+    }
+    let report = verify(&app).await;
+    assert_eq!(report.tampering, Some(Tampering::Rewritten), "{report:?}");
+    assert_eq!(report.first_broken_seq, Some(4), "{report:?}");
+
+    // only the first of them downgraded: the keyed row after it gives it away
+    let app = app_with_anchored_chain(2).await;
+    let all = rows(&app).await;
+    let hash = audit_rows::row_hash(&all[0].prev_hash, 1, &all[0].entry());
+    app.sql(&format!(
+        "UPDATE audit_log SET chain_version = 1, hash = '{hash}' WHERE seq = 1"
+    ))
+    .await;
+    let report = verify(&app).await;
+    assert_eq!(report.tampering, Some(Tampering::Rewritten), "{report:?}");
+    assert_eq!(report.first_broken_seq, Some(2), "{report:?}");
+}
