@@ -355,21 +355,15 @@ fn notify_address_taken(conn: &mut DbConnection, address: &str) -> Result<(), Se
     Ok(())
 }
 
-/// Registration as anonymous callers get it: the password is hashed on a blocking thread
-/// with no database connection held (a burst of registrations must not take the pool), and
-/// the outcome is not told apart.
+/// Registration as anonymous callers get it: the password is hashed on the hashing pool with
+/// no database connection held (a burst of registrations must take neither the connections
+/// nor more than the cores' share of CPU), and the outcome is not told apart.
 pub async fn register_anonymously(
     ctx: &super::AppContext,
     input: RegisterSponsor,
 ) -> Result<(), ServiceError> {
     let checked = check_registration(input)?;
-    let (checked, hash) = tokio::task::spawn_blocking(move || {
-        let hash = passwords::hash(checked.password());
-        (checked, hash)
-    })
-    .await
-    .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))?;
-    let hash = hash?;
+    let hash = passwords::hash_in_pool(checked.password().clone()).await?;
     let outcome = ctx
         .run(move |conn, _| register_checked(conn, checked, &hash))
         .await?;
