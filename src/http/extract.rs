@@ -190,6 +190,10 @@ pub async fn refuse_nul(
 /// serde's "invalid type: string \"hunter2\", expected …" without the value: `invalid type:
 /// string, expected …`. Values sit between the kind and ", expected".
 fn without_value(message: &str) -> String {
+    // "unknown field `x`" names the caller's key, not a value: it stays
+    if !(message.starts_with("invalid type:") || message.starts_with("invalid value:")) {
+        return message.to_owned();
+    }
     let Some(expected) = message.find(", expected") else {
         return message.to_owned();
     };
