@@ -13,7 +13,9 @@ use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors
     info(
         title = "kitdesk",
         description = "Case system of the U.S. Embassy Seoul's KIT desk for Korean skilled workers. \
-            Errors are RFC 9457 problem details (application/problem+json) with a stable `code`."
+            Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. \
+            No string may hold a NUL character or exceed 10,000 characters (422 naming the field); \
+            fields state their own, smaller limits."
     ),
     paths(
         auth::login, auth::logout, auth::me,
@@ -212,6 +214,10 @@ fn constrain(doc: &mut serde_json::Value) {
             for (property, constraint) in [
                 ("reason", text(4000)),
                 ("note", text(4000)),
+                (
+                    "location",
+                    text(crate::domain::text::MAX_LOCATION_CHARS as u32),
+                ),
                 ("route", one_of(&routes)),
                 ("assignee_id", uuid.clone()),
             ] {
