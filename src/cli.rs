@@ -85,9 +85,24 @@ pub struct SettingsArgs {
     #[arg(long, env = "KITDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
-    /// Trust X-Forwarded-For for the client address (only behind a proxy you run).
+    /// Shorthand for `--client-ip-header x-forwarded-for` (only behind a proxy you run).
     #[arg(long, env = "KITDESK_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,
+
+    /// The header your proxy sets to the client address (`x-forwarded-for`, `x-real-ip`, or
+    /// `forwarded`); unset: the TCP peer. No other forwarding header is ever read.
+    #[arg(long, env = "KITDESK_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
+    /// How many proxies of yours append to that header: the client is this many entries from
+    /// its right end.
+    #[arg(
+        long,
+        env = "KITDESK_TRUSTED_PROXY_HOPS",
+        default_value_t = 1,
+        global = true
+    )]
+    pub trusted_proxy_hops: usize,
 
     /// Mark the session cookie Secure (set this when served over HTTPS).
     #[arg(long, env = "KITDESK_COOKIE_SECURE", global = true)]

@@ -81,7 +81,7 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
-    startup::open_context(&config, Settings::default())
+    startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     println!("database {} is migrated", config.database.redacted());
@@ -110,7 +110,7 @@ async fn create_user(
     let (Some(email), Some(role), Some(password)) = (email, role, password) else {
         return Err("invalid arguments".into());
     };
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let account = NewAccount {
@@ -129,7 +129,7 @@ async fn create_user(
 }
 
 async fn list_users(config: Config) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let users = ctx
@@ -144,20 +144,35 @@ async fn list_users(config: Config) -> Result<(), String> {
 }
 
 async fn verify_audit(config: Config) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
+    let path = config.data_dir.join(crate::service::audit::ANCHOR_FILE);
+    let anchors = crate::service::audit::read_anchors(&path).map_err(describe)?;
+    if anchors.is_empty() {
+        eprintln!(
+            "kitdesk: no anchors in {}: a truncated chain cannot be detected without them",
+            path.display()
+        );
+    }
     let report = ctx
-        .run(|conn, _| crate::service::audit::verify_chain(conn))
+        .run(move |conn, ctx| {
+            crate::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &anchors)
+        })
         .await
         .map_err(describe)?;
-    match (report.first_broken_seq, report.problem) {
-        (None, _) => {
-            println!("audit chain intact: {} rows verified", report.rows_checked);
+    match (report.first_broken_seq, report.tampering, report.problem) {
+        (None, _, _) => {
+            println!(
+                "audit chain intact: {} rows verified ({} unkeyed legacy rows), {} anchors matched",
+                report.rows_checked, report.legacy_rows, report.anchors_checked
+            );
             Ok(())
         }
-        (Some(seq), problem) => Err(format!(
-            "audit chain broken at row {seq}: {} ({} rows before it verified)",
+        (Some(seq), kind, problem) => Err(format!(
+            "audit chain broken at row {seq}: {}: {} ({} rows before it verified)",
+            kind.map(|k| format!("{k:?}").to_lowercase())
+                .unwrap_or_default(),
             problem.unwrap_or_default(),
             report.rows_checked
         )),
@@ -197,7 +212,7 @@ fn rules_check(dir: &std::path::Path, run_tests: bool) -> ExitCode {
 }
 
 async fn rules_reevaluate(config: Config) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
@@ -236,7 +251,7 @@ async fn rules_reevaluate(config: Config) -> Result<(), String> {
 async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> Result<(), String> {
     let source = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let report = ctx
@@ -273,7 +288,7 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
 }
 
 async fn demo_seed(config: Config, cases: usize, jobs: Option<usize>) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let jobs = match (&config.database, jobs) {
@@ -361,7 +376,7 @@ fn describe_with_details(e: ServiceError) -> String {
 }
 
 async fn run_outbox(config: Config, once: bool) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let mailer = Mailer::from_config(&config.mail).map_err(|e| e.to_string())?;
@@ -405,7 +420,7 @@ async fn wait_for_stop_signal() {
 }
 
 async fn list_outbox(config: Config, state: Option<String>, limit: i64) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let page = ctx
@@ -440,7 +455,7 @@ async fn list_outbox(config: Config, state: Option<String>, limit: i64) -> Resul
 }
 
 async fn retry_outbox(config: Config, id: String) -> Result<(), String> {
-    let ctx = startup::open_context(&config, Settings::default())
+    let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
     let item = ctx

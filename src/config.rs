@@ -17,6 +17,10 @@ pub enum ConfigError {
     SecretRequired,
     #[error("KITDESK_SECRET_KEY must be at least 32 characters")]
     SecretTooShort,
+    #[error("KITDESK_SECRET_KEY is a published placeholder or has too little variety: generate one with `openssl rand -hex 32`")]
+    SecretPlaceholder,
+    #[error("client address: {0}")]
+    ClientIp(String),
     #[error("could not read or create the secret key file {path}: {source}")]
     SecretFile {
         path: PathBuf,
@@ -71,7 +75,8 @@ pub struct Config {
     /// How the key was obtained, for the start-up log line.
     pub secret_source: SecretSource,
     pub log_format: LogFormat,
-    pub trust_proxy: bool,
+    /// Where the client address comes from (`--client-ip-header`, `--trusted-proxy-hops`).
+    pub client_ip: crate::http::client_ip::ClientIpSource,
     pub cookie_secure: bool,
     /// The desk's calendar date at start-up, when rehearsing (see `--desk-date`).
     pub desk_date: Option<chrono::NaiveDate>,
@@ -131,6 +136,14 @@ impl Config {
         if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::BadMailFrom(args.mail_from.clone()));
         }
+        let header = match (&args.client_ip_header, args.trust_proxy) {
+            (Some(name), _) if !name.trim().is_empty() => Some(name.as_str()),
+            (_, true) => Some("x-forwarded-for"),
+            _ => None,
+        };
+        let client_ip =
+            crate::http::client_ip::ClientIpSource::new(header, args.trusted_proxy_hops)
+                .map_err(ConfigError::ClientIp)?;
         Ok(Config {
             database,
             bind: args.bind.clone(),
@@ -142,7 +155,7 @@ impl Config {
             secret_key,
             secret_source,
             log_format: args.log_format,
-            trust_proxy: args.trust_proxy,
+            client_ip,
             cookie_secure: args.cookie_secure,
             desk_date: args.desk_date,
             workers: args.workers,
@@ -153,15 +166,48 @@ impl Config {
 
 const SECRET_FILE: &str = "secret.key";
 
+/// Keys published in our own files and the usual stand-ins: a deployment that kept one has
+/// no secret at all.
+const PLACEHOLDER_SECRETS: &[&str] = &[
+    "change-me-to-64-hex-characters-from-openssl-rand-hex-32-xxxxxxxx",
+    "test-secret-key-that-is-long-enough-0123456789",
+];
+
+/// Refuses short keys, published placeholders and keys of few distinct characters
+/// (`aaaa…`, `0000…`) or containing a placeholder word.
+fn check_secret(key: &str) -> Result<(), ConfigError> {
+    if key.len() < 32 {
+        return Err(ConfigError::SecretTooShort);
+    }
+    let lower = key.to_ascii_lowercase();
+    let distinct = lower
+        .chars()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let placeholder_word = [
+        "change-me",
+        "changeme",
+        "placeholder",
+        "your-secret",
+        "secret-key-here",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    // The tests' own key is allowed only in this crate's tests and the integration tests,
+    // which build their Config directly and never come through here.
+    if PLACEHOLDER_SECRETS.contains(&key) || placeholder_word || distinct < 8 {
+        return Err(ConfigError::SecretPlaceholder);
+    }
+    Ok(())
+}
+
 fn resolve_secret(
     given: Option<&str>,
     database: &DbUrl,
     data_dir: &Path,
 ) -> Result<(Vec<u8>, SecretSource), ConfigError> {
     if let Some(key) = given.map(str::trim).filter(|k| !k.is_empty()) {
-        if key.len() < 32 {
-            return Err(ConfigError::SecretTooShort);
-        }
+        check_secret(key)?;
         return Ok((key.as_bytes().to_vec(), SecretSource::Environment));
     }
     if let DbUrl::Postgres(_) = database {
@@ -257,9 +303,54 @@ mod tests {
     }
 
     #[test]
+    fn refuses_placeholder_and_weak_keys() {
+        let mut a = args(&[]);
+        for key in [
+            "change-me-to-64-hex-characters-from-openssl-rand-hex-32-xxxxxxxx",
+            &"x".repeat(40),
+            &"ab".repeat(20),
+            "short",
+        ] {
+            a.secret_key = Some(key.to_owned());
+            assert!(
+                matches!(
+                    Config::from_args(&a),
+                    Err(ConfigError::SecretPlaceholder | ConfigError::SecretTooShort)
+                ),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn forwarded_headers_only_when_configured() {
+        use crate::http::client_ip::ClientIpSource;
+        let mut a = args(&[]);
+        a.secret_key = Some("0123456789abcdef".repeat(3));
+        assert_eq!(
+            Config::from_args(&a).unwrap().client_ip,
+            ClientIpSource::Peer
+        );
+        a.trust_proxy = true;
+        assert_eq!(
+            Config::from_args(&a).unwrap().client_ip,
+            ClientIpSource::Header {
+                name: "x-forwarded-for".into(),
+                hops: 1
+            }
+        );
+        a.client_ip_header = Some("X-Real-IP".into());
+        a.trusted_proxy_hops = 0;
+        assert!(matches!(
+            Config::from_args(&a),
+            Err(ConfigError::ClientIp(_))
+        ));
+    }
+
+    #[test]
     fn rejects_bad_smtp_url() {
         let mut a = args(&[]);
-        a.secret_key = Some("x".repeat(40));
+        a.secret_key = Some("0123456789abcdef".repeat(3));
         a.smtp_url = Some("http://mail".into());
         assert!(matches!(
             Config::from_args(&a),

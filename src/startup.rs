@@ -2,6 +2,7 @@
 //! listener, and wires the HTTP server. Tests start exactly this on port 0.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +16,8 @@ use crate::db::{self, PoolOptions};
 use crate::http::{self, AppState};
 use crate::notify::{Mailer, Worker, WorkerHandle};
 use crate::service::eligibility::Rules;
-use crate::service::throttle::{KeyedThrottle, LoginThrottle};
-use crate::service::{accounts, passwords, AppContext, Secrets, ServiceError, Settings};
+use crate::service::throttle::{LoginThrottle, StatusThrottle};
+use crate::service::{accounts, audit, passwords, AppContext, Secrets, ServiceError, Settings};
 use crate::telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,7 @@ pub struct Application {
     server: Server,
     ctx: AppContext,
     outbox_worker: Option<WorkerHandle>,
+    data_dir: PathBuf,
 }
 
 impl Application {
@@ -47,12 +49,8 @@ impl Application {
 
     pub async fn build_with(
         config: Config,
-        mut settings: Settings,
+        settings: Settings,
     ) -> Result<Application, StartupError> {
-        if let Some(date) = config.desk_date {
-            settings.clock = crate::domain::time::DeskClock::starting_on(date);
-            tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");
-        }
         match &config.secret_source {
             SecretSource::Generated(path) => tracing::warn!(
                 path = %path.display(),
@@ -63,6 +61,7 @@ impl Application {
             }
             SecretSource::Environment => {}
         }
+        prepare_data_dir(&config)?;
         let ctx = open_context(&config, settings).await?;
         let mailer =
             Mailer::from_config(&config.mail).map_err(|e| StartupError::Other(e.to_string()))?;
@@ -80,13 +79,15 @@ impl Application {
         let state = AppState {
             ctx: ctx.clone(),
             login_throttle: Arc::new(LoginThrottle::default()),
-            // 10 look-ups at once, then one every 6 s, per client address
-            status_throttle: Arc::new(KeyedThrottle::new(10, Duration::from_secs(6))),
+            registration_throttle: Arc::new(LoginThrottle::default()),
+            status_throttle: Arc::new(StatusThrottle::default()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
-            trust_proxy: config.trust_proxy,
+            client_ip: config.client_ip.clone(),
+            data_dir: config.data_dir.clone(),
         };
         spawn_housekeeping(state.clone());
+        spawn_audit_anchoring(ctx.clone(), config.data_dir.clone());
         let outbox_worker = config
             .outbox
             .run_in_server
@@ -94,6 +95,7 @@ impl Application {
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http::extract::refuse_nul))
                 .wrap(from_fn(http::metrics::record))
                 .wrap(TracingLogger::default())
                 .wrap(
@@ -106,7 +108,9 @@ impl Application {
                 .configure(http::extractor_config)
                 .configure(http::routes)
         })
-        .shutdown_timeout(30)
+        // In-flight requests get 6 s after SIGTERM; with the outbox worker's 2 s and the
+        // audit anchor, the process is gone within a container's 10 s stop.
+        .shutdown_timeout(6)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: config.bind.clone(),
@@ -126,6 +130,7 @@ impl Application {
             server: server.run(),
             ctx,
             outbox_worker,
+            data_dir: config.data_dir.clone(),
         })
     }
 
@@ -138,12 +143,27 @@ impl Application {
         self.ctx.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 30 s) and lets
-    /// the outbox worker finish the mail it is sending.
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 6 s), lets the
+    /// outbox worker finish the mail it is sending (up to 2 s; a mail cut short is sent again
+    /// when its lease ends) and anchors the audit chain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         if let Some(worker) = self.outbox_worker {
-            worker.stop().await;
+            worker.stop_within(Duration::from_secs(2)).await;
+        }
+        let dir = self.data_dir.clone();
+        let anchoring = self
+            .ctx
+            .run(move |conn, ctx| audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir));
+        // bounded too: a frozen database must not hold the exit
+        match tokio::time::timeout(Duration::from_secs(1), anchoring).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not anchor the audit chain at shutdown")
+            }
+            Err(_) => tracing::warn!(
+                "could not anchor the audit chain at shutdown: the database did not answer"
+            ),
         }
         served
     }
@@ -151,7 +171,14 @@ impl Application {
 
 /// Opens the pool and applies migrations: the part of start-up shared by every subcommand
 /// that touches the database.
-pub async fn open_context(config: &Config, settings: Settings) -> Result<AppContext, StartupError> {
+pub async fn open_context(
+    config: &Config,
+    mut settings: Settings,
+) -> Result<AppContext, StartupError> {
+    if let Some(date) = config.desk_date {
+        settings.clock = crate::domain::time::DeskClock::starting_on(date);
+        tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");
+    }
     let url = config.database.clone();
     let (pool, rules) = tokio::task::spawn_blocking(move || -> Result<_, StartupError> {
         let pool = db::connect(&url, &PoolOptions::for_url(&url))?;
@@ -177,6 +204,94 @@ pub async fn open_context(config: &Config, settings: Settings) -> Result<AppCont
     })
 }
 
+/// Makes the data folder private (0700, and new files 0600 through the umask) and refuses a
+/// folder that cannot be written: the SQLite file, mail, the secret key and the audit
+/// anchors live there, and a read-only folder would fail later, request by request.
+fn prepare_data_dir(config: &Config) -> Result<(), StartupError> {
+    let dir = &config.data_dir;
+    let fail = |what: &str, e: std::io::Error| {
+        StartupError::Other(format!("data folder {}: {what}: {e}", dir.display()))
+    };
+    #[cfg(unix)]
+    {
+        // Every file this process creates (database, journal, mail, anchors) is its owner's
+        // alone. `umask` cannot fail and touches no memory.
+        unsafe {
+            libc::umask(0o077);
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail("is not writable", e))?;
+    std::fs::remove_file(&probe).map_err(|e| fail("is not writable", e))?;
+    restrict(dir, 0o700).map_err(|e| fail("cannot be made private", e))?;
+    if let crate::db::DbUrl::Sqlite(file) = &config.database {
+        let sidecar = |suffix: &str| PathBuf::from(format!("{}{suffix}", file.display()));
+        for path in [file.clone(), sidecar("-wal"), sidecar("-shm")] {
+            if path.exists() {
+                restrict(&path, 0o600)
+                    .map_err(|e| fail("database file cannot be made private", e))?;
+            }
+        }
+    }
+    if let crate::config::MailTransportConfig::Files(mail) = &config.mail.transport {
+        std::fs::create_dir_all(mail).map_err(|e| fail("mail folder cannot be created", e))?;
+        restrict(mail, 0o700).map_err(|e| fail("mail folder cannot be made private", e))?;
+    }
+    Ok(())
+}
+
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Anchors the audit chain's head outside the database (docs/security.md): after
+/// `audit_anchor_rows` new rows or `audit_anchor_interval` after a change.
+fn spawn_audit_anchoring(ctx: AppContext, dir: PathBuf) {
+    tokio::spawn(async move {
+        let rows = ctx.settings.audit_anchor_rows.max(1);
+        let interval = ctx.settings.audit_anchor_interval;
+        let poll = interval.clamp(Duration::from_millis(100), Duration::from_secs(5));
+        let mut tick = tokio::time::interval(poll);
+        let mut last: Option<(i64, std::time::Instant)> = None;
+        loop {
+            tick.tick().await;
+            let dir = dir.clone();
+            let seen = last;
+            let result = ctx
+                .run(move |conn, ctx| {
+                    let Some((seq, _)) = crate::db::audit::head(conn)? else {
+                        return Ok(None);
+                    };
+                    let due = match seen {
+                        None => true,
+                        Some((anchored, at)) => {
+                            seq - anchored >= rows || (seq != anchored && at.elapsed() >= interval)
+                        }
+                    };
+                    if !due {
+                        return Ok(None);
+                    }
+                    audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir)?;
+                    Ok(Some(seq))
+                })
+                .await;
+            match result {
+                Ok(Some(seq)) => last = Some((seq, std::time::Instant::now())),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "audit anchoring failed"),
+            }
+        }
+    });
+}
+
 /// Periodic clean-up: expired sessions and idle throttle entries.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
@@ -194,6 +309,7 @@ fn spawn_housekeeping(state: AppState) {
                 Err(e) => tracing::warn!(error = %e, "re-evaluation check failed"),
             }
             state.login_throttle.prune();
+            state.registration_throttle.prune();
             state.status_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}

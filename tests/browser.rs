@@ -223,10 +223,7 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.fill("password", PASSWORD).await;
     s.shot("register").await;
     s.click("#register-submit").await;
-    assert!(s
-        .text(".flash")
-        .await
-        .contains("Your company is registered"));
+    assert!(s.text(".flash").await.contains("Registration received"));
 
     // An officer verifies it.
     s.sign_in(&officer.email).await;

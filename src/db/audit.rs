@@ -4,9 +4,19 @@
 //! on PostgreSQL a transaction-scoped advisory lock (held until commit, across instances), on
 //! SQLite the write lock its `BEGIN IMMEDIATE` already holds. Call [`append`] inside the
 //! transaction of the change it records, as late as possible, to hold the lock briefly.
+//!
+//! Rows are chained with HMAC-SHA256 under the audit key (chain version 2), so that someone
+//! who can write to the database but does not hold `KITDESK_SECRET_KEY` cannot forge, edit or
+//! renumber rows and recompute the links. Rows written before the key was used keep their
+//! plain SHA-256 links (version 1). The key reaches [`append`] through [`with_chain_key`],
+//! which `AppContext::run` wraps around every unit of work: the database layer never stores
+//! it, and callers keep their signature.
+
+use std::cell::Cell;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::literal_limit::LiteralLimitDsl;
@@ -15,6 +25,28 @@ use super::DbConnection;
 
 /// Hash that the first row chains from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Plain SHA-256 links (rows written before the chain was keyed).
+pub const CHAIN_V1: i32 = 1;
+/// HMAC-SHA256 links under the audit key.
+pub const CHAIN_V2: i32 = 2;
+
+thread_local! {
+    static CHAIN_KEY: Cell<Option<[u8; 32]>> = const { Cell::new(None) };
+}
+
+/// Runs `work` with `key` as the audit chain key of this thread (restored afterwards, also
+/// on unwinding).
+pub fn with_chain_key<T>(key: [u8; 32], work: impl FnOnce() -> T) -> T {
+    struct Restore(Option<[u8; 32]>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CHAIN_KEY.with(|k| k.set(self.0));
+        }
+    }
+    let _restore = Restore(CHAIN_KEY.with(|k| k.replace(Some(key))));
+    work()
+}
 
 /// Any number unique to this lock in the application.
 const AUDIT_LOCK_KEY: i64 = 0x6b69_7464_6573_6b01;
@@ -32,6 +64,7 @@ pub struct AuditRow {
     pub summary: String,
     pub prev_hash: String,
     pub hash: String,
+    pub chain_version: i32,
 }
 
 /// What happened, before it is chained.
@@ -47,15 +80,14 @@ pub struct AuditEntry {
     pub summary: String,
 }
 
-/// The hash of a row: SHA-256 over the previous hash and every field, length-prefixed so
-/// that no two different rows serialize alike.
-pub fn row_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
-    let mut h = Sha256::new();
+/// Feeds the previous hash, the sequence number and every field to `update`, length-prefixed
+/// so that no two different rows serialize alike.
+fn feed_row(prev_hash: &str, seq: i64, entry: &AuditEntry, mut update: impl FnMut(&[u8])) {
     let timestamp = entry
         .occurred_at
         .format("%Y-%m-%dT%H:%M:%S%.6f")
         .to_string();
-    let fields: [&str; 7] = [
+    let fields: [&str; 8] = [
         prev_hash,
         &timestamp,
         entry.actor_id.as_deref().unwrap_or(""),
@@ -63,16 +95,46 @@ pub fn row_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
         &entry.action,
         entry.case_id.as_deref().unwrap_or(""),
         entry.subject_id.as_deref().unwrap_or(""),
+        &entry.summary,
     ];
-    h.update(seq.to_be_bytes());
-    for field in fields
-        .iter()
-        .chain(std::iter::once(&entry.summary.as_str()))
-    {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
+    update(&seq.to_be_bytes());
+    for field in fields {
+        update(&(field.len() as u64).to_be_bytes());
+        update(field.as_bytes());
     }
+}
+
+/// The version 1 link of a row: SHA-256 over the previous hash and every field.
+pub fn row_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
+    let mut h = Sha256::new();
+    feed_row(prev_hash, seq, entry, |bytes| h.update(bytes));
     hex::encode(h.finalize())
+}
+
+/// The version 2 link of a row: HMAC-SHA256 under the audit key over the same bytes.
+pub fn row_mac(key: &[u8; 32], prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
+    // HMAC takes keys of any length: `new_from_slice` cannot fail on 32 bytes.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"kitdesk/audit-row/v2");
+    feed_row(prev_hash, seq, entry, |bytes| mac.update(bytes));
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The link a row of `version` should carry.
+pub fn link(
+    version: i32,
+    key: &[u8; 32],
+    prev_hash: &str,
+    seq: i64,
+    entry: &AuditEntry,
+) -> Option<String> {
+    match version {
+        CHAIN_V1 => Some(row_hash(prev_hash, seq, entry)),
+        CHAIN_V2 => Some(row_mac(key, prev_hash, seq, entry)),
+        _ => None,
+    }
 }
 
 /// Appends entries in order; returns their sequence numbers.
@@ -80,6 +142,11 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
     if entries.is_empty() {
         return Ok(Vec::new());
     }
+    let key = CHAIN_KEY.with(Cell::get).ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError(
+            "the audit chain key is not set on this thread (run through AppContext::run)".into(),
+        )
+    })?;
     if let DbConnection::Pg(_) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
             .execute(conn)?;
@@ -94,7 +161,7 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         seq += 1;
-        let hash = row_hash(&prev, seq, entry);
+        let hash = row_mac(&key, &prev, seq, entry);
         rows.push(AuditRow {
             seq,
             occurred_at: entry.occurred_at,
@@ -106,6 +173,7 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
             summary: entry.summary.clone(),
             prev_hash: prev.clone(),
             hash: hash.clone(),
+            chain_version: CHAIN_V2,
         });
         prev = hash;
     }
@@ -125,6 +193,16 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
         }
     }
     Ok(rows.iter().map(|r| r.seq).collect())
+}
+
+/// The newest row's (seq, hash), if any.
+pub fn head(conn: &mut DbConnection) -> QueryResult<Option<(i64, String)>> {
+    audit_log::table
+        .select((audit_log::seq, audit_log::hash))
+        .order(audit_log::seq.desc())
+        .limit_literal(1)
+        .get_result(conn)
+        .optional()
 }
 
 pub fn for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<AuditRow>> {

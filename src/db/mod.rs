@@ -189,9 +189,16 @@ pub struct DbManager {
 impl DbManager {
     fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
-            DbUrl::Postgres(url) => PgConnection::establish(url)
-                .map(DbConnection::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                // A runaway statement or a lock held too long ends as an error (503) instead
+                // of holding a connection; requests have their own, shorter deadline
+                // (`Settings::work_deadline`), which also covers a server that stops answering.
+                conn.batch_execute("SET statement_timeout = '30s'; SET lock_timeout = '10s'")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Pg(conn))
+            }
             DbUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -409,6 +416,18 @@ pub fn is_postgres(conn: &DbConnection) -> bool {
 /// True when the database answers a trivial query.
 pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
+}
+
+/// Whether the database's own storage reads back: SQLite's header and schema (a damaged or
+/// replaced file fails here, where `SELECT 1` does not touch the file). PostgreSQL checks its
+/// own pages; reaching it is enough.
+pub fn storage_ok(conn: &mut DbConnection) -> bool {
+    match conn {
+        DbConnection::Pg(_) => true,
+        DbConnection::Sqlite(c) => c
+            .batch_execute("SELECT count(*) FROM sqlite_master; PRAGMA schema_version;")
+            .is_ok(),
+    }
 }
 
 #[cfg(test)]

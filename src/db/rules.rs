@@ -338,12 +338,21 @@ pub fn find_run(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Reevalu
         .optional()
 }
 
+/// An open case as the E-4 cap simulation reads it.
+pub struct OpenCaseFacts {
+    pub id: String,
+    pub sponsor_id: String,
+    pub facts_json: String,
+    /// The latest evaluation's summary, if the case has one.
+    pub latest_summary: Option<String>,
+}
+
 /// Open cases with their stored facts, sponsor and latest evaluation summary: the E-4 cap
-/// simulation's input. (id, sponsor id, facts JSON, latest summary JSON if any.)
+/// simulation's input.
 pub fn open_cases_with_latest_summary(
     conn: &mut DbConnection,
     open_statuses: &[&str],
-) -> QueryResult<Vec<(String, String, String, Option<String>)>> {
+) -> QueryResult<Vec<OpenCaseFacts>> {
     use super::schema::cases;
     let statuses: Vec<String> = open_statuses.iter().map(|s| s.to_string()).collect();
     let rows: Vec<(String, String, String)> = cases::table
@@ -352,9 +361,14 @@ pub fn open_cases_with_latest_summary(
         .order(cases::id.asc())
         .load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, sponsor, facts) in rows {
-        let summary = latest_evaluation(conn, &id)?.map(|e| e.summary_json);
-        out.push((id, sponsor, facts, summary));
+    for (id, sponsor_id, facts_json) in rows {
+        let latest_summary = latest_evaluation(conn, &id)?.map(|e| e.summary_json);
+        out.push(OpenCaseFacts {
+            id,
+            sponsor_id,
+            facts_json,
+            latest_summary,
+        });
     }
     Ok(out)
 }

@@ -145,6 +145,7 @@ diesel::table! {
         summary -> Text,
         prev_hash -> Text,
         hash -> Text,
+        chain_version -> Integer,
     }
 }
 

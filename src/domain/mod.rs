@@ -9,6 +9,7 @@ pub mod password;
 pub mod receipt;
 pub mod role;
 pub mod route;
+pub mod text;
 pub mod time;
 pub mod worker;
 

@@ -46,7 +46,7 @@ pub async fn login(
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
-    let address = client_ip(&req, state.trust_proxy);
+    let address = client_ip(&req, &state.client_ip);
     if let Err(retry_after) = state.login_throttle.check(&email, address) {
         tracing::warn!(account = %crate::domain::email::mask_email(&email), %address, "sign-in throttled");
         return Err(ServiceError::Throttled { retry_after }.into());

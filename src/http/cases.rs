@@ -45,11 +45,12 @@ pub async fn list(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let role = user.role;
     let page = state
         .ctx
         .run(move |conn, _| cases::queue(conn, &user, q))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(HttpResponse::Ok().json(super::for_role(role, &page)?))
 }
 
 /// `GET /api/v1/cases/counts` — cases per status the user can see.
@@ -72,13 +73,14 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "case")?;
+    let role = user.role;
     let case = state
         .ctx
         .run(move |conn, _| cases::get(conn, &user, &id))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(case.version)))
-        .json(case))
+        .json(super::for_role(role, &case)?))
 }
 
 /// `POST /api/v1/cases/{id}/actions` — needs `If-Match`.
@@ -98,6 +100,7 @@ pub async fn act(
     let action = body.0;
     let kind = action.kind();
     let actor = user.id.clone();
+    let role = user.role;
     let case = state
         .ctx
         .run(move |conn, ctx| cases::apply_action(conn, ctx, &user, &id, version, action))
@@ -105,7 +108,7 @@ pub async fn act(
     tracing::info!(case_id = %case.id, action = %kind, actor = %actor, status = %case.status, "case action");
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(case.version)))
-        .json(case))
+        .json(super::for_role(role, &case)?))
 }
 
 /// `GET /api/v1/cases/{id}/notes` — employers see shared messages only.

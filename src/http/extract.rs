@@ -9,6 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
+use actix_web::mime;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -76,13 +77,26 @@ where
 
 /// Parses JSON, reporting syntax errors as 400 and shape errors as 422 on the named field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
+    if let Some(field) = json_nul_field(body) {
+        return Err(nul_error(field));
+    }
+    if let Some(field) = json_overlong_field(body) {
+        return Err(ServiceError::validation(
+            field,
+            format!(
+                "must be at most {} characters",
+                crate::domain::text::MAX_FIELD_CHARS
+            ),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let message = clean_serde_message(&inner.to_string());
+                // never echo the value: it may be a password or a passport number
+                let message = without_value(&clean_serde_message(&inner.to_string()));
                 // serde reports a missing field at its parent: name the field itself.
                 let missing = message
                     .strip_prefix("missing field `")
@@ -101,6 +115,139 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
             },
         }
     })
+}
+
+/// NUL characters are refused in every text field, whatever the backend: PostgreSQL cannot
+/// store them (a 500 otherwise) and no field has a use for them.
+pub fn nul_error(field: String) -> ServiceError {
+    ServiceError::validation(field, "must not contain NUL characters")
+}
+
+/// The path of the first JSON string (or key) holding a NUL, if any. Only bodies that spell
+/// one (`\u0000`) are parsed a second time.
+fn json_nul_field(body: &[u8]) -> Option<String> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !body.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find_string(&value, "", &|s: &str| s.contains('\0'))
+}
+
+/// The name of the first `name=value` pair of a query string or url-encoded form whose name
+/// or value holds a NUL (`%00`, or a raw byte).
+fn urlencoded_nul_field(raw: &[u8]) -> Option<String> {
+    raw.split(|b| *b == b'&').find_map(|pair| {
+        let has_nul = pair.contains(&0) || pair.windows(3).any(|w| w == b"%00");
+        if !has_nul {
+            return None;
+        }
+        let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+        let name = String::from_utf8_lossy(name)
+            .replace('+', " ")
+            .replace("%00", "");
+        Some(if name.trim().is_empty() {
+            "query".to_owned()
+        } else {
+            name
+        })
+    })
+}
+
+/// The largest url-encoded form body read (the limit of actix's own `web::Form`).
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Middleware (on the whole app): refuses a NUL character in the query string or in a
+/// url-encoded form with 422 naming the field, before any handler sees it. JSON bodies are
+/// checked in [`parse_json`], CSV bodies by the filing handler.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // no path names a resource with a NUL in it
+    if req.uri().path().contains("%00") {
+        return Err(ApiError(ServiceError::NotFound("resource")).into());
+    }
+    if let Some(field) = urlencoded_nul_field(req.query_string().as_bytes()) {
+        return Err(ApiError(nul_error(field)).into());
+    }
+    let is_form = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.subtype() == mime::WWW_FORM_URLENCODED);
+    if is_form {
+        let mut payload = req.take_payload();
+        let body = read_body(&mut payload, MAX_FORM_BYTES).await?;
+        if let Some(field) = urlencoded_nul_field(&body) {
+            return Err(ApiError(nul_error(field)).into());
+        }
+        req.set_payload(body.freeze().into());
+    }
+    next.call(req).await
+}
+
+/// serde's "invalid type: string \"hunter2\", expected …" without the value: `invalid type:
+/// string, expected …`. Values sit between the kind and ", expected".
+fn without_value(message: &str) -> String {
+    // "unknown field `x`" names the caller's key, not a value: it stays
+    if !(message.starts_with("invalid type:") || message.starts_with("invalid value:")) {
+        return message.to_owned();
+    }
+    let Some(expected) = message.find(", expected") else {
+        return message.to_owned();
+    };
+    let head = &message[..expected];
+    let cut = [head.find(" `"), head.find(" \"")]
+        .into_iter()
+        .flatten()
+        .min();
+    match cut {
+        Some(i) => format!("{}{}", &head[..i], &message[expected..]),
+        None => message.to_owned(),
+    }
+}
+
+/// The path of the first string longer than [`crate::domain::text::MAX_FIELD_CHARS`]; only
+/// bodies long enough to hold one are parsed a second time.
+fn json_overlong_field(body: &[u8]) -> Option<String> {
+    let max = crate::domain::text::MAX_FIELD_CHARS;
+    if body.len() <= max {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find_string(&value, "", &|s: &str| s.chars().count() > max)
+}
+
+fn find_string(
+    value: &serde_json::Value,
+    path: &str,
+    bad: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if bad(s) => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_string(item, &format!("{path}[{i}]"), bad)),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if bad(key) {
+                return Some(inner);
+            }
+            find_string(item, &inner, bad)
+        }),
+        _ => None,
+    }
 }
 
 /// serde's messages end with " at line 1 column 42", which means nothing to a person filling
@@ -168,6 +315,10 @@ pub async fn resolve_session(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(token) = session_token(req.request()) {
+        if let Some(refusal) = cookie_csrf_refusal(req.request()) {
+            tracing::warn!(path = %req.path(), "cookie-authenticated API request refused: {refusal}");
+            return Err(ApiError(refusal).into());
+        }
         if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
             let result = lookup_session(&state, token).await;
             req.extensions_mut().insert(SessionLookup(result));
@@ -176,27 +327,47 @@ pub async fn resolve_session(
     next.call(req).await
 }
 
-/// The client's address: the socket peer, or the first X-Forwarded-For hop when the service
-/// is configured to trust its proxy.
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
-    let fallback = IpAddr::from([0, 0, 0, 0]);
-    if trust_proxy {
-        if let Some(ip) = req
-            .connection_info()
-            .realip_remote_addr()
-            .and_then(parse_ip)
-        {
-            return ip;
-        }
-    }
-    req.peer_addr().map(|a| a.ip()).unwrap_or(fallback)
+/// Content types a cookie-authenticated API request may carry: none of them can be sent by a
+/// cross-site HTML form or a "simple" cross-origin request (form-urlencoded, multipart and
+/// text/plain can), so a page elsewhere cannot make the browser send them with our cookie.
+fn is_api_content_type(mime: &mime::Mime) -> bool {
+    mime.subtype() == mime::JSON
+        || mime.suffix() == Some(mime::JSON)
+        || (mime.type_() == mime::TEXT && mime.subtype() == mime::CSV)
+        || (mime.type_() == mime::APPLICATION && mime.subtype() == "toml")
 }
 
-fn parse_ip(value: &str) -> Option<IpAddr> {
-    value
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| value.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+/// CSRF defence of the JSON API for browsers signed in by cookie (bearer tokens are never sent
+/// by a browser on its own, so they are unaffected): an unsafe request must come from this
+/// origin (`Sec-Fetch-Site`, else `Origin`) and carry a JSON, CSV or TOML body, or none.
+fn cookie_csrf_refusal(req: &HttpRequest) -> Option<ServiceError> {
+    if req.method().is_safe() || req.headers().contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    req.cookie(SESSION_COOKIE)?;
+    if super::pages::security::is_cross_site(req) {
+        return Some(ServiceError::Forbidden(
+            "a cross-site request cannot use the session cookie; send Authorization: Bearer".into(),
+        ));
+    }
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    match req.mime_type() {
+        Ok(Some(m)) if is_api_content_type(&m) => None,
+        Ok(None) if !has_body => None,
+        _ => Some(ServiceError::UnsupportedMediaType(
+            "with the session cookie, send the body as application/json (text/csv for filings, application/toml for rule sets)".into(),
+        )),
+    }
+}
+
+/// The client's address for throttles and logs, as configured (see [`super::client_ip`]).
+pub fn client_ip(req: &HttpRequest, source: &super::client_ip::ClientIpSource) -> IpAddr {
+    source.client_ip(req)
 }
 
 /// A path id that must be a UUID; anything else cannot name a record, so it is a 404.
@@ -220,6 +391,36 @@ mod tests {
     #[allow(dead_code)]
     struct Worker {
         passport_expiry: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn type_errors_do_not_echo_the_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Login {
+            password: String,
+            age: u32,
+        }
+        for body in [
+            br#"{"password": 73917391, "age": 1}"#.as_slice(),
+            br#"{"password": "x", "age": "73917391"}"#.as_slice(),
+        ] {
+            match parse_json::<Login>(body) {
+                Err(ServiceError::Validation(errors)) => {
+                    assert!(
+                        !errors[0].message.contains("73917391"),
+                        "{}",
+                        errors[0].message
+                    );
+                    assert!(
+                        errors[0].message.contains("expected"),
+                        "{}",
+                        errors[0].message
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

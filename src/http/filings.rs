@@ -56,6 +56,12 @@ pub async fn create(
     }
     let body = read_body(&mut payload, MAX_JSON_BYTES).await?;
     let input: FilingInput = if is_csv {
+        if let Some(line) = body[..]
+            .split(|b: &u8| *b == b'\n')
+            .position(|l| l.contains(&0))
+        {
+            return Err(super::extract::nul_error(format!("body (CSV line {})", line + 1)).into());
+        }
         let project_id = query.into_inner().project_id.ok_or_else(|| {
             ServiceError::validation("project_id", "is required as ?project_id= with CSV")
         })?;
@@ -66,6 +72,7 @@ pub async fn create(
     } else {
         parse_json(&body)?
     };
+    let role = user.role;
     let outcome = state
         .ctx
         .run(move |conn, ctx| filing::file_batch(conn, ctx, &user, input, key))
@@ -82,5 +89,5 @@ pub async fn create(
         header::LOCATION,
         format!("/api/v1/filings/{}", outcome.result.id),
     ));
-    Ok(response.json(outcome.result))
+    Ok(response.json(super::for_role(role, &outcome.result)?))
 }

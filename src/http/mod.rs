@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod client_ip;
 pub mod eligibility;
 pub mod extract;
 pub mod filings;
@@ -16,7 +17,6 @@ pub mod sponsors;
 pub mod status;
 pub mod users;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +25,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::throttle::{KeyedThrottle, LoginThrottle};
+use crate::service::throttle::{LoginThrottle, StatusThrottle};
 use crate::service::{AppContext, ServiceError};
 
 /// `{"items": [...]}` answers, named so that the OpenAPI document can describe them.
@@ -53,10 +53,15 @@ list_types! {
 pub struct AppState {
     pub ctx: AppContext,
     pub login_throttle: Arc<LoginThrottle>,
-    pub status_throttle: Arc<KeyedThrottle<IpAddr>>,
+    /// Registrations, limited like sign-in (per address, per contact address, per pair).
+    pub registration_throttle: Arc<LoginThrottle>,
+    pub status_throttle: Arc<StatusThrottle>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
-    pub trust_proxy: bool,
+    /// The data folder: the readiness probe checks that it is writable.
+    pub data_dir: std::path::PathBuf,
+    /// Where the client address comes from (throttles, logs).
+    pub client_ip: client_ip::ClientIpSource,
 }
 
 /// Declares the API routes once, grouped by path: the macro registers them and lists them in
@@ -140,6 +145,28 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         ));
     }
     Err(ServiceError::NotFound("resource").into())
+}
+
+/// `value` as JSON for `role`: employers do not get the duplicate-passport flag, which
+/// would tell them that another sponsor filed the same passport.
+pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<serde_json::Value, ApiError> {
+    let mut json = serde_json::to_value(value)
+        .map_err(|e| ServiceError::Internal(format!("answer did not serialize: {e}")))?;
+    if !role.is_desk() {
+        strip_desk_only(&mut json);
+    }
+    Ok(json)
+}
+
+fn strip_desk_only(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            fields.remove("duplicate_passport");
+            fields.values_mut().for_each(strip_desk_only);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_desk_only),
+        _ => {}
+    }
 }
 
 /// Refuses unless the user has one of `roles`.

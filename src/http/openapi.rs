@@ -13,7 +13,9 @@ use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors
     info(
         title = "kitdesk",
         description = "Case system of the U.S. Embassy Seoul's KIT desk for Korean skilled workers. \
-            Errors are RFC 9457 problem details (application/problem+json) with a stable `code`."
+            Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. \
+            No string may hold a NUL character or exceed 10,000 characters (422 naming the field); \
+            fields state their own, smaller limits."
     ),
     paths(
         auth::login, auth::logout, auth::me,
@@ -52,8 +54,11 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 super::extract::SESSION_COOKIE,
+                "The browser's session cookie. With it, a POST/PATCH/PUT/DELETE must come from \
+                 this origin (Sec-Fetch-Site or Origin; else 403) and carry application/json \
+                 (text/csv for filings, application/toml for rule sets) or no body (else 415).",
             ))),
         );
     }
@@ -210,6 +215,10 @@ fn constrain(doc: &mut serde_json::Value) {
             for (property, constraint) in [
                 ("reason", text(4000)),
                 ("note", text(4000)),
+                (
+                    "location",
+                    text(crate::domain::text::MAX_LOCATION_CHARS as u32),
+                ),
                 ("route", one_of(&routes)),
                 ("assignee_id", uuid.clone()),
             ] {

@@ -7,31 +7,50 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::extract::{parse_id, ApiJson};
+use super::extract::{client_ip, parse_id, ApiJson};
 use super::{AppState, ProjectList, SponsorList};
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::sponsors::{self, NewProject, RegisterSponsor, SponsorSettings};
+use crate::service::ServiceError;
 
-/// `POST /api/v1/sponsors/register` (anyone) → 201 `{sponsor, user}`.
+/// The answer to every accepted registration, whether the address was new (the company and
+/// its employer user now exist) or already had an account (that address got a mail instead).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RegistrationReceived {
+    /// Always `received`.
+    pub status: &'static str,
+    pub message_en: &'static str,
+    pub message_ko: &'static str,
+}
+
+pub const REGISTRATION_RECEIVED: RegistrationReceived = RegistrationReceived {
+    status: "received",
+    message_en: "Registration received. Sign in with the address and password you gave; filing opens once the desk has verified the company. If the address already had an account, it was sent a mail instead.",
+    message_ko: "등록 신청을 받았습니다. 입력하신 주소와 비밀번호로 로그인하십시오. 데스크가 회사를 확인하면 신청할 수 있습니다. 이미 계정이 있는 주소라면 그 주소로 안내 메일을 보냈습니다.",
+};
+
+/// `POST /api/v1/sponsors/register` (anyone; throttled like sign-in) → 202, the same answer
+/// whether or not the contact address already has an account.
 #[utoipa::path(post, path = "/api/v1/sponsors/register", tag = "sponsors", request_body = RegisterSponsor,
-    responses((status = 201, description = "Registered, pending verification", body = crate::service::sponsors::Registration), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Sponsor or e-mail already registered", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem)))]
+    responses((status = 202, description = "Received: the sponsor (pending verification) and its employer user were created, or, if the address already had an account, that address was mailed; the answer does not say which", body = RegistrationReceived), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "A sponsor with this business registration number is registered (`sponsor_exists`)", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid field", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 429, description = "Throttled; see Retry-After", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn register(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: ApiJson<RegisterSponsor>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0;
-    let registration = state
-        .ctx
-        .run(move |conn, _| sponsors::register(conn, input))
-        .await?;
-    tracing::info!(sponsor_id = %registration.sponsor.id, "sponsor registered");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/sponsors/{}", registration.sponsor.id),
-        ))
-        .json(registration))
+    let address = client_ip(&req, &state.client_ip);
+    if let Err(retry_after) = state
+        .registration_throttle
+        .check(&input.contact.email, address)
+    {
+        tracing::warn!(%address, "registration throttled");
+        return Err(ServiceError::Throttled { retry_after }.into());
+    }
+    sponsors::register_anonymously(&state.ctx, input).await?;
+    Ok(HttpResponse::Accepted().json(REGISTRATION_RECEIVED))
 }
 
 /// `POST /api/v1/sponsors/{id}/verify` (officer, supervisor).

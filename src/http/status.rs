@@ -1,6 +1,6 @@
 //! The applicant's status look-up.
 //!
-//! Authorization: open to anyone (applicants have no account), throttled per client address;
+//! Authorization: open to anyone (applicants have no account), throttled per client address and per receipt number;
 //! it answers only with the public status message.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,11 +20,11 @@ pub async fn lookup(
     req: HttpRequest,
     body: ApiJson<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let address = client_ip(&req, state.trust_proxy);
-    if let Err(retry_after) = state.status_throttle.check(&address) {
+    let address = client_ip(&req, &state.client_ip);
+    let query = body.0;
+    if let Err(retry_after) = state.status_throttle.check(address, &query.receipt_number) {
         return Err(ServiceError::Throttled { retry_after }.into());
     }
-    let query = body.0;
     let answer = state
         .ctx
         .run(move |conn, _| status::lookup(conn, &query))

@@ -252,6 +252,40 @@ mail_template!(
 mail_template!(DigestText, DigestMail, "mail/employer_digest/body.txt");
 mail_template!(DigestHtml, DigestMail, "mail/employer_digest/body.html");
 
+/// The mail to an address that already has an account, sent when someone registers a
+/// sponsor with it (the registration answer is the same either way).
+#[derive(Debug, Clone)]
+pub struct AccountExistsMail {
+    pub address: String,
+}
+
+/// The outbox `kind` of [`AccountExistsMail`].
+pub const ACCOUNT_EXISTS: &str = "account_exists";
+
+mail_template!(
+    AccountExistsSubject,
+    AccountExistsMail,
+    "mail/account_exists/subject.txt"
+);
+mail_template!(
+    AccountExistsText,
+    AccountExistsMail,
+    "mail/account_exists/body.txt"
+);
+mail_template!(
+    AccountExistsHtml,
+    AccountExistsMail,
+    "mail/account_exists/body.html"
+);
+
+pub fn account_exists_mail(m: &AccountExistsMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        AccountExistsSubject { m }.render()?,
+        AccountExistsText { m }.render()?,
+        AccountExistsHtml { m }.render()?,
+    ))
+}
+
 fn assemble(subject: String, text: String, html: String) -> Rendered {
     // A subject is one line: template files end with a newline, and a value could carry one.
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");

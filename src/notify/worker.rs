@@ -136,6 +136,25 @@ impl WorkerHandle {
             tracing::error!(error = %e, "outbox worker ended abnormally");
         }
     }
+
+    /// As [`stop`](Self::stop), but gives up after `limit` (a mute SMTP server must not
+    /// hold a shutdown): the message in flight stays claimed and is sent again when its
+    /// lease ends.
+    pub async fn stop_within(self, limit: std::time::Duration) {
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        match tokio::time::timeout(limit, self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "outbox worker ended abnormally"),
+            Err(_) => {
+                abort.abort();
+                tracing::warn!(
+                    seconds = limit.as_secs(),
+                    "outbox worker still sending at shutdown: stopped; its claimed mail is retried after the lease"
+                );
+            }
+        }
+    }
 }
 
 pub struct Worker {

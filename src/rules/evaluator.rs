@@ -827,7 +827,7 @@ pub(crate) fn route_result<'a>(
         all.extend(
             common_results
                 .iter()
-                .filter(|r| !r.rule.except_routes.iter().any(|x| *x == set.route))
+                .filter(|r| !r.rule.except_routes.contains(&set.route))
                 .cloned(),
         );
     }

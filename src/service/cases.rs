@@ -13,7 +13,7 @@ use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, QueueRow};
 use crate::db::notes::{self, NoteRow};
 use crate::db::{self as database, projects, sponsors, users, DbConnection};
 use crate::domain::case::allowed_actions;
-use crate::domain::{time, ActionKind, CaseStatus, Role, VisaRoute};
+use crate::domain::{text, time, ActionKind, CaseStatus, Role, VisaRoute};
 
 /// Default time an employer has to answer an evidence request (USCIS allows at most 84 days).
 pub const EVIDENCE_DAYS: i64 = 84;
@@ -51,6 +51,8 @@ pub struct CaseView {
     pub project_id: String,
     pub assignee_id: Option<String>,
     pub worker: WorkerView,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     pub filing_date: NaiveDate,
     pub suggested_route: Option<String>,
@@ -77,6 +79,8 @@ pub struct CaseSummary {
     pub given_name: String,
     pub family_name: String,
     pub passport_last4: String,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
@@ -487,9 +491,12 @@ pub fn apply_action(
                 if *at <= Utc::now() {
                     errors.add("at", "must be in the future");
                 }
-                let place = location
-                    .clone()
-                    .unwrap_or_else(|| "U.S. Embassy Seoul, 188 Sejong-daero, Jongno-gu".into());
+                let place = match location {
+                    Some(l) => errors
+                        .check("location", text::check_line(l, text::MAX_LOCATION_CHARS))
+                        .unwrap_or_default(),
+                    None => "U.S. Embassy Seoul, 188 Sejong-daero, Jongno-gu".into(),
+                };
                 changes.interview_at = Some(time::to_stored(*at));
                 shared_note = Some(format!(
                     "Interview scheduled for {} at {place}",
@@ -671,10 +678,11 @@ fn annotation(
         route_id = route.id(),
         title = route.title(),
         basis = route.basis(),
-        employer = sponsor.legal_name.trim_end_matches('.'),
-        project = project.name,
+        // employer text, folded onto the annotation's one line
+        employer = text::one_line(&sponsor.legal_name).trim_end_matches('.'),
+        project = text::one_line(&project.name),
         sector = project.sector,
-        site = project.worksite_address,
+        site = text::one_line(&project.worksite_address),
         state = project.state,
     ))
 }
@@ -809,7 +817,15 @@ pub fn history(
                 None
             },
             actor_role: r.actor_role,
-            summary: serde_json::from_str(&r.summary).unwrap_or_default(),
+            summary: {
+                let mut summary: serde_json::Value =
+                    serde_json::from_str(&r.summary).unwrap_or_default();
+                // another sponsor's filing of the same passport is the desk's to know
+                if let (false, Some(fields)) = (desk, summary.as_object_mut()) {
+                    fields.remove("duplicate_passport");
+                }
+                summary
+            },
         })
         .collect())
 }

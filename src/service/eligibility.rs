@@ -591,9 +591,10 @@ pub fn cap_simulation(
     let mut review = 0i64;
     let mut initial = 0i64;
     let mut per_sponsor: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (_, sponsor, facts_json, summary) in store::open_cases_with_latest_summary(conn, UNDECIDED)?
-    {
-        let Ok(facts) = FactsV2::from_stored(&facts_json) else {
+    for open in store::open_cases_with_latest_summary(conn, UNDECIDED)? {
+        let sponsor = open.sponsor_id;
+        let summary = open.latest_summary;
+        let Ok(facts) = FactsV2::from_stored(&open.facts_json) else {
             continue;
         };
         let Some(entry) = facts.assignment.planned_entry else {

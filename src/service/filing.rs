@@ -162,6 +162,9 @@ pub fn validate_worker(
     let expiry = parse_date(errors, f("passport_expiry"), &w.passport_expiry);
     if expiry.is_some_and(|e| e <= today) {
         errors.add(f("passport_expiry"), "the passport has expired");
+    } else if expiry.is_some_and(|e| e > today + Duration::days(20 * 366)) {
+        // no passport is issued for longer (docs/security.md, "implausible dates")
+        errors.add(f("passport_expiry"), "must be within 20 years from today");
     }
     errors.check(f("education"), one_of(&w.education, EDUCATION));
     errors.check(f("role"), one_of(&w.role, JOB_ROLES));
@@ -192,6 +195,12 @@ pub fn validate_worker(
             errors.add(
                 f("assignment.planned_exit"),
                 "must be on or after planned_entry",
+            );
+        }
+        if entry < today - Duration::days(365) {
+            errors.add(
+                f("assignment.planned_entry"),
+                "must be at most a year before filing",
             );
         }
         if entry > today + Duration::days(2 * 365) {
@@ -346,6 +355,8 @@ pub struct FiledCase {
     pub id: String,
     pub receipt_number: String,
     pub status: String,
+    /// Desk only: left out of answers to employers.
+    #[schema(required = false)]
     pub duplicate_passport: bool,
     /// The route the rules suggest (eligible, else needing review), if any.
     pub suggested_route: Option<String>,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod csv_export;
 pub mod demo;
 pub mod eligibility;
 pub mod filing;
@@ -208,6 +209,16 @@ fn is_unavailable_message(message: &str) -> bool {
         || m.contains("no connection to the server")
         || m.contains("database is locked")
         || m.contains("the database system is")
+        // storage trouble: a full or read-only disk, a damaged SQLite file, a runaway query
+        || m.contains("database or disk is full")
+        || m.contains("readonly database")
+        || m.contains("disk i/o error")
+        || m.contains("database disk image is malformed")
+        || m.contains("file is not a database")
+        || m.contains("no space left on device")
+        || m.contains("could not extend file")
+        || m.contains("statement timeout")
+        || m.contains("lock timeout")
 }
 
 /// Settings the use cases need, fixed at start-up.
@@ -217,6 +228,23 @@ pub struct Settings {
     pub session_absolute: chrono::Duration,
     /// The desk's calendar (filing dates, evaluations, decisions).
     pub clock: crate::domain::time::DeskClock,
+    /// The audit chain's head is anchored outside the database after this many new rows…
+    pub audit_anchor_rows: i64,
+    /// …or this long after a change, whichever comes first (and at shutdown).
+    pub audit_anchor_interval: std::time::Duration,
+    /// How long a unit of database work may take before its request is answered 503 (a
+    /// frozen database must not hang requests); None for the command-line tools' long jobs.
+    pub work_deadline: Option<std::time::Duration>,
+}
+
+impl Settings {
+    /// For command-line tools: no deadline on their (possibly long) database work.
+    pub fn unbounded() -> Settings {
+        Settings {
+            work_deadline: None,
+            ..Settings::default()
+        }
+    }
 }
 
 impl Default for Settings {
@@ -225,6 +253,9 @@ impl Default for Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
             clock: crate::domain::time::DeskClock::default(),
+            audit_anchor_rows: 100,
+            audit_anchor_interval: std::time::Duration::from_secs(60),
+            work_deadline: Some(std::time::Duration::from_secs(8)),
         }
     }
 }
@@ -252,16 +283,33 @@ impl AppContext {
         F: FnOnce(&mut DbConnection, &AppContext) -> Result<T, ServiceError> + Send + 'static,
     {
         let ctx = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let deadline = self.settings.work_deadline;
+        let task = tokio::task::spawn_blocking(move || {
             let mut conn = ctx.pool.get()?;
-            let result = work(&mut conn, &ctx);
+            let key = ctx.secrets.audit_chain;
+            let result = crate::db::audit::with_chain_key(key, || work(&mut conn, &ctx));
             if matches!(result, Err(ServiceError::Unavailable(_))) {
                 // keep a dead connection out of the pool
                 conn.verify();
             }
             result
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+        });
+        // A frozen database holds the thread until it wakes (its connection with it); the
+        // request is answered 503 now. Work that then completes still commits: callers retry
+        // with the same Idempotency-Key where it matters (filings).
+        let joined = match deadline {
+            Some(limit) => tokio::time::timeout(limit, task).await.map_err(|_| {
+                tracing::warn!(
+                    seconds = limit.as_secs(),
+                    "database work exceeded its deadline"
+                );
+                ServiceError::Unavailable(format!(
+                    "the database did not answer within {} s",
+                    limit.as_secs()
+                ))
+            })?,
+            None => task.await,
+        };
+        joined.map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
     }
 }

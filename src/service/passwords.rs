@@ -162,6 +162,22 @@ pub async fn verify_in_pool(password: String, phc: Option<String>) -> Result<boo
         .map_err(|_| ServiceError::Internal("password hashing job lost".into()))
 }
 
+/// Hashes a new password on the hashing pool (registration): like sign-in, at most one hash
+/// per core runs at once, at lowered priority, and no database connection is held meanwhile.
+pub async fn hash_in_pool(password: Password) -> Result<String, ServiceError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move |_memory| {
+        let _ = done.send(hash(&password));
+    });
+    POOL.lock()
+        .map_err(|_| ServiceError::Internal("password hashing pool poisoned".into()))?
+        .send(job)
+        .map_err(|_| ServiceError::Internal("password hashing pool stopped".into()))?;
+    result
+        .await
+        .map_err(|_| ServiceError::Internal("password hashing job lost".into()))?
+}
+
 /// Lowers the calling thread's scheduling priority (nice 10): hashing yields the CPU to
 /// requests that take microseconds, yet keeps a share of it (about a tenth against one busy
 /// thread) when the machine is saturated, so that staff can still sign in. The idle class

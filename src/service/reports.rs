@@ -99,56 +99,45 @@ pub fn median(sorted: &[i64]) -> Option<f64> {
     Some(value)
 }
 
-/// The report as CSV: one section per table, each with its own header row.
+/// The report as CSV: one section per table, each with its own header row; cells are
+/// neutralised against formula injection (a sponsor's name is employer text).
 pub fn to_csv(report: &Report) -> Result<String, ServiceError> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    let fail = |e: csv::Error| ServiceError::Internal(format!("report csv: {e}"));
-    w.write_record(["section", "status", "route", "count"])
-        .map_err(fail)?;
+    let mut w = super::csv_export::CsvExport::default();
+    w.record(["section", "status", "route", "count"])?;
     for r in &report.by_state_route {
-        w.write_record([
+        w.record([
             "cases_by_state_and_route",
             &r.status,
             r.route.as_deref().unwrap_or(""),
             &r.count.to_string(),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    w.write_record(["section", "decided_cases", "median_days_to_decision"])
-        .map_err(fail)?;
-    w.write_record([
+    w.record(["section", "decided_cases", "median_days_to_decision"])?;
+    w.record([
         "decisions".to_owned(),
         report.decided.to_string(),
         report
             .median_days_to_decision
             .map(|m| m.to_string())
             .unwrap_or_default(),
-    ])
-    .map_err(fail)?;
-    w.write_record([
+    ])?;
+    w.record([
         "section",
         "receipt_number",
         "sponsor",
         "due",
         "days_overdue",
-    ])
-    .map_err(fail)?;
+    ])?;
     for o in &report.overdue {
-        w.write_record([
+        w.record([
             "overdue_evidence_requests",
             &o.receipt_number,
             &o.sponsor,
             &o.due.to_string(),
             &o.days_overdue.to_string(),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ServiceError::Internal(format!("report csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(format!("report csv: {e}")))
+    w.finish()
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub struct Secrets {
     pub passport_index: [u8; 32],
     /// Key of signatures on forms (CSRF tokens) and other short-lived tokens.
     pub signing: [u8; 32],
+    /// Key of the audit chain's HMAC links and of the anchors of its head.
+    pub audit_chain: [u8; 32],
 }
 
 impl Secrets {
@@ -22,6 +24,7 @@ impl Secrets {
             passport_encryption: subkey(master, b"kitdesk/passport-encryption/v1"),
             passport_index: subkey(master, b"kitdesk/passport-index/v1"),
             signing: subkey(master, b"kitdesk/signing/v1"),
+            audit_chain: subkey(master, b"kitdesk/audit-chain/v1"),
         }
     }
 }

@@ -97,12 +97,33 @@ fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
     }
 }
 
-/// Registers a sponsor in `pending_verification` with its first employer user, in one
-/// transaction. Open to anyone; nothing can be filed until an officer verifies it.
-pub fn register(
-    conn: &mut DbConnection,
+/// A registration whose fields are valid, before the database is asked anything.
+pub struct CheckedRegistration {
     input: RegisterSponsor,
-) -> Result<Registration, ServiceError> {
+    email: EmailAddress,
+    password: Password,
+    /// `123-45-67890`, as stored.
+    registration_no: String,
+    prime: Option<String>,
+}
+
+impl CheckedRegistration {
+    pub fn password(&self) -> &Password {
+        &self.password
+    }
+}
+
+/// What became of a registration. The HTTP answer is the same for both: whether an address
+/// has an account is not for anonymous callers to learn.
+pub enum RegistrationOutcome {
+    Created(Box<Registration>),
+    /// The address has an account already: nothing was created, and that address was sent a
+    /// mail saying so.
+    AddressTaken,
+}
+
+/// Checks every field of a registration (no database).
+pub fn check_registration(input: RegisterSponsor) -> Result<CheckedRegistration, ServiceError> {
     let mut errors = FieldErrors::new();
     check_text(&mut errors, "legal_name", &input.legal_name, 200);
     if let Some(ko) = &input.legal_name_ko {
@@ -144,8 +165,59 @@ pub fn register(
         return Err(ServiceError::Validation(errors.into_vec()));
     };
     errors.finish()?;
-    let hash = passwords::hash(&password)?;
-    database::write_tx(conn, |conn| {
+    // checked above: exactly ten ASCII digits
+    let registration_no = match (brn.get(..3), brn.get(3..5), brn.get(5..)) {
+        (Some(a), Some(b), Some(c)) => format!("{a}-{b}-{c}"),
+        _ => {
+            return Err(ServiceError::validation(
+                "business_registration_no",
+                "must be 10 digits",
+            ))
+        }
+    };
+    Ok(CheckedRegistration {
+        input,
+        email,
+        password,
+        registration_no,
+        prime,
+    })
+}
+
+/// Registers a sponsor (as [`register_checked`]) and answers a taken address with 409
+/// `email_taken`: for the desk's own tools (demo data), never for anonymous callers.
+pub fn register(
+    conn: &mut DbConnection,
+    input: RegisterSponsor,
+) -> Result<Registration, ServiceError> {
+    let checked = check_registration(input)?;
+    let hash = passwords::hash(checked.password())?;
+    match register_checked(conn, checked, &hash)? {
+        RegistrationOutcome::Created(registration) => Ok(*registration),
+        RegistrationOutcome::AddressTaken => Err(ServiceError::conflict(
+            "email_taken",
+            "this e-mail address already has an account",
+        )),
+    }
+}
+
+/// Registers a sponsor in `pending_verification` with its first employer user, in one
+/// transaction; `hash` is the contact's password hash, computed by the caller with no
+/// connection held. Open to anyone; nothing can be filed until an officer verifies it.
+pub fn register_checked(
+    conn: &mut DbConnection,
+    checked: CheckedRegistration,
+    hash: &str,
+) -> Result<RegistrationOutcome, ServiceError> {
+    let CheckedRegistration {
+        input,
+        email,
+        password,
+        registration_no,
+        prime,
+    } = checked;
+    let brn = registration_no.clone();
+    let result = database::write_tx(conn, |conn| {
         if let Some(prime_id) = &prime {
             match sponsors::find(conn, prime_id)? {
                 None => {
@@ -163,13 +235,27 @@ pub fn register(
                 Some(_) => {}
             }
         }
-        if sponsors::find_by_registration(conn, &brn)?.is_some() {
+        if sponsors::find_by_registration(conn, &registration_no)?.is_some() {
             return Err(ServiceError::Conflict {
                 code: "sponsor_exists",
                 message: "a sponsor with this business registration number is already registered"
                     .into(),
                 details: Some(json!({"field": "business_registration_no"})),
             });
+        }
+        if let Some(existing) = crate::db::users::find_by_email(conn, &email.normalized())? {
+            notify_address_taken(conn, &existing.email)?;
+            database::audit::append(
+                conn,
+                &[audit::entry(
+                    None,
+                    "sponsor.registration_for_existing_address",
+                    None,
+                    Some(&existing.id),
+                    json!({"legal_name": trimmed(&input.legal_name)}),
+                )],
+            )?;
+            return Ok(RegistrationOutcome::AddressTaken);
         }
         let now = time::now();
         let row = SponsorRow {
@@ -180,7 +266,7 @@ pub fn register(
                 .as_deref()
                 .map(trimmed)
                 .filter(|s| !s.is_empty()),
-            business_registration_no: format!("{}-{}-{}", &brn[..3], &brn[3..5], &brn[5..]),
+            business_registration_no: registration_no.clone(),
             korean_ownership_pct: input.korean_ownership_pct,
             treaty_investor: input.treaty_investor,
             qualifying_relationship: input.qualifying_relationship.clone(),
@@ -204,20 +290,8 @@ pub fn register(
                 role: Role::Employer,
                 sponsor_id: Some(row.id.clone()),
             },
-            &hash,
-        )
-        .map_err(|e| match e {
-            ServiceError::Conflict {
-                code: "email_taken",
-                message,
-                details: _,
-            } => ServiceError::Conflict {
-                code: "email_taken",
-                message,
-                details: Some(json!({"field": "contact.email"})),
-            },
-            other => other,
-        })?;
+            hash,
+        )?;
         database::audit::append(
             conn,
             &[audit::entry(
@@ -228,11 +302,80 @@ pub fn register(
                 json!({"legal_name": row.legal_name, "prime_sponsor_id": row.prime_sponsor_id, "user_id": user.id}),
             )],
         )?;
-        Ok(Registration {
+        Ok(RegistrationOutcome::Created(Box::new(Registration {
             sponsor: row.into(),
             user,
-        })
+        })))
+    });
+    match result {
+        // Another registration took the address between the look-up and the insert.
+        Err(ServiceError::Conflict {
+            code: "email_taken",
+            ..
+        }) => Ok(RegistrationOutcome::AddressTaken),
+        // A registration running beside this one took the business number or the address
+        // first, and a unique index decided: say which, as the look-ups above would have.
+        Err(ServiceError::Conflict {
+            code: "duplicate", ..
+        }) => {
+            if sponsors::find_by_registration(conn, &brn)?.is_some() {
+                Err(ServiceError::Conflict {
+                    code: "sponsor_exists",
+                    message:
+                        "a sponsor with this business registration number is already registered"
+                            .into(),
+                    details: Some(json!({"field": "business_registration_no"})),
+                })
+            } else {
+                Ok(RegistrationOutcome::AddressTaken)
+            }
+        }
+        other => other,
+    }
+}
+
+/// Queues the mail that tells an address with an account that someone tried to register
+/// with it.
+fn notify_address_taken(conn: &mut DbConnection, address: &str) -> Result<(), ServiceError> {
+    use crate::notify::messages::{account_exists_mail, AccountExistsMail, ACCOUNT_EXISTS};
+    let mail = account_exists_mail(&AccountExistsMail {
+        address: address.to_owned(),
     })
+    .map_err(|e| ServiceError::Internal(format!("account_exists mail: {e}")))?;
+    let row = crate::notify::enqueue::outbox_row(
+        ACCOUNT_EXISTS,
+        "employer",
+        address,
+        None,
+        None,
+        &mail,
+        time::now(),
+    );
+    crate::db::outbox::insert_many(conn, &[row])?;
+    Ok(())
+}
+
+/// Registration as anonymous callers get it: the password is hashed on the hashing pool with
+/// no database connection held (a burst of registrations must take neither the connections
+/// nor more than the cores' share of CPU), and the outcome is not told apart.
+pub async fn register_anonymously(
+    ctx: &super::AppContext,
+    input: RegisterSponsor,
+) -> Result<(), ServiceError> {
+    let checked = check_registration(input)?;
+    let hash = passwords::hash_in_pool(checked.password().clone()).await?;
+    let outcome = ctx
+        .run(move |conn, _| register_checked(conn, checked, &hash))
+        .await?;
+    match outcome {
+        RegistrationOutcome::Created(r) => {
+            tracing::info!(sponsor_id = %r.sponsor.id, "sponsor registered")
+        }
+        RegistrationOutcome::AddressTaken => {
+            tracing::info!("registration for an address with an account: mailed it instead")
+        }
+    }
+    Ok(())
 }
 
 /// Marks a sponsor verified (officer, supervisor).

@@ -85,6 +85,44 @@ impl LoginThrottle {
     }
 }
 
+/// The public status look-up: a receipt's date of birth is its only secret, so guesses are
+/// limited per client address and, whatever the addresses, per receipt number.
+pub struct StatusThrottle {
+    per_address: KeyedThrottle<IpAddr>,
+    per_receipt: KeyedThrottle<String>,
+}
+
+impl Default for StatusThrottle {
+    fn default() -> Self {
+        StatusThrottle {
+            // 10 look-ups at once, then one every 6 s, per client address
+            per_address: KeyedThrottle::new(10, Duration::from_secs(6)),
+            // 10 look-ups at once, then 6 an hour, per receipt: about 150 guesses a day over
+            // some 15,000 plausible dates of birth
+            per_receipt: KeyedThrottle::new(10, Duration::from_secs(600)),
+        }
+    }
+}
+
+impl StatusThrottle {
+    /// Counts a look-up of `receipt` (as typed) from `address`; `Err(wait)` when over a limit.
+    pub fn check(&self, address: IpAddr, receipt: &str) -> Result<(), Duration> {
+        self.per_address.check(&address)?;
+        // The same receipt however it is typed (case, spaces, dashes).
+        let key = match crate::domain::ReceiptNumber::parse(receipt) {
+            Ok(r) => r.as_str().to_owned(),
+            // not a receipt number: the look-up answers 404 without the database
+            Err(_) => return Ok(()),
+        };
+        self.per_receipt.check(&key)
+    }
+
+    pub fn prune(&self) {
+        self.per_address.prune();
+        self.per_receipt.prune();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,7 +97,7 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         200,
     ));
 
-    rows.push(row("post", "/sponsors/register", Anonymous, None, 0)); // body built at run time: 201
+    rows.push(row("post", "/sponsors/register", Anonymous, None, 0)); // body built at run time: 202
     for (actor, expect) in [
         (Anonymous, 401),
         (Admin, 200),
@@ -421,7 +421,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{run}", "0193a5c2-0000-7000-8000-000000000000");
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
-            (Some(app.sponsor_body(None)), 201)
+            (Some(app.sponsor_body(None)), 202)
         } else {
             (r.body.clone(), r.expect)
         };

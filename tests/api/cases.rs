@@ -156,7 +156,7 @@ async fn full_workflow_from_registration_to_visa() {
     // the audit chain verifies, and breaks when a row is altered behind the app's back
     let report = app
         .ctx
-        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
         .await
         .unwrap();
     assert!(report.first_broken_seq.is_none(), "{report:?}");
@@ -165,7 +165,7 @@ async fn full_workflow_from_registration_to_visa() {
         .await;
     let report = app
         .ctx
-        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
         .await
         .unwrap();
     assert_eq!(report.first_broken_seq, Some(5), "{report:?}");
@@ -390,7 +390,7 @@ async fn demo_seed_files_cases_through_the_real_rules_and_can_run_twice() {
     }
     let report = app
         .ctx
-        .run(|conn, _| kitdesk::service::audit::verify_chain(conn))
+        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
         .await
         .unwrap();
     assert!(report.first_broken_seq.is_none());

@@ -286,7 +286,12 @@ async fn the_same_passport_twice_is_flagged_and_stored_encrypted() {
         )
         .await;
     let first: Value = first.json().await.unwrap();
-    assert_eq!(first["cases"][0]["duplicate_passport"], false);
+    // the flag is the desk's: it would tell an employer of another sponsor's filing
+    // (issue 14)
+    assert!(
+        first["cases"][0].get("duplicate_passport").is_none(),
+        "{first}"
+    );
     w["passport_number"] = json!("m7777-1234");
     let second: Value = app
         .post_json(
@@ -298,9 +303,28 @@ async fn the_same_passport_twice_is_flagged_and_stored_encrypted() {
         .json()
         .await
         .unwrap();
-    assert_eq!(second["cases"][0]["duplicate_passport"], true);
+    assert!(
+        second["cases"][0].get("duplicate_passport").is_none(),
+        "{second}"
+    );
     let id = second["cases"][0]["id"].as_str().unwrap();
+    let (as_employer, _) = app.case(&sponsor.employer, id).await;
+    assert!(as_employer.get("duplicate_passport").is_none());
+    let history: Value = app
+        .get(
+            &format!("/api/v1/cases/{id}/history"),
+            Some(&sponsor.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !history.to_string().contains("duplicate_passport"),
+        "{history}"
+    );
     let (case, _) = app.case(&officer, id).await;
+    assert_eq!(case["duplicate_passport"], true);
     assert_eq!(case["worker"]["passport_last4"], "1234");
     assert!(!case.to_string().contains("M77771234"));
     let stored = app

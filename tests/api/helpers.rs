@@ -229,7 +229,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         secret_key: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
         secret_source: SecretSource::Environment,
         log_format: LogFormat::Text,
-        trust_proxy: false,
+        client_ip: kitdesk::http::client_ip::ClientIpSource::Peer,
         cookie_secure: false,
         desk_date: std::env::var("TEST_DESK_DATE")
             .ok()
@@ -437,14 +437,19 @@ impl TestApp {
         let response = self
             .post_json("/api/v1/sponsors/register", None, &body)
             .await;
-        assert_eq!(response.status(), 201, "{:?}", response.text().await);
-        let created: Value = response.json().await.expect("json");
-        let email = created["user"]["email"].as_str().expect("email").to_owned();
+        assert_eq!(response.status(), 202, "{:?}", response.text().await);
+        let email = body["contact"]["email"].as_str().expect("email").to_owned();
         let token = self.login(&email, PASSWORD).await;
-        let id = created["sponsor"]["id"].as_str().expect("id").to_owned();
+        let me: Value = self
+            .get("/api/v1/me", Some(&token))
+            .await
+            .json()
+            .await
+            .expect("me");
+        let id = me["sponsor_id"].as_str().expect("sponsor id").to_owned();
         TestSponsor {
             employer: TestUser {
-                id: created["user"]["id"].as_str().expect("id").to_owned(),
+                id: me["id"].as_str().expect("id").to_owned(),
                 email,
                 role: Role::Employer,
                 token,

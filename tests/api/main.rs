@@ -15,4 +15,5 @@ mod outbox;
 mod pages;
 mod profiles;
 mod rules_v2;
+mod security;
 mod smtp_sink;

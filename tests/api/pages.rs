@@ -567,3 +567,103 @@ async fn the_pre_check_explains_every_route_for_one_worker() {
     let mut desk = Visitor::signed_in(&app, &officer);
     assert_eq!(desk.get(&path).await.status, 403);
 }
+
+// Issue 14, finding 5: `next` only ever leads to a path of this site; CR/LF is no 500.
+#[tokio::test]
+async fn next_never_leaves_the_site_and_cr_lf_is_no_500() {
+    let app = spawn_app().await;
+    let hostile = [
+        "/%09/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%5C/evil.example",
+        "https://evil.example/",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%0aevil",
+        "/%20/evil.example",
+        "/%E2%80%A8evil",
+    ];
+    for next in hostile {
+        let page = Visitor::new(&app)
+            .get(&format!("/lang/en?next={next}"))
+            .await;
+        assert_eq!(page.status, 303, "{next}");
+        assert_eq!(page.location(), "/", "{next}");
+        let page = Visitor::new(&app).get(&format!("/login?next={next}")).await;
+        assert_eq!(page.status, 200, "{next}");
+        assert_eq!(page.hidden("next"), "/", "{next}");
+    }
+    let page = Visitor::new(&app)
+        .get("/lang/ko?next=/status%3Fa%3D1")
+        .await;
+    assert_eq!(page.location(), "/status?a=1");
+
+    // a hostile `next` posted with the sign-in form: signed in, but sent home
+    let user = app.create_user(Role::Officer, None).await;
+    for next in [
+        "/\t/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\\evil.example",
+    ] {
+        let mut visitor = Visitor::new(&app);
+        let token = visitor.get("/login").await.csrf();
+        let page = visitor
+            .post(
+                "/login",
+                &[
+                    ("csrf", &token),
+                    ("email", &user.email),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{next:?}");
+        assert_eq!(page.location(), "/desk", "{next:?}");
+    }
+}
+
+// Issue 14, finding 6: employer text in a CSV export cannot run as a spreadsheet formula.
+#[tokio::test]
+async fn csv_exports_neutralise_formula_cells() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case_id = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    app.act_ok(
+        &supervisor,
+        &case_id,
+        serde_json::json!({"action": "assign", "assignee_id": officer.id}),
+    )
+    .await;
+    app.act_ok(
+        &officer,
+        &case_id,
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+    app.act_ok(
+        &officer,
+        &case_id,
+        serde_json::json!({"action": "request_evidence", "reason": "Send the sales contract."}),
+    )
+    .await;
+    app.sql(&format!(
+        "UPDATE cases SET evidence_due = '2020-01-01' WHERE id = '{case_id}'; \
+         UPDATE sponsors SET legal_name = '=HYPERLINK(\"http://evil.example\",\"x\")' WHERE id = '{}'",
+        sponsor.id
+    ))
+    .await;
+    let csv = Visitor::signed_in(&app, &supervisor)
+        .get("/supervisor/reports.csv")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.contains("\"'=HYPERLINK("),
+        "the formula is not neutralised: {}",
+        csv.body
+    );
+    assert!(!csv.body.contains(",=HYPERLINK") && !csv.body.contains(",\"=HYPERLINK"));
+}

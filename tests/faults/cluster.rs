@@ -155,6 +155,42 @@ impl PgCluster {
         );
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to this cluster's postmaster and every process it
+    /// started: `STOP` freezes the server with its port open and its sessions alive, as a
+    /// hung host or a VM pause would.
+    pub fn signal_all(&self, signal: &str) {
+        let pid_file = self.dir.join("data").join("postmaster.pid");
+        let text = std::fs::read_to_string(&pid_file).expect("postmaster.pid");
+        let postmaster: u32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("postmaster pid");
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid …; comm may hold spaces, so read after the last ')'
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(pids.iter().map(|p| p.to_string()))
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal} {pids:?}");
+    }
+
     /// `pg_ctl stop -m fast`: sessions are ended, the server goes away, the port closes.
     pub fn stop(&self) {
         let data = self.dir.join("data");

@@ -166,3 +166,95 @@ async fn r3_database_stopped_for_10_s_gives_503_then_recovers_without_restart() 
     })
     .await;
 }
+
+/// R3b (issue 14): PostgreSQL frozen (SIGSTOP: the port stays open, sessions stay alive, no
+/// answer ever comes). Every request, readiness included, is answered 503 within the work
+/// deadline (8 s) instead of hanging; after SIGCONT the same process serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "fault test: run with scripts/faults"]
+async fn r3b_frozen_database_gives_503_within_seconds_then_recovers() {
+    bounded(Duration::from_secs(120), async {
+        let cluster = Arc::new(
+            tokio::task::spawn_blocking(PgCluster::start)
+                .await
+                .expect("cluster"),
+        );
+        let setup = Setup {
+            database_url: cluster.kitdesk_url(),
+            mail: Mail::Files,
+        };
+        let server = setup.serve().await;
+        let desk = desk(&setup, &server).await;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let queue = server.url("/api/v1/cases?limit=20");
+        assert_eq!(
+            http.get(&queue)
+                .bearer_auth(&desk.officer)
+                .send()
+                .await
+                .expect("queue")
+                .status(),
+            200
+        );
+
+        cluster.signal_all("STOP");
+        let frozen_at = std::time::Instant::now();
+        let mut requests = Vec::new();
+        for i in 0..8 {
+            let req = match i % 3 {
+                0 => http.get(&queue).bearer_auth(&desk.officer),
+                1 => http
+                    .post(server.url("/api/v1/filings"))
+                    .bearer_auth(&desk.employer)
+                    .json(&filing(&desk.project_id, &format!("r3b{i}"), 1)),
+                _ => http.get(server.url("/readyz")),
+            };
+            requests.push(tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let status = req.send().await.map(|r| r.status().as_u16());
+                (status, started.elapsed())
+            }));
+        }
+        let mut answers = Vec::new();
+        for r in requests {
+            answers.push(r.await.expect("request task"));
+        }
+        let frozen_for = frozen_at.elapsed();
+        cluster.signal_all("CONT");
+        for (status, took) in &answers {
+            assert_eq!(status.as_ref().ok(), Some(&503), "{answers:?}");
+            assert!(*took < Duration::from_secs(10), "{answers:?}");
+        }
+
+        // the same process serves again once the database wakes
+        let thawed_at = std::time::Instant::now();
+        loop {
+            let status = http
+                .get(&queue)
+                .bearer_auth(&desk.officer)
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            if status.as_ref().ok() == Some(&200) {
+                break;
+            }
+            assert!(
+                thawed_at.elapsed() < Duration::from_secs(20),
+                "not serving 20 s after SIGCONT: {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let slowest = answers.iter().map(|(_, t)| *t).max().unwrap_or_default();
+        println!(
+            "FAULTS R3b: PostgreSQL frozen (SIGSTOP) for {} ms: {} requests (queue, filing, readiness) all answered 503, slowest after {} ms; serving again {} ms after SIGCONT",
+            frozen_for.as_millis(),
+            answers.len(),
+            slowest.as_millis(),
+            thawed_at.elapsed().as_millis()
+        );
+    })
+    .await;
+}

@@ -123,3 +123,57 @@ async fn r6_sigterm_under_load_completes_in_flight_requests_and_exits_cleanly() 
     })
     .await;
 }
+
+/// R6b (issue 14): SIGTERM while the outbox worker is stuck on an SMTP server that takes the
+/// message and never answers. The drain is bounded: the process is gone within a container's
+/// 10 s stop, with status 0, and the mail stays claimed to be sent again after its lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "fault test: run with scripts/faults"]
+async fn r6b_sigterm_with_a_mute_smtp_server_exits_within_10_s() {
+    bounded(Duration::from_secs(90), async {
+        let sink = crate::smtp_sink::SmtpSink::start().await;
+        sink.delay_data(Duration::from_secs(120));
+        let dir = crate::temp_dir("r6b");
+        let setup = Setup {
+            database_url: format!("sqlite://{}/kitdesk.db", dir.display()),
+            mail: Mail::Smtp(sink.url()),
+        };
+        let mut server = setup.serve().await;
+        let desk = desk(&setup, &server).await;
+        let response = reqwest::Client::new()
+            .post(server.url("/api/v1/filings"))
+            .bearer_auth(&desk.employer)
+            .json(&filing(&desk.project_id, "r6b", 1))
+            .send()
+            .await
+            .expect("filing");
+        assert_eq!(response.status(), 201);
+        let waited = Instant::now();
+        while sink.delayed() == 0 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(30),
+                "no mail reached the SMTP server: {}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let signalled_at = Instant::now();
+        server.terminate();
+        let status = server
+            .wait_exit(Duration::from_secs(30))
+            .await
+            .expect("kitdesk still running 30 s after SIGTERM");
+        let exit_time = signalled_at.elapsed();
+        assert!(status.success(), "exit status {status}: {}", server.log());
+        assert!(
+            exit_time < Duration::from_secs(10),
+            "exit took {exit_time:?}: {}",
+            server.log()
+        );
+        println!(
+            "FAULTS R6b: SIGTERM with the outbox worker inside a DATA the SMTP server never answers: exit status 0 after {} ms",
+            exit_time.as_millis()
+        );
+    })
+    .await;
+}

@@ -106,7 +106,7 @@ pub async fn login(
             },
         )
     };
-    let address = client_ip(&req, state.trust_proxy);
+    let address = client_ip(&req, &state.client_ip);
     if let Err(wait) = state.login_throttle.check(&email, address) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         tracing::warn!(account = %crate::domain::email::mask_email(&email), %address, "sign-in throttled");
@@ -242,13 +242,16 @@ pub async fn register(
             password: form.get("password").to_owned(),
         },
     };
-    let result = if errors.is_empty() {
-        state
-            .ctx
-            .run(move |conn, _| sponsors::register(conn, input))
-            .await
-    } else {
+    let address = client_ip(&req, &state.client_ip);
+    let result = if !errors.is_empty() {
         Err(ServiceError::Validation(std::mem::take(&mut errors)))
+    } else if let Err(wait) = state
+        .registration_throttle
+        .check(&input.contact.email, address)
+    {
+        Err(ServiceError::Throttled { retry_after: wait })
+    } else {
+        sponsors::register_anonymously(&state.ctx, input).await
     };
     match result {
         Ok(_) => Ok(page.redirect("/login?msg=registered")),

@@ -183,7 +183,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("error.internal_title", "Something went wrong", "오류가 발생했습니다"),
     ("error.internal", "An internal error occurred. The desk has been notified in its logs.", "내부 오류가 발생했습니다. 기록에 남겨졌습니다."),
     ("error.request_title", "The request could not be completed", "요청을 처리할 수 없습니다"),
-    ("flash.registered", "Your company is registered. Sign in; filing opens once the desk has verified the company.", "회사가 등록되었습니다. 로그인하세요. 데스크의 확인 후 신청할 수 있습니다."),
+    ("flash.registered", "Registration received. Sign in with the address and password you gave; filing opens once the desk has verified the company. If the address already had an account, it was sent a mail instead.", "등록 신청을 받았습니다. 입력하신 주소와 비밀번호로 로그인하십시오. 데스크가 회사를 확인하면 신청할 수 있습니다. 이미 계정이 있는 주소라면 그 주소로 안내 메일을 보냈습니다."),
     ("flash.signed_out", "You have signed out.", "로그아웃되었습니다."),
     ("flash.done", "Done.", "처리되었습니다."),
     ("flash.stale", "Someone changed this case after you opened it, so your action was not applied. Here is the current case; check it and try again.", "귀하가 연 뒤에 다른 사람이 이 사건을 변경하여 조치가 적용되지 않았습니다. 현재 내용을 확인하고 다시 시도해 주세요."),

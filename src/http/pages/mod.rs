@@ -429,12 +429,25 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// A local path to return to: must start with one `/` (never `//host` or a scheme).
+/// A same-origin path to return to, or `/`. Browsers drop tabs and newlines from a URL and
+/// read `\\` as `/`, so `/\t/evil.example` or `/\\evil.example` would leave the site: the
+/// path must start with exactly one `/`, hold no backslash, no whitespace or control
+/// character (which also keeps CR/LF out of the `Location` header), and be of sane length.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if is_local_path(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && n.len() <= 2048
+        && n.is_ascii()
+        && !n
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
 /// Page path ids must be UUIDs; anything else is a page that does not exist.

@@ -57,26 +57,27 @@ pub async fn lookup(
         };
         (fill(super::Lang::En.t(key)), fill(super::Lang::Ko.t(key)))
     };
-    let address = client_ip(&req, state.trust_proxy);
-    let (status, result, problem) = if let Err(wait) = state.status_throttle.check(&address) {
-        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            None,
-            Some(both("status_page.throttled", Some(secs))),
-        )
-    } else {
-        let q = query.clone();
-        match state.ctx.run(move |conn, _| status::lookup(conn, &q)).await {
-            Ok(found) => (StatusCode::OK, Some(found), None),
-            Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => (
-                StatusCode::NOT_FOUND,
+    let address = client_ip(&req, &state.client_ip);
+    let (status, result, problem) =
+        if let Err(wait) = state.status_throttle.check(address, &query.receipt_number) {
+            let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
                 None,
-                Some(both("status_page.not_found", None)),
-            ),
-            Err(e) => return Err(page.fail(e)),
-        }
-    };
+                Some(both("status_page.throttled", Some(secs))),
+            )
+        } else {
+            let q = query.clone();
+            match state.ctx.run(move |conn, _| status::lookup(conn, &q)).await {
+                Ok(found) => (StatusCode::OK, Some(found), None),
+                Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => (
+                    StatusCode::NOT_FOUND,
+                    None,
+                    Some(both("status_page.not_found", None)),
+                ),
+                Err(e) => return Err(page.fail(e)),
+            }
+        };
     page.render_status(
         status,
         &StatusPage {
