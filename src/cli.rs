@@ -118,6 +118,30 @@ pub struct SettingsArgs {
     /// --cookie-secure (production) [default: today in Seoul].
     #[arg(long, env = "KITDESK_DESK_DATE", global = true)]
     pub desk_date: Option<chrono::NaiveDate>,
+
+    /// Where document bodies go, encrypted: a folder, or s3://BUCKET[/PREFIX] with the usual
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (and AWS_ENDPOINT for an
+    /// S3-compatible server) [default: <data dir>/documents].
+    #[arg(long, env = "KITDESK_DOCUMENTS_URL", global = true)]
+    pub documents_url: Option<String>,
+
+    /// Largest document file, in bytes.
+    #[arg(
+        long,
+        env = "KITDESK_DOCUMENT_MAX_BYTES",
+        global = true,
+        default_value_t = 20_000_000
+    )]
+    pub document_max_bytes: u64,
+
+    /// Largest total of one case's (or one project's) documents, in bytes.
+    #[arg(
+        long,
+        env = "KITDESK_CASE_DOCUMENTS_MAX_BYTES",
+        global = true,
+        default_value_t = 200_000_000
+    )]
+    pub case_documents_max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +171,9 @@ pub enum Command {
     /// The mail outbox: send, list, retry.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Document bodies: remove orphans, apply retention.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +218,27 @@ pub enum RulesCommand {
     /// Re-evaluate every undecided case with the rule sets in force today (as a publish does
     /// in the background), printing progress and how many outcomes changed.
     Reevaluate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Remove stored objects that no document row references (left by an upload cut short),
+    /// older than the grace period.
+    Gc {
+        /// Keep orphans younger than this many hours (an upload may be finishing).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: i64,
+    },
+    /// Retention: remove the documents of cases closed (refused, withdrawn, visa issued, ESTA
+    /// advised) before DATE; each removal is audited.
+    Purge {
+        /// YYYY-MM-DD: cases decided before this day.
+        #[arg(long)]
+        closed_before: chrono::NaiveDate,
+        /// Count what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

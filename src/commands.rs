@@ -4,7 +4,8 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DemoCommand, OutboxCommand, RulesCommand, UserCommand,
+    AuditCommand, Cli, Command, DemoCommand, DocumentsCommand, OutboxCommand, RulesCommand,
+    UserCommand,
 };
 use crate::config::Config;
 use crate::db::DbUrl;
@@ -60,6 +61,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 list_outbox(config, state, limit).await
             }
             Command::Outbox(OutboxCommand::Retry { id }) => retry_outbox(config, id).await,
+            Command::Documents(DocumentsCommand::Gc { grace_hours }) => {
+                documents_gc(config, grace_hours).await
+            }
+            Command::Documents(DocumentsCommand::Purge {
+                closed_before,
+                dry_run,
+            }) => documents_purge(config, closed_before, dry_run).await,
         }
     });
     match result {
@@ -209,6 +217,43 @@ fn rules_check(dir: &std::path::Path, run_tests: bool) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+async fn documents_gc(config: Config, grace_hours: i64) -> Result<(), String> {
+    if grace_hours < 0 {
+        return Err("--grace-hours must be 0 or more".into());
+    }
+    let ctx = startup::open_context(&config, Settings::unbounded())
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = crate::service::documents::gc(&ctx, chrono::Duration::hours(grace_hours))
+        .await
+        .map_err(describe_with_details)?;
+    println!(
+        "{} objects in {}: {} orphans removed, {} younger than {grace_hours} h kept",
+        report.objects, ctx.documents.described, report.orphans_removed, report.orphans_kept
+    );
+    Ok(())
+}
+
+async fn documents_purge(
+    config: Config,
+    closed_before: chrono::NaiveDate,
+    dry_run: bool,
+) -> Result<(), String> {
+    let ctx = startup::open_context(&config, Settings::unbounded())
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = crate::service::documents::purge(&ctx, closed_before, dry_run)
+        .await
+        .map_err(describe_with_details)?;
+    println!(
+        "{} {} documents ({} bytes) of cases closed before {closed_before}",
+        if dry_run { "would remove" } else { "removed" },
+        report.documents,
+        report.bytes
+    );
+    Ok(())
 }
 
 async fn rules_reevaluate(config: Config) -> Result<(), String> {

@@ -80,6 +80,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// The desk's calendar date at start-up, when rehearsing (see `--desk-date`).
     pub desk_date: Option<chrono::NaiveDate>,
+    /// Where document bodies go: a folder or `s3://bucket/prefix`.
+    pub documents_url: String,
+    pub document_limits: crate::service::documents::DocumentLimits,
     pub workers: Option<usize>,
     /// The outbox worker's pace, lease and retry policy.
     pub outbox: crate::notify::OutboxSettings,
@@ -158,6 +161,15 @@ impl Config {
             client_ip,
             cookie_secure: args.cookie_secure,
             desk_date: args.desk_date,
+            documents_url: args
+                .documents_url
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| args.data_dir.join("documents").display().to_string()),
+            document_limits: crate::service::documents::DocumentLimits {
+                file_bytes: args.document_max_bytes,
+                total_bytes: args.case_documents_max_bytes,
+            },
             workers: args.workers,
             outbox: crate::notify::OutboxSettings::default(),
         })

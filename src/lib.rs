@@ -25,4 +25,5 @@ pub mod notify;
 pub mod rules;
 pub mod service;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;

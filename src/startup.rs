@@ -175,6 +175,7 @@ pub async fn open_context(
     config: &Config,
     mut settings: Settings,
 ) -> Result<AppContext, StartupError> {
+    settings.documents = config.document_limits;
     if let Some(date) = config.desk_date {
         settings.clock = crate::domain::time::DeskClock::starting_on(date);
         tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");
@@ -196,11 +197,14 @@ pub async fn open_context(
     tokio::task::spawn_blocking(passwords::warm_up)
         .await
         .map_err(|e| StartupError::Other(format!("start-up task failed: {e}")))?;
+    let documents = crate::storage::DocumentStore::open(&config.documents_url)
+        .map_err(|e| StartupError::Other(e.to_string()))?;
     Ok(AppContext {
         pool,
         secrets: Arc::new(Secrets::derive(&config.secret_key)),
         settings: Arc::new(settings),
         rules: Arc::new(rules),
+        documents: Arc::new(documents),
     })
 }
 

@@ -254,3 +254,18 @@ pub fn set_suggested_route(
         .set(cases::suggested_route.eq(route))
         .execute(conn)
 }
+
+/// A project's cases in the given states.
+pub fn open_in_project(
+    conn: &mut DbConnection,
+    project_id: &str,
+    statuses: &[&str],
+) -> QueryResult<Vec<CaseRow>> {
+    let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+    cases::table
+        .filter(cases::project_id.eq(project_id))
+        .filter(cases::status.eq_any(statuses))
+        .select(CaseRow::as_select())
+        .order(cases::id.asc())
+        .load(conn)
+}

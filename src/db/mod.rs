@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod documents;
 pub mod filings;
 pub mod literal_limit;
 pub mod notes;

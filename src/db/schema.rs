@@ -260,6 +260,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        case_id -> Nullable<Text>,
+        project_id -> Text,
+        sponsor_id -> Text,
+        kind -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        status -> Text,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -283,5 +303,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_items,
     digests,
     evidence_confirmations,
-    reevaluation_runs
+    reevaluation_runs,
+    documents
 );

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cases;
 pub mod client_ip;
+pub mod documents;
 pub mod eligibility;
 pub mod extract;
 pub mod filings;
@@ -111,6 +112,10 @@ api_routes![
     "/cases/{id}/actions" => [(post, cases::act)],
     "/cases/{id}/notes" => [(get, cases::notes), (post, cases::add_note)],
     "/cases/{id}/history" => [(get, cases::history)],
+    "/cases/{id}/documents" => [(get, documents::list_for_case), (post, documents::upload_for_case)],
+    "/projects/{id}/documents" => [(get, documents::list_for_project), (post, documents::upload_for_project)],
+    "/documents/{id}/content" => [(get, documents::content)],
+    "/documents/{id}/review" => [(post, documents::review)],
     "/status" => [(post, status::lookup)],
     "/eligibility/evaluate" => [(post, eligibility::evaluate)],
     "/cases/{id}/eligibility" => [(get, eligibility::case_eligibility)],

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors, status, users};
+use super::{
+    auth, cases, documents, eligibility, filings, health, metrics, outbox, sponsors, status, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +31,8 @@ use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors
         eligibility::publish, eligibility::route_versions, eligibility::impact, eligibility::cap,
         eligibility::cap_simulation, eligibility::reevaluation,
         outbox::list,
+        documents::upload_for_case, documents::upload_for_project, documents::list_for_case,
+        documents::list_for_project, documents::content, documents::review,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),
@@ -37,6 +41,7 @@ use super::{auth, cases, eligibility, filings, health, metrics, outbox, sponsors
         (name = "sponsors", description = "Sponsor companies and their projects"),
         (name = "cases", description = "Batch filing, the case queue and the case workflow"),
         (name = "eligibility", description = "The rules engine: evaluations, rule sets, caps"),
+        (name = "documents", description = "Evidence documents: upload, read, review"),
         (name = "public", description = "Open to applicants, who have no account"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -236,9 +236,21 @@ pub fn case_event(
     let mut mail = case_mail(event, case, &sponsor, &project);
     match event {
         CaseEvent::EvidenceRequested => {
+            let documents = details["documents"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| {
+                    d.as_str()?
+                        .parse::<crate::domain::document::DocumentKind>()
+                        .ok()
+                })
+                .map(|k| (k.names().0.to_owned(), k.names().1.to_owned()))
+                .collect();
             mail.evidence = Some(Evidence {
                 reason: details["reason"].as_str().unwrap_or_default().to_owned(),
                 due: case.evidence_due.unwrap_or(case.filing_date),
+                documents,
             });
         }
         CaseEvent::InterviewScheduled => {
@@ -315,4 +327,62 @@ fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> 
         en.push_str(&format!(" — reason: {r}"));
     }
     digest_item(sponsor_id, Some(case_id), kind, ko, en)
+}
+
+/// Queues the mail telling the sponsor's employer users that the desk returned a document,
+/// and why (always a mail of its own: a returned document is waited on).
+pub fn document_rejected(
+    conn: &mut DbConnection,
+    document: &crate::db::documents::DocumentRow,
+    kind: crate::domain::document::DocumentKind,
+    reason: &str,
+) -> Result<(), NotifyError> {
+    let (kind_en, kind_ko) = kind.names();
+    let project =
+        projects::find(conn, &document.project_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let (subject_en, subject_ko) = match &document.case_id {
+        Some(case_id) => {
+            let case =
+                crate::db::cases::find(conn, case_id)?.ok_or(diesel::result::Error::NotFound)?;
+            let name = format!("{} {}", case.given_name, case.family_name);
+            (
+                format!("{name}, case {} ({})", case.receipt_number, project.name),
+                format!(
+                    "{} 신청 건 {} ({})",
+                    case.name_ko.clone().unwrap_or(name),
+                    case.receipt_number,
+                    project.name
+                ),
+            )
+        }
+        None => (
+            format!("project {} (every worker sent under it)", project.name),
+            format!("프로젝트 {} (소속 근로자 전체)", project.name),
+        ),
+    };
+    let mail = messages::document_rejected_mail(&messages::DocumentRejectedMail {
+        kind_en: kind_en.to_owned(),
+        kind_ko: kind_ko.to_owned(),
+        filename: document.filename.clone(),
+        subject_en,
+        subject_ko,
+        reason: reason.to_owned(),
+    })?;
+    let now = time::now();
+    let rows: Vec<OutboxRow> = users::active_of_sponsor(conn, &document.sponsor_id)?
+        .iter()
+        .map(|user| {
+            outbox_row(
+                messages::DOCUMENT_REJECTED,
+                "employer",
+                &user.email,
+                document.case_id.as_deref(),
+                Some(&document.sponsor_id),
+                &mail,
+                now,
+            )
+        })
+        .collect();
+    outbox::insert_many(conn, &rows)?;
+    Ok(())
 }

@@ -69,6 +69,26 @@ impl CaseEvent {
 pub struct Evidence {
     pub reason: String,
     pub due: NaiveDate,
+    /// The documents asked for, (English, Korean) names.
+    pub documents: Vec<(String, String)>,
+}
+
+impl Evidence {
+    pub fn documents_en(&self) -> String {
+        self.documents
+            .iter()
+            .map(|d| d.0.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn documents_ko(&self) -> String {
+        self.documents
+            .iter()
+            .map(|d| d.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// An interview: when (Seoul time, the desk's, and UTC) and where.
@@ -286,6 +306,45 @@ pub fn account_exists_mail(m: &AccountExistsMail) -> Result<Rendered, askama::Er
     ))
 }
 
+/// The employer's mail about a document the desk returned, with the reason.
+#[derive(Debug, Clone)]
+pub struct DocumentRejectedMail {
+    pub kind_en: String,
+    pub kind_ko: String,
+    pub filename: String,
+    /// The case (worker and receipt) or the project the document was for.
+    pub subject_en: String,
+    pub subject_ko: String,
+    pub reason: String,
+}
+
+/// The outbox `kind` of [`DocumentRejectedMail`].
+pub const DOCUMENT_REJECTED: &str = "document_rejected";
+
+mail_template!(
+    DocumentRejectedSubject,
+    DocumentRejectedMail,
+    "mail/document_rejected/subject.txt"
+);
+mail_template!(
+    DocumentRejectedText,
+    DocumentRejectedMail,
+    "mail/document_rejected/body.txt"
+);
+mail_template!(
+    DocumentRejectedHtml,
+    DocumentRejectedMail,
+    "mail/document_rejected/body.html"
+);
+
+pub fn document_rejected_mail(m: &DocumentRejectedMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        DocumentRejectedSubject { m }.render()?,
+        DocumentRejectedText { m }.render()?,
+        DocumentRejectedHtml { m }.render()?,
+    ))
+}
+
 fn assemble(subject: String, text: String, html: String) -> Rendered {
     // A subject is one line: template files end with a newline, and a value could carry one.
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -386,6 +445,7 @@ mod tests {
             evidence: Some(Evidence {
                 reason: "Sales contract, section on installation".into(),
                 due: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+                documents: vec![("sales contract".into(), "판매 계약서".into())],
             }),
             interview: Some(Interview::new(
                 DateTime::parse_from_rfc3339("2026-12-10T00:30:00Z")

@@ -4,9 +4,10 @@
 
 use super::condition::{compile_all, ConditionEngine, ZenEngine};
 use super::json::json_string;
+use super::model::DocumentKind;
 use super::model::{
     BaseType, DerivedFile, MonthsFile, RuleFile, RuleKind, RuleSetFile, RuleSetStatus, TestFile,
-    ValueType, ValuedAt, COMMON_ROUTE, DOCUMENT_KINDS,
+    ValueType, ValuedAt, COMMON_ROUTE,
 };
 use super::report::{Problem, ValidationReport};
 use chrono::NaiveDate;
@@ -844,10 +845,10 @@ fn check_v2_fields(set: &RuleSetFile, rule: &RuleFile, report: &mut ValidationRe
         (Some(_), kind) if kind != RuleKind::Evidence => {
             report.push(problem("only evidence rules name a document", "document"))
         }
-        (Some(doc), _) if !DOCUMENT_KINDS.contains(&doc.as_str()) => report.push(problem(
+        (Some(doc), _) if doc.parse::<DocumentKind>().is_err() => report.push(problem(
             &format!(
                 "unknown document kind (one of {})",
-                DOCUMENT_KINDS.join(", ")
+                DocumentKind::ALL.map(|k| k.as_str()).join(", ")
             ),
             "document",
         )),

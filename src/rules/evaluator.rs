@@ -8,6 +8,7 @@ use super::condition::{
     next_evaluation_id, Binding, ConditionEngine, ConditionError, Origin, ZenEngine,
 };
 use super::model::{BaseType, Outcome, RuleKind, RuleSetStatus, RuleStatus, ValueType, ValuedAt};
+use crate::domain::document::DocumentKind;
 use chrono::{Months as ChronoMonths, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -650,31 +651,17 @@ fn run_rule(
 
 /// The document kinds' names, as an officer reads them.
 pub fn document_name_en(kind: Option<&str>) -> &'static str {
-    match kind.unwrap_or("other") {
-        "sales_contract" => "sales contract",
-        "employment_letter" => "employment letter",
-        "training_plan" => "training plan",
-        "specialized_knowledge_statement" => "specialized knowledge statement",
-        "degree_or_equivalency" => "degree or credential evaluation",
-        "treaty_investor_registration" => "treaty investor registration",
-        "labor_condition_application" => "labor condition application",
-        "passport_bio_page" => "passport bio page",
-        _ => "supporting document",
-    }
+    document_names(kind).0
 }
 
 pub fn document_name_ko(kind: Option<&str>) -> &'static str {
-    match kind.unwrap_or("other") {
-        "sales_contract" => "판매 계약서",
-        "employment_letter" => "재직 증명서",
-        "training_plan" => "교육 계획서",
-        "specialized_knowledge_statement" => "전문 지식 소명서",
-        "degree_or_equivalency" => "학위증 또는 학력 평가서",
-        "treaty_investor_registration" => "조약 투자자 등록 서류",
-        "labor_condition_application" => "노동 조건 신청서(LCA)",
-        "passport_bio_page" => "여권 인적 사항 면",
-        _ => "기타 증빙 서류",
-    }
+    document_names(kind).1
+}
+
+fn document_names(kind: Option<&str>) -> (&'static str, &'static str) {
+    kind.and_then(|k| k.parse::<DocumentKind>().ok())
+        .unwrap_or(DocumentKind::Other)
+        .names()
 }
 
 fn compute_derived(

@@ -44,8 +44,8 @@ pub use evaluator::{
     RuleResult, RuleSetRef, E4_CAP_USED,
 };
 pub use model::{
-    BaseType, Outcome, RuleKind, RuleSetStatus, RuleStatus, ValueType, ValuedAt, COMMON_ROUTE,
-    DOCUMENT_KINDS,
+    BaseType, DocumentKind, Outcome, RuleKind, RuleSetStatus, RuleStatus, ValueType, ValuedAt,
+    COMMON_ROUTE,
 };
 pub use report::{Problem, ValidationReport};
 pub use testing::{test_book, TestCaseReport, TestReport};

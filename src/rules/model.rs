@@ -98,18 +98,8 @@ pub enum RuleKind {
     Notice,
 }
 
-/// The kinds of document evidence rules name (docs/domain.md, "Document kinds").
-pub const DOCUMENT_KINDS: &[&str] = &[
-    "sales_contract",
-    "employment_letter",
-    "training_plan",
-    "specialized_knowledge_statement",
-    "degree_or_equivalency",
-    "treaty_investor_registration",
-    "labor_condition_application",
-    "passport_bio_page",
-    "other",
-];
+/// The kinds of document evidence rules name: `crate::domain::document::DocumentKind`.
+pub use crate::domain::document::DocumentKind;
 
 /// Which date values a parameter: the evaluation date, or the planned entry when that is later
 /// (admission parameters: the Visa Waiver list, the six-month club, the travel bars).

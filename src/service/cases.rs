@@ -328,6 +328,9 @@ pub enum CaseAction {
         reason: String,
         #[serde(default)]
         due_date: Option<NaiveDate>,
+        /// The documents needed (document kinds); the employer answers by uploading them.
+        #[serde(default)]
+        documents: Vec<String>,
     },
     SubmitEvidence {
         note: String,
@@ -467,7 +470,11 @@ pub fn apply_action(
                 }
             }
             CaseAction::StartReview {} | CaseAction::IssueVisa {} => {}
-            CaseAction::RequestEvidence { reason, due_date } => {
+            CaseAction::RequestEvidence {
+                reason,
+                due_date,
+                documents,
+            } => {
                 require_reason(&mut errors, "reason", reason);
                 let due = due_date.unwrap_or(today + Duration::days(EVIDENCE_DAYS));
                 if due <= today {
@@ -479,8 +486,36 @@ pub fn apply_action(
                     );
                 }
                 changes.evidence_due = Some(due);
-                shared_note = Some(format!("Evidence requested (due {due}): {}", reason.trim()));
-                details = json!({"reason": reason.trim(), "due_date": due});
+                let mut kinds: Vec<crate::domain::document::DocumentKind> = Vec::new();
+                for (i, kind) in documents.iter().enumerate() {
+                    match kind.parse() {
+                        Ok(kind) if !kinds.contains(&kind) => kinds.push(kind),
+                        Ok(_) => {}
+                        Err(e) => errors.add(format!("documents[{i}]"), e.to_string()),
+                    }
+                }
+                let named = if kinds.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Documents to upload: {} / 필요한 서류: {}.",
+                        kinds
+                            .iter()
+                            .map(|k| k.names().0)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        kinds
+                            .iter()
+                            .map(|k| k.names().1)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                shared_note = Some(format!(
+                    "Evidence requested (due {due}): {}{named}",
+                    reason.trim()
+                ));
+                details = json!({"reason": reason.trim(), "due_date": due, "documents": kinds});
             }
             CaseAction::SubmitEvidence { note } => {
                 require_reason(&mut errors, "note", note);

@@ -554,6 +554,7 @@ pub fn file_cases(
                     CaseAction::RequestEvidence {
                         reason: "Please send the sales contract clause that obliges the seller to install the equipment.".into(),
                         due_date: None,
+                        documents: vec!["sales_contract".into()],
                     },
                     officer,
                     &mut version,

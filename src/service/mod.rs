@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod csv_export;
 pub mod demo;
+pub mod documents;
 pub mod eligibility;
 pub mod filing;
 pub mod outbox;
@@ -228,6 +229,8 @@ pub struct Settings {
     pub session_absolute: chrono::Duration,
     /// The desk's calendar (filing dates, evaluations, decisions).
     pub clock: crate::domain::time::DeskClock,
+    /// Document upload limits.
+    pub documents: documents::DocumentLimits,
     /// The audit chain's head is anchored outside the database after this many new rows…
     pub audit_anchor_rows: i64,
     /// …or this long after a change, whichever comes first (and at shutdown).
@@ -253,6 +256,7 @@ impl Default for Settings {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
             clock: crate::domain::time::DeskClock::default(),
+            documents: documents::DocumentLimits::default(),
             audit_anchor_rows: 100,
             audit_anchor_interval: std::time::Duration::from_secs(60),
             work_deadline: Some(std::time::Duration::from_secs(8)),
@@ -267,6 +271,8 @@ pub struct AppContext {
     pub secrets: Arc<Secrets>,
     pub settings: Arc<Settings>,
     pub rules: Arc<eligibility::Rules>,
+    /// Where document bodies are kept, encrypted.
+    pub documents: Arc<crate::storage::DocumentStore>,
 }
 
 impl AppContext {

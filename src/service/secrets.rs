@@ -16,6 +16,8 @@ pub struct Secrets {
     pub signing: [u8; 32],
     /// Key of the audit chain's HMAC links and of the anchors of its head.
     pub audit_chain: [u8; 32],
+    /// Key from which each document's encryption key is derived (with its id).
+    pub document_encryption: [u8; 32],
 }
 
 impl Secrets {
@@ -24,6 +26,7 @@ impl Secrets {
             passport_encryption: subkey(master, b"kitdesk/passport-encryption/v1"),
             passport_index: subkey(master, b"kitdesk/passport-index/v1"),
             signing: subkey(master, b"kitdesk/signing/v1"),
+            document_encryption: subkey(master, b"kitdesk/document-encryption/v1"),
             audit_chain: subkey(master, b"kitdesk/audit-chain/v1"),
         }
     }

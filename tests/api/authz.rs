@@ -213,6 +213,55 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         rows.push(row("get", "/cases/{case}", actor, None, expect));
         rows.push(row("get", "/cases/{case}/notes", actor, None, expect));
         rows.push(row("get", "/cases/{case}/history", actor, None, expect));
+        rows.push(row("get", "/cases/{case}/documents", actor, None, expect));
+        rows.push(row(
+            "get",
+            "/projects/{project}/documents",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row("get", "/documents/{doc}/content", actor, None, expect));
+    }
+    // uploads (multipart, sent by the runner): the sponsor's users, its prime, the desk
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 201),
+        (Supervisor, 201),
+        (Sub, 201),
+        (Prime, 201),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row("post", "/cases/{case}/documents", actor, None, expect));
+        rows.push(row(
+            "post",
+            "/projects/{project}/documents",
+            actor,
+            None,
+            expect,
+        ));
+    }
+    // reviews: the desk (the body is refused, after the role check)
+    let review = json!({"decision": "maybe", "note": "x"});
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Sibling, 403),
+        (Other, 403),
+        (Officer, 422),
+        (Supervisor, 422),
+    ] {
+        rows.push(row(
+            "post",
+            "/documents/{doc}/review",
+            actor,
+            b(review.clone()),
+            expect,
+        ));
     }
     for (actor, expect) in [
         (Anonymous, 401),
@@ -379,6 +428,23 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     rows
 }
 
+fn pdf_form() -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().text("kind", "other").part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.7\n%%EOF\n".to_vec()).file_name("a.pdf"),
+    )
+}
+
+async fn upload_pdf(app: &crate::helpers::TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .multipart(pdf_form())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn every_route_answers_each_role_as_the_matrix_says() {
     let app = spawn_app().await;
@@ -394,6 +460,18 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
     let case2 = filed["cases"][1]["id"].as_str().unwrap().to_owned();
     let target_user = app.create_user(Role::Officer, None).await;
+    let doc = upload_pdf(
+        &app,
+        &sub.employer.token,
+        &format!("/api/v1/cases/{case}/documents"),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let tokens: HashMap<Actor, Option<String>> = HashMap::from([
         (Anonymous, None),
@@ -418,7 +496,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{route}", "ESTA-CIW")
             .replace("{capped}", "E4-PWK")
             .replace("{fy}", "2027")
-            .replace("{run}", "0193a5c2-0000-7000-8000-000000000000");
+            .replace("{run}", "0193a5c2-0000-7000-8000-000000000000")
+            .replace("{doc}", &doc);
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
             (Some(app.sponsor_body(None)), 202)
@@ -441,6 +520,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         }
         req = match body {
             Some(b) => req.json(&b),
+            None if r.method == "post" && r.template.ends_with("/documents") => {
+                req.multipart(pdf_form())
+            }
             None => req,
         };
         let got = req.send().await.unwrap().status().as_u16();
@@ -470,6 +552,7 @@ fn every_api_route_has_a_row_in_the_matrix() {
             .replace("{project}", "{id}")
             .replace("{case2}", "{id}")
             .replace("{case}", "{id}")
+            .replace("{doc}", "{id}")
             .replace("{capped}", "{route}")
     };
     let covered: Vec<(String, String)> = rows

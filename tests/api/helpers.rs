@@ -225,6 +225,8 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
             transport: MailTransportConfig::Files(data_dir.join("mail")),
             from: "KIT Desk <kitdesk@localhost>".into(),
         },
+        documents_url: data_dir.join("documents").display().to_string(),
+        document_limits: kitdesk::service::documents::DocumentLimits::default(),
         data_dir,
         secret_key: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
         secret_source: SecretSource::Environment,

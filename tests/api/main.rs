@@ -6,6 +6,7 @@
 mod accounts;
 mod authz;
 mod cases;
+mod documents;
 mod eligibility;
 mod filings;
 mod fuzzing;

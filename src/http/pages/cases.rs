@@ -167,6 +167,8 @@ struct CasePage<'a> {
     unconfirmed: Vec<String>,
     /// Fact paths that can be amended (for the amend form).
     fact_paths: Vec<&'static str>,
+    /// Document kinds an evidence request can name.
+    document_kinds: Vec<&'static str>,
     errors: Vec<FieldError>,
     can_write: bool,
 }
@@ -300,6 +302,9 @@ async fn render_case(
             evaluation_meta,
             unconfirmed,
             fact_paths: AMENDABLE_FACTS.to_vec(),
+            document_kinds: crate::domain::document::DocumentKind::ALL
+                .map(|k| k.as_str())
+                .to_vec(),
             actions,
             unavailable,
             approvable,
@@ -384,6 +389,7 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
                 ),
                 None => None,
             },
+            documents: form.all("documents"),
         },
         "submit_evidence" => CaseAction::SubmitEvidence {
             note: form.get("note").to_owned(),

@@ -342,6 +342,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("action.amend_facts", "Amend the facts", "신청 정보 수정"),
     ("action.confirm_evidence", "Confirm evidence", "증빙 확인"),
     ("case.fact", "Fact to change", "수정할 항목"),
+    ("case.documents_needed", "Documents needed", "필요한 서류"),
     ("case.fact_value", "New value (true/false, a number, [\"a\",\"b\"] for a list; empty removes it)", "새 값 (true/false, 숫자, 목록은 [\"a\",\"b\"]; 비우면 삭제)"),
     ("case.evidence_rule", "Evidence rule", "증빙 규칙"),
     ("case.current_evaluation", "Current evaluation (evaluation date · why · when)", "현재 평가 (평가 기준일 · 사유 · 시각)"),

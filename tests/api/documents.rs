@@ -1,0 +1,612 @@
+//! Documents over real multipart HTTP: sniffed, limited, encrypted at rest, read on a
+//! need-to-know basis, reviewed by the desk (confirmation confirms the evidence rules that
+//! name the kind and re-evaluates), and cleaned up (orphans, retention).
+
+use chrono::NaiveDate;
+use kitdesk::domain::Role;
+use kitdesk::service::documents::DocumentLimits;
+use kitdesk::service::Settings;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_configured, worker, TestApp, TestUser};
+
+const MARKER: &[u8] = b"KITDESK-PLAINTEXT-MARKER-0451";
+
+/// A small but real PDF carrying a marker (to look for in the stored bytes).
+fn pdf(extra: usize) -> Vec<u8> {
+    let mut body = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% ".to_vec();
+    body.extend_from_slice(MARKER);
+    body.extend(std::iter::repeat_n(b'x', extra));
+    body.extend_from_slice(b"\n%%EOF\n");
+    body
+}
+
+async fn upload(
+    app: &TestApp,
+    user: &TestUser,
+    path: &str,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    app.client
+        .post(app.url(path))
+        .bearer_auth(&user.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
+    let dir = app.data_dir.join("documents");
+    std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_upload_is_sniffed_encrypted_listed_and_read_on_a_need_to_know_basis() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+
+    let bytes = pdf(200_000);
+    let response = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "employment_letter",
+        "../재직증명서 2026.pdf",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc["kind"], "employment_letter");
+    assert_eq!(doc["filename"], "재직증명서 2026.pdf");
+    assert_eq!(doc["size"], bytes.len());
+    assert_eq!(doc["content_type"], "application/pdf");
+    assert_eq!(doc["status"], "submitted");
+    assert_eq!(doc["origin"], "case");
+    use sha2::Digest;
+    assert_eq!(doc["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    let id = doc["id"].as_str().unwrap().to_owned();
+
+    // at rest: no plaintext in the stored object
+    let objects = stored_objects(&app);
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    let stored = std::fs::read(&objects[0]).unwrap();
+    assert!(!stored.windows(MARKER.len()).any(|w| w == MARKER));
+    assert!(!stored.starts_with(b"%PDF"));
+
+    // a project document shows on the case with its origin
+    let response = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/projects/{project}/documents"),
+        "sales_contract",
+        "contract.pdf",
+        pdf(10),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let listed: Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/documents"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let origins: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["origin"].as_str().unwrap())
+        .collect();
+    assert_eq!(origins, ["case", "project"]);
+
+    // the desk and the sponsor read it back, byte for byte, as an attachment
+    for reader in [&officer, &sponsor.employer] {
+        let response = app
+            .get(
+                &format!("/api/v1/documents/{id}/content"),
+                Some(&reader.token),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox"));
+        assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
+    }
+    // another sponsor: 404, as if it did not exist; an admin: 403
+    for path in [
+        format!("/api/v1/documents/{id}/content"),
+        format!("/api/v1/cases/{case}/documents"),
+    ] {
+        assert_problem(
+            app.get(&path, Some(&other.employer.token)).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    assert_problem(
+        app.get(
+            &format!("/api/v1/documents/{id}/content"),
+            Some(&admin.token),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let response = upload(
+        &app,
+        &other.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "other",
+        "x.pdf",
+        pdf(1),
+    )
+    .await;
+    assert_problem(response, 404, "not_found").await;
+    // every download is in the audit trail
+    let history: Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/history"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let downloads = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "document.downloaded")
+        .count();
+    assert_eq!(downloads, 2);
+}
+
+#[tokio::test]
+async fn files_are_told_by_content_and_limited_in_size() {
+    let app = spawn_app_configured(Settings::default(), |c| {
+        c.document_limits = DocumentLimits {
+            file_bytes: 100_000,
+            total_bytes: 150_000,
+        }
+    })
+    .await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/cases/{case}/documents");
+    // an executable renamed .pdf, sent as application/pdf
+    let mut exe = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    exe.extend(std::iter::repeat_n(0u8, 1000));
+    assert_problem(
+        upload(
+            &app,
+            &sponsor.employer,
+            &path,
+            "sales_contract",
+            "contract.pdf",
+            exe,
+        )
+        .await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    // over one file's limit
+    assert_problem(
+        upload(
+            &app,
+            &sponsor.employer,
+            &path,
+            "sales_contract",
+            "big.pdf",
+            pdf(150_000),
+        )
+        .await,
+        413,
+        "payload_too_large",
+    )
+    .await;
+    // a JPEG and a PNG pass; then the case's total is reached
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &vec![1u8; 60_000]].concat();
+    let png = [&b"\x89PNG\r\n\x1a\n"[..], &vec![2u8; 60_000]].concat();
+    assert_eq!(
+        upload(
+            &app,
+            &sponsor.employer,
+            &path,
+            "passport_bio_page",
+            "p.jpg",
+            jpeg
+        )
+        .await
+        .status(),
+        201
+    );
+    let png_doc: Value = upload(&app, &sponsor.employer, &path, "other", "x.png", png)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(png_doc["content_type"], "image/png");
+    assert_problem(
+        upload(
+            &app,
+            &sponsor.employer,
+            &path,
+            "other",
+            "more.pdf",
+            pdf(40_000),
+        )
+        .await,
+        413,
+        "payload_too_large",
+    )
+    .await;
+    // a kind that is none is a 422 naming it, and leaves nothing behind
+    let before = stored_objects(&app).len();
+    let problem = assert_problem(
+        upload(&app, &sponsor.employer, &path, "invoice", "i.pdf", pdf(10)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "kind");
+    assert_eq!(stored_objects(&app).len(), before);
+    assert_eq!(before, 2, "refused uploads leave no object");
+}
+
+/// A desk past v2's start, so that the evidence rules name their documents.
+async fn v2_desk() -> TestApp {
+    spawn_app_configured(Settings::default(), |c| {
+        c.desk_date = Some(NaiveDate::from_ymd_opt(2027, 1, 11).unwrap())
+    })
+    .await
+}
+
+fn v2_worker(i: usize) -> Value {
+    let mut w = worker(i);
+    let entry = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+    w["assignment"]["planned_entry"] = json!(entry.to_string());
+    w["assignment"]["planned_exit"] = json!((entry + chrono::Duration::days(59)).to_string());
+    w["assignment"]["worker_employed_by_seller"] = json!(true);
+    w
+}
+
+async fn eligibility(app: &TestApp, user: &TestUser, case: &str) -> Value {
+    app.get(
+        &format!("/api/v1/cases/{case}/eligibility"),
+        Some(&user.token),
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+fn status_of(eligibility: &Value, route: &str, rule: &str) -> String {
+    eligibility["evaluation"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["route"] == route)
+        .and_then(|r| {
+            r["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == rule)
+        })
+        .map(|x| x["status"].as_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_confirmed_project_contract_confirms_the_contract_rules_on_all_its_cases() {
+    let app = v2_desk().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let workers: Vec<Value> = (0..2).map(v2_worker).collect();
+    let filing: Value = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": workers}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cases: Vec<String> = filing["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for case in &cases {
+        let before = eligibility(&app, &officer, case).await;
+        assert_eq!(
+            status_of(&before, "B1-CIW", "B1CIW-CONTRACT"),
+            "unconfirmed"
+        );
+    }
+    let doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/projects/{project}/documents"),
+        "sales_contract",
+        "contract.pdf",
+        pdf(100),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = doc["id"].as_str().unwrap();
+    // the employer does not review its own documents
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/documents/{id}/review"),
+            Some(&sponsor.employer.token),
+            &json!({"decision": "confirmed", "note": "mine"}),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let reviewed = app
+        .post_json(
+            &format!("/api/v1/documents/{id}/review"),
+            Some(&officer.token),
+            &json!({"decision": "confirmed", "note": "Clause 7.2: the seller installs and trains"}),
+        )
+        .await;
+    assert_eq!(reviewed.status(), 200);
+    let reviewed: Value = reviewed.json().await.unwrap();
+    assert_eq!(reviewed["status"], "confirmed");
+    for case in &cases {
+        let after = eligibility(&app, &officer, case).await;
+        assert_eq!(after["trigger"], "confirm_evidence");
+        assert_eq!(status_of(&after, "B1-CIW", "B1CIW-CONTRACT"), "confirmed");
+        assert_eq!(status_of(&after, "ESTA-CIW", "ESTA-CONTRACT"), "confirmed");
+    }
+    // reviewed once only
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/documents/{id}/review"),
+            Some(&officer.token),
+            &json!({"decision": "rejected", "note": "again"}),
+        )
+        .await,
+        409,
+        "already_reviewed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_rejected_document_tells_the_employer_why() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "training_plan",
+        "plan.pdf",
+        pdf(10),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = doc["id"].as_str().unwrap();
+    let problem = assert_problem(
+        app.post_json(
+            &format!("/api/v1/documents/{id}/review"),
+            Some(&officer.token),
+            &json!({"decision": "maybe", "note": ""}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+    let reviewed: Value = app
+        .post_json(
+            &format!("/api/v1/documents/{id}/review"),
+            Some(&officer.token),
+            &json!({"decision": "rejected", "note": "The plan has no dates for the U.S. trainees"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reviewed["status"], "rejected");
+    // on the case, where the employer reads it
+    let notes: Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some(&sponsor.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(notes["items"].as_array().unwrap().iter().any(|n| n["body"]
+        .as_str()
+        .unwrap()
+        .contains("no dates for the U.S. trainees")));
+    // and by mail
+    let outbox: Value = app
+        .get("/api/v1/outbox?limit=100", Some(&admin.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        outbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "document_rejected"),
+        "{outbox}"
+    );
+}
+
+#[tokio::test]
+async fn gc_removes_orphans_only_and_purge_applies_retention() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "other",
+        "kept.pdf",
+        pdf(10),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let kept = doc["id"].as_str().unwrap().to_owned();
+    // a crash between storing the object and committing its row leaves an orphan
+    let orphan = uuid::Uuid::now_v7().to_string();
+    kitdesk::storage::put_raw_for_tests(&app.ctx.documents, &orphan, b"sealed bytes".to_vec())
+        .await
+        .unwrap();
+    let young = kitdesk::service::documents::gc(&app.ctx, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!((young.orphans_removed, young.orphans_kept), (0, 1));
+    let report = kitdesk::service::documents::gc(&app.ctx, chrono::Duration::zero())
+        .await
+        .unwrap();
+    assert_eq!((report.objects, report.orphans_removed), (2, 1));
+    assert_eq!(stored_objects(&app).len(), 1);
+    let response = app
+        .get(
+            &format!("/api/v1/documents/{kept}/content"),
+            Some(&officer.token),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    // retention: the documents of a case closed before the date go, audited
+    app.act_ok(&officer, &case, json!({"action": "start_review"}))
+        .await;
+    app.act_ok(
+        &officer,
+        &case,
+        json!({"action": "refuse", "reason": "Not needed"}),
+    )
+    .await;
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
+    let dry = kitdesk::service::documents::purge(&app.ctx, tomorrow, true)
+        .await
+        .unwrap();
+    assert_eq!(dry.documents, 1);
+    assert_eq!(stored_objects(&app).len(), 1);
+    let done = kitdesk::service::documents::purge(&app.ctx, tomorrow, false)
+        .await
+        .unwrap();
+    assert_eq!(done.documents, 1);
+    assert_eq!(stored_objects(&app).len(), 0);
+    assert_problem(
+        app.get(
+            &format!("/api/v1/documents/{kept}/content"),
+            Some(&officer.token),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_evidence_request_names_the_documents_needed() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    app.act_ok(&officer, &case, json!({"action": "start_review"}))
+        .await;
+    let (_, etag) = app.case(&officer, &case).await;
+    let problem = assert_problem(
+        app.act(
+            &officer,
+            &case,
+            Some(&etag),
+            &json!({"action": "request_evidence", "reason": "x", "documents": ["invoice"]}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "documents[0]", "{problem}");
+    app.act_ok(
+        &officer,
+        &case,
+        json!({"action": "request_evidence", "reason": "The installation clause", "documents": ["sales_contract", "training_plan"]}),
+    )
+    .await;
+    let notes: Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some(&sponsor.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(notes["items"].as_array().unwrap().iter().any(|n| {
+        let body = n["body"].as_str().unwrap();
+        body.contains("sales contract, training plan") && body.contains("판매 계약서, 교육 계획서")
+    }));
+}
