@@ -73,27 +73,42 @@ pub struct StoredObject {
 }
 
 impl DocumentStore {
-    /// `s3://bucket[/prefix]` (credentials, region and endpoint from the usual `AWS_*`
-    /// variables), or a folder path (created 0700).
+    /// `s3://bucket[/prefix][?endpoint=URL&region=R]`, with credentials, region and endpoint
+    /// from the usual `AWS_*` variables (the query's `endpoint`, `region`, `access_key_id` and
+    /// `secret_access_key` override them: for an S3-compatible server in development and
+    /// tests), or a folder path (created 0700).
     pub fn open(url: &str) -> Result<DocumentStore, StorageError> {
         if let Some(rest) = url.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
             if bucket.is_empty() {
                 return Err(StorageError::BadUrl(url.to_owned()));
             }
             let mut builder =
                 object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
-            if let Ok(endpoint) = std::env::var("AWS_ENDPOINT") {
+            let mut endpoint = std::env::var("AWS_ENDPOINT").ok();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                match key {
+                    "endpoint" => endpoint = Some(value.to_owned()),
+                    "region" => builder = builder.with_region(value),
+                    "access_key_id" => builder = builder.with_access_key_id(value),
+                    "secret_access_key" => builder = builder.with_secret_access_key(value),
+                    _ => return Err(StorageError::BadUrl(url.to_owned())),
+                }
+            }
+            if let Some(endpoint) = endpoint {
                 builder = builder
-                    .with_endpoint(&endpoint)
                     .with_allow_http(endpoint.starts_with("http://"))
+                    .with_endpoint(endpoint)
                     .with_virtual_hosted_style_request(false);
             }
             let store = builder.build()?;
             return Ok(DocumentStore {
                 store: Arc::new(store),
                 prefix: ObjectPath::from(prefix.trim_matches('/')),
-                described: url.to_owned(),
+                // never the query: it may hold a key
+                described: format!("s3://{location}"),
             });
         }
         let folder = url.strip_prefix("file://").unwrap_or(url);

@@ -377,6 +377,7 @@ pub async fn content(
     params(("id" = String, Path, description = "Document id")),
     request_body = ReviewInput,
     responses((status = 200, description = "Reviewed: confirmed documents confirm the evidence rules that name their kind (on the case, or every open case of the project) and re-evaluate; rejections tell the employer why", body = DocumentView),
+        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 403, description = "The desk only", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 404, description = "No such document", content_type = "application/problem+json", body = crate::error::Problem),
