@@ -177,6 +177,8 @@ pub struct CaseFilter {
     pub sponsor_ids: Option<Vec<String>>,
     /// Evidence requests past their due date (as of this day).
     pub overdue_on: Option<NaiveDate>,
+    /// Only cases with a document (its own or its project's) awaiting the desk's review.
+    pub documents_awaiting_review: bool,
     pub after: Option<(NaiveDateTime, String)>,
 }
 
@@ -214,6 +216,22 @@ pub fn page(
                 query = query
                     .filter(cases::status.eq("evidence_requested"))
                     .filter(cases::evidence_due.lt(day));
+            }
+            if filter.documents_awaiting_review {
+                use super::schema::documents;
+                let submitted = documents::table
+                    .filter(documents::status.eq("submitted"))
+                    .filter(documents::case_id.is_not_null())
+                    .select(documents::case_id.assume_not_null());
+                let project_submitted = documents::table
+                    .filter(documents::status.eq("submitted"))
+                    .filter(documents::case_id.is_null())
+                    .select(documents::project_id);
+                query = query.filter(
+                    cases::id
+                        .eq_any(submitted)
+                        .or(cases::project_id.eq_any(project_submitted)),
+                );
             }
             if let Some((at, id)) = &filter.after {
                 // `created_at >= at` is the range an index can seek to; the OR then skips

@@ -11,6 +11,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
+use serde::Deserialize;
 
 use super::extract::{parse_id, ApiJson};
 use super::AppState;
@@ -39,21 +40,37 @@ pub struct DocumentUpload {
     file: Vec<u8>,
 }
 
-fn bad_body(e: impl std::fmt::Display) -> ApiError {
+fn bad_body(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::BadRequest {
         code: "bad_body",
         message: format!("could not read the upload: {e}"),
     }
-    .into()
 }
 
-/// Streams the multipart upload into the store under `plan`, then records it.
+/// A page form's check of its CSRF token (`csrf`, sent before the file): nothing is stored
+/// before it passes.
+pub type FormGate<'a> = &'a dyn Fn(&str) -> bool;
+
 async fn upload(
     state: &AppState,
     user: AuthUser,
     target: UploadTarget,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    let view = upload_multipart(state, user, target, payload, None).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Streams a multipart upload (`kind`, `file`, and for a page `csrf` first) into the store,
+/// then records it: the API's and the pages' upload alike.
+pub async fn upload_multipart(
+    state: &AppState,
+    user: AuthUser,
+    target: UploadTarget,
+    mut payload: Multipart,
+    gate: Option<FormGate<'_>>,
+) -> Result<DocumentView, ServiceError> {
+    let mut gate_passed = gate.is_none();
     let plan = {
         let user = user.clone();
         state
@@ -71,14 +88,28 @@ async fn upload(
         let mut field = item.map_err(bad_body)?;
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
+            "csrf" if gate.is_some() => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(bad_body)?;
+                    if text.len() + chunk.len() > 200 {
+                        return Err(ServiceError::Forbidden("a bad form token".into()));
+                    }
+                    text.extend_from_slice(&chunk);
+                }
+                gate_passed = gate.is_some_and(|g| g(&String::from_utf8_lossy(&text)));
+            }
+            _ if !gate_passed => {
+                return Err(ServiceError::Forbidden(
+                    "the form's token is missing or stale: reload the page".into(),
+                ));
+            }
             "kind" => {
                 let mut text = Vec::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(bad_body)?;
                     if text.len() + chunk.len() > 100 {
-                        return Err(
-                            ServiceError::validation("kind", "is not a document kind").into()
-                        );
+                        return Err(ServiceError::validation("kind", "is not a document kind"));
                     }
                     text.extend_from_slice(&chunk);
                 }
@@ -94,7 +125,7 @@ async fn upload(
             }
             "file" => {
                 forget(state, &plan).await;
-                return Err(ServiceError::validation("file", "send one file per upload").into());
+                return Err(ServiceError::validation("file", "send one file per upload"));
             }
             _ => {
                 // Unknown fields are drained and refused.
@@ -105,25 +136,28 @@ async fn upload(
                 return Err(ServiceError::validation(
                     name,
                     "is not a field of an upload (kind, file)",
-                )
-                .into());
+                ));
             }
         }
     }
     let Some((filename, file_type, written)) = stored else {
-        return Err(ServiceError::validation("file", "attach the file (PDF, JPEG or PNG)").into());
+        return Err(ServiceError::validation(
+            "file",
+            "attach the file (PDF, JPEG or PNG)",
+        ));
     };
     let kind = match kind_text.as_deref().map(str::parse::<DocumentKind>) {
         Some(Ok(kind)) => kind,
         Some(Err(e)) => {
             forget(state, &plan).await;
-            return Err(ServiceError::validation("kind", e.to_string()).into());
+            return Err(ServiceError::validation("kind", e.to_string()));
         }
         None => {
             forget(state, &plan).await;
-            return Err(
-                ServiceError::validation("kind", "is required: which document is this").into(),
-            );
+            return Err(ServiceError::validation(
+                "kind",
+                "is required: which document is this",
+            ));
         }
     };
     let recorded = {
@@ -135,13 +169,10 @@ async fn upload(
             })
             .await
     };
-    match recorded {
-        Ok(view) => Ok(HttpResponse::Created().json(view)),
-        Err(e) => {
-            forget(state, &plan).await;
-            Err(e.into())
-        }
+    if recorded.is_err() {
+        forget(state, &plan).await;
     }
+    recorded
 }
 
 /// Removes what an abandoned upload stored (best effort: `gc` removes what this misses).
@@ -162,7 +193,7 @@ async fn store_file(
         crate::domain::document::FileType,
         crate::storage::Written,
     ),
-    ApiError,
+    ServiceError,
 > {
     // The type is told from the first bytes, before anything is stored.
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
@@ -185,15 +216,13 @@ async fn store_file(
     let Some(file_type) = sniff(&head) else {
         return Err(ServiceError::UnsupportedMediaType(
             "the file is not a PDF, JPEG or PNG (told by its content, not its name)".into(),
-        )
-        .into());
+        ));
     };
-    let too_large = || -> ApiError {
+    let too_large = || -> ServiceError {
         ServiceError::PayloadTooLarge(format!(
             "the file is larger than the {} bytes allowed here (at most {} per file, {} per case or project)",
             plan.max_bytes, plan.limits.file_bytes, plan.limits.total_bytes
         ))
-        .into()
     };
     let store = &state.ctx.documents;
     let mut upload = store
@@ -203,7 +232,7 @@ async fn store_file(
     for chunk in first {
         if let Err(e) = upload.write(&chunk).await {
             upload.abort().await;
-            return Err(ServiceError::from(e).into());
+            return Err(ServiceError::from(e));
         }
     }
     if !ended {
@@ -221,7 +250,7 @@ async fn store_file(
             }
             if let Err(e) = upload.write(&chunk).await {
                 upload.abort().await;
-                return Err(ServiceError::from(e).into());
+                return Err(ServiceError::from(e));
             }
         }
     }
@@ -323,18 +352,30 @@ pub async fn list_for_project(
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/{id}/content", tag = "documents", security(("bearer" = []), ("cookie" = [])),
-    params(("id" = String, Path, description = "Document id")),
+    params(("id" = String, Path, description = "Document id"), ContentQuery),
     responses((status = 200, description = "The file, as an attachment, with its sniffed type; every download is audited",
             content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 403, description = "Admins", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 400, description = "An unknown or malformed query parameter", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Admins", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 422, description = "A disposition other than attachment or inline", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 404, description = "No such document, or another sponsor's", content_type = "application/problem+json", body = crate::error::Problem)))]
 /// `GET /api/v1/documents/{id}/content`: the bytes, streamed and decrypted chunk by chunk.
 pub async fn content(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
+    query: web::Query<ContentQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let inline = match query.into_inner().disposition.as_deref() {
+        None | Some("attachment") => false,
+        Some("inline") => true,
+        Some(_) => {
+            return Err(
+                ServiceError::validation("disposition", "must be attachment or inline").into(),
+            )
+        }
+    };
     let id = parse_id(&path, "document")?;
     let (row, key) = state
         .ctx
@@ -347,7 +388,11 @@ pub async fn content(
         .await
         .map_err(ServiceError::from)?;
     let disposition = header::ContentDisposition {
-        disposition: header::DispositionType::Attachment,
+        disposition: if inline {
+            header::DispositionType::Inline
+        } else {
+            header::DispositionType::Attachment
+        },
         parameters: vec![header::DispositionParam::FilenameExt(
             header::ExtendedValue {
                 charset: header::Charset::Ext("UTF-8".into()),
@@ -371,6 +416,15 @@ pub async fn content(
                 actix_web::error::ErrorInternalServerError("the document could not be read")
             })
         })))
+}
+
+/// `?disposition=inline` shows the file in the browser (still sandboxed and never sniffed).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContentQuery {
+    /// `attachment` (the default) or `inline`.
+    pub disposition: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/documents/{id}/review", tag = "documents", security(("bearer" = []), ("cookie" = [])),

@@ -205,6 +205,8 @@ pub struct QueueQuery {
     pub assignee: Option<String>,
     pub sponsor_id: Option<String>,
     pub overdue: Option<bool>,
+    /// `awaiting_review`: cases with a document the desk has not reviewed yet.
+    pub documents: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -284,6 +286,14 @@ pub fn queue(
         ),
         None => None,
     };
+    let documents_awaiting_review = match q.documents.as_deref() {
+        None => false,
+        Some("awaiting_review") => true,
+        Some(_) => {
+            errors.add("documents", "must be awaiting_review");
+            false
+        }
+    };
     errors.finish()?;
     let readable = access::readable_sponsors(conn, user)?;
     let sponsor_ids = match (readable, &sponsor_id) {
@@ -300,6 +310,7 @@ pub fn queue(
         assignee_id: assignee,
         sponsor_ids,
         overdue_on: q.overdue.unwrap_or(false).then_some(today),
+        documents_awaiting_review,
         after,
     };
     let mut rows = cases::page(conn, &filter, limit + 1)?;

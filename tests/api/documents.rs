@@ -630,7 +630,7 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new(&binary)
+        let mut child = std::process::Command::new(&binary)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -644,8 +644,13 @@ impl Moto {
             if client.get(&endpoint).send().await.is_ok() {
                 return Moto { child, endpoint };
             }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("moto exited before serving: {status}");
+            }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("moto did not start on {endpoint}");
     }
 }

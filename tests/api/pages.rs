@@ -667,3 +667,88 @@ async fn csv_exports_neutralise_formula_cells() {
     );
     assert!(!csv.body.contains(",=HYPERLINK") && !csv.body.contains(",\"=HYPERLINK"));
 }
+
+#[tokio::test]
+async fn documents_are_uploaded_and_reviewed_from_the_case_page() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let page = employer.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains("id=\"upload-form\""));
+    let token = page.csrf();
+    let cookie = employer.cookie_header();
+    let client = employer.client.clone();
+    let send = |token: String, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token)
+            .text("kind", "training_plan")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("교육계획.pdf"),
+            );
+        client
+            .post(app.url(&format!("/cases/{case}/documents")))
+            .header(COOKIE, cookie.clone())
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+    };
+    // without the form's token nothing is stored
+    let refused = send("forged".into(), b"%PDF-1.7\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    // a file that is no PDF is refused on the page, in its words
+    let page = employer
+        .finish(
+            send(token.clone(), b"MZ\x90\x00".to_vec())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, 415);
+    let page = employer
+        .finish(
+            send(token.clone(), b"%PDF-1.7\nplan\n%%EOF\n".to_vec())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = employer.get(page.location()).await;
+    assert!(page.body.contains("교육계획.pdf"));
+    // the officer sees it next to the evidence and returns it with a reason
+    let mut desk = Visitor::signed_in(&app, &officer);
+    let page = desk.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains("교육계획.pdf"));
+    let listed: serde_json::Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/documents"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let token = page.csrf();
+    let page = desk
+        .post(
+            &format!("/documents/{id}/review"),
+            &[
+                ("csrf", token.as_str()),
+                ("case", case.as_str()),
+                ("decision", "rejected"),
+                ("note", "No dates for the U.S. trainees"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = employer.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains("No dates for the U.S. trainees"));
+}

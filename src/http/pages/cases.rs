@@ -141,6 +141,17 @@ fn kind_name(kind: RuleKind) -> &'static str {
     }
 }
 
+/// A document as the case page lists it.
+pub struct DocumentLine {
+    pub view: crate::service::documents::DocumentView,
+    pub size_kb: i64,
+    /// Seoul time, with the zone.
+    pub uploaded: String,
+    pub is_image: bool,
+    /// Evidence rules of the current evaluation that name its kind.
+    pub serves: Vec<String>,
+}
+
 /// An action the viewer may not take now, and why.
 pub struct Unavailable {
     pub action: ActionKind,
@@ -171,6 +182,10 @@ struct CasePage<'a> {
     document_kinds: Vec<&'static str>,
     errors: Vec<FieldError>,
     can_write: bool,
+    documents: Vec<DocumentLine>,
+    /// The viewer may add documents (the case's employer users or the desk, before a
+    /// decision).
+    can_upload: bool,
 }
 
 impl CasePage<'_> {
@@ -214,6 +229,7 @@ async fn render_case(
             let project = sponsors::get_project(conn, &user, &case.project_id)?;
             let notes = cases::list_notes(conn, &user, &id)?;
             let history = cases::history(conn, &user, &id)?;
+            let documents = crate::service::documents::list_for_case(conn, &user, &id)?;
             // The rule-by-rule explanation is the desk's working view.
             let eligibility = if user.role.is_desk() {
                 match eligibility::case_eligibility(conn, ctx, &user, &id) {
@@ -224,11 +240,19 @@ async fn render_case(
             } else {
                 None
             };
-            Ok((user, case, sponsor, project, notes, history, eligibility))
+            Ok((
+                user,
+                case,
+                (sponsor, project),
+                notes,
+                history,
+                eligibility,
+                documents,
+            ))
         })
         .await
         .map_err(|e| page.fail(e))?;
-    let (user, case, sponsor, project, notes, history, eligibility) = loaded;
+    let (user, case, (sponsor, project), notes, history, eligibility, documents) = loaded;
     let routes = eligibility
         .as_ref()
         .map(|e| routes_view(&e.evaluation, lang))
@@ -275,6 +299,30 @@ async fn render_case(
             approvable.insert(0, s.clone());
         }
     }
+    let documents: Vec<DocumentLine> = documents
+        .into_iter()
+        .map(|d| {
+            // The evidence rules of the current evaluation this document can confirm.
+            let mut serves: Vec<String> = routes
+                .iter()
+                .flat_map(|r| r.rules.iter())
+                .filter(|r| r.document.as_deref() == Some(d.kind.as_str()))
+                .map(|r| r.id.clone())
+                .collect();
+            serves.sort();
+            serves.dedup();
+            DocumentLine {
+                size_kb: (d.size + 1023) / 1024,
+                uploaded: crate::domain::time::desk_time(d.uploaded_at)
+                    .format("%Y-%m-%d %H:%M KST")
+                    .to_string(),
+                is_image: d.content_type.starts_with("image/"),
+                serves,
+                view: d,
+            }
+        })
+        .collect();
+    let can_upload = own_case && crate::service::eligibility::UNDECIDED.contains(&status.as_str());
     let mut unconfirmed: Vec<String> = routes
         .iter()
         .flat_map(|r| r.rules.iter())
@@ -305,6 +353,8 @@ async fn render_case(
             document_kinds: crate::domain::document::DocumentKind::ALL
                 .map(|k| k.as_str())
                 .to_vec(),
+            documents,
+            can_upload,
             actions,
             unavailable,
             approvable,
@@ -541,6 +591,94 @@ pub async fn add_note(
             render_case(&page, &state, id, vec![error], StatusCode::FORBIDDEN).await
         }
         Err(e) => Err(page.fail(e)),
+    }
+}
+
+/// A document error shown on the case page: the field and the status it answers with.
+fn document_error(e: ServiceError) -> Result<(StatusCode, Vec<FieldError>), ServiceError> {
+    let one = |status, field: &str, e: &ServiceError| {
+        Ok((
+            status,
+            vec![FieldError {
+                field: field.into(),
+                message: e.to_string(),
+            }],
+        ))
+    };
+    match e {
+        ServiceError::Validation(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors)),
+        ServiceError::PayloadTooLarge(_) => one(StatusCode::PAYLOAD_TOO_LARGE, "file", &e),
+        ServiceError::UnsupportedMediaType(_) => {
+            one(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file", &e)
+        }
+        ServiceError::Forbidden(_) => one(StatusCode::FORBIDDEN, "file", &e),
+        ServiceError::Conflict { .. } => one(StatusCode::CONFLICT, "file", &e),
+        ServiceError::BadRequest { .. } => one(StatusCode::BAD_REQUEST, "file", &e),
+        other => Err(other),
+    }
+}
+
+/// `POST /cases/{id}/documents` (multipart: `csrf` first, then `kind` and `file`): an upload
+/// from the case page, streamed like the API's.
+pub async fn upload_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    if super::security::is_cross_site(&req) {
+        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
+    }
+    let id = page_id(&page, &path, "case")?;
+    let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
+    let gate = |token: &str| page.form_token_matches(token);
+    let result = crate::http::documents::upload_multipart(
+        &state,
+        user,
+        crate::service::documents::UploadTarget::Case(id.clone()),
+        payload,
+        Some(&gate),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(page.redirect(&format!("/cases/{id}?msg=document_added#h-documents"))),
+        Err(e) => match document_error(e) {
+            Ok((status, errors)) => render_case(&page, &state, id, errors, status).await,
+            Err(e) => Err(page.fail(e)),
+        },
+    }
+}
+
+/// `POST /documents/{id}/review` (form: `csrf`, `decision`, `note`, `case` to return to).
+pub async fn review_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let id = page_id(&page, &path, "document")?;
+    let case_id = page_id(&page, &web::Path::from(form.get("case").to_owned()), "case")?;
+    let user = page.require(&[Role::Officer, Role::Supervisor])?;
+    let input = crate::service::documents::ReviewInput {
+        decision: form.get("decision").to_owned(),
+        note: form.get("note").to_owned(),
+    };
+    let result = state
+        .ctx
+        .run(move |conn, ctx| crate::service::documents::review(conn, ctx, &user, &id, input))
+        .await;
+    match result {
+        Ok(_) => Ok(page.redirect(&format!(
+            "/cases/{case_id}?msg=document_reviewed#h-documents"
+        ))),
+        Err(e) => match document_error(e) {
+            Ok((status, errors)) => render_case(&page, &state, case_id, errors, status).await,
+            Err(e) => Err(page.fail(e)),
+        },
     }
 }
 

@@ -23,6 +23,8 @@ pub struct QueueParams {
     route: Option<String>,
     overdue: Option<String>,
     mine: Option<String>,
+    /// `1`: only cases with documents awaiting review.
+    documents: Option<String>,
     cursor: Option<String>,
 }
 
@@ -43,6 +45,7 @@ struct QueuePage<'a> {
     route: String,
     overdue: bool,
     mine: bool,
+    documents: bool,
     routes: Vec<&'static str>,
 }
 
@@ -67,6 +70,10 @@ pub async fn queue(
         route: nonempty(&params.route),
         overdue: params.overdue.as_deref().map(|_| true),
         assignee: params.mine.as_deref().map(|_| "me".to_owned()),
+        documents: params
+            .documents
+            .as_deref()
+            .map(|_| "awaiting_review".to_owned()),
         cursor: nonempty(&params.cursor),
         limit: Some(cases::DEFAULT_PAGE),
         sponsor_id: None,
@@ -104,6 +111,9 @@ pub async fn queue(
         if params.mine.is_some() {
             q.push_str("&mine=1");
         }
+        if params.documents.is_some() {
+            q.push_str("&documents=1");
+        }
         q
     });
     page.render(&QueuePage {
@@ -115,6 +125,7 @@ pub async fn queue(
         route: params.route.unwrap_or_default(),
         overdue: params.overdue.is_some(),
         mine: params.mine.is_some(),
+        documents: params.documents.is_some(),
         routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
     })
 }

@@ -86,6 +86,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}", web::get().to(cases::show))
         .route("/cases/{id}/act", web::post().to(cases::act))
         .route("/cases/{id}/notes", web::post().to(cases::add_note))
+        .route(
+            "/cases/{id}/documents",
+            web::post().to(cases::upload_document),
+        )
+        .route(
+            "/documents/{id}/review",
+            web::post().to(cases::review_document),
+        )
         .route("/desk", web::get().to(desk::queue))
         .route("/desk/sponsors", web::get().to(desk::sponsors))
         .route(
@@ -227,6 +235,12 @@ impl Page {
             self.lang.other().code(),
             url_encode(&self.path)
         )
+    }
+
+    /// Does `token` match this page's form token? (For forms whose token arrives inside a
+    /// stream, such as a multipart upload; other forms use `check_post`.)
+    pub fn form_token_matches(&self, token: &str) -> bool {
+        security::tokens_match(&self.csrf, token)
     }
 
     /// Checks a POST: same-site, and a CSRF token that matches this session (or visitor).
