@@ -316,10 +316,31 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     let case_path = case_url.path().to_owned();
     s.sign_out().await;
 
-    // The employer answers.
+    // The employer answers: the contract, uploaded on the case page, and a note.
     s.sign_in(&employer_email).await;
     s.open(&case_path).await;
     assert!(s.body().await.contains("installation clause"));
+    let contract = std::env::temp_dir().join(format!("contract-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &contract,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% clause 8.2: the seller installs\n%%EOF\n",
+    )
+    .expect("write the contract");
+    s.set("doc-kind", "sales_contract").await;
+    s.c.find(Locator::Id("doc-file"))
+        .await
+        .expect("file input")
+        .send_keys(&contract.display().to_string())
+        .await
+        .expect("choose the file");
+    s.click("#do-upload").await;
+    s.text("#h-documents").await;
+    let name = contract.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        s.body().await.contains(&name),
+        "the uploaded {name} is listed"
+    );
+    s.shot("employer-document-uploaded").await;
     s.fill(
         "evidence-note",
         "Attached: contract 2025-117, clause 8.2 (installation and training).",
@@ -330,9 +351,18 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.shot("employer-case").await;
     s.sign_out().await;
 
-    // The officer approves.
+    // The officer sees the contract next to the evidence rules and confirms it.
     s.sign_in(&officer.email).await;
     s.open(&case_path).await;
+    s.c.find(Locator::Css("input[id^='note-']"))
+        .await
+        .expect("the review note of the uploaded contract")
+        .send_keys("Clause 8.2 obliges the seller to install and train")
+        .await
+        .expect("type the note");
+    s.click("button[id^='confirm-']").await;
+    assert!(s.body().await.contains("Clause 8.2 obliges the seller"));
+    s.shot("desk-document-confirmed").await;
     s.click("#do-start_review").await;
     s.text("#approve-route").await;
     // A B-1 approval (an ESTA one would end the case advised, with no visa to issue).

@@ -719,3 +719,78 @@ async fn documents_round_trip_through_s3_encrypted() {
         .unwrap();
     assert_eq!((report.objects, report.orphans_removed), (2, 1));
 }
+
+#[tokio::test]
+async fn the_queue_finds_cases_with_documents_awaiting_review() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 2).await;
+    let with_document = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let path = "/api/v1/cases?documents=awaiting_review";
+    let ids = |page: Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let none: Value = app
+        .get(path, Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(ids(none).is_empty());
+    let doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{with_document}/documents"),
+        "other",
+        "a.pdf",
+        pdf(1),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let one: Value = app
+        .get(path, Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(one), [with_document.clone()]);
+    // a project's document awaiting review concerns every case of the project
+    upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/projects/{project}/documents"),
+        "sales_contract",
+        "c.pdf",
+        pdf(1),
+    )
+    .await;
+    let both: Value = app
+        .get(path, Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(both).len(), 2);
+    let id = doc["id"].as_str().unwrap();
+    app.post_json(
+        &format!("/api/v1/documents/{id}/review"),
+        Some(&officer.token),
+        &json!({"decision": "confirmed", "note": "ok"}),
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/cases?documents=some", Some(&officer.token))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}

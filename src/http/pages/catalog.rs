@@ -344,6 +344,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("case.fact", "Fact to change", "수정할 항목"),
     ("case.documents_needed", "Documents needed", "필요한 서류"),
     ("case.documents", "Documents", "서류"),
+    ("filing.project_documents", "Project documents", "프로젝트 서류"),
+    ("filing.project_documents_help", "A document of the project, such as the sales contract, serves every worker filed under it.", "판매 계약서처럼 프로젝트 공통 서류는 이 프로젝트로 신청한 모든 근로자에게 적용됩니다."),
     ("case.no_documents", "No documents yet.", "아직 제출된 서류가 없습니다."),
     ("case.document_kind", "Kind", "서류 종류"),
     ("case.document_file", "File", "파일"),

@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use super::cases::{outcome_badge, routes_view, RouteView};
 use super::forms::{self, FormData, WorkerBlock};
 use super::{page_id, Page, PageError};
+use crate::domain::document::DocumentKind;
 use crate::domain::worker::{SECTORS, US_STATES};
 use crate::domain::Role;
 use crate::http::AppState;
@@ -151,6 +152,9 @@ pub async fn create_project(
 struct FilingPage<'a> {
     p: &'a Page,
     project: ProjectView,
+    /// The project's own documents (a sales contract serves every worker filed under it).
+    documents: Vec<crate::service::documents::DocumentView>,
+    document_kinds: Vec<&'static str>,
     blocks: Vec<WorkerBlock>,
     general: Vec<FieldError>,
     idempotency_key: String,
@@ -167,6 +171,51 @@ async fn load_project(page: &Page, state: &AppState, raw: &str) -> Result<Projec
         .map_err(|e| page.fail(e))
 }
 
+async fn project_documents(
+    page: &Page,
+    state: &AppState,
+    project_id: &str,
+) -> Result<Vec<crate::service::documents::DocumentView>, PageError> {
+    let user = page.require(&[Role::Employer])?;
+    let id = project_id.to_owned();
+    state
+        .ctx
+        .run(move |conn, _| crate::service::documents::list_for_project(conn, &user, &id))
+        .await
+        .map_err(|e| page.fail(e))
+}
+
+/// `POST /employer/projects/{id}/documents` (multipart: `csrf` first, `kind`, `file`): a
+/// project's document, such as the sales contract that serves every worker filed under it.
+pub async fn upload_project_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    if super::security::is_cross_site(&req) {
+        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
+    }
+    let user = page.require(&[Role::Employer])?;
+    let id = page_id(&page, &path, "project")?;
+    let gate = |token: &str| page.form_token_matches(token);
+    let result = crate::http::documents::upload_multipart(
+        &state,
+        user,
+        crate::service::documents::UploadTarget::Project(id.clone()),
+        payload,
+        Some(&gate),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(page.redirect(&format!(
+            "/employer/projects/{id}/file?msg=document_added#h-project-documents"
+        ))),
+        Err(e) => Err(page.fail(e)),
+    }
+}
+
 fn new_key() -> String {
     format!("page-{}", uuid::Uuid::new_v4())
 }
@@ -179,9 +228,12 @@ pub async fn filing_form(
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
     let project = load_project(&page, &state, &path).await?;
+    let documents = project_documents(&page, &state, &project.id).await?;
     page.render(&FilingPage {
         p: &page,
         project,
+        documents,
+        document_kinds: DocumentKind::ALL.map(|k| k.as_str()).to_vec(),
         blocks: forms::worker_blocks(FORM_WORKERS, None, &[], 1),
         general: Vec::new(),
         idempotency_key: new_key(),
@@ -257,11 +309,14 @@ pub async fn file_form(
         .filter_map(|(i, f, m)| blocks_used.get(i).map(|b| (*b, f, m)))
         .collect();
     by_block.extend(read_errors);
+    let documents = project_documents(&page, &state, &project.id).await?;
     page.render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &FilingPage {
             p: &page,
             project,
+            documents,
+            document_kinds: DocumentKind::ALL.map(|k| k.as_str()).to_vec(),
             blocks: forms::worker_blocks(FORM_WORKERS, Some(&form), &by_block, 1),
             general,
             idempotency_key: key,

@@ -83,6 +83,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/employer/projects/{id}/precheck",
             web::post().to(employer::precheck),
         )
+        .route(
+            "/employer/projects/{id}/documents",
+            web::post().to(employer::upload_project_document),
+        )
         .route("/cases/{id}", web::get().to(cases::show))
         .route("/cases/{id}/act", web::post().to(cases::act))
         .route("/cases/{id}/notes", web::post().to(cases::add_note))
