@@ -761,7 +761,7 @@ async fn the_queue_finds_cases_with_documents_awaiting_review() {
         .json()
         .await
         .unwrap();
-    assert_eq!(ids(one), [with_document.clone()]);
+    assert_eq!(ids(one), vec![with_document]);
     // a project's document awaiting review concerns every case of the project
     upload(
         &app,
