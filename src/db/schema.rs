@@ -280,6 +280,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    prime_link_requests (subcontractor_id) {
+        subcontractor_id -> Text,
+        prime_id -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -304,5 +312,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests,
     evidence_confirmations,
     reevaluation_runs,
-    documents
+    documents,
+    prime_link_requests
 );

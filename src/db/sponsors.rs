@@ -103,3 +103,66 @@ pub fn set_notify_mode(
         .set((sponsors::notify_mode.eq(mode), sponsors::updated_at.eq(at)))
         .execute(conn)
 }
+
+/// Records that `subcontractor_id` asked to file through `prime_id`.
+pub fn insert_link_request(
+    conn: &mut DbConnection,
+    subcontractor_id: &str,
+    prime_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use super::schema::prime_link_requests as r;
+    diesel::insert_into(r::table)
+        .values((
+            r::subcontractor_id.eq(subcontractor_id),
+            r::prime_id.eq(prime_id),
+            r::requested_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The sponsors asking to file through `prime_id`, oldest request first.
+pub fn link_requests_to(
+    conn: &mut DbConnection,
+    prime_id: &str,
+) -> QueryResult<Vec<(SponsorRow, NaiveDateTime)>> {
+    use super::schema::prime_link_requests as r;
+    r::table
+        .inner_join(sponsors::table.on(sponsors::id.eq(r::subcontractor_id)))
+        .filter(r::prime_id.eq(prime_id))
+        .order((r::requested_at.asc(), r::subcontractor_id.asc()))
+        .select((SponsorRow::as_select(), r::requested_at))
+        .load(conn)
+}
+
+/// Removes a pending request; true when there was one from `subcontractor_id` to `prime_id`.
+pub fn take_link_request(
+    conn: &mut DbConnection,
+    subcontractor_id: &str,
+    prime_id: &str,
+) -> QueryResult<bool> {
+    use super::schema::prime_link_requests as r;
+    let removed = diesel::delete(
+        r::table
+            .filter(r::subcontractor_id.eq(subcontractor_id))
+            .filter(r::prime_id.eq(prime_id)),
+    )
+    .execute(conn)?;
+    Ok(removed == 1)
+}
+
+/// Links a subcontractor to its prime (after the prime accepted).
+pub fn set_prime(
+    conn: &mut DbConnection,
+    subcontractor_id: &str,
+    prime_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(subcontractor_id))
+        .set((
+            sponsors::prime_sponsor_id.eq(prime_id),
+            sponsors::updated_at.eq(at),
+        ))
+        .execute(conn)
+}

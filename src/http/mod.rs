@@ -105,6 +105,8 @@ api_routes![
     "/sponsors/{id}/verify" => [(post, sponsors::verify)],
     "/sponsors/{id}/projects" => [(post, sponsors::create_project), (get, sponsors::list_projects)],
     "/projects/{id}" => [(get, sponsors::get_project)],
+    "/sponsors/{id}/subcontractor-requests" => [(get, sponsors::link_requests)],
+    "/sponsors/{id}/subcontractor-requests/{sub}" => [(post, sponsors::decide_link)],
     "/filings" => [(post, filings::create)],
     "/cases" => [(get, cases::list)],
     "/cases/counts" => [(get, cases::counts)],

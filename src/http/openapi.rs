@@ -24,6 +24,7 @@ use super::{
         users::create, users::list, users::get, users::update,
         sponsors::register, sponsors::list, sponsors::get, sponsors::update, sponsors::verify,
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
+        sponsors::link_requests, sponsors::decide_link,
         filings::create,
         cases::list, cases::counts, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,

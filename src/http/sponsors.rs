@@ -166,3 +166,56 @@ pub async fn update(
         .await?;
     Ok(HttpResponse::Ok().json(sponsor))
 }
+
+/// A prime contractor's pending subcontractor requests.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct LinkRequestList {
+    pub items: Vec<sponsors::LinkRequestView>,
+}
+
+/// `GET /api/v1/sponsors/{id}/subcontractor-requests` (the prime's employer users).
+#[utoipa::path(get, path = "/api/v1/sponsors/{id}/subcontractor-requests", tag = "sponsors", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "The prime contractor's sponsor id")),
+    responses((status = 200, description = "Sponsors that registered naming this prime, awaiting its answer", body = LinkRequestList),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Not an employer user", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 404, description = "Not your sponsor", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn link_requests(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&path, "sponsor")?;
+    let items = state
+        .ctx
+        .run(move |conn, _| sponsors::link_requests(conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(LinkRequestList { items }))
+}
+
+/// `POST /api/v1/sponsors/{id}/subcontractor-requests/{sub}` `{"decision": "accept"|"decline"}`.
+#[utoipa::path(post, path = "/api/v1/sponsors/{id}/subcontractor-requests/{sub}", tag = "sponsors", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = String, Path, description = "The prime contractor's sponsor id"), ("sub" = String, Path, description = "The requesting sponsor's id")),
+    request_body = sponsors::LinkDecision,
+    responses((status = 200, description = "Answered: accepted links the subcontractor (it files through the prime, which reads its cases)", body = crate::service::sponsors::SponsorView),
+        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Not an employer user", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 404, description = "Not your sponsor, or no such request", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 422, description = "A decision other than accept or decline", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn decide_link(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<sponsors::LinkDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, sub) = path.into_inner();
+    let id = parse_id(&id, "sponsor")?;
+    let sub = parse_id(&sub, "request")?;
+    let input = body.0;
+    let view = state
+        .ctx
+        .run(move |conn, _| sponsors::decide_link(conn, &user, &id, &sub, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

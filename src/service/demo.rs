@@ -422,6 +422,21 @@ pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
         },
         &mut credentials,
     )?;
+    // The prime accepts its subcontractors (an earlier seed may have done so already).
+    for sub in [&sub_a, &sub_b] {
+        match sponsors::decide_link(
+            conn,
+            &prime.employer,
+            &prime.id,
+            &sub.id,
+            sponsors::LinkDecision {
+                decision: "accept".into(),
+            },
+        ) {
+            Ok(_) | Err(ServiceError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let yard = ensure_sponsor(
         conn,
         &officer,

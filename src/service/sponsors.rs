@@ -218,23 +218,15 @@ pub fn register_checked(
     } = checked;
     let brn = registration_no.clone();
     let result = database::write_tx(conn, |conn| {
-        if let Some(prime_id) = &prime {
-            match sponsors::find(conn, prime_id)? {
-                None => {
-                    return Err(ServiceError::validation(
-                        "prime_sponsor_id",
-                        "no such sponsor",
-                    ))
-                }
-                Some(p) if p.prime_sponsor_id.is_some() => {
-                    return Err(ServiceError::validation(
-                        "prime_sponsor_id",
-                        "is itself a subcontractor; name the prime contractor",
-                    ))
-                }
-                Some(_) => {}
-            }
-        }
+        // A named prime becomes a request its users accept or decline. Whether the id names a
+        // sponsor, or one that can be a prime, is never said: a request to none is simply
+        // never accepted.
+        let requested_prime = match &prime {
+            Some(prime_id) => sponsors::find(conn, prime_id)?
+                .filter(|p| p.prime_sponsor_id.is_none())
+                .map(|p| p.id),
+            None => None,
+        };
         if sponsors::find_by_registration(conn, &registration_no)?.is_some() {
             return Err(ServiceError::Conflict {
                 code: "sponsor_exists",
@@ -272,7 +264,7 @@ pub fn register_checked(
             qualifying_relationship: input.qualifying_relationship.clone(),
             labor_attestation_filed: input.labor_attestation_filed,
             strike_or_lockout: input.strike_or_lockout,
-            prime_sponsor_id: prime.clone(),
+            prime_sponsor_id: None,
             status: "pending_verification".into(),
             notify_mode: "per_event".into(),
             verified_by: None,
@@ -281,6 +273,9 @@ pub fn register_checked(
             updated_at: now,
         };
         sponsors::insert(conn, &row)?;
+        if let Some(prime_id) = &requested_prime {
+            sponsors::insert_link_request(conn, &row.id, prime_id, now)?;
+        }
         let user = accounts::insert_user(
             conn,
             &NewAccount {
@@ -299,7 +294,7 @@ pub fn register_checked(
                 "sponsor.registered",
                 None,
                 Some(&row.id),
-                json!({"legal_name": row.legal_name, "prime_sponsor_id": row.prime_sponsor_id, "user_id": user.id}),
+                json!({"legal_name": row.legal_name, "prime_requested": prime.is_some(), "user_id": user.id}),
             )],
         )?;
         Ok(RegistrationOutcome::Created(Box::new(Registration {
@@ -632,6 +627,104 @@ pub fn update_settings(
             )?;
         }
         let row = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+        Ok(row.into())
+    })
+}
+
+/// A sponsor asking to file through its prime contractor, as the prime's users see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LinkRequestView {
+    pub sponsor_id: String,
+    pub legal_name: String,
+    pub legal_name_ko: Option<String>,
+    pub business_registration_no: String,
+    pub status: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Only the prime's own employer users answer its link requests.
+fn require_own_prime(user: &AuthUser, prime_id: &str) -> Result<(), ServiceError> {
+    match user.role {
+        Role::Employer if user.sponsor_id.as_deref() == Some(prime_id) => Ok(()),
+        Role::Employer => Err(ServiceError::NotFound("sponsor")),
+        _ => Err(ServiceError::Forbidden(
+            "a prime contractor's own users answer its subcontractors' requests".into(),
+        )),
+    }
+}
+
+/// The sponsors asking to file through `prime_id` (its employer users only).
+pub fn link_requests(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    prime_id: &str,
+) -> Result<Vec<LinkRequestView>, ServiceError> {
+    require_own_prime(user, prime_id)?;
+    Ok(sponsors::link_requests_to(conn, prime_id)?
+        .into_iter()
+        .map(|(s, at)| LinkRequestView {
+            sponsor_id: s.id,
+            legal_name: s.legal_name,
+            legal_name_ko: s.legal_name_ko,
+            business_registration_no: s.business_registration_no,
+            status: s.status,
+            requested_at: time::from_stored(at),
+        })
+        .collect())
+}
+
+/// The prime's answer to a request.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDecision {
+    /// `accept` (the subcontractor files through the prime, which then reads its cases) or
+    /// `decline`.
+    pub decision: String,
+}
+
+/// Accepts or declines a subcontractor's request (the prime's employer users), audited.
+pub fn decide_link(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    prime_id: &str,
+    subcontractor_id: &str,
+    input: LinkDecision,
+) -> Result<SponsorView, ServiceError> {
+    require_own_prime(user, prime_id)?;
+    let accept = match input.decision.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => {
+            return Err(ServiceError::validation(
+                "decision",
+                "must be accept or decline",
+            ))
+        }
+    };
+    database::write_tx(conn, |conn| {
+        if !sponsors::take_link_request(conn, subcontractor_id, prime_id)? {
+            return Err(ServiceError::NotFound("request"));
+        }
+        let now = time::now();
+        if accept {
+            sponsors::set_prime(conn, subcontractor_id, prime_id, now)?;
+        }
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(user),
+                if accept {
+                    "sponsor.subcontractor_accepted"
+                } else {
+                    "sponsor.subcontractor_declined"
+                },
+                None,
+                Some(subcontractor_id),
+                json!({"prime_sponsor_id": prime_id}),
+            )],
+        )?;
+        let row =
+            sponsors::find(conn, subcontractor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
         Ok(row.into())
     })
 }

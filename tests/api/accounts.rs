@@ -490,3 +490,121 @@ async fn failed_logins_are_throttled_per_address_but_the_user_can_sign_in_elsewh
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_subcontractor_is_linked_only_once_its_prime_accepts() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (prime, _) = app.ready_sponsor(&officer, None).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let sub = app.register_sponsor_unlinked(Some(&prime.id)).await;
+    // not linked yet: the prime reads nothing of it
+    assert_problem(
+        app.get(
+            &format!("/api/v1/sponsors/{}", sub.id),
+            Some(&prime.employer.token),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let me: serde_json::Value = app
+        .get(
+            &format!("/api/v1/sponsors/{}", sub.id),
+            Some(&sub.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["prime_sponsor_id"], serde_json::Value::Null);
+    // a registration naming no sponsor at all answers exactly the same
+    let ghost = app
+        .post_json(
+            "/api/v1/sponsors/register",
+            None,
+            &app.sponsor_body(Some(&uuid::Uuid::now_v7().to_string())),
+        )
+        .await;
+    assert_eq!(ghost.status(), 202);
+    // the prime sees the request; nobody else does
+    let path = format!("/api/v1/sponsors/{}/subcontractor-requests", prime.id);
+    let requests: serde_json::Value = app
+        .get(&path, Some(&prime.employer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(requests["items"].as_array().unwrap().len(), 1);
+    assert_eq!(requests["items"][0]["sponsor_id"], sub.id);
+    assert_problem(
+        app.get(&path, Some(&other.employer.token)).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get(&path, Some(&sub.employer.token)).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(app.get(&path, Some(&officer.token)).await, 403, "forbidden").await;
+    // the subcontractor cannot accept itself into the prime
+    let decide = format!("{path}/{}", sub.id);
+    assert_problem(
+        app.post_json(
+            &decide,
+            Some(&sub.employer.token),
+            &json!({"decision": "accept"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let accepted: serde_json::Value = app
+        .post_json(
+            &decide,
+            Some(&prime.employer.token),
+            &json!({"decision": "accept"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accepted["prime_sponsor_id"], prime.id);
+    let read = app
+        .get(
+            &format!("/api/v1/sponsors/{}", sub.id),
+            Some(&prime.employer.token),
+        )
+        .await;
+    assert_eq!(read.status(), 200);
+    // answered once
+    assert_problem(
+        app.post_json(
+            &decide,
+            Some(&prime.employer.token),
+            &json!({"decision": "decline"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    // a declined request leaves no link
+    let declined = app.register_sponsor_unlinked(Some(&prime.id)).await;
+    let answered: serde_json::Value = app
+        .post_json(
+            &format!("{path}/{}", declined.id),
+            Some(&prime.employer.token),
+            &json!({"decision": "decline"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answered["prime_sponsor_id"], serde_json::Value::Null);
+}

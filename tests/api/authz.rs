@@ -243,6 +243,33 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             expect,
         ));
     }
+    // a prime's subcontractor requests: its own employer users only (here the subject is a
+    // subcontractor, whose list is empty; no request has this id)
+    for (actor, expect, decided) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 403, 403),
+        (Supervisor, 403, 403),
+        (Sub, 200, 404),
+        (Prime, 404, 404),
+        (Sibling, 404, 404),
+        (Other, 404, 404),
+    ] {
+        rows.push(row(
+            "get",
+            "/sponsors/{sponsor}/subcontractor-requests",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row(
+            "post",
+            "/sponsors/{sponsor}/subcontractor-requests/{run}",
+            actor,
+            b(json!({"decision": "accept"})),
+            decided,
+        ));
+    }
     // reviews: the desk (the body is refused, after the role check)
     let review = json!({"decision": "maybe", "note": "x"});
     for (actor, expect) in [
@@ -553,6 +580,7 @@ fn every_api_route_has_a_row_in_the_matrix() {
             .replace("{case2}", "{id}")
             .replace("{case}", "{id}")
             .replace("{doc}", "{id}")
+            .replace("{run}", "{sub}")
             .replace("{capped}", "{route}")
     };
     let covered: Vec<(String, String)> = rows

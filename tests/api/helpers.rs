@@ -434,7 +434,23 @@ impl TestApp {
 
     /// Registers a sponsor over HTTP (optionally as a subcontractor of `prime`) and signs its
     /// employer user in. Not verified.
+    /// Registers a sponsor; one naming a prime is arranged as accepted by the prime (the
+    /// consent itself is tested in `sponsors`, through `register_sponsor_unlinked`).
     pub async fn register_sponsor(&self, prime: Option<&str>) -> TestSponsor {
+        let sponsor = self.register_sponsor_unlinked(prime).await;
+        if let Some(prime) = prime {
+            self.sql(&format!(
+                "UPDATE sponsors SET prime_sponsor_id = '{prime}' WHERE id = '{id}'; \
+                 DELETE FROM prime_link_requests WHERE subcontractor_id = '{id}'",
+                id = sponsor.id
+            ))
+            .await;
+        }
+        sponsor
+    }
+
+    /// Registers a sponsor; naming a prime only asks the prime to accept it.
+    pub async fn register_sponsor_unlinked(&self, prime: Option<&str>) -> TestSponsor {
         let body = self.sponsor_body(prime);
         let response = self
             .post_json("/api/v1/sponsors/register", None, &body)

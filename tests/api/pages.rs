@@ -752,3 +752,35 @@ async fn documents_are_uploaded_and_reviewed_from_the_case_page() {
     let page = employer.get(&format!("/cases/{case}")).await;
     assert!(page.body.contains("No dates for the U.S. trainees"));
 }
+
+#[tokio::test]
+async fn a_prime_accepts_its_subcontractor_on_its_dashboard() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (prime, _) = app.ready_sponsor(&officer, None).await;
+    let sub = app.register_sponsor_unlinked(Some(&prime.id)).await;
+    let mut visitor = Visitor::signed_in(&app, &prime.employer);
+    let page = visitor.get("/employer").await;
+    assert!(page.body.contains("id=\"subcontractor-requests\""));
+    assert!(page.body.contains(&format!("accept-{}", sub.id)));
+    let token = page.csrf();
+    let page = visitor
+        .post(
+            &format!("/employer/subcontractor-requests/{}", sub.id),
+            &[("csrf", token.as_str()), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = visitor.get("/employer").await;
+    assert!(!page.body.contains("id=\"subcontractor-requests\""));
+    let linked: serde_json::Value = app
+        .get(
+            &format!("/api/v1/sponsors/{}", sub.id),
+            Some(&prime.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(linked["prime_sponsor_id"], prime.id);
+}

@@ -31,6 +31,8 @@ struct Dashboard<'a> {
     p: &'a Page,
     sponsor: SponsorView,
     projects: Vec<ProjectView>,
+    /// Sponsors asking to file through this one as their prime contractor.
+    requests: Vec<sponsors::LinkRequestView>,
     cases: Vec<CaseSummary>,
     form: FormData,
     errors: Vec<FieldError>,
@@ -51,12 +53,13 @@ async fn render_dashboard(
     errors: Vec<FieldError>,
 ) -> Result<HttpResponse, PageError> {
     let user = page.require(&[Role::Employer])?;
-    let (sponsor, projects, queue) = state
+    let (sponsor, (projects, requests), queue) = state
         .ctx
         .run(move |conn, _| {
             let own = access::own_sponsor(&user)?;
             let sponsor = sponsors::get(conn, &user, &own)?;
             let projects = sponsors::list_projects(conn, &user, &own)?;
+            let requests = sponsors::link_requests(conn, &user, &own)?;
             let queue = cases::queue(
                 conn,
                 &user,
@@ -65,7 +68,7 @@ async fn render_dashboard(
                     ..QueueQuery::default()
                 },
             )?;
-            Ok((sponsor, projects, queue))
+            Ok((sponsor, (projects, requests), queue))
         })
         .await
         .map_err(|e| page.fail(e))?;
@@ -80,6 +83,7 @@ async fn render_dashboard(
             p: page,
             sponsor,
             projects,
+            requests,
             cases: queue.items,
             form,
             errors,
@@ -87,6 +91,33 @@ async fn render_dashboard(
             states: US_STATES,
         },
     )
+}
+
+/// `POST /employer/subcontractor-requests/{id}` (`decision`: accept or decline): the prime's
+/// answer to a sponsor that registered naming it.
+pub async fn decide_subcontractor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let user = page.require(&[Role::Employer])?;
+    let sub = page_id(&page, &path, "sponsor")?;
+    let decision = sponsors::LinkDecision {
+        decision: form.get("decision").to_owned(),
+    };
+    state
+        .ctx
+        .run(move |conn, _| {
+            let own = access::own_sponsor(&user)?;
+            sponsors::decide_link(conn, &user, &own, &sub, decision)
+        })
+        .await
+        .map_err(|e| page.fail(e))?;
+    Ok(page.redirect("/employer?msg=subcontractor_answered"))
 }
 
 /// `GET /employer`.

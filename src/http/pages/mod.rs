@@ -56,6 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/status", web::post().to(public_status::lookup))
         .route("/employer", web::get().to(employer::dashboard))
         .route(
+            "/employer/subcontractor-requests/{id}",
+            web::post().to(employer::decide_subcontractor),
+        )
+        .route(
             "/employer/projects",
             web::post().to(employer::create_project),
         )

@@ -1,0 +1,1 @@
+DROP TABLE prime_link_requests;
