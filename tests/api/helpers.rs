@@ -433,9 +433,8 @@ impl TestApp {
     }
 
     /// Registers a sponsor over HTTP (optionally as a subcontractor of `prime`) and signs its
-    /// employer user in. Not verified.
-    /// Registers a sponsor; one naming a prime is arranged as accepted by the prime (the
-    /// consent itself is tested in `sponsors`, through `register_sponsor_unlinked`).
+    /// employer user in. Not verified. One naming a prime is arranged as accepted by the prime
+    /// (the consent itself is tested through `register_sponsor_unlinked`).
     pub async fn register_sponsor(&self, prime: Option<&str>) -> TestSponsor {
         let sponsor = self.register_sponsor_unlinked(prime).await;
         if let Some(prime) = prime {
@@ -449,7 +448,8 @@ impl TestApp {
         sponsor
     }
 
-    /// Registers a sponsor; naming a prime only asks the prime to accept it.
+    /// Registers a sponsor and signs its employer user in; naming a prime only asks the prime
+    /// to accept it.
     pub async fn register_sponsor_unlinked(&self, prime: Option<&str>) -> TestSponsor {
         let body = self.sponsor_body(prime);
         let response = self
