@@ -1,5 +1,6 @@
-//! Rules engine throughput: the full path (facts JSON text → parse → all six routes evaluated
-//! → explanation serialized) and a dry run of a draft over 100,000 stored cases.
+//! Rules engine throughput: the full path (a facts v2 document as JSON text → parse → all seven
+//! routes of contract v2 evaluated → explanation serialized) and a dry run of a draft over
+//! 100,000 stored cases.
 //!
 //! Run: `cargo bench --bench rules`.
 
@@ -10,19 +11,25 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const FACTS: &str = r#"{
-  "filing_date": "2026-02-02",
+  "facts_version": 2,
+  "filing_date": "2027-01-11",
   "applicant": {
-    "nationality": "KR", "date_of_birth": "1988-04-12", "passport_expiry": "2031-05-01",
-    "education": "bachelor", "degree_in_specialty": false, "years_experience": 9,
-    "months_employed_by_sponsor_last_3y": 30, "role": "installer",
-    "specialized_knowledge": true, "prior_us_violation": false, "previously_detained_2025": false
+    "nationality": "KR", "other_nationalities": [], "date_of_birth": "1988-04-12",
+    "passport_expiry": "2031-05-01", "education": "bachelor", "degree_in_specialty": false,
+    "degree_equivalent": false, "years_experience": 9,
+    "months_employed_by_sponsor_last_3y": 30, "tenure_continuous": true, "role": "installer",
+    "specialized_knowledge": true, "prior_us_violation": false, "previously_detained_2025": false,
+    "prior_visa_refusal": false, "prior_esta_denial": false,
+    "travel_since_2011": [{"country": "JP", "from": "2019-05-01", "to": "2019-05-09"}],
+    "e4_initial": true
   },
   "assignment": {
     "activities": ["install", "train_us_workers"],
-    "planned_entry": "2026-03-02", "planned_exit": "2026-05-29",
+    "planned_entry": "2027-02-01", "planned_exit": "2027-04-01",
     "pay_source": "foreign", "equipment_purchased_abroad": true,
-    "contract_requires_seller_services": true, "specialty_occupation": false,
-    "offered_wage_usd": null, "prevailing_wage_usd": null
+    "contract_requires_seller_services": true, "worker_employed_by_seller": true,
+    "worksite_controlled_by_group": true, "specialty_occupation": false,
+    "offered_wage_usd": 98000, "prevailing_wage_usd": 91000, "actual_wage_usd": 95000
   },
   "employer": {
     "korean_ownership_pct": 100, "treaty_investor": true,
@@ -93,7 +100,7 @@ fn cases(n: usize) -> Vec<DryRunCase> {
         .map(|i| {
             let mut facts = base.clone();
             // Stays of 30..150 days so that a tighter ESTA limit changes some outcomes.
-            let exit = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+            let exit = chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap()
                 + chrono::Days::new(29 + (i % 121) as u64);
             facts["assignment"]["planned_exit"] = Value::String(exit.to_string());
             DryRunCase {
@@ -106,8 +113,8 @@ fn cases(n: usize) -> Vec<DryRunCase> {
 
 fn bench_dry_run(c: &mut Criterion) {
     let book = load();
-    let draft_text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.toml"))
-        .replacen("version = 1", "version = 2", 1)
+    let draft_text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.v2.toml"))
+        .replacen("version = 2", "version = 3", 1)
         .replacen("value = 90,", "value = 60,", 1);
     let draft = book.compile_draft(&draft_text).unwrap();
     let drafts = std::slice::from_ref(&draft);
