@@ -113,9 +113,12 @@ fn cases(n: usize) -> Vec<DryRunCase> {
 
 fn bench_dry_run(c: &mut Criterion) {
     let book = load();
-    let draft_text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/esta-ciw.v2.toml"))
-        .replacen("version = 2", "version = 3", 1)
-        .replacen("value = 90,", "value = 60,", 1);
+    let draft_text = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/esta-ciw.v2.toml"
+    ))
+    .replacen("version = 2", "version = 3", 1)
+    .replacen("value = 90,", "value = 60,", 1);
     let draft = book.compile_draft(&draft_text).unwrap();
     let drafts = std::slice::from_ref(&draft);
     let all = cases(100_000);
