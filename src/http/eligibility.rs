@@ -163,6 +163,19 @@ pub async fn impact(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// The route and fiscal year of a cap path (`E4-PWK`, `2027` or `FY2027`); anything else is
+/// a 404, like a cap that does not exist.
+fn capped_year((route, fy): (String, String)) -> Result<(VisaRoute, i32), ServiceError> {
+    let route: VisaRoute = route
+        .parse()
+        .map_err(|_| ServiceError::NotFound("cap for this route"))?;
+    let fy: i32 = fy
+        .trim_start_matches("FY")
+        .parse()
+        .map_err(|_| ServiceError::NotFound("fiscal year"))?;
+    Ok((route, fy))
+}
+
 #[utoipa::path(get, path = "/api/v1/caps/{route}/{fy}", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
     params(("route" = String, Path, description = "A capped route: E4-PWK"), ("fy" = i32, Path, description = "U.S. fiscal year, e.g. 2027")),
     responses((status = 200, description = "Cap, used, remaining", body = eligibility::CapUsage),
@@ -176,14 +189,7 @@ pub async fn cap(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     require_role(&user, &[Role::Officer, Role::Supervisor])?;
-    let (route, fy) = path.into_inner();
-    let route: VisaRoute = route
-        .parse()
-        .map_err(|_| ServiceError::NotFound("cap for this route"))?;
-    let fy: i32 = fy
-        .trim_start_matches("FY")
-        .parse()
-        .map_err(|_| ServiceError::NotFound("fiscal year"))?;
+    let (route, fy) = capped_year(path.into_inner())?;
     let usage = state
         .ctx
         .run(move |conn, ctx| eligibility::cap_usage(conn, ctx, route, fy))
@@ -207,14 +213,7 @@ pub async fn cap_simulation(
     query: web::Query<eligibility::SimulationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_role(&user, &[Role::Supervisor])?;
-    let (route, fy) = path.into_inner();
-    let route: VisaRoute = route
-        .parse()
-        .map_err(|_| ServiceError::NotFound("cap for this route"))?;
-    let fy: i32 = fy
-        .trim_start_matches("FY")
-        .parse()
-        .map_err(|_| ServiceError::NotFound("fiscal year"))?;
+    let (route, fy) = capped_year(path.into_inner())?;
     let query = query.into_inner();
     let simulation = state
         .ctx

@@ -618,6 +618,23 @@ fn document_error(e: ServiceError) -> Result<(StatusCode, Vec<FieldError>), Serv
     }
 }
 
+/// An upload from a page form: same-site, and the form's token (sent first) checked before a
+/// byte is stored; then streamed like the API's. The outer error is the page's refusal.
+pub(super) async fn upload_from_page(
+    page: &Page,
+    req: &HttpRequest,
+    state: &AppState,
+    user: crate::service::accounts::AuthUser,
+    target: crate::service::documents::UploadTarget,
+    payload: actix_multipart::Multipart,
+) -> Result<Result<crate::service::documents::DocumentView, ServiceError>, PageError> {
+    if super::security::is_cross_site(req) {
+        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
+    }
+    let gate = |token: &str| page.form_token_matches(token);
+    Ok(crate::http::documents::upload_multipart(state, user, target, payload, Some(&gate)).await)
+}
+
 /// `POST /cases/{id}/documents` (multipart: `csrf` first, then `kind` and `file`): an upload
 /// from the case page, streamed like the API's.
 pub async fn upload_document(
@@ -627,21 +644,10 @@ pub async fn upload_document(
     payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    if super::security::is_cross_site(&req) {
-        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
-    }
     let id = page_id(&page, &path, "case")?;
     let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
-    let gate = |token: &str| page.form_token_matches(token);
-    let result = crate::http::documents::upload_multipart(
-        &state,
-        user,
-        crate::service::documents::UploadTarget::Case(id.clone()),
-        payload,
-        Some(&gate),
-    )
-    .await;
-    match result {
+    let target = crate::service::documents::UploadTarget::Case(id.clone());
+    match upload_from_page(&page, &req, &state, user, target, payload).await? {
         Ok(_) => Ok(page.redirect(&format!("/cases/{id}?msg=document_added#h-documents"))),
         Err(e) => match document_error(e) {
             Ok((status, errors)) => render_case(&page, &state, id, errors, status).await,

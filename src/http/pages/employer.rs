@@ -225,21 +225,10 @@ pub async fn upload_project_document(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    if super::security::is_cross_site(&req) {
-        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
-    }
     let user = page.require(&[Role::Employer])?;
     let id = page_id(&page, &path, "project")?;
-    let gate = |token: &str| page.form_token_matches(token);
-    let result = crate::http::documents::upload_multipart(
-        &state,
-        user,
-        crate::service::documents::UploadTarget::Project(id.clone()),
-        payload,
-        Some(&gate),
-    )
-    .await;
-    match result {
+    let target = crate::service::documents::UploadTarget::Project(id.clone());
+    match super::cases::upload_from_page(&page, &req, &state, user, target, payload).await? {
         Ok(_) => Ok(page.redirect(&format!(
             "/employer/projects/{id}/file?msg=document_added#h-project-documents"
         ))),
