@@ -174,6 +174,21 @@ impl Session<'_> {
         self.text("body").await
     }
 
+    /// Waits (10 s at most) until the first element matching `css` says `needle`: after a
+    /// click that submits a form, the old page can still answer for a moment.
+    async fn says(&self, css: &str, needle: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.text(css).await.contains(needle) {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn shot(&mut self, name: &str) {
         self.shots += 1;
         let png = self.c.screenshot().await.expect("screenshot");
@@ -303,14 +318,14 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
         .expect("open case");
     s.text("#h-elig").await;
     s.click("#do-start_review").await;
-    assert!(s.text("#case-status").await.contains("In review"));
+    assert!(s.says("#case-status", "In review").await);
     s.fill(
         "request_evidence-reason",
         "Please send the sales contract's installation clause.",
     )
     .await;
     s.click("#do-request_evidence").await;
-    assert!(s.text("#case-status").await.contains("Evidence requested"));
+    assert!(s.says("#case-status", "Evidence requested").await);
     s.shot("desk-case").await;
     let case_url = s.c.current_url().await.expect("url");
     let case_path = case_url.path().to_owned();
@@ -347,7 +362,7 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     )
     .await;
     s.click("#do-submit_evidence").await;
-    assert!(s.text("#case-status").await.contains("Evidence submitted"));
+    assert!(s.says("#case-status", "Evidence submitted").await);
     s.shot("employer-case").await;
     s.sign_out().await;
 
@@ -373,7 +388,7 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     )
     .await;
     s.click("#do-approve").await;
-    assert!(s.text("#case-status").await.contains("Approved"));
+    assert!(s.says("#case-status", "Approved").await);
     s.shot("desk-case-approved").await;
     s.sign_out().await;
 
