@@ -144,13 +144,3 @@ pub fn of_cases_closed_before(
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(documents::table.find(id)).execute(conn)
 }
-
-/// Cases (of these) with documents awaiting review: the queue's filter.
-pub fn cases_awaiting_review(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
-    documents::table
-        .filter(documents::status.eq("submitted"))
-        .filter(documents::case_id.is_not_null())
-        .select(documents::case_id.assume_not_null())
-        .distinct()
-        .load(conn)
-}

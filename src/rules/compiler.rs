@@ -780,7 +780,7 @@ fn check_rule(
         head_json: format!(
             "\"id\":{},\"kind\":\"{}\",\"citation\":{},\"title_en\":{},\"title_ko\":{}{document}",
             json_string(&rule.id),
-            kind_name(rule.kind),
+            rule.kind.as_str(),
             json_string(&rule.citation),
             json_string(&rule.title_en),
             json_string(&rule.title_ko)
@@ -905,15 +905,6 @@ fn check_tests_shape(set: &RuleSet, report: &mut ValidationReport) {
                 );
             }
         }
-    }
-}
-
-pub(crate) fn kind_name(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Hard => "hard",
-        RuleKind::Evidence => "evidence",
-        RuleKind::Discretion => "discretion",
-        RuleKind::Notice => "notice",
     }
 }
 

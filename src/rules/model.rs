@@ -98,6 +98,17 @@ pub enum RuleKind {
     Notice,
 }
 
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Hard => "hard",
+            RuleKind::Evidence => "evidence",
+            RuleKind::Discretion => "discretion",
+            RuleKind::Notice => "notice",
+        }
+    }
+}
+
 /// The kinds of document evidence rules name: `crate::domain::document::DocumentKind`.
 pub use crate::domain::document::DocumentKind;
 

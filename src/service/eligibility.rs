@@ -1235,7 +1235,7 @@ pub fn impact(
         .changed
         .iter()
         .map(|c| {
-            let key = format!("{}: {} → {}", c.route, outcome_name(c.before), outcome_name(c.after));
+            let key = format!("{}: {} → {}", c.route, c.before.as_str(), c.after.as_str());
             *by_change.entry(key).or_default() += 1;
             let (id, receipt) = ids.get(c.case).cloned().unwrap_or_default();
             json!({"case_id": id, "receipt_number": receipt, "route": c.route, "before": c.before, "after": c.after})
@@ -1250,8 +1250,4 @@ pub fn impact(
         "changes": changes,
         "errors": report.errors.iter().map(|(i, e)| json!({"case_id": ids.get(*i).map(|x| x.0.clone()), "error": e})).collect::<Vec<_>>(),
     }))
-}
-
-fn outcome_name(o: Outcome) -> &'static str {
-    o.as_str()
 }

@@ -15,7 +15,7 @@ use super::{page_id, Lang, Page, PageError};
 use crate::domain::case::allowed_actions;
 use crate::domain::{ActionKind, CaseStatus, Role};
 use crate::http::AppState;
-use crate::rules::{RuleKind, RuleStatus};
+use crate::rules::RuleStatus;
 use crate::service::cases::{self, CaseAction, CaseView, HistoryEntry, NewNote, NoteView};
 use crate::service::eligibility::{self, Explanation};
 use crate::service::sponsors::{self, ProjectView, SponsorView};
@@ -102,7 +102,7 @@ pub fn routes_view(evaluation: &Explanation, lang: Lang) -> Vec<RouteView> {
                         rank(&rule.status),
                         RuleView {
                             id: rule.id.clone(),
-                            kind: kind_name(rule.kind).to_owned(),
+                            kind: rule.kind.as_str().to_owned(),
                             status: rule.status.as_str().to_owned(),
                             title: pick(&rule.title_en, &rule.title_ko),
                             message: pick(
@@ -130,15 +130,6 @@ pub fn routes_view(evaluation: &Explanation, lang: Lang) -> Vec<RouteView> {
             }
         })
         .collect()
-}
-
-fn kind_name(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Hard => "hard",
-        RuleKind::Evidence => "evidence",
-        RuleKind::Discretion => "discretion",
-        RuleKind::Notice => "notice",
-    }
 }
 
 /// A document as the case page lists it.
