@@ -233,10 +233,10 @@ fn ensure_project(
 }
 
 /// A believable worker, varied so that the routes come out differently.
-fn demo_worker(rng: &mut impl Rng, n: usize) -> WorkerInput {
+/// `today` is the desk's date (a rehearsal desk's too), so that planned entries follow it.
+fn demo_worker(rng: &mut impl Rng, n: usize, today: chrono::NaiveDate) -> WorkerInput {
     let (family, family_ko) = FAMILY.choose(rng).copied().unwrap_or(("Kim", "김"));
     let (given, given_ko) = GIVEN.choose(rng).copied().unwrap_or(("Minjun", "민준"));
-    let today = filing::desk_today();
     let entry = today + chrono::Duration::days(rng.random_range(14..120));
     let stay = *[30i64, 60, 89, 120, 170, 200].choose(rng).unwrap_or(&89);
     let role = *[
@@ -535,7 +535,7 @@ pub fn file_cases(
         let workers: Vec<WorkerInput> = (0..size)
             .map(|_| {
                 n += 1;
-                demo_worker(&mut rng, n)
+                demo_worker(&mut rng, n, ctx.today())
             })
             .collect();
         let outcome = filing::file_batch(
