@@ -142,6 +142,15 @@ pub struct SettingsArgs {
         default_value_t = 200_000_000
     )]
     pub case_documents_max_bytes: u64,
+
+    /// Largest ZIP of documents sent with a batch, in bytes (as sent and once unpacked).
+    #[arg(
+        long,
+        env = "KITDESK_BUNDLE_MAX_BYTES",
+        global = true,
+        default_value_t = 500_000_000
+    )]
+    pub bundle_max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

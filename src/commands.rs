@@ -230,8 +230,12 @@ async fn documents_gc(config: Config, grace_hours: i64) -> Result<(), String> {
         .await
         .map_err(describe_with_details)?;
     println!(
-        "{} objects in {}: {} orphans removed, {} younger than {grace_hours} h kept",
-        report.objects, ctx.documents.described, report.orphans_removed, report.orphans_kept
+        "{} objects in {}: {} orphans removed, {} younger than {grace_hours} h kept; {} ZIPs staged for a filing that never came removed",
+        report.objects,
+        ctx.documents.described,
+        report.orphans_removed,
+        report.orphans_kept,
+        report.bundles_expired
     );
     Ok(())
 }

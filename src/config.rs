@@ -169,6 +169,7 @@ impl Config {
             document_limits: crate::service::documents::DocumentLimits {
                 file_bytes: args.document_max_bytes,
                 total_bytes: args.case_documents_max_bytes,
+                bundle_bytes: args.bundle_max_bytes,
             },
             workers: args.workers,
             outbox: crate::notify::OutboxSettings::default(),

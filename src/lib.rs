@@ -24,6 +24,7 @@ pub mod http;
 pub mod notify;
 pub mod rules;
 pub mod service;
+pub mod spool;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -225,6 +225,7 @@ fn prepare_data_dir(config: &Config) -> Result<(), StartupError> {
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| fail("cannot be created", e))?;
+    crate::spool::clear(&dir.join("spool")).map_err(|e| fail("its spool cannot be cleared", e))?;
     let probe = dir.join(format!(".write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|e| fail("is not writable", e))?;
     std::fs::remove_file(&probe).map_err(|e| fail("is not writable", e))?;

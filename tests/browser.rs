@@ -281,7 +281,7 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
         .text("#preview-bad")
         .await
         .contains("Nothing has been filed"));
-    assert!(s.text("#row-2").await.contains("the passport has expired"));
+    assert!(s.text("#row-3").await.contains("the passport has expired"));
     s.shot("csv-preview-error").await;
 
     // Fixed, previewed, filed.

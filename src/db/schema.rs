@@ -281,6 +281,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_bundles (id) {
+        id -> Text,
+        project_id -> Text,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundle_entries (bundle_id, position) {
+        bundle_id -> Text,
+        position -> Integer,
+        name -> Text,
+        line -> Nullable<Integer>,
+        kind -> Nullable<Text>,
+        document_id -> Nullable<Text>,
+        filename -> Text,
+        content_type -> Nullable<Text>,
+        size_bytes -> BigInt,
+        sha256 -> Nullable<Text>,
+        problem -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     prime_link_requests (subcontractor_id) {
         subcontractor_id -> Text,
         prime_id -> Text,
@@ -313,5 +338,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_confirmations,
     reevaluation_runs,
     documents,
+    document_bundles,
+    bundle_entries,
     prime_link_requests
 );

@@ -186,6 +186,72 @@ pub fn sanitize_filename(raw: &str, file_type: FileType) -> String {
     }
 }
 
+/// Where a file of a filing's ZIP goes, told by its name (docs/documents.md, "A ZIP at
+/// filing"): `row12_passport_bio_page.pdf` is the worker on line 12 of the spreadsheet (the
+/// header is line 1), `project_sales_contract.pdf` is the project's. After the kind, anything
+/// separated by `_`, `-`, `.` or a space may follow (`row12_other_2.pdf`); case does not matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleTarget {
+    /// The worker on this line of the spreadsheet.
+    Row(u32, DocumentKind),
+    /// The project (shared by every worker filed under it).
+    Project(DocumentKind),
+}
+
+/// Why a ZIP file's name says nowhere to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleNameProblem {
+    /// Neither `rowN_…` nor `project_…`.
+    BadName,
+    /// `rowN_` or `project_` but no document kind after it.
+    UnknownKind,
+}
+
+impl BundleTarget {
+    /// Reads a file's name (its last path component; the extension is ignored: the content
+    /// decides the type).
+    pub fn from_file_name(name: &str) -> Result<BundleTarget, BundleNameProblem> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or("").to_ascii_lowercase();
+        let (line, rest) = if let Some(rest) = base.strip_prefix("project") {
+            (None, rest)
+        } else if let Some(rest) = base.strip_prefix("row") {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            let line: u32 = rest[..digits]
+                .parse()
+                .map_err(|_| BundleNameProblem::BadName)?;
+            (Some(line), &rest[digits..])
+        } else {
+            return Err(BundleNameProblem::BadName);
+        };
+        let rest = rest
+            .strip_prefix(['_', '-', ' '])
+            .ok_or(BundleNameProblem::BadName)?;
+        let kind = DocumentKind::ALL
+            .into_iter()
+            .filter(|k| {
+                rest.strip_prefix(k.as_str())
+                    .is_some_and(|after| after.is_empty() || after.starts_with(['_', '-', '.', ' ']))
+            })
+            .max_by_key(|k| k.as_str().len())
+            .ok_or(BundleNameProblem::UnknownKind)?;
+        Ok(match line {
+            Some(line) => BundleTarget::Row(line, kind),
+            None => BundleTarget::Project(kind),
+        })
+    }
+}
+
+/// Files a ZIP holds that are no one's document: folders, macOS's resource forks and hidden
+/// files such as `.DS_Store` or `Thumbs.db`. They are passed over, not reported.
+pub fn is_archive_clutter(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    name.ends_with('/')
+        || name.starts_with("__MACOSX/")
+        || base.starts_with('.')
+        || base.eq_ignore_ascii_case("thumbs.db")
+        || base.eq_ignore_ascii_case("desktop.ini")
+}
+
 /// Where a document stands with the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -218,6 +284,27 @@ impl DocumentStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zip_file_names_say_which_worker_and_kind() {
+        use BundleTarget::*;
+        let read = BundleTarget::from_file_name;
+        assert_eq!(read("row12_passport_bio_page.pdf"), Ok(Row(12, DocumentKind::PassportBioPage)));
+        assert_eq!(read("docs/ROW3-Employment_Letter.PDF"), Ok(Row(3, DocumentKind::EmploymentLetter)));
+        assert_eq!(read("row7_other_2.jpg"), Ok(Row(7, DocumentKind::Other)));
+        assert_eq!(read("row7_other"), Ok(Row(7, DocumentKind::Other)));
+        assert_eq!(read("project_sales_contract.pdf"), Ok(Project(DocumentKind::SalesContract)));
+        assert_eq!(read("row12_passport.pdf"), Err(BundleNameProblem::UnknownKind));
+        assert_eq!(read("row12_sales_contractor.pdf"), Err(BundleNameProblem::UnknownKind));
+        assert_eq!(read("row_passport_bio_page.pdf"), Err(BundleNameProblem::BadName));
+        assert_eq!(read("row12passport_bio_page.pdf"), Err(BundleNameProblem::BadName));
+        assert_eq!(read("김민수 여권.pdf"), Err(BundleNameProblem::BadName));
+        assert_eq!(read("row99999999999_other.pdf"), Err(BundleNameProblem::BadName));
+        assert!(is_archive_clutter("__MACOSX/._row1_other.pdf"));
+        assert!(is_archive_clutter("scans/.DS_Store"));
+        assert!(is_archive_clutter("scans/"));
+        assert!(!is_archive_clutter("scans/row1_other.pdf"));
+    }
 
     #[test]
     fn files_are_told_by_content() {

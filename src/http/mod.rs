@@ -108,6 +108,7 @@ api_routes![
     "/sponsors/{id}/subcontractor-requests" => [(get, sponsors::link_requests)],
     "/sponsors/{id}/subcontractor-requests/{sub}" => [(post, sponsors::decide_link)],
     "/filings" => [(post, filings::create)],
+    "/filings/preview" => [(post, filings::preview)],
     "/cases" => [(get, cases::list)],
     "/cases/counts" => [(get, cases::counts)],
     "/cases/{id}" => [(get, cases::get)],

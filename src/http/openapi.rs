@@ -25,7 +25,7 @@ use super::{
         sponsors::register, sponsors::list, sponsors::get, sponsors::update, sponsors::verify,
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
         sponsors::link_requests, sponsors::decide_link,
-        filings::create,
+        filings::create, filings::preview,
         cases::list, cases::counts, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,
         eligibility::evaluate, eligibility::case_eligibility, eligibility::list_rulesets,

@@ -30,6 +30,8 @@ pub struct DocumentLimits {
     pub file_bytes: u64,
     /// All of a case's (or a project's) own documents.
     pub total_bytes: u64,
+    /// A batch's ZIP of documents (docs/documents.md), as sent and once unpacked.
+    pub bundle_bytes: u64,
 }
 
 impl Default for DocumentLimits {
@@ -37,6 +39,7 @@ impl Default for DocumentLimits {
         DocumentLimits {
             file_bytes: 20_000_000,
             total_bytes: 200_000_000,
+            bundle_bytes: 500_000_000,
         }
     }
 }
@@ -449,6 +452,8 @@ pub struct GcReport {
     pub orphans_removed: usize,
     /// Orphans younger than the grace period (an upload may be finishing).
     pub orphans_kept: usize,
+    /// ZIPs of documents staged for a filing that never came (after a day).
+    pub bundles_expired: usize,
 }
 
 /// Removes objects no row references, older than `grace` (an upload between its object and
@@ -457,16 +462,23 @@ pub async fn gc(
     ctx: &super::AppContext,
     grace: chrono::Duration,
 ) -> Result<GcReport, ServiceError> {
+    let bundles_expired = ctx.run(|conn, _| super::bundles::expire(conn)).await?;
     let objects = ctx.documents.list().await?;
     let ids: Vec<String> = objects.iter().map(|o| o.document_id.clone()).collect();
+    // Referenced: by a document, or by a ZIP's file staged for a filing.
     let existing: BTreeSet<String> = ctx
-        .run(move |conn, _| Ok(store::existing_ids(conn, &ids)?))
+        .run(move |conn, _| {
+            let mut found = store::existing_ids(conn, &ids)?;
+            found.extend(crate::db::bundles::staged_ids(conn, &ids)?);
+            Ok(found)
+        })
         .await?
         .into_iter()
         .collect();
     let cutoff = Utc::now() - grace;
     let mut report = GcReport {
         objects: objects.len(),
+        bundles_expired,
         ..GcReport::default()
     };
     for object in objects {

@@ -413,6 +413,14 @@ pub fn validate_batch(
     Ok(valid)
 }
 
+/// A ZIP of documents staged for the batch (`service::bundles`), and the spreadsheet line of
+/// each worker (in the order of `FilingInput::workers`), which its file names refer to.
+#[derive(Debug, Clone)]
+pub struct FilingDocuments {
+    pub bundle_id: String,
+    pub lines: Vec<u32>,
+}
+
 /// Files a batch. Employers only, for their own sponsor or a subcontractor's project; the
 /// sponsor must be verified.
 pub fn file_batch(
@@ -421,6 +429,19 @@ pub fn file_batch(
     user: &AuthUser,
     input: FilingInput,
     idempotency_key: Option<String>,
+) -> Result<FilingOutcome, ServiceError> {
+    file_batch_with_documents(conn, ctx, user, input, idempotency_key, None)
+}
+
+/// Files a batch with its ZIP of documents, in one transaction: the cases and every file of
+/// the ZIP become documents together, or nothing is filed.
+pub fn file_batch_with_documents(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    input: FilingInput,
+    idempotency_key: Option<String>,
+    documents: Option<FilingDocuments>,
 ) -> Result<FilingOutcome, ServiceError> {
     if user.role != Role::Employer {
         return Err(ServiceError::Forbidden(
@@ -448,6 +469,7 @@ pub fn file_batch(
             idempotency_key.as_deref(),
             &hash,
             filing_date,
+            documents.as_ref(),
         )
     });
     match attempt {
@@ -499,6 +521,7 @@ fn file_in_tx(
     key: Option<&str>,
     hash: &str,
     filing_date: NaiveDate,
+    documents: Option<&FilingDocuments>,
 ) -> Result<FilingOutcome, ServiceError> {
     if let Some(key) = key {
         if let Some(previous) = replay(conn, user, key, hash)? {
@@ -643,6 +666,28 @@ fn file_in_tx(
         },
     )?;
     cases::insert_many(conn, &rows)?;
+    if let Some(documents) = documents {
+        if documents.lines.len() != rows.len() {
+            return Err(ServiceError::Internal(
+                "the ZIP's line numbers do not match the batch".into(),
+            ));
+        }
+        let by_line = documents
+            .lines
+            .iter()
+            .zip(&rows)
+            .map(|(line, row)| (*line, row.id.clone()))
+            .collect();
+        super::bundles::attach_in_tx(
+            conn,
+            user,
+            &documents.bundle_id,
+            &project.id,
+            &sponsor.id,
+            &by_line,
+            ctx.settings.documents,
+        )?;
+    }
     crate::db::rules::insert_evaluations(conn, &evaluations)?;
     crate::notify::enqueue::filing_received(conn, &sponsor, &project, &filing_id, &rows)?;
     database::audit::append(conn, &entries)?;
@@ -741,6 +786,159 @@ pub fn parse_trips(cell: &str) -> Result<Vec<Trip>, String> {
             })
         })
         .collect()
+}
+
+/// One row of a batch's preview.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PreviewRow {
+    /// The row's line in the spreadsheet (the header is line 1): what the ZIP's file names use.
+    pub line: u32,
+    /// Family and given name as the row spells them.
+    pub name: String,
+    /// The row's problems, named `workers[i].field` as a filing would name them.
+    pub errors: Vec<super::FieldError>,
+    /// The files of the batch's ZIP that go to this worker.
+    pub documents: Vec<super::bundles::BundleFile>,
+}
+
+/// What filing a CSV batch (and its ZIP of documents) would do, without filing it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FilingPreview {
+    /// True when filing would succeed: no row has an error and every file of the ZIP goes to
+    /// a worker or to the project.
+    pub valid: bool,
+    /// How many rows have errors.
+    pub rows_with_errors: usize,
+    pub rows: Vec<PreviewRow>,
+    /// Problems of the whole file (a missing column, an unreadable header).
+    pub errors: Vec<super::FieldError>,
+    /// The staged ZIP (name it as `bundle_id` when filing), with the files that go nowhere.
+    pub documents: Option<super::bundles::BundleView>,
+}
+
+impl FilingPreview {
+    /// Adds the staged ZIP: each row gets its files.
+    pub fn with_documents(mut self, bundle: super::bundles::BundleView) -> FilingPreview {
+        for row in &mut self.rows {
+            row.documents = bundle.for_line(row.line).cloned().collect();
+        }
+        self.valid = self.valid && bundle.unmatched == 0;
+        self.documents = Some(bundle);
+        self
+    }
+}
+
+/// The row a field path such as `workers[3].email` belongs to.
+fn worker_index(field: &str) -> Option<usize> {
+    field
+        .strip_prefix("workers[")?
+        .split_once(']')?
+        .0
+        .parse()
+        .ok()
+}
+
+/// Names per data row (display only).
+fn row_names(data: &[u8]) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(data);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').to_owned())
+            .collect(),
+        Err(_) => return Vec::new(),
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    reader
+        .records()
+        .map(|r| match r {
+            Ok(r) => {
+                let get = |n: &str| col(n).and_then(|c| r.get(c)).unwrap_or("").to_owned();
+                let romanised = format!("{} {}", get("family_name"), get("given_name"));
+                let hangul = get("name_ko");
+                if hangul.is_empty() {
+                    romanised.trim().to_owned()
+                } else {
+                    format!("{} ({hangul})", romanised.trim())
+                }
+            }
+            Err(_) => String::new(),
+        })
+        .collect()
+}
+
+/// Parses and validates a CSV batch without filing it.
+pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPreview {
+    let errors = match workers_from_csv(data) {
+        Ok(workers) => {
+            let input = FilingInput {
+                project_id: project_id.to_owned(),
+                workers,
+            };
+            match validate_batch(&input, today) {
+                Ok(_) => Vec::new(),
+                Err(ServiceError::Validation(e)) => e,
+                Err(e) => vec![super::FieldError {
+                    field: "csv".into(),
+                    message: e.to_string(),
+                }],
+            }
+        }
+        Err(ServiceError::Validation(e)) => e,
+        Err(e) => vec![super::FieldError {
+            field: "csv".into(),
+            message: e.to_string(),
+        }],
+    };
+    let lines = csv_lines(data);
+    let mut rows: Vec<PreviewRow> = row_names(data)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| PreviewRow {
+            line: lines.get(i).copied().unwrap_or(0),
+            name,
+            errors: Vec::new(),
+            documents: Vec::new(),
+        })
+        .collect();
+    let mut general = Vec::new();
+    for error in errors {
+        match worker_index(&error.field).and_then(|i| rows.get_mut(i)) {
+            Some(row) => row.errors.push(error),
+            None => general.push(error),
+        }
+    }
+    if data.iter().all(u8::is_ascii_whitespace) {
+        general.push(super::FieldError {
+            field: "csv".into(),
+            message: "choose a CSV file".into(),
+        });
+    }
+    let rows_with_errors = rows.iter().filter(|r| !r.errors.is_empty()).count();
+    FilingPreview {
+        valid: general.is_empty() && rows_with_errors == 0 && !rows.is_empty(),
+        rows_with_errors,
+        rows,
+        errors: general,
+        documents: None,
+    }
+}
+
+/// The spreadsheet line of each data row of a CSV (the header is line 1; a quoted cell may
+/// span lines, and blank lines are skipped), as the file names of a batch's ZIP use them.
+pub fn csv_lines(data: &[u8]) -> Vec<u32> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(data);
+    let _ = reader.headers();
+    let mut record = csv::ByteRecord::new();
+    let mut lines = Vec::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+    }
+    lines
 }
 
 /// Reads workers from CSV. Cell errors are reported like JSON ones, as

@@ -187,6 +187,19 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("post", "/filings", actor, b(filing.clone()), expect));
     }
+    // the preview of a CSV batch (multipart, sent by the runner): the filers only
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 403),
+        (Supervisor, 403),
+        (Sibling, 422),
+        (Other, 422),
+        (Prime, 200),
+        (Sub, 200),
+    ] {
+        rows.push(row("post", "/filings/preview", actor, None, expect));
+    }
     for (actor, expect) in [
         (Anonymous, 401),
         (Admin, 403),
@@ -455,6 +468,16 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     rows
 }
 
+fn batch_form(project_id: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("project_id", project_id.to_owned())
+        .part(
+            "workers",
+            reqwest::multipart::Part::bytes(crate::helpers::csv_of(&[worker(91)]).into_bytes())
+                .file_name("batch.csv"),
+        )
+}
+
 fn pdf_form() -> reqwest::multipart::Form {
     reqwest::multipart::Form::new().text("kind", "other").part(
         "file",
@@ -549,6 +572,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             Some(b) => req.json(&b),
             None if r.method == "post" && r.template.ends_with("/documents") => {
                 req.multipart(pdf_form())
+            }
+            None if r.template == "/filings/preview" => {
+                req.multipart(batch_form(&sub_project))
             }
             None => req,
         };

@@ -200,6 +200,7 @@ async fn files_are_told_by_content_and_limited_in_size() {
         c.document_limits = DocumentLimits {
             file_bytes: 100_000,
             total_bytes: 150_000,
+            bundle_bytes: 500_000,
         }
     })
     .await;

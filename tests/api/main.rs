@@ -5,6 +5,7 @@
 
 mod accounts;
 mod authz;
+mod bundles;
 mod cases;
 mod documents;
 mod eligibility;

@@ -327,6 +327,110 @@ async fn sign_in_works_and_throttling_is_shown_in_words() {
 }
 
 #[tokio::test]
+async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_with_the_csv() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    employer.accept_language = Some("ko");
+    let filing_page = employer
+        .get(&format!("/employer/projects/{project}/file"))
+        .await;
+    assert!(filing_page.body.contains("row2_passport_bio_page.pdf"), "the naming is explained");
+    let token = filing_page.csrf();
+    let zip = |files: &[(&str, &[u8])]| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for (name, bytes) in files {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    };
+    let csv = csv_of(&[worker(1), worker(2)]);
+    let client = employer.client.clone();
+    let cookie = employer.cookie_header();
+    let preview = |zip: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("batch.csv"),
+            )
+            .part(
+                "documents",
+                reqwest::multipart::Part::bytes(zip).file_name("docs.zip"),
+            );
+        client
+            .post(app.url(&format!("/employer/projects/{project}/csv")))
+            .header(COOKIE, cookie.clone())
+            .header(ACCEPT_LANGUAGE, "ko")
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+    };
+    let pdf: &[u8] = b"%PDF-1.7\n%%EOF\n";
+    let response = preview(zip(&[
+        ("row3_passport_bio_page.pdf", pdf),
+        ("row7_passport_bio_page.pdf", pdf),
+    ]))
+    .await
+    .unwrap();
+    let shown = employer.finish(response).await;
+    assert_eq!(shown.status, 422);
+    assert!(shown.body.contains("id=\"zip-unmatched\""), "{}", shown.body);
+    assert!(shown.body.contains("CSV의 해당 줄에 근로자가 없음"), "{}", shown.body);
+    assert!(!shown.body.contains("csv-file-now"), "no filing while a file goes nowhere");
+
+    let response = preview(zip(&[
+        ("row3_passport_bio_page.pdf", pdf),
+        ("project_sales_contract.pdf", pdf),
+    ]))
+    .await
+    .unwrap();
+    let shown = employer.finish(response).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let row = &shown.body[shown.body.find("id=\"row-3\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("여권 인적 사항 면") && row.contains("row3_passport_bio_page.pdf"), "{row}");
+    assert!(shown.body.contains("id=\"zip-project\""));
+    let bundle = shown.hidden("bundle_id");
+    let key = shown.hidden("idempotency_key");
+    let filed = employer
+        .post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv), ("bundle_id", &bundle)],
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let cases: serde_json::Value = app
+        .get("/api/v1/cases", Some(&sponsor.employer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut with_own = 0;
+    for case in cases["items"].as_array().unwrap() {
+        let docs: serde_json::Value = app
+            .get(
+                &format!("/api/v1/cases/{}/documents", case["id"].as_str().unwrap()),
+                Some(&sponsor.employer.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = docs["items"].as_array().unwrap();
+        assert!(items.iter().any(|d| d["kind"] == "sales_contract"));
+        with_own += items.iter().filter(|d| d["origin"] == "case").count();
+    }
+    assert_eq!(with_own, 1, "the passport went to the worker on line 3 only");
+}
+
+#[tokio::test]
 async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;
@@ -363,7 +467,7 @@ async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("id=\"row-2\""));
+    assert!(preview.body.contains("id=\"row-3\""));
     assert!(
         !preview.body.contains("csv-file-now"),
         "no filing button while rows fail"

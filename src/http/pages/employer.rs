@@ -8,7 +8,6 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 use super::cases::{outcome_badge, routes_view, RouteView};
 use super::forms::{self, FormData, WorkerBlock};
@@ -18,12 +17,15 @@ use crate::domain::worker::{SECTORS, US_STATES};
 use crate::domain::Role;
 use crate::http::AppState;
 use crate::service::cases::{self, CaseSummary, QueueQuery};
-use crate::service::filing::{self, FilingInput, FilingResult, CSV_COLUMNS};
+use crate::http::filings::{preview_batch, read_batch_form};
+use crate::service::bundles::BundleView;
+use crate::service::filing::{
+    self, FilingDocuments, FilingInput, FilingPreview, FilingResult, CSV_COLUMNS,
+};
 use crate::service::sponsors::{self, NewProject, ProjectView, SponsorView};
 use crate::service::{access, FieldError, ServiceError};
 
 const FORM_WORKERS: usize = 3;
-const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Template)]
 #[template(path = "pages/employer.html")]
@@ -345,10 +347,14 @@ pub async fn file_form(
     )
 }
 
-pub struct PreviewRow {
-    pub number: usize,
+/// A row of the preview, as the page shows it.
+pub struct PreviewRowView {
+    pub line: u32,
     pub name: String,
+    /// (the field's form name, the message)
     pub errors: Vec<(String, String)>,
+    /// (the file's name in the ZIP, its kind)
+    pub documents: Vec<(String, DocumentKind)>,
 }
 
 #[derive(Template)]
@@ -356,172 +362,150 @@ pub struct PreviewRow {
 struct PreviewPage<'a> {
     p: &'a Page,
     project: ProjectView,
-    rows: Vec<PreviewRow>,
+    rows: Vec<PreviewRowView>,
+    rows_with_errors: usize,
     general: Vec<FieldError>,
+    /// The staged ZIP: its project files and the files that go nowhere.
+    bundle: Option<BundleView>,
     csv: String,
     valid: bool,
     idempotency_key: String,
 }
 
-/// Names per data row, for the preview (display only: the service parses the file).
-fn row_names(csv_text: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(csv_text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').to_owned())
-            .collect(),
-        Err(_) => return Vec::new(),
-    };
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    reader
-        .records()
-        .map(|r| match r {
-            Ok(r) => {
-                let get = |n: &str| col(n).and_then(|c| r.get(c)).unwrap_or("").to_owned();
-                format!("{} {}", get("family_name"), get("given_name"))
-                    .trim()
-                    .to_owned()
-            }
-            Err(_) => String::new(),
-        })
-        .collect()
-}
-
-/// Parses and validates a CSV batch without filing it: (rows, general errors).
-fn check_csv(
-    project_id: &str,
-    csv_text: &str,
-    today: chrono::NaiveDate,
-) -> (Vec<PreviewRow>, Vec<FieldError>) {
-    let names = row_names(csv_text);
-    let errors = match filing::workers_from_csv(csv_text.as_bytes()) {
-        Ok(workers) => {
-            let input = FilingInput {
-                project_id: project_id.to_owned(),
-                workers,
-            };
-            match filing::validate_batch(&input, today) {
-                Ok(_) => Vec::new(),
-                Err(ServiceError::Validation(e)) => e,
-                Err(e) => vec![FieldError {
-                    field: "csv".into(),
-                    message: e.to_string(),
-                }],
-            }
+impl PreviewPage<'_> {
+    fn new<'a>(
+        p: &'a Page,
+        project: ProjectView,
+        preview: FilingPreview,
+        csv: String,
+        idempotency_key: String,
+    ) -> PreviewPage<'a> {
+        let rows = preview
+            .rows
+            .into_iter()
+            .map(|r| PreviewRowView {
+                line: r.line,
+                name: r.name,
+                errors: r
+                    .errors
+                    .into_iter()
+                    .map(|e| {
+                        let field = forms::worker_field(&e.field)
+                            .map(|(_, f)| f)
+                            .unwrap_or(e.field);
+                        (field, e.message)
+                    })
+                    .collect(),
+                documents: r
+                    .documents
+                    .into_iter()
+                    .filter_map(|f| f.kind.map(|k| (f.file, k)))
+                    .collect(),
+            })
+            .collect();
+        PreviewPage {
+            p,
+            project,
+            rows,
+            rows_with_errors: preview.rows_with_errors,
+            general: preview.errors,
+            bundle: preview.documents,
+            csv,
+            valid: preview.valid,
+            idempotency_key,
         }
-        Err(ServiceError::Validation(e)) => e,
-        Err(e) => vec![FieldError {
-            field: "csv".into(),
-            message: e.to_string(),
-        }],
-    };
-    let (cells, general) = forms::by_worker(&errors);
-    let rows = names
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| PreviewRow {
-            number: i + 1,
-            name,
-            errors: cells
-                .iter()
-                .filter(|(r, _, _)| *r == i)
-                .map(|(_, f, m)| (f.clone(), m.clone()))
-                .collect(),
-        })
-        .collect();
-    (rows, general)
+    }
+
+    fn render(self, status: StatusCode) -> Result<HttpResponse, PageError> {
+        let page = self.p;
+        page.render_status(status, &self)
+    }
 }
 
-/// `POST /employer/projects/{id}/csv` (multipart: the file, or pasted text): the preview.
+/// `POST /employer/projects/{id}/csv` (multipart: `csrf` first, then the CSV as `file` (or
+/// pasted as `csv`) and, optionally, a ZIP of documents as `documents`): the preview, which
+/// files nothing; the ZIP is staged for the filing.
 pub async fn csv_preview(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    let mut fields: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut total = 0usize;
-    while let Some(item) = payload.next().await {
-        let mut field = item.map_err(|e| {
-            page.fail(ServiceError::BadRequest {
-                code: "bad_body",
-                message: format!("could not read the upload: {e}"),
-            })
-        })?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                page.fail(ServiceError::BadRequest {
-                    code: "bad_body",
-                    message: format!("could not read the upload: {e}"),
-                })
-            })?;
-            total += chunk.len();
-            if total > MAX_CSV_BYTES {
-                return Err(page.fail(ServiceError::PayloadTooLarge(format!(
-                    "the upload is larger than {MAX_CSV_BYTES} bytes"
-                ))));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        fields.push((name, data));
+    let user = page.require(&[Role::Employer])?;
+    if super::security::is_cross_site(&req) {
+        return Err(page.fail(ServiceError::Forbidden("a form from another site".into())));
     }
-    let text = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
-            .unwrap_or_default()
-    };
-    page.check_post(&req, &text("csrf"))?;
+    let gate = |token: &str| page.form_token_matches(token);
+    let form = read_batch_form(&state, payload, &["file", "csv"], Some(&gate))
+        .await
+        .map_err(|e| page.fail(e))?;
     let project = load_project(&page, &state, &path).await?;
-    let mut csv_text = text("file");
-    if csv_text.trim().is_empty() {
-        csv_text = text("csv");
-    }
-    render_preview(&page, project, csv_text, new_key(), state.ctx.today())
-}
-
-fn render_preview(
-    page: &Page,
-    project: ProjectView,
-    csv_text: String,
-    key: String,
-    today: chrono::NaiveDate,
-) -> Result<HttpResponse, PageError> {
-    let (rows, mut general) = check_csv(&project.id, &csv_text, today);
-    if csv_text.trim().is_empty() {
-        general.push(FieldError {
-            field: "csv".into(),
-            message: "choose a CSV file".into(),
-        });
-    }
-    let valid = general.is_empty() && rows.iter().all(|r| r.errors.is_empty()) && !rows.is_empty();
-    page.render_status(
-        if valid {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
-        &PreviewPage {
-            p: page,
-            project,
-            rows,
-            general,
-            csv: csv_text,
-            valid,
-            idempotency_key: key,
-        },
+    let csv_text = form
+        .bytes("file")
+        .or_else(|| form.bytes("csv"))
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    let preview = preview_batch(
+        &state,
+        &user,
+        &project.id,
+        csv_text.as_bytes(),
+        form.documents,
+        None,
     )
+    .await;
+    match preview {
+        Ok(preview) => {
+            let status = if preview.valid {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            PreviewPage::new(&page, project, preview, csv_text, new_key()).render(status)
+        }
+        Err(ServiceError::Validation(errors)) => {
+            let mut preview = filing::preview_csv(&project.id, csv_text.as_bytes(), state.ctx.today());
+            preview.errors.extend(errors);
+            preview.valid = false;
+            PreviewPage::new(&page, project, preview, csv_text, new_key())
+                .render(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(page.fail(e)),
+    }
 }
 
-/// `POST /employer/projects/{id}/csv/file`: files the previewed CSV.
+/// The preview again, after a filing that did not go through.
+struct Again<'a> {
+    state: &'a AppState,
+    user: &'a crate::service::accounts::AuthUser,
+    csv_text: String,
+    bundle_id: Option<String>,
+    key: String,
+}
+
+impl Again<'_> {
+    async fn render(
+        self,
+        page: &Page,
+        project: ProjectView,
+        errors: Vec<FieldError>,
+        status: StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        let csv = self.csv_text.as_bytes();
+        let mut preview =
+            match preview_batch(self.state, self.user, &project.id, csv, None, self.bundle_id).await {
+                Ok(preview) => preview,
+                Err(_) => filing::preview_csv(&project.id, csv, self.state.ctx.today()),
+            };
+        preview.errors.extend(errors);
+        preview.valid = false;
+        PreviewPage::new(page, project, preview, self.csv_text, self.key).render(status)
+    }
+}
+
+/// `POST /employer/projects/{id}/csv/file` (form: `csv`, `idempotency_key`, `bundle_id`):
+/// files the previewed CSV and its staged ZIP.
 pub async fn csv_file(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -535,9 +519,12 @@ pub async fn csv_file(
     let project = load_project(&page, &state, &path).await?;
     let csv_text = form.get("csv").to_owned();
     let key = form.opt("idempotency_key").unwrap_or_else(new_key);
+    let bundle_id = form.opt("bundle_id");
     let project_id = project.id.clone();
     let data = csv_text.clone();
     let idem = key.clone();
+    let filer = user.clone();
+    let bundle = bundle_id.clone();
     let result = state
         .ctx
         .run(move |conn, ctx| {
@@ -546,9 +533,20 @@ pub async fn csv_file(
                 project_id,
                 workers,
             };
-            filing::file_batch(conn, ctx, &user, input, Some(idem))
+            let documents = bundle.map(|bundle_id| FilingDocuments {
+                bundle_id,
+                lines: filing::csv_lines(data.as_bytes()),
+            });
+            filing::file_batch_with_documents(conn, ctx, &filer, input, Some(idem), documents)
         })
         .await;
+    let again = Again {
+        state: &state,
+        user: &user,
+        csv_text,
+        bundle_id,
+        key,
+    };
     match result {
         Ok(outcome) => page.render_status(
             StatusCode::CREATED,
@@ -558,26 +556,24 @@ pub async fn csv_file(
                 result: outcome.result,
             },
         ),
-        Err(ServiceError::Validation(_)) => {
-            render_preview(&page, project, csv_text, key, state.ctx.today())
+        Err(ServiceError::Validation(errors)) => {
+            // Row errors show on their rows; the rest above the table.
+            let general = errors
+                .into_iter()
+                .filter(|e| forms::worker_field(&e.field).is_none())
+                .collect();
+            again
+                .render(&page, project, general, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(ServiceError::Conflict { message, .. }) => {
-            let (rows, _) = check_csv(&project.id, &csv_text, state.ctx.today());
-            page.render_status(
-                StatusCode::CONFLICT,
-                &PreviewPage {
-                    p: &page,
-                    project,
-                    rows,
-                    general: vec![FieldError {
-                        field: "project".into(),
-                        message,
-                    }],
-                    csv: csv_text,
-                    valid: false,
-                    idempotency_key: key,
-                },
-            )
+            let errors = vec![FieldError {
+                field: "project".into(),
+                message,
+            }];
+            again
+                .render(&page, project, errors, StatusCode::CONFLICT)
+                .await
         }
         Err(e) => Err(page.fail(e)),
     }

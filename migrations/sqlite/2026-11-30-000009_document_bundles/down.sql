@@ -1,0 +1,2 @@
+DROP TABLE bundle_entries;
+DROP TABLE document_bundles;
