@@ -336,11 +336,7 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.open(&case_path).await;
     assert!(s.body().await.contains("installation clause"));
     let contract = std::env::temp_dir().join(format!("contract-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(
-        &contract,
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% clause 8.2: the seller installs\n%%EOF\n",
-    )
-    .expect("write the contract");
+    std::fs::copy("tests/fixtures/two-pages.pdf", &contract).expect("write the contract");
     s.set("doc-kind", "sales_contract").await;
     s.c.find(Locator::Id("doc-file"))
         .await
@@ -366,8 +362,33 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.shot("employer-case").await;
     s.sign_out().await;
 
-    // The officer sees the contract next to the evidence rules and confirms it.
+    // The officer reads the contract page by page, sees it next to the evidence rules and
+    // confirms it.
     s.sign_in(&officer.email).await;
+    s.open(&case_path).await;
+    s.click("a[id^='view-']").await;
+    s.text("#viewer-position").await;
+    s.click("#viewer-next").await;
+    assert!(s.says("#viewer-position", "2").await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let drawn = loop {
+        let width = s
+            .c
+            .execute(
+                "const i = document.getElementById('viewer-image'); return i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .expect("read the page image")
+            .as_u64()
+            .unwrap_or(0);
+        if width > 500 || std::time::Instant::now() > deadline {
+            break width;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(drawn > 500, "the page is drawn ({drawn} px wide)");
+    s.shot("desk-document-viewer").await;
     s.open(&case_path).await;
     s.c.find(Locator::Css("input[id^='note-']"))
         .await

@@ -418,6 +418,80 @@ pub async fn content(
         })))
 }
 
+/// A PDF of `user`'s reading, whole in memory (bounded by the per-file limit), for the
+/// renderer; the read is audited as a download.
+pub async fn load_pdf(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+) -> Result<(crate::db::documents::DocumentRow, Vec<u8>), ServiceError> {
+    let (row, key) = state
+        .ctx
+        .run(move |conn, ctx| documents::open_for_download(conn, ctx, &user, &id))
+        .await?;
+    if row.content_type != "application/pdf" {
+        return Err(ServiceError::NotFound("page"));
+    }
+    let mut stream = Box::pin(state.ctx.documents.read(&row.id, &key).await?);
+    let mut bytes = Vec::with_capacity(usize::try_from(row.size_bytes).unwrap_or(0));
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk?);
+    }
+    Ok((row, bytes))
+}
+
+/// How long one page may take to render before the request gives up.
+const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Renders a page off the async threads, within [`RENDER_DEADLINE`].
+pub async fn render_pdf_page(
+    bytes: Vec<u8>,
+    page: usize,
+) -> Result<crate::service::pdf_view::RenderedPage, ServiceError> {
+    let task = tokio::task::spawn_blocking(move || crate::service::pdf_view::render_page(bytes, page));
+    match tokio::time::timeout(RENDER_DEADLINE, task).await {
+        Ok(joined) => joined.map_err(|e| ServiceError::Internal(format!("renderer: {e}")))?,
+        Err(_) => Err(ServiceError::conflict(
+            "pdf_unreadable",
+            "this PDF takes too long to show here; download it instead",
+        )),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/documents/{id}/pages/{page}", tag = "documents", security(("bearer" = []), ("cookie" = [])),
+    params(("id" = String, Path, description = "Document id (a PDF)"), ("page" = u32, Path, description = "Page number, from 1")),
+    responses((status = 200, description = "The page as a PNG (longer edge at most 1600 px); `X-Page-Count` tells how many pages the PDF has. Every view is audited as a download", content_type = "image/png"),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 403, description = "Admins", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 404, description = "No such document or page, another sponsor's, or not a PDF", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 409, description = "A PDF the viewer cannot show (encrypted or damaged): download it", content_type = "application/problem+json", body = crate::error::Problem)))]
+/// `GET /api/v1/documents/{id}/pages/{page}`: one page of a PDF as an image.
+pub async fn page_image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw_id, raw_page) = path.into_inner();
+    let id = parse_id(&raw_id, "document")?;
+    let page: usize = raw_page
+        .parse()
+        .ok()
+        .filter(|p| *p >= 1)
+        .ok_or(ServiceError::NotFound("page"))?;
+    let (_, bytes) = load_pdf(&state, user, id).await?;
+    let rendered = render_pdf_page(bytes, page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("X-Page-Count", rendered.pages.to_string()))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(rendered.png))
+}
+
 /// `?disposition=inline` shows the file in the browser (still sandboxed and never sniffed).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

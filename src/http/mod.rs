@@ -118,6 +118,7 @@ api_routes![
     "/cases/{id}/documents" => [(get, documents::list_for_case), (post, documents::upload_for_case)],
     "/projects/{id}/documents" => [(get, documents::list_for_project), (post, documents::upload_for_project)],
     "/documents/{id}/content" => [(get, documents::content)],
+    "/documents/{id}/pages/{page}" => [(get, documents::page_image)],
     "/documents/{id}/review" => [(post, documents::review)],
     "/status" => [(post, status::lookup)],
     "/eligibility/evaluate" => [(post, eligibility::evaluate)],

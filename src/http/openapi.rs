@@ -33,7 +33,7 @@ use super::{
         eligibility::cap_simulation, eligibility::reevaluation,
         outbox::list,
         documents::upload_for_case, documents::upload_for_project, documents::list_for_case,
-        documents::list_for_project, documents::content, documents::review,
+        documents::list_for_project, documents::content, documents::page_image, documents::review,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),

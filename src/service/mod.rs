@@ -15,6 +15,7 @@ pub mod filing;
 pub mod outbox;
 pub mod passports;
 pub mod passwords;
+pub mod pdf_view;
 pub mod reports;
 pub mod secrets;
 pub mod sponsors;

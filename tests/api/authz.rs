@@ -235,6 +235,13 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             expect,
         ));
         rows.push(row("get", "/documents/{doc}/content", actor, None, expect));
+        rows.push(row(
+            "get",
+            "/documents/{doc}/pages/{page}",
+            actor,
+            None,
+            expect,
+        ));
     }
     // uploads (multipart, sent by the runner): the sponsor's users, its prime, the desk
     for (actor, expect) in [
@@ -481,7 +488,8 @@ fn batch_form(project_id: &str) -> reqwest::multipart::Form {
 fn pdf_form() -> reqwest::multipart::Form {
     reqwest::multipart::Form::new().text("kind", "other").part(
         "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.7\n%%EOF\n".to_vec()).file_name("a.pdf"),
+        reqwest::multipart::Part::bytes(std::fs::read("tests/fixtures/two-pages.pdf").unwrap())
+            .file_name("a.pdf"),
     )
 }
 
@@ -547,7 +555,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{capped}", "E4-PWK")
             .replace("{fy}", "2027")
             .replace("{run}", "0193a5c2-0000-7000-8000-000000000000")
-            .replace("{doc}", &doc);
+            .replace("{doc}", &doc)
+            .replace("{page}", "1");
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
             (Some(app.sponsor_body(None)), 202)

@@ -795,3 +795,95 @@ async fn the_queue_finds_cases_with_documents_awaiting_review() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_pdf_is_shown_page_by_page_as_images_to_those_who_may_read_it() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let two_pages = std::fs::read("tests/fixtures/two-pages.pdf").unwrap();
+    let doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "sales_contract",
+        "contract.pdf",
+        two_pages,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = doc["id"].as_str().unwrap();
+
+    let page = app
+        .get(&format!("/api/v1/documents/{id}/pages/2"), Some(&officer.token))
+        .await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "image/png");
+    assert_eq!(page.headers()["x-page-count"], "2");
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox"));
+    let png = page.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("KITDESK_SHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join("pdf-page-2.png"), &png).unwrap();
+    }
+    for (path, user, status) in [
+        (format!("/api/v1/documents/{id}/pages/3"), &officer, 404),
+        (format!("/api/v1/documents/{id}/pages/0"), &officer, 404),
+        (format!("/api/v1/documents/{id}/pages/1"), &other.employer, 404),
+        (format!("/api/v1/documents/{id}/pages/1"), &sponsor.employer, 200),
+    ] {
+        let response = app.get(&path, Some(&user.token)).await;
+        assert_eq!(response.status(), status, "{path}");
+    }
+    // An image has no pages; a PDF the renderer cannot read is a clear 409.
+    let png_doc: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "passport_bio_page",
+        "passport.png",
+        b"\x89PNG\r\n\x1a\n not much of an image".to_vec(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let response = app
+        .get(
+            &format!("/api/v1/documents/{}/pages/1", png_doc["id"].as_str().unwrap()),
+            Some(&officer.token),
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    let broken: Value = upload(
+        &app,
+        &sponsor.employer,
+        &format!("/api/v1/cases/{case}/documents"),
+        "other",
+        "broken.pdf",
+        pdf(10),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let response = app
+        .get(
+            &format!("/api/v1/documents/{}/pages/1", broken["id"].as_str().unwrap()),
+            Some(&officer.token),
+        )
+        .await;
+    assert!(
+        [404, 409].contains(&response.status().as_u16()),
+        "{}",
+        response.status()
+    );
+}

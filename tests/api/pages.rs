@@ -858,6 +858,53 @@ async fn documents_are_uploaded_and_reviewed_from_the_case_page() {
 }
 
 #[tokio::test]
+async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "sales_contract")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read("tests/fixtures/two-pages.pdf").unwrap())
+                .file_name("계약서.pdf"),
+        );
+    let doc: serde_json::Value = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{case}/documents")))
+        .bearer_auth(&sponsor.employer.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = doc["id"].as_str().unwrap();
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    let case_page = desk.get(&format!("/cases/{case}")).await;
+    assert!(case_page.body.contains(&format!("href=\"/documents/{id}/view\"")));
+    let viewer = desk.get(&format!("/documents/{id}/view?page=2")).await;
+    assert_eq!(viewer.status, 200, "{}", viewer.body);
+    assert!(viewer.body.contains("2 / 2 쪽"), "{}", viewer.body);
+    assert!(viewer.body.contains(&format!("src=\"/api/v1/documents/{id}/pages/2\"")));
+    assert!(viewer.body.contains("id=\"viewer-prev\""));
+    assert!(!viewer.body.contains("id=\"viewer-next\""));
+    assert!(viewer.body.contains("원본 내려받기"));
+    // past the last page: the last page
+    let viewer = desk.get(&format!("/documents/{id}/view?page=9")).await;
+    assert!(viewer.body.contains("2 / 2 쪽"));
+    // another sponsor's employer: not found
+    let mut stranger = Visitor::signed_in(&app, &other.employer);
+    let refused = stranger.get(&format!("/documents/{id}/view")).await;
+    assert_eq!(refused.status, 404);
+}
+
+#[tokio::test]
 async fn a_prime_accepts_its_subcontractor_on_its_dashboard() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

@@ -139,6 +139,7 @@ pub struct DocumentLine {
     /// Seoul time, with the zone.
     pub uploaded: String,
     pub is_image: bool,
+    pub is_pdf: bool,
     /// Evidence rules of the current evaluation that name its kind.
     pub serves: Vec<String>,
 }
@@ -308,6 +309,7 @@ async fn render_case(
                     .format("%Y-%m-%d %H:%M KST")
                     .to_string(),
                 is_image: d.content_type.starts_with("image/"),
+                is_pdf: d.content_type == "application/pdf",
                 serves,
                 view: d,
             }
@@ -709,4 +711,68 @@ mod tests {
         let at = seoul_time("2026-03-02T10:00").unwrap();
         assert_eq!(at.to_rfc3339(), "2026-03-02T01:00:00+00:00");
     }
+}
+
+#[derive(Template)]
+#[template(path = "pages/document_view.html")]
+struct DocumentViewPage<'a> {
+    p: &'a Page,
+    id: String,
+    filename: String,
+    kind: String,
+    /// Where "back" goes: the case, or the project's filing page.
+    back: String,
+    page: usize,
+    pages: usize,
+    /// Why the PDF cannot be shown, when it cannot.
+    problem: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ViewQuery {
+    page: Option<usize>,
+}
+
+/// `GET /documents/{id}/view?page=N`: a PDF page by page, as images the service renders (no
+/// browser plugin, no script from the document), with the download beside it.
+pub async fn view_document(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ViewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::load(&req, &state).await?;
+    let id = page_id(&page, &path, "document")?;
+    let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
+    let (row, bytes) = crate::http::documents::load_pdf(&state, user, id.clone())
+        .await
+        .map_err(|e| page.fail(e))?;
+    let wanted = query.page.unwrap_or(1).max(1);
+    let counted = tokio::task::spawn_blocking(move || crate::service::pdf_view::page_count(bytes))
+        .await
+        .map_err(|e| page.fail(ServiceError::Internal(format!("renderer: {e}"))))?;
+    let (pages, problem) = match counted {
+        Ok(n) => (n, None),
+        Err(ServiceError::Conflict { message, .. }) => (0, Some(message)),
+        Err(e) => return Err(page.fail(e)),
+    };
+    let back = match &row.case_id {
+        Some(case) => format!("/cases/{case}#h-documents"),
+        None => format!("/employer/projects/{}/file", row.project_id),
+    };
+    let back = if row.case_id.is_none() && page.is_desk() {
+        "/desk".to_owned()
+    } else {
+        back
+    };
+    page.render(&DocumentViewPage {
+        p: &page,
+        id,
+        filename: row.filename,
+        kind: row.kind,
+        back,
+        page: wanted.min(pages.max(1)),
+        pages,
+        problem,
+    })
 }

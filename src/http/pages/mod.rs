@@ -92,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(employer::upload_project_document),
         )
         .route("/cases/{id}", web::get().to(cases::show))
+        .route("/documents/{id}/view", web::get().to(cases::view_document))
         .route("/cases/{id}/act", web::post().to(cases::act))
         .route("/cases/{id}/notes", web::post().to(cases::add_note))
         .route(
