@@ -335,6 +335,7 @@ fn is_api_content_type(mime: &mime::Mime) -> bool {
         || mime.suffix() == Some(mime::JSON)
         || (mime.type_() == mime::TEXT && mime.subtype() == mime::CSV)
         || (mime.type_() == mime::APPLICATION && mime.subtype() == "toml")
+        || super::filings::is_workbook_type(mime)
 }
 
 /// CSRF defence of the JSON API for browsers signed in by cookie (bearer tokens are never sent
@@ -360,7 +361,7 @@ fn cookie_csrf_refusal(req: &HttpRequest) -> Option<ServiceError> {
         Ok(Some(m)) if is_api_content_type(&m) => None,
         Ok(None) if !has_body => None,
         _ => Some(ServiceError::UnsupportedMediaType(
-            "with the session cookie, send the body as application/json (text/csv for filings, application/toml for rule sets)".into(),
+            "with the session cookie, send the body as application/json (text/csv or an Excel workbook for filings, application/toml for rule sets)".into(),
         )),
     }
 }

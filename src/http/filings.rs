@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
+use actix_web::mime;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -19,6 +20,7 @@ use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
 use crate::service::bundles::{self, BundleView};
 use crate::service::filing::{self, FilingDocuments, FilingInput, FilingPreview};
+use crate::service::spreadsheet::{self, Table};
 use crate::service::ServiceError;
 use crate::spool::{Spool, SpoolWriter};
 
@@ -145,25 +147,43 @@ pub async fn read_batch_form(
     Ok(form)
 }
 
-/// Refuses a CSV with a NUL byte, naming its line.
-fn refuse_nul(csv: &[u8]) -> Result<(), ServiceError> {
-    match csv.split(|b: &u8| *b == b'\n').position(|l| l.contains(&0)) {
-        Some(line) => Err(super::extract::nul_error(format!("CSV line {}", line + 1))),
-        None => Ok(()),
-    }
+/// An Excel workbook's media type (.xlsx, or the older .xls).
+pub fn is_workbook_type(mime: &mime::Mime) -> bool {
+    mime.type_() == mime::APPLICATION
+        && (mime.subtype() == "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            || mime.subtype() == "vnd.ms-excel")
 }
 
-/// The preview of a CSV batch and its ZIP: the rows with their problems and files, and the
+/// Reads a batch file once, at the edge: CSV in any encoding Excel writes, or a workbook. A
+/// text file with a NUL byte is refused, naming its line (a workbook is binary).
+pub fn read_batch_file(bytes: &[u8]) -> Result<Table, ServiceError> {
+    let binary = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    let text_nul =
+        !binary && !bytes.starts_with(&[0xFF, 0xFE]) && !bytes.starts_with(&[0xFE, 0xFF]);
+    if text_nul {
+        if let Some(line) = bytes
+            .split(|b: &u8| *b == b'\n')
+            .position(|l| l.contains(&0))
+        {
+            return Err(super::extract::nul_error(format!(
+                "body (CSV line {})",
+                line + 1
+            )));
+        }
+    }
+    spreadsheet::read_table(bytes)
+}
+
+/// The preview of a batch and its ZIP: the rows with their problems and files, and the
 /// files that go nowhere. The ZIP is staged (as `documents.id`) for the filing.
 pub async fn preview_batch(
     state: &AppState,
     user: &AuthUser,
     project_id: &str,
-    csv: &[u8],
+    table: &Table,
     documents: Option<Spool>,
     bundle_id: Option<String>,
 ) -> Result<FilingPreview, ServiceError> {
-    refuse_nul(csv)?;
     let project_id = {
         let user = user.clone();
         let project_id = project_id.to_owned();
@@ -173,7 +193,7 @@ pub async fn preview_batch(
             .await?
     };
     let project_id = project_id.as_str();
-    let preview = filing::preview_csv(project_id, csv, state.ctx.today());
+    let preview = filing::preview_table(project_id, table, state.ctx.today());
     let bundle: Option<BundleView> = match (documents, bundle_id) {
         (Some(_), Some(_)) => return Err(both_zip_and_bundle()),
         (Some(spool), None) => {
@@ -218,10 +238,25 @@ pub async fn preview(
 ) -> Result<HttpResponse, ApiError> {
     require_employer(&user)?;
     require_multipart(&req)?;
-    let form = read_batch_form(&state, payload, &["project_id", "workers", "bundle_id"], None).await?;
+    let form = read_batch_form(
+        &state,
+        payload,
+        &["project_id", "workers", "bundle_id"],
+        None,
+    )
+    .await?;
     let (project_id, csv) = project_and_csv(&form)?;
+    let table = read_batch_file(&csv)?;
     let bundle_id = form.text("bundle_id");
-    let preview = preview_batch(&state, &user, &project_id, &csv, form.documents, bundle_id).await?;
+    let preview = preview_batch(
+        &state,
+        &user,
+        &project_id,
+        &table,
+        form.documents,
+        bundle_id,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(super::for_role(user.role, &preview)?))
 }
 
@@ -284,10 +319,10 @@ pub struct CsvQuery {
 /// `?project_id=`. 201 with the cases; a replayed Idempotency-Key answers 200 with the
 /// first answer and `Idempotent-Replayed: true`.
 #[utoipa::path(post, path = "/api/v1/filings", tag = "cases", security(("bearer" = []), ("cookie" = [])),
-    params(("project_id" = Option<String>, Query, description = "The project, when the body is CSV"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: the same key and body replay the first answer")),
-    request_body(content((FilingInput = "application/json"), (String = "text/csv"), (BatchUpload = "multipart/form-data")), description = "The batch, as JSON, as CSV with the columns of `CSV_COLUMNS`, or as multipart/form-data with the CSV and a ZIP of documents (docs/documents.md)"),
+    params(("project_id" = Option<String>, Query, description = "The project, when the body is CSV or a workbook"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: the same key and body replay the first answer")),
+    request_body(content((FilingInput = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (BatchUpload = "multipart/form-data")), description = "The batch, as JSON, as CSV with the columns of `CSV_COLUMNS` (UTF-8 with or without BOM, UTF-16 with BOM, or CP949/EUC-KR), as an Excel workbook (first sheet, same columns), or as multipart/form-data with the CSV or workbook and a ZIP of documents (docs/documents.md)"),
     responses((status = 201, description = "Filed", body = crate::service::filing::FilingResult), (status = 200, description = "Replay of an earlier filing with the same Idempotency-Key", body = crate::service::filing::FilingResult),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Employers only", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Sponsor not verified", content_type = "application/problem+json", body = crate::error::Problem), (status = 413, description = "Body too large", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Neither JSON, CSV nor multipart/form-data", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid fields, named workers[i].field; a file of the ZIP that goes nowhere, named documents/<file>", content_type = "application/problem+json", body = crate::error::Problem)))]
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Employers only", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Sponsor not verified", content_type = "application/problem+json", body = crate::error::Problem), (status = 413, description = "Body too large", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Neither JSON, CSV, a workbook nor multipart/form-data", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid fields, named workers[i].field; a file of the ZIP that goes nowhere, named documents/<file>", content_type = "application/problem+json", body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -312,9 +347,11 @@ pub async fn create(
     let is_json = mime
         .as_ref()
         .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
-    if !is_csv && !is_json && !is_multipart {
+    let is_workbook = mime.as_ref().is_some_and(|m| is_workbook_type(m));
+    if !is_csv && !is_json && !is_multipart && !is_workbook {
         return Err(ServiceError::UnsupportedMediaType(
-            "send the batch as application/json, text/csv or multipart/form-data".into(),
+            "send the batch as application/json, text/csv, an Excel workbook or multipart/form-data"
+                .into(),
         )
         .into());
     }
@@ -329,14 +366,14 @@ pub async fn create(
         )
         .await?;
         let (project_id, csv) = project_and_csv(&form)?;
-        refuse_nul(&csv)?;
+        let table = read_batch_file(&csv)?;
         let input = FilingInput {
             project_id: project_id.clone(),
-            workers: filing::workers_from_csv(&csv)?,
+            workers: filing::workers_from_table(&table)?,
         };
         // A batch that cannot be filed stages nothing.
         filing::validate_batch(&input, state.ctx.today())?;
-        let lines = filing::csv_lines(&csv);
+        let lines: Vec<u32> = table.rows.iter().map(|r| r.line).collect();
         let named = form.text("bundle_id");
         let bundle_id = match (form.documents, named) {
             (Some(_), Some(_)) => return Err(both_zip_and_bundle().into()),
@@ -357,14 +394,16 @@ pub async fn create(
         input
     } else {
         let body = read_body(&mut payload, MAX_JSON_BYTES).await?;
-        if is_csv {
-            refuse_nul(&body)?;
+        if is_csv || is_workbook {
             let project_id = query.into_inner().project_id.ok_or_else(|| {
-                ServiceError::validation("project_id", "is required as ?project_id= with CSV")
+                ServiceError::validation(
+                    "project_id",
+                    "is required as ?project_id= with CSV or a workbook",
+                )
             })?;
             FilingInput {
                 project_id,
-                workers: filing::workers_from_csv(&body)?,
+                workers: filing::workers_from_table(&read_batch_file(&body)?)?,
             }
         } else {
             parse_json(&body)?

@@ -64,7 +64,8 @@ impl Modify for SecuritySchemes {
                 super::extract::SESSION_COOKIE,
                 "The browser's session cookie. With it, a POST/PATCH/PUT/DELETE must come from \
                  this origin (Sec-Fetch-Site or Origin; else 403) and carry application/json \
-                 (text/csv for filings, application/toml for rule sets) or no body (else 415).",
+                 (text/csv or an Excel workbook for filings, application/toml for rule sets) or no \
+                 body (else 415).",
             ))),
         );
     }

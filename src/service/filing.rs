@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::accounts::AuthUser;
+use super::spreadsheet::{Table, TableRow};
 use super::{access, audit, passports, FieldErrors, ServiceError};
 use crate::db::cases::{self, CaseRow};
 use crate::db::filings::{self, FilingRow};
@@ -838,41 +839,47 @@ fn worker_index(field: &str) -> Option<usize> {
         .ok()
 }
 
-/// Names per data row (display only).
-fn row_names(data: &[u8]) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(data);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').to_owned())
-            .collect(),
-        Err(_) => return Vec::new(),
-    };
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    reader
-        .records()
-        .map(|r| match r {
-            Ok(r) => {
-                let get = |n: &str| col(n).and_then(|c| r.get(c)).unwrap_or("").to_owned();
-                let romanised = format!("{} {}", get("family_name"), get("given_name"));
-                let hangul = get("name_ko");
-                if hangul.is_empty() {
-                    romanised.trim().to_owned()
-                } else {
-                    format!("{} ({hangul})", romanised.trim())
-                }
-            }
-            Err(_) => String::new(),
-        })
-        .collect()
+/// A row's name as a person reads it: romanised, and the Hangul beside it.
+fn row_name(table: &Table, row: &TableRow) -> String {
+    let romanised = format!(
+        "{} {}",
+        table.cell(row, "family_name"),
+        table.cell(row, "given_name")
+    );
+    let hangul = table.cell(row, "name_ko");
+    if hangul.is_empty() {
+        romanised.trim().to_owned()
+    } else {
+        format!("{} ({hangul})", romanised.trim())
+    }
 }
 
-/// Parses and validates a CSV batch without filing it.
+/// Parses and validates a batch file without filing it.
 pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPreview {
-    let errors = match workers_from_csv(data) {
+    match super::spreadsheet::read_table(data) {
+        Ok(table) => preview_table(project_id, &table, today),
+        Err(e) => {
+            let errors = match e {
+                ServiceError::Validation(errors) => errors,
+                other => vec![super::FieldError {
+                    field: "csv".into(),
+                    message: other.to_string(),
+                }],
+            };
+            FilingPreview {
+                valid: false,
+                rows_with_errors: 0,
+                rows: Vec::new(),
+                errors,
+                documents: None,
+            }
+        }
+    }
+}
+
+/// Validates a batch's table without filing it.
+pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> FilingPreview {
+    let errors = match workers_from_table(table) {
         Ok(workers) => {
             let input = FilingInput {
                 project_id: project_id.to_owned(),
@@ -893,13 +900,12 @@ pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPre
             message: e.to_string(),
         }],
     };
-    let lines = csv_lines(data);
-    let mut rows: Vec<PreviewRow> = row_names(data)
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| PreviewRow {
-            line: lines.get(i).copied().unwrap_or(0),
-            name,
+    let mut rows: Vec<PreviewRow> = table
+        .rows
+        .iter()
+        .map(|row| PreviewRow {
+            line: row.line,
+            name: row_name(table, row),
             errors: Vec::new(),
             documents: Vec::new(),
         })
@@ -911,10 +917,10 @@ pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPre
             None => general.push(error),
         }
     }
-    if data.iter().all(u8::is_ascii_whitespace) {
+    if table.rows.is_empty() && general.is_empty() {
         general.push(super::FieldError {
             field: "csv".into(),
-            message: "choose a CSV file".into(),
+            message: "the file has no worker rows".into(),
         });
     }
     let rows_with_errors = rows.iter().filter(|r| !r.errors.is_empty()).count();
@@ -927,33 +933,24 @@ pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPre
     }
 }
 
-/// The spreadsheet line of each data row of a CSV (the header is line 1; a quoted cell may
-/// span lines, and blank lines are skipped), as the file names of a batch's ZIP use them.
+/// The spreadsheet line of each data row of a batch file (the header is line 1), as the file
+/// names of a batch's ZIP use them; empty when the file cannot be read.
 pub fn csv_lines(data: &[u8]) -> Vec<u32> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(data);
-    let _ = reader.headers();
-    let mut record = csv::ByteRecord::new();
-    let mut lines = Vec::new();
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        lines.push(u32::try_from(line).unwrap_or(u32::MAX));
-    }
-    lines
+    super::spreadsheet::read_table(data)
+        .map(|t| t.rows.iter().map(|r| r.line).collect())
+        .unwrap_or_default()
 }
 
-/// Reads workers from CSV. Cell errors are reported like JSON ones, as
-/// `workers[i].field` (i counts data rows from 0), all at once.
+/// Reads workers from a batch file (CSV in any encoding Excel writes, or a workbook: see
+/// `super::spreadsheet`). Cell errors are reported like JSON ones, as `workers[i].field` (i
+/// counts data rows from 0), all at once.
 pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(data);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ServiceError::validation("csv", format!("unreadable header row: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
+    workers_from_table(&super::spreadsheet::read_table(data)?)
+}
+
+/// Reads workers from a batch's table.
+pub fn workers_from_table(table: &Table) -> Result<Vec<WorkerInput>, ServiceError> {
+    let headers = &table.headers;
     let mut errors = FieldErrors::new();
     for required in CSV_COLUMNS
         .iter()
@@ -963,35 +960,34 @@ pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
             errors.add("csv", format!("missing column {required}"));
         }
     }
-    for h in &headers {
+    for h in headers {
         if !CSV_COLUMNS.contains(&h.as_str()) {
             errors.add("csv", format!("unknown column {h}"));
         }
     }
     errors.finish()?;
+    if table.rows.len() > MAX_BATCH {
+        return Err(ServiceError::validation(
+            "workers",
+            format!("a batch holds at most {MAX_BATCH} workers; split it"),
+        ));
+    }
     let mut errors = FieldErrors::new();
-    let col = |name: &str| headers.iter().position(|h| h == name);
     let mut workers = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        if i >= MAX_BATCH {
-            return Err(ServiceError::validation(
-                "workers",
-                format!("a batch holds at most {MAX_BATCH} workers; split it"),
-            ));
+    for (i, record) in table.rows.iter().enumerate() {
+        if record.cells.len() != headers.len() {
+            errors.add(
+                format!("workers[{i}]"),
+                format!(
+                    "line {} has {} cells; the header row has {}",
+                    record.line,
+                    record.cells.len(),
+                    headers.len()
+                ),
+            );
+            continue;
         }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.add(format!("workers[{i}]"), format!("unreadable row: {e}"));
-                continue;
-            }
-        };
-        let cell = |name: &str| {
-            col(name)
-                .and_then(|c| record.get(c))
-                .unwrap_or("")
-                .to_owned()
-        };
+        let cell = |name: &str| table.cell(record, name).to_owned();
         let prefix = format!("workers[{i}]");
         let boolean = |name: &str, errors: &mut FieldErrors| -> bool {
             match cell(name).to_ascii_lowercase().as_str() {

@@ -19,6 +19,7 @@ pub mod pdf_view;
 pub mod reports;
 pub mod secrets;
 pub mod sponsors;
+pub mod spreadsheet;
 pub mod status;
 pub mod throttle;
 

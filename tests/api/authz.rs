@@ -582,9 +582,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             None if r.method == "post" && r.template.ends_with("/documents") => {
                 req.multipart(pdf_form())
             }
-            None if r.template == "/filings/preview" => {
-                req.multipart(batch_form(&sub_project))
-            }
+            None if r.template == "/filings/preview" => req.multipart(batch_form(&sub_project)),
             None => req,
         };
         let got = req.send().await.unwrap().status().as_u16();

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use chrono::Datelike;
 use kitdesk::domain::{ReceiptNumber, Role};
 use serde_json::{json, Value};
 
@@ -404,4 +405,135 @@ async fn queue_pages_with_a_cursor_and_filters() {
         .await
         .unwrap();
     assert_eq!(counts["filed"], 7);
+}
+
+/// The names of the filed cases, as the desk reads them: (romanised family name, Hangul).
+async fn filed_names(app: &TestApp, token: &str, filing: &Value) -> Vec<(String, String)> {
+    let mut names = Vec::new();
+    for case in filing["cases"].as_array().unwrap() {
+        let body: Value = app
+            .get(
+                &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+                Some(token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        names.push((
+            body["worker"]["family_name"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            body["worker"]["name_ko"].as_str().unwrap_or("").to_owned(),
+        ));
+    }
+    names
+}
+
+/// A batch from `csv_of` as an Excel workbook, dates of birth as real Excel dates.
+fn workbook_of(csv: &str) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            let (row, col) = (r as u32 + 1, c as u16);
+            match chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d") {
+                Ok(d) if headers[c] == "date_of_birth" => {
+                    let at = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        d.year() as u16,
+                        d.month() as u8,
+                        d.day() as u8,
+                    )
+                    .unwrap();
+                    sheet
+                        .write_datetime_with_format(row, col, &at, &date)
+                        .unwrap();
+                }
+                _ => {
+                    sheet.write_string(row, col, cell).unwrap();
+                }
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn korean_names_survive_excel_csv_in_cp949_and_workbooks_and_bad_bytes_are_refused() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let token = sponsor.employer.token.clone();
+    let post = |content_type: &'static str, body: Vec<u8>| {
+        app.client
+            .post(app.url(&format!("/api/v1/filings?project_id={project}")))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    // Excel's "CSV (comma delimited)" on a Korean Windows: CP949.
+    let mut w = worker(1);
+    w["name_ko"] = "이서연".into();
+    w["family_name"] = "Lee".into();
+    let csv = crate::helpers::csv_of(&[w]);
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(&csv);
+    assert!(!unmappable);
+    assert_ne!(&cp949[..], csv.as_bytes(), "really CP949 bytes");
+    let response = post("text/csv", cp949.into_owned()).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    assert_eq!(
+        filed_names(&app, &officer.token, &filed).await,
+        [("Lee".to_owned(), "이서연".to_owned())]
+    );
+
+    // An .xlsx workbook, with a real Excel date.
+    let mut w = worker(2);
+    w["name_ko"] = "박지훈".into();
+    let workbook = workbook_of(&crate::helpers::csv_of(&[w]));
+    let response = post(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        workbook,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    assert_eq!(
+        filed_names(&app, &officer.token, &filed).await[0].1,
+        "박지훈"
+    );
+
+    // Bytes that are neither UTF-8 nor CP949: a clear, bilingual 422; nothing stored.
+    let before = case_count(&app).await;
+    let mut garbage = crate::helpers::csv_of(&[worker(3)]).into_bytes();
+    let at = garbage.len() - 20;
+    garbage.splice(at..at, [0xFF, 0xFF, 0x80, 0xFF]);
+    let problem = assert_problem(
+        post("text/csv", garbage).await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "csv");
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("CP949") && message.contains("저장해"),
+        "{message}"
+    );
+    assert_eq!(case_count(&app).await, before);
 }

@@ -337,7 +337,10 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     let filing_page = employer
         .get(&format!("/employer/projects/{project}/file"))
         .await;
-    assert!(filing_page.body.contains("row2_passport_bio_page.pdf"), "the naming is explained");
+    assert!(
+        filing_page.body.contains("row2_passport_bio_page.pdf"),
+        "the naming is explained"
+    );
     let token = filing_page.csrf();
     let zip = |files: &[(&str, &[u8])]| {
         let mut out = std::io::Cursor::new(Vec::new());
@@ -381,9 +384,20 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     .unwrap();
     let shown = employer.finish(response).await;
     assert_eq!(shown.status, 422);
-    assert!(shown.body.contains("id=\"zip-unmatched\""), "{}", shown.body);
-    assert!(shown.body.contains("CSV의 해당 줄에 근로자가 없음"), "{}", shown.body);
-    assert!(!shown.body.contains("csv-file-now"), "no filing while a file goes nowhere");
+    assert!(
+        shown.body.contains("id=\"zip-unmatched\""),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("CSV의 해당 줄에 근로자가 없음"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("csv-file-now"),
+        "no filing while a file goes nowhere"
+    );
 
     let response = preview(zip(&[
         ("row3_passport_bio_page.pdf", pdf),
@@ -395,14 +409,22 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     assert_eq!(shown.status, 200, "{}", shown.body);
     let row = &shown.body[shown.body.find("id=\"row-3\"").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains("여권 인적 사항 면") && row.contains("row3_passport_bio_page.pdf"), "{row}");
+    assert!(
+        row.contains("여권 인적 사항 면") && row.contains("row3_passport_bio_page.pdf"),
+        "{row}"
+    );
     assert!(shown.body.contains("id=\"zip-project\""));
     let bundle = shown.hidden("bundle_id");
     let key = shown.hidden("idempotency_key");
     let filed = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),
-            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv), ("bundle_id", &bundle)],
+            &[
+                ("csrf", &token),
+                ("idempotency_key", &key),
+                ("csv", &csv),
+                ("bundle_id", &bundle),
+            ],
         )
         .await;
     assert_eq!(filed.status, 201, "{}", filed.body);
@@ -427,7 +449,10 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
         assert!(items.iter().any(|d| d["kind"] == "sales_contract"));
         with_own += items.iter().filter(|d| d["origin"] == "case").count();
     }
-    assert_eq!(with_own, 1, "the passport went to the worker on line 3 only");
+    assert_eq!(
+        with_own, 1,
+        "the passport went to the worker on line 3 only"
+    );
 }
 
 #[tokio::test]
@@ -501,17 +526,27 @@ async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
     assert_eq!(preview.status, 200, "{}", preview.body);
     assert!(preview.body.contains("csv-file-now"));
     let key = preview.hidden("idempotency_key");
-    let start = preview.body.find("<textarea name=\"csv\"").unwrap();
-    let text = &preview.body[start..];
-    let text = &text[text.find('>').unwrap() + 1..text.find("</textarea>").unwrap()];
-    let csv = text
+    // the batch as the page read it, carried in a hidden field (HTML-escaped JSON)
+    let table = preview
+        .hidden("table")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#43;", "+")
-        .replace("&amp;", "&")
-        .replace("&#x2b;", "+");
+        .replace("&#x2b;", "+")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert!(table.contains("\"line\":3"), "{table}");
     let filed = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),
-            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv)],
+            &[
+                ("csrf", &token),
+                ("idempotency_key", &key),
+                ("table", &table),
+            ],
         )
         .await;
     assert_eq!(filed.status, 201, "{}", filed.body);
@@ -520,7 +555,11 @@ async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
     let again = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),
-            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv)],
+            &[
+                ("csrf", &token),
+                ("idempotency_key", &key),
+                ("table", &table),
+            ],
         )
         .await;
     assert_eq!(again.status, 201);
@@ -858,6 +897,79 @@ async fn documents_are_uploaded_and_reviewed_from_the_case_page() {
 }
 
 #[tokio::test]
+async fn an_excel_csv_in_cp949_keeps_its_korean_names_from_preview_to_filing() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let token = employer
+        .get(&format!("/employer/projects/{project}/file"))
+        .await
+        .csrf();
+    let mut w = worker(1);
+    w["name_ko"] = "최윤서".into();
+    let csv = csv_of(&[w]);
+    let (cp949, _, _) = encoding_rs::EUC_KR.encode(&csv);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(cp949.into_owned()).file_name("근로자.csv"),
+        );
+    let response = employer
+        .client
+        .post(app.url(&format!("/employer/projects/{project}/csv")))
+        .header(COOKIE, employer.cookie_header())
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let preview = employer.finish(response).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("최윤서"),
+        "the Hangul name reads right"
+    );
+    assert!(!preview.body.contains('\u{fffd}'));
+    let table = preview
+        .hidden("table")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#43;", "+")
+        .replace("&#x2b;", "+")
+        .replace("&amp;", "&");
+    let filed = employer
+        .post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[
+                ("csrf", token.as_str()),
+                (
+                    "idempotency_key",
+                    preview.hidden("idempotency_key").as_str(),
+                ),
+                ("table", table.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let cases: serde_json::Value = app
+        .get("/api/v1/cases", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = cases["items"][0]["id"].as_str().unwrap();
+    let case: serde_json::Value = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["worker"]["name_ko"], "최윤서");
+}
+
+#[tokio::test]
 async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;
@@ -887,11 +999,15 @@ async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
     let mut desk = Visitor::signed_in(&app, &officer);
     desk.accept_language = Some("ko");
     let case_page = desk.get(&format!("/cases/{case}")).await;
-    assert!(case_page.body.contains(&format!("href=\"/documents/{id}/view\"")));
+    assert!(case_page
+        .body
+        .contains(&format!("href=\"/documents/{id}/view\"")));
     let viewer = desk.get(&format!("/documents/{id}/view?page=2")).await;
     assert_eq!(viewer.status, 200, "{}", viewer.body);
     assert!(viewer.body.contains("2 / 2 쪽"), "{}", viewer.body);
-    assert!(viewer.body.contains(&format!("src=\"/api/v1/documents/{id}/pages/2\"")));
+    assert!(viewer
+        .body
+        .contains(&format!("src=\"/api/v1/documents/{id}/pages/2\"")));
     assert!(viewer.body.contains("id=\"viewer-prev\""));
     assert!(!viewer.body.contains("id=\"viewer-next\""));
     assert!(viewer.body.contains("원본 내려받기"));

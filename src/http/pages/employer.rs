@@ -15,14 +15,15 @@ use super::{page_id, Page, PageError};
 use crate::domain::document::DocumentKind;
 use crate::domain::worker::{SECTORS, US_STATES};
 use crate::domain::Role;
+use crate::http::filings::{preview_batch, read_batch_file, read_batch_form};
 use crate::http::AppState;
-use crate::service::cases::{self, CaseSummary, QueueQuery};
-use crate::http::filings::{preview_batch, read_batch_form};
 use crate::service::bundles::BundleView;
+use crate::service::cases::{self, CaseSummary, QueueQuery};
 use crate::service::filing::{
     self, FilingDocuments, FilingInput, FilingPreview, FilingResult, CSV_COLUMNS,
 };
 use crate::service::sponsors::{self, NewProject, ProjectView, SponsorView};
+use crate::service::spreadsheet::Table;
 use crate::service::{access, FieldError, ServiceError};
 
 const FORM_WORKERS: usize = 3;
@@ -367,7 +368,8 @@ struct PreviewPage<'a> {
     general: Vec<FieldError>,
     /// The staged ZIP: its project files and the files that go nowhere.
     bundle: Option<BundleView>,
-    csv: String,
+    /// The batch as read, carried to the filing (the file is read once, at the upload).
+    table_json: String,
     valid: bool,
     idempotency_key: String,
 }
@@ -377,7 +379,7 @@ impl PreviewPage<'_> {
         p: &'a Page,
         project: ProjectView,
         preview: FilingPreview,
-        csv: String,
+        table: &Table,
         idempotency_key: String,
     ) -> PreviewPage<'a> {
         let rows = preview
@@ -410,7 +412,7 @@ impl PreviewPage<'_> {
             rows_with_errors: preview.rows_with_errors,
             general: preview.errors,
             bundle: preview.documents,
-            csv,
+            table_json: serde_json::to_string(table).unwrap_or_default(),
             valid: preview.valid,
             idempotency_key,
         }
@@ -422,9 +424,10 @@ impl PreviewPage<'_> {
     }
 }
 
-/// `POST /employer/projects/{id}/csv` (multipart: `csrf` first, then the CSV as `file` (or
-/// pasted as `csv`) and, optionally, a ZIP of documents as `documents`): the preview, which
-/// files nothing; the ZIP is staged for the filing.
+/// `POST /employer/projects/{id}/csv` (multipart: `csrf` first, then the batch as `file` — CSV
+/// in any encoding Excel writes, or a workbook — or pasted as `csv`, and, optionally, a ZIP of
+/// documents as `documents`): the preview, which files nothing; the ZIP is staged for the
+/// filing.
 pub async fn csv_preview(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -441,20 +444,29 @@ pub async fn csv_preview(
         .await
         .map_err(|e| page.fail(e))?;
     let project = load_project(&page, &state, &path).await?;
-    let csv_text = form
-        .bytes("file")
-        .or_else(|| form.bytes("csv"))
-        .map(|b| String::from_utf8_lossy(b).into_owned())
-        .unwrap_or_default();
-    let preview = preview_batch(
-        &state,
-        &user,
-        &project.id,
-        csv_text.as_bytes(),
-        form.documents,
-        None,
-    )
-    .await;
+    let Some(bytes) = form.bytes("file").or_else(|| form.bytes("csv")) else {
+        let preview = unreadable_preview(vec![FieldError {
+            field: "csv".into(),
+            message: page.t("filing.choose_file").into(),
+        }]);
+        return PreviewPage::new(&page, project, preview, &Table::default(), new_key())
+            .render(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let table = match read_batch_file(bytes) {
+        Ok(table) => table,
+        Err(ServiceError::Validation(errors)) => {
+            return PreviewPage::new(
+                &page,
+                project,
+                unreadable_preview(errors),
+                &Table::default(),
+                new_key(),
+            )
+            .render(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => return Err(page.fail(e)),
+    };
+    let preview = preview_batch(&state, &user, &project.id, &table, form.documents, None).await;
     match preview {
         Ok(preview) => {
             let status = if preview.valid {
@@ -462,16 +474,27 @@ pub async fn csv_preview(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            PreviewPage::new(&page, project, preview, csv_text, new_key()).render(status)
+            PreviewPage::new(&page, project, preview, &table, new_key()).render(status)
         }
         Err(ServiceError::Validation(errors)) => {
-            let mut preview = filing::preview_csv(&project.id, csv_text.as_bytes(), state.ctx.today());
+            let mut preview = filing::preview_table(&project.id, &table, state.ctx.today());
             preview.errors.extend(errors);
             preview.valid = false;
-            PreviewPage::new(&page, project, preview, csv_text, new_key())
+            PreviewPage::new(&page, project, preview, &table, new_key())
                 .render(StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => Err(page.fail(e)),
+    }
+}
+
+/// The preview of a file that could not be read at all.
+fn unreadable_preview(errors: Vec<FieldError>) -> FilingPreview {
+    FilingPreview {
+        valid: false,
+        rows_with_errors: 0,
+        rows: Vec::new(),
+        errors,
+        documents: None,
     }
 }
 
@@ -479,7 +502,7 @@ pub async fn csv_preview(
 struct Again<'a> {
     state: &'a AppState,
     user: &'a crate::service::accounts::AuthUser,
-    csv_text: String,
+    table: Table,
     bundle_id: Option<String>,
     key: String,
 }
@@ -492,20 +515,28 @@ impl Again<'_> {
         errors: Vec<FieldError>,
         status: StatusCode,
     ) -> Result<HttpResponse, PageError> {
-        let csv = self.csv_text.as_bytes();
-        let mut preview =
-            match preview_batch(self.state, self.user, &project.id, csv, None, self.bundle_id).await {
-                Ok(preview) => preview,
-                Err(_) => filing::preview_csv(&project.id, csv, self.state.ctx.today()),
-            };
+        let mut preview = match preview_batch(
+            self.state,
+            self.user,
+            &project.id,
+            &self.table,
+            None,
+            self.bundle_id,
+        )
+        .await
+        {
+            Ok(preview) => preview,
+            Err(_) => filing::preview_table(&project.id, &self.table, self.state.ctx.today()),
+        };
         preview.errors.extend(errors);
         preview.valid = false;
-        PreviewPage::new(page, project, preview, self.csv_text, self.key).render(status)
+        PreviewPage::new(page, project, preview, &self.table, self.key).render(status)
     }
 }
 
-/// `POST /employer/projects/{id}/csv/file` (form: `csv`, `idempotency_key`, `bundle_id`):
-/// files the previewed CSV and its staged ZIP.
+/// `POST /employer/projects/{id}/csv/file` (form: `table` — the previewed batch as the preview
+/// page carries it — or `csv` text, `idempotency_key`, `bundle_id`): files the batch and its
+/// staged ZIP.
 pub async fn csv_file(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -517,25 +548,33 @@ pub async fn csv_file(
     page.check_post(&req, form.get("csrf"))?;
     let user = page.require(&[Role::Employer])?;
     let project = load_project(&page, &state, &path).await?;
-    let csv_text = form.get("csv").to_owned();
+    let table = match form.opt("table") {
+        Some(json) => serde_json::from_str::<Table>(&json).map_err(|_| {
+            page.fail(ServiceError::BadRequest {
+                code: "bad_body",
+                message: "the previewed batch came back damaged: upload the file again".into(),
+            })
+        })?,
+        None => read_batch_file(form.get("csv").as_bytes()).map_err(|e| page.fail(e))?,
+    };
     let key = form.opt("idempotency_key").unwrap_or_else(new_key);
     let bundle_id = form.opt("bundle_id");
     let project_id = project.id.clone();
-    let data = csv_text.clone();
+    let data = table.clone();
     let idem = key.clone();
     let filer = user.clone();
     let bundle = bundle_id.clone();
     let result = state
         .ctx
         .run(move |conn, ctx| {
-            let workers = filing::workers_from_csv(data.as_bytes())?;
+            let workers = filing::workers_from_table(&data)?;
             let input = FilingInput {
                 project_id,
                 workers,
             };
             let documents = bundle.map(|bundle_id| FilingDocuments {
                 bundle_id,
-                lines: filing::csv_lines(data.as_bytes()),
+                lines: data.rows.iter().map(|r| r.line).collect(),
             });
             filing::file_batch_with_documents(conn, ctx, &filer, input, Some(idem), documents)
         })
@@ -543,7 +582,7 @@ pub async fn csv_file(
     let again = Again {
         state: &state,
         user: &user,
-        csv_text,
+        table,
         bundle_id,
         key,
     };

@@ -75,9 +75,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/employer/projects/{id}/csv",
             web::post().to(employer::csv_preview),
         )
-        .route(
-            "/employer/projects/{id}/csv/file",
-            web::post().to(employer::csv_file),
+        .service(
+            // the previewed batch comes back whole: up to the size of a batch file, as JSON
+            web::resource("/employer/projects/{id}/csv/file")
+                .app_data(
+                    web::FormConfig::default().limit(3 * crate::http::extract::MAX_JSON_BYTES),
+                )
+                .route(web::post().to(employer::csv_file)),
         )
         .route(
             "/employer/projects/{id}/precheck",
