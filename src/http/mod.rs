@@ -3,6 +3,7 @@
 //! answer; they hold no business rules and issue no SQL.
 
 pub mod auth;
+pub mod batch_template;
 pub mod cases;
 pub mod client_ip;
 pub mod documents;
@@ -109,6 +110,7 @@ api_routes![
     "/sponsors/{id}/subcontractor-requests/{sub}" => [(post, sponsors::decide_link)],
     "/filings" => [(post, filings::create)],
     "/filings/preview" => [(post, filings::preview)],
+    "/filings/template" => [(get, batch_template::download)],
     "/cases" => [(get, cases::list)],
     "/cases/counts" => [(get, cases::counts)],
     "/cases/{id}" => [(get, cases::get)],

@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, cases, documents, eligibility, filings, health, metrics, outbox, sponsors, status, users,
+    auth, batch_template, cases, documents, eligibility, filings, health, metrics, outbox,
+    sponsors, status, users,
 };
 
 #[derive(OpenApi)]
@@ -25,7 +26,7 @@ use super::{
         sponsors::register, sponsors::list, sponsors::get, sponsors::update, sponsors::verify,
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
         sponsors::link_requests, sponsors::decide_link,
-        filings::create, filings::preview,
+        filings::create, filings::preview, batch_template::download,
         cases::list, cases::counts, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,
         eligibility::evaluate, eligibility::case_eligibility, eligibility::list_rulesets,

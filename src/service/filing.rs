@@ -738,7 +738,7 @@ pub const CSV_COLUMNS: &[&str] = &[
 ];
 
 /// Columns a CSV may leave out.
-const OPTIONAL_CSV_COLUMNS: &[&str] = &[
+pub const OPTIONAL_CSV_COLUMNS: &[&str] = &[
     "name_ko",
     "offered_wage_usd",
     "prevailing_wage_usd",

@@ -187,6 +187,19 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("post", "/filings", actor, b(filing.clone()), expect));
     }
+    // the batch template holds no data: anyone signed in
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 200),
+        (Officer, 200),
+        (Supervisor, 200),
+        (Sibling, 200),
+        (Other, 200),
+        (Prime, 200),
+        (Sub, 200),
+    ] {
+        rows.push(row("get", "/filings/template", actor, None, expect));
+    }
     // the preview of a CSV batch (multipart, sent by the runner): the filers only
     for (actor, expect) in [
         (Anonymous, 401),

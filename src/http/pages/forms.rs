@@ -92,6 +92,8 @@ pub struct FieldView {
     pub label_key: String,
     pub kind: &'static str,
     pub options: Vec<&'static str>,
+    /// The catalog prefix that names the options in the reader's language (`education.`).
+    pub option_prefix: &'static str,
     pub value: String,
     pub selected: Vec<String>,
     pub required: bool,
@@ -101,6 +103,20 @@ pub struct FieldView {
 impl FieldView {
     pub fn is_selected(&self, option: &&str) -> bool {
         self.selected.iter().any(|s| s == option) || self.value == *option
+    }
+}
+
+/// The catalog prefix of a field's vocabulary: its values are shown as words, not codes
+/// (`education.high_school` is "고등학교 졸업"); "" for a field without one.
+pub fn vocabulary_prefix(field: &str) -> &'static str {
+    match field {
+        "education" => "education.",
+        "role" => "role.",
+        "pay_source" => "pay_source.",
+        "activities" => "activity.",
+        "sector" => "sector.",
+        "qualifying_relationship" => "relationship.",
+        _ => "",
     }
 }
 
@@ -156,6 +172,7 @@ pub fn worker_blocks(
                         input,
                         kind: kind_name,
                         options,
+                        option_prefix: vocabulary_prefix(name),
                         value,
                         selected,
                         required: *required && b < required_blocks,
