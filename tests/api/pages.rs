@@ -970,6 +970,49 @@ async fn an_excel_csv_in_cp949_keeps_its_korean_names_from_preview_to_filing() {
 }
 
 #[tokio::test]
+async fn the_officer_decides_seeing_each_routes_state_and_the_facts_in_korean() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    let page = desk.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200);
+    let summary = &page.body[page.body.find("id=\"route-summary\"").expect("summary")..];
+    let summary = &summary[..summary.find("</section>").unwrap()];
+    for route in ["B1-CIW", "ESTA-CIW", "E2-ESS", "L1B", "E4-PWK"] {
+        assert!(
+            summary.contains(&format!("summary-{route}")),
+            "{route}: {summary}"
+        );
+    }
+    // a route that needs review says which judgement it waits on
+    let b1 = &summary[summary.find("summary-B1-CIW").unwrap()..];
+    let b1 = &b1[..b1.find("</li>").unwrap()];
+    assert!(!b1.contains("검토 필요</span> — 모든 요건 충족"), "{b1}");
+    let facts = &page.body[page.body.find("id=\"facts\"").expect("facts")..];
+    let facts = &facts[..facts.find("</section>").unwrap()];
+    for shown in [
+        "판단 근거가 되는 사실",
+        "장비 설치",
+        "미국 근로자 교육",
+        "직업 교육",
+        "설치 기사",
+        "한국(해외)에서 지급",
+        "미국 체류 일수(예정)",
+        "90",
+        "년",
+    ] {
+        assert!(facts.contains(shown), "{shown} in {facts}");
+    }
+    for code in ["train_us_workers", "vocational", "installer", "foreign"] {
+        assert!(!facts.contains(code), "the code {code} shows: {facts}");
+    }
+}
+
+#[tokio::test]
 async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

@@ -58,6 +58,23 @@ impl RouteView {
         self.status == "sandbox"
     }
 
+    /// The condition that decides the outcome: the first failed, erroneous, flagged or
+    /// unconfirmed rule (rules are sorted so), or none when every condition is met.
+    pub fn deciding(&self) -> Option<&RuleView> {
+        let holding = self.rules.first().filter(|r| {
+            matches!(
+                r.status.as_str(),
+                "failed" | "error" | "flagged" | "unconfirmed"
+            )
+        });
+        // Under a rule set where a judgement rule asks for review even when it passes.
+        holding.or_else(|| {
+            (self.outcome == "needs_review")
+                .then(|| self.rules.iter().find(|r| r.kind == "discretion"))
+                .flatten()
+        })
+    }
+
     /// May be offered for approval: in force, and neither ineligible nor unavailable.
     pub fn approvable(&self) -> bool {
         self.status == "in_force" && matches!(self.outcome.as_str(), "eligible" | "needs_review")
@@ -132,6 +149,185 @@ pub fn routes_view(evaluation: &Explanation, lang: Lang) -> Vec<RouteView> {
         .collect()
 }
 
+/// A group of the facts a decision rests on, as the officer reads them.
+pub struct FactGroup {
+    pub title_key: &'static str,
+    /// (label, value in the reader's language)
+    pub rows: Vec<(String, String)>,
+}
+
+/// The case's facts, grouped and in the reader's language: what the rules read, so that an
+/// officer decides seeing them.
+pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
+    let Ok(facts) = crate::domain::FactsV2::from_value(facts.clone()) else {
+        return Vec::new();
+    };
+    let missing = || lang.t("facts.missing").to_owned();
+    let flag = |v: Option<bool>| v.map(|b| lang.yes_no(b).to_owned()).unwrap_or_else(missing);
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| lang.date(d)).unwrap_or_else(missing);
+    let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(missing);
+    let usd = |n: Option<f64>| {
+        n.map(|n| format!("US$ {}", group_thousands(n)))
+            .unwrap_or_else(missing)
+    };
+    let word = |prefix: &str, v: Option<String>| {
+        v.map(|v| lang.label(prefix, &v).to_owned())
+            .unwrap_or_else(missing)
+    };
+    let a = &facts.applicant;
+    let w = &facts.assignment;
+    let label = |key: &str| lang.label("worker.", key).to_owned();
+    let trips = match &a.travel_since_2011 {
+        None => missing(),
+        Some(trips) if trips.is_empty() => lang.t("facts.none").to_owned(),
+        Some(trips) => trips
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {}–{}{}",
+                    t.country,
+                    lang.date(t.from),
+                    t.to.map(|d| lang.date(d)).unwrap_or_default(),
+                    if t.official_duty {
+                        format!(" ({})", lang.t("facts.official"))
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let activities = match &w.activities {
+        None => missing(),
+        Some(list) => list
+            .iter()
+            .map(|x| lang.label("activity.", &vocabulary_code(x)).to_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    vec![
+        FactGroup {
+            title_key: "facts.assignment",
+            rows: vec![
+                (label("activities"), activities),
+                (label("planned_entry"), date(w.planned_entry)),
+                (label("planned_exit"), date(w.planned_exit)),
+                (
+                    lang.t("facts.stay_days").to_owned(),
+                    match (w.planned_entry, w.planned_exit) {
+                        (Some(from), Some(to)) => ((to - from).num_days() + 1).to_string(),
+                        _ => missing(),
+                    },
+                ),
+                (
+                    label("pay_source"),
+                    word(
+                        "pay_source.",
+                        w.pay_source.as_ref().map(|x| vocabulary_code(x)),
+                    ),
+                ),
+                (
+                    label("worker_employed_by_seller"),
+                    flag(w.worker_employed_by_seller),
+                ),
+                (
+                    label("worksite_controlled_by_group"),
+                    flag(w.worksite_controlled_by_group),
+                ),
+                (label("specialty_occupation"), flag(w.specialty_occupation)),
+                (label("offered_wage_usd"), usd(w.offered_wage_usd)),
+                (label("prevailing_wage_usd"), usd(w.prevailing_wage_usd)),
+                (label("actual_wage_usd"), usd(w.actual_wage_usd)),
+            ],
+        },
+        FactGroup {
+            title_key: "facts.qualifications",
+            rows: vec![
+                (
+                    label("role"),
+                    word("role.", a.role.as_ref().map(|x| vocabulary_code(x))),
+                ),
+                (
+                    label("education"),
+                    word(
+                        "education.",
+                        a.education.as_ref().map(|x| vocabulary_code(x)),
+                    ),
+                ),
+                (label("degree_in_specialty"), flag(a.degree_in_specialty)),
+                (label("degree_equivalent"), flag(a.degree_equivalent)),
+                (label("years_experience"), number(a.years_experience)),
+                (
+                    label("months_employed_by_sponsor_last_3y"),
+                    number(a.months_employed_by_sponsor_last_3y),
+                ),
+                (label("tenure_continuous"), flag(a.tenure_continuous)),
+                (
+                    label("specialized_knowledge"),
+                    flag(a.specialized_knowledge),
+                ),
+                (label("e4_initial"), flag(a.e4_initial)),
+            ],
+        },
+        FactGroup {
+            title_key: "facts.history",
+            rows: vec![
+                (label("passport_expiry"), date(a.passport_expiry)),
+                (
+                    label("other_nationalities"),
+                    a.other_nationalities
+                        .as_ref()
+                        .map(|n| {
+                            if n.is_empty() {
+                                lang.t("facts.none").to_owned()
+                            } else {
+                                n.join(", ")
+                            }
+                        })
+                        .unwrap_or_else(missing),
+                ),
+                (label("prior_us_violation"), flag(a.prior_us_violation)),
+                (
+                    label("previously_detained_2025"),
+                    flag(a.previously_detained_2025),
+                ),
+                (label("prior_visa_refusal"), flag(a.prior_visa_refusal)),
+                (label("prior_esta_denial"), flag(a.prior_esta_denial)),
+                (label("travel_since_2011"), trips),
+            ],
+        },
+    ]
+}
+
+/// A vocabulary value's code, as the facts schema spells it (`high_school`).
+fn vocabulary_code<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// 68000.5 as "68,000.5".
+fn group_thousands(n: f64) -> String {
+    let whole = n.trunc() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let fraction = n.fract().abs();
+    let sign = if whole < 0 { "-" } else { "" };
+    if fraction > 0.0 {
+        format!("{sign}{out}{}", &format!("{fraction:.2}")[1..])
+    } else {
+        format!("{sign}{out}")
+    }
+}
+
 /// A document as the case page lists it.
 pub struct DocumentLine {
     pub view: crate::service::documents::DocumentView,
@@ -159,6 +355,8 @@ struct CasePage<'a> {
     project: ProjectView,
     notes: Vec<NoteView>,
     history: Vec<HistoryEntry>,
+    /// The facts the decision rests on, grouped and translated.
+    facts: Vec<FactGroup>,
     routes: Vec<RouteView>,
     replayed_exactly: bool,
     /// Which evaluation is current: (evaluation date, trigger, when it was made in Seoul time).
@@ -181,6 +379,13 @@ struct CasePage<'a> {
 }
 
 impl CasePage<'_> {
+    /// A moment in Seoul time, with the zone.
+    fn seoul(&self, at: &chrono::DateTime<Utc>) -> String {
+        crate::domain::time::desk_time(*at)
+            .format("%Y-%m-%d %H:%M KST")
+            .to_string()
+    }
+
     fn status_badge(&self) -> &'static str {
         outcome_badge(&self.case.status)
     }
@@ -329,10 +534,12 @@ async fn render_case(
     } else {
         failure
     };
+    let facts = fact_groups(&case.facts, page.lang);
     page.render_status(
         code,
         &CasePage {
             p: page,
+            facts,
             case,
             sponsor,
             project,

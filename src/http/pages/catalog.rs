@@ -95,6 +95,14 @@ impl Lang {
         self.label("status.", status)
     }
 
+    /// A date as the reader writes it: `2026년 12월 14일`, `14 Dec 2026`.
+    pub fn date(self, date: chrono::NaiveDate) -> String {
+        match self {
+            Lang::Ko => date.format("%Y년 %-m월 %-d일").to_string(),
+            Lang::En => date.format("%-d %b %Y").to_string(),
+        }
+    }
+
     pub fn yes_no<B: std::borrow::Borrow<bool>>(self, value: B) -> &'static str {
         self.t(if *value.borrow() {
             "common.yes"
@@ -244,6 +252,17 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("filing.preview_ok", "Every row is valid. Nothing has been filed yet.", "모든 행이 올바릅니다. 아직 신청되지 않았습니다."),
     ("filing.preview_bad", "Something needs fixing. Nothing has been filed. Fix the files and upload them again.", "고칠 부분이 있습니다. 아무것도 신청되지 않았습니다. 파일을 고쳐 다시 올려 주세요."),
     ("filing.row_ok", "OK", "정상"),
+    ("facts.title", "The facts the rules read", "판단 근거가 되는 사실"),
+    ("facts.assignment", "The assignment", "파견 업무"),
+    ("facts.qualifications", "Role and qualifications", "직무와 자격"),
+    ("facts.history", "Passport and history", "여권과 이력"),
+    ("facts.missing", "not given", "미입력"),
+    ("facts.none", "none", "없음"),
+    ("facts.official", "official duty", "공무"),
+    ("facts.stay_days", "Days in the U.S. (planned)", "미국 체류 일수(예정)"),
+    ("case.route_summary", "Where each route stands", "경로별 판단 요약"),
+    ("case.all_met", "every condition is met", "모든 요건 충족"),
+    ("case.route_not_in_force", "no rule set of this route is in force on the evaluation date", "평가일 기준으로 시행 중인 규정이 없음"),
     ("filing.template", "Download the template, with the columns in Korean and English and the allowed values", "양식 내려받기(열 이름은 한국어·영어, 허용 값 안내 포함)"),
     ("filing.choose_file", "Choose the batch file (CSV or Excel)", "신청 파일(CSV 또는 Excel)을 선택해 주세요"),
     ("filing.rows_with_errors", "Rows with errors", "오류가 있는 행"),
