@@ -179,7 +179,28 @@ pub struct CaseFilter {
     pub overdue_on: Option<NaiveDate>,
     /// Only cases with a document (its own or its project's) awaiting the desk's review.
     pub documents_awaiting_review: bool,
+    /// What a person typed in the search box, read every way it can mean.
+    pub search: Option<CaseSearch>,
     pub after: Option<(NaiveDateTime, String)>,
+}
+
+/// A search: a case matches when any of these does.
+#[derive(Debug, Clone, Default)]
+pub struct CaseSearch {
+    /// A receipt number, when the text is one (tolerantly: case, spaces and hyphens).
+    pub receipt: Option<String>,
+    /// An id (a filing's or a case's), when the text is a UUID.
+    pub id: Option<String>,
+    /// The passport's last four characters, when the text is four letters or digits.
+    pub passport_last4: Option<String>,
+    /// `%text%`, lower-cased: names (romanised in either order, or Hangul), the sponsor's
+    /// legal name (English or Korean), the project's name.
+    pub pattern: String,
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower`, on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// One page in (created_at, id) order: oldest first, as a queue is worked.
@@ -232,6 +253,37 @@ pub fn page(
                         .eq_any(submitted)
                         .or(cases::project_id.eq_any(project_submitted)),
                 );
+            }
+            if let Some(search) = &filter.search {
+                use super::schema::{projects, sponsors};
+                let pattern = search.pattern.clone();
+                let sponsor_match = sponsors::table
+                    .filter(
+                        lower(sponsors::legal_name)
+                            .like(pattern.clone())
+                            .escape('\\')
+                            .or(sponsors::legal_name_ko.like(pattern.clone()).escape('\\')),
+                    )
+                    .select(sponsors::id);
+                let project_match = projects::table
+                    .filter(lower(projects::name).like(pattern.clone()).escape('\\'))
+                    .select(projects::id);
+                let by_name = lower(cases::family_name.concat(" ").concat(cases::given_name))
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(
+                        lower(cases::given_name.concat(" ").concat(cases::family_name))
+                            .like(pattern.clone())
+                            .escape('\\'),
+                    )
+                    .or(cases::name_ko.like(pattern.clone()).escape('\\'))
+                    .or(cases::sponsor_id.eq_any(sponsor_match))
+                    .or(cases::project_id.eq_any(project_match))
+                    .or(cases::receipt_number.eq(search.receipt.clone().unwrap_or_default()))
+                    .or(cases::passport_last4.eq(search.passport_last4.clone().unwrap_or_default()))
+                    .or(cases::filing_id.eq(search.id.clone().unwrap_or_default()))
+                    .or(cases::id.eq(search.id.clone().unwrap_or_default()));
+                query = query.filter(by_name);
             }
             if let Some((at, id)) = &filter.after {
                 // `created_at >= at` is the range an index can seek to; the OR then skips

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::accounts::AuthUser;
 use super::filing::desk_today;
 use super::{access, audit, FieldErrors, ServiceError};
-use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, QueueRow};
+use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, CaseSearch, QueueRow};
 use crate::db::notes::{self, NoteRow};
 use crate::db::{self as database, projects, sponsors, users, DbConnection};
 use crate::domain::case::allowed_actions;
-use crate::domain::{text, time, ActionKind, CaseStatus, Role, VisaRoute};
+use crate::domain::{text, time, ActionKind, CaseStatus, ReceiptNumber, Role, VisaRoute};
 
 /// Default time an employer has to answer an evidence request (USCIS allows at most 84 days).
 pub const EVIDENCE_DAYS: i64 = 84;
@@ -207,6 +207,9 @@ pub struct QueueQuery {
     pub overdue: Option<bool>,
     /// `awaiting_review`: cases with a document the desk has not reviewed yet.
     pub documents: Option<String>,
+    /// Search: a receipt number (as the public look-up reads it), a name (romanised in either
+    /// order, or Hangul), the passport's last four, a sponsor, a project or a filing id.
+    pub q: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -294,6 +297,14 @@ pub fn queue(
             false
         }
     };
+    let search = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) if text.chars().count() > 100 => {
+            errors.add("q", "is longer than 100 characters");
+            None
+        }
+        Some(text) => Some(search_of(text)),
+        None => None,
+    };
     errors.finish()?;
     let readable = access::readable_sponsors(conn, user)?;
     let sponsor_ids = match (readable, &sponsor_id) {
@@ -311,6 +322,7 @@ pub fn queue(
         sponsor_ids,
         overdue_on: q.overdue.unwrap_or(false).then_some(today),
         documents_awaiting_review,
+        search,
         after,
     };
     let mut rows = cases::page(conn, &filter, limit + 1)?;
@@ -325,6 +337,32 @@ pub fn queue(
         items: rows.into_iter().map(|r| summary(r, today)).collect(),
         next_cursor,
     })
+}
+
+/// What a search box's text can mean.
+fn search_of(text: &str) -> CaseSearch {
+    // LIKE's wildcards are text here: escaped with `\` (the query says ESCAPE '\').
+    let escaped: String = text
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    CaseSearch {
+        receipt: ReceiptNumber::parse(text)
+            .ok()
+            .map(|r| r.as_str().to_owned()),
+        id: Uuid::parse_str(text).ok().map(|u| u.to_string()),
+        passport_last4: (compact.len() == 4 && compact.len() == text.len())
+            .then(|| compact.to_ascii_uppercase()),
+        pattern: format!("%{escaped}%"),
+    }
 }
 
 /// An action on a case, as requested: `{"action": "approve", "route": …, "reason": …}`.

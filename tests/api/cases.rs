@@ -416,3 +416,132 @@ async fn demo_seed_files_cases_through_the_real_rules_and_can_run_twice() {
         .unwrap();
     assert_eq!(sponsors["items"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn cases_are_found_by_receipt_name_passport_sponsor_project_or_filing() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, other_project) = app.ready_sponsor(&officer, None).await;
+    let mut lee = crate::helpers::worker(1);
+    lee["family_name"] = "Lee".into();
+    lee["given_name"] = "Seoyeon".into();
+    lee["name_ko"] = "이서연".into();
+    lee["passport_number"] = format!("M{:04}7Q2Z", rand_digits()).into();
+    let filed: Value = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": [lee, crate::helpers::worker(2)]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lee_case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let receipt = filed["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.file(&other.employer, &other_project, 1).await;
+
+    let search = |token: String, q: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .get(&format!("/api/v1/cases?q={}", urlencode(&q)), Some(&token))
+                .await;
+            assert_eq!(response.status(), 200, "{q}");
+            let body: Value = response.json().await.unwrap();
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        }
+    };
+    let desk = officer.token.clone();
+    // the receipt as a person types it: lower case, hyphens, spaces
+    let typed = format!(
+        "{}-{} {}",
+        &receipt[..3].to_lowercase(),
+        &receipt[3..7],
+        &receipt[7..]
+    );
+    assert_eq!(search(desk.clone(), typed).await, [lee_case.clone()]);
+    assert_eq!(
+        search(desk.clone(), "이서연".into()).await,
+        [lee_case.clone()]
+    );
+    assert_eq!(
+        search(desk.clone(), "seoyeon lee".into()).await,
+        [lee_case.clone()]
+    );
+    assert_eq!(
+        search(desk.clone(), "LEE SEO".into()).await,
+        [lee_case.clone()]
+    );
+    assert_eq!(
+        search(desk.clone(), "7q2z".into()).await,
+        [lee_case.clone()]
+    );
+    let filing = filed["id"].as_str().unwrap().to_owned();
+    assert_eq!(search(desk.clone(), filing).await.len(), 2);
+    // by project name and by sponsor name (English or Korean): this sponsor's two only, or
+    // both sponsors' when the name is shared
+    let project_body: Value = app
+        .get(&format!("/api/v1/projects/{project}"), Some(&desk))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let project_name = project_body["name"].as_str().unwrap().to_owned();
+    assert!(
+        search(desk.clone(), project_name.to_uppercase())
+            .await
+            .len()
+            >= 2
+    );
+    let sponsor_body: Value = app
+        .get(&format!("/api/v1/sponsors/{}", sponsor.id), Some(&desk))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let legal = sponsor_body["legal_name"].as_str().unwrap().to_owned();
+    let found = search(desk.clone(), legal).await;
+    assert_eq!(found.len(), 2, "only this sponsor's cases");
+    assert!(search(desk.clone(), "한빛배터리".into()).await.len() >= 3);
+    // a search never reaches past what the user may read
+    assert!(search(other.employer.token.clone(), receipt.clone())
+        .await
+        .is_empty());
+    assert!(search(other.employer.token.clone(), "이서연".into())
+        .await
+        .is_empty());
+    assert_eq!(
+        search(sponsor.employer.token.clone(), receipt).await,
+        [lee_case.clone()]
+    );
+    // wildcards are text, not patterns
+    assert!(search(desk.clone(), "%".into()).await.is_empty());
+    let long = "x".repeat(101);
+    let response = app
+        .get(&format!("/api/v1/cases?q={long}"), Some(&desk))
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+}
+
+fn rand_digits() -> u32 {
+    (uuid::Uuid::new_v4().as_u128() % 10_000) as u32
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

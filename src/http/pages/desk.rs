@@ -25,6 +25,8 @@ pub struct QueueParams {
     mine: Option<String>,
     /// `1`: only cases with documents awaiting review.
     documents: Option<String>,
+    /// The search box.
+    q: Option<String>,
     cursor: Option<String>,
 }
 
@@ -46,6 +48,7 @@ struct QueuePage<'a> {
     overdue: bool,
     mine: bool,
     documents: bool,
+    q: String,
     routes: Vec<&'static str>,
 }
 
@@ -74,6 +77,7 @@ pub async fn queue(
             .documents
             .as_deref()
             .map(|_| "awaiting_review".to_owned()),
+        q: nonempty(&params.q),
         cursor: nonempty(&params.cursor),
         limit: Some(cases::DEFAULT_PAGE),
         sponsor_id: None,
@@ -100,7 +104,11 @@ pub async fn queue(
         .collect();
     let next = queue.next_cursor.map(|c| {
         let mut q = format!("/desk?cursor={}", url_encode(&c));
-        for (k, v) in [("status", &params.status), ("route", &params.route)] {
+        for (k, v) in [
+            ("status", &params.status),
+            ("route", &params.route),
+            ("q", &params.q),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 q.push_str(&format!("&{k}={}", url_encode(v)));
             }
@@ -126,6 +134,7 @@ pub async fn queue(
         overdue: params.overdue.is_some(),
         mine: params.mine.is_some(),
         documents: params.documents.is_some(),
+        q: params.q.unwrap_or_default(),
         routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
     })
 }
