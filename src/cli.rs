@@ -108,6 +108,11 @@ pub struct SettingsArgs {
     #[arg(long, env = "KITDESK_COOKIE_SECURE", global = true)]
     pub cookie_secure: bool,
 
+    /// The address people reach the desk at (https://kitdesk.example.gov): mails link to it.
+    /// Required with --cookie-secure [default: http://<bind address>, with a warning].
+    #[arg(long, env = "KITDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// HTTP worker threads [default: number of cores].
     #[arg(long, env = "KITDESK_WORKERS", global = true)]
     pub workers: Option<usize>,

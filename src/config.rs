@@ -32,6 +32,26 @@ pub enum ConfigError {
     BadMailFrom(String),
     #[error("KITDESK_DESK_DATE is for training and staging desks: it is refused with KITDESK_COOKIE_SECURE (production)")]
     DeskDateInProduction,
+    #[error(
+        "KITDESK_PUBLIC_URL is required with KITDESK_COOKIE_SECURE (production): mails link to it"
+    )]
+    PublicUrlMissing,
+    #[error("KITDESK_PUBLIC_URL must be an http:// or https:// address without a path, query or fragment (got {0:?})")]
+    BadPublicUrl(String),
+}
+
+/// `https://desk.example/` as `https://desk.example`; refuses a path, query or fragment.
+fn parse_public_url(raw: &str) -> Result<String, ConfigError> {
+    let bad = || ConfigError::BadPublicUrl(raw.to_owned());
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.is_empty() || host.contains(['/', '?', '#', ' ', '@']) {
+        return Err(bad());
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
 }
 
 /// Where outgoing mail goes.
@@ -78,6 +98,10 @@ pub struct Config {
     /// Where the client address comes from (`--client-ip-header`, `--trusted-proxy-hops`).
     pub client_ip: crate::http::client_ip::ClientIpSource,
     pub cookie_secure: bool,
+    /// Where people reach the desk, without a trailing slash: mails link to it.
+    pub public_url: String,
+    /// True when `public_url` was not configured but derived from the bind address.
+    pub public_url_derived: bool,
     /// The desk's calendar date at start-up, when rehearsing (see `--desk-date`).
     pub desk_date: Option<chrono::NaiveDate>,
     /// Where document bodies go: a folder or `s3://bucket/prefix`.
@@ -136,6 +160,16 @@ impl Config {
         if args.desk_date.is_some() && args.cookie_secure {
             return Err(ConfigError::DeskDateInProduction);
         }
+        let (public_url, public_url_derived) = match args
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => (parse_public_url(url)?, false),
+            None if args.cookie_secure => return Err(ConfigError::PublicUrlMissing),
+            None => (format!("http://{}", args.bind), true),
+        };
         if args.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::BadMailFrom(args.mail_from.clone()));
         }
@@ -160,6 +194,8 @@ impl Config {
             log_format: args.log_format,
             client_ip,
             cookie_secure: args.cookie_secure,
+            public_url,
+            public_url_derived,
             desk_date: args.desk_date,
             documents_url: args
                 .documents_url
@@ -277,6 +313,39 @@ mod tests {
         argv.extend_from_slice(extra);
         argv.push("migrate");
         crate::cli::Cli::parse_from(argv).settings
+    }
+
+    #[test]
+    fn mails_link_to_the_public_url_which_production_must_set() {
+        let dir = std::env::temp_dir().join(format!("kitdesk-cfg-{}", uuid::Uuid::new_v4()));
+        let mut a = args(&[]);
+        a.data_dir = dir.clone();
+        a.secret_key = Some("9f3c2a7b5e1d4c6a8b0e2f4d6c8a0b1e3f5d7c9a1b3e5f7d".into());
+        let derived = Config::from_args(&a).unwrap();
+        assert!(derived.public_url_derived && derived.public_url.starts_with("http://"));
+        a.public_url = Some("https://kitdesk.example.gov/".into());
+        let set = Config::from_args(&a).unwrap();
+        assert_eq!(set.public_url, "https://kitdesk.example.gov");
+        assert!(!set.public_url_derived);
+        for bad in [
+            "kitdesk.example.gov",
+            "https://x.gov/desk",
+            "https://x.gov?a=1",
+            "ftp://x",
+        ] {
+            a.public_url = Some(bad.into());
+            assert!(
+                matches!(Config::from_args(&a), Err(ConfigError::BadPublicUrl(_))),
+                "{bad}"
+            );
+        }
+        a.public_url = None;
+        a.cookie_secure = true;
+        assert!(matches!(
+            Config::from_args(&a),
+            Err(ConfigError::PublicUrlMissing)
+        ));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

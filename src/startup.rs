@@ -176,6 +176,10 @@ pub async fn open_context(
     mut settings: Settings,
 ) -> Result<AppContext, StartupError> {
     settings.documents = config.document_limits;
+    settings.public_url = config.public_url.clone();
+    if config.public_url_derived {
+        tracing::warn!(url = %config.public_url, "KITDESK_PUBLIC_URL is not set: mails link to the bind address; set it to the address people reach the desk at");
+    }
     if let Some(date) = config.desk_date {
         settings.clock = crate::domain::time::DeskClock::starting_on(date);
         tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");

@@ -18,7 +18,9 @@ pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const DEAD: &str = "dead";
-pub const STATES: [&str; 4] = [PENDING, SENDING, SENT, DEAD];
+/// A scheduled mail (a reminder) that no longer applies: never sent.
+pub const CANCELLED: &str = "cancelled";
+pub const STATES: [&str; 5] = [PENDING, SENDING, SENT, DEAD, CANCELLED];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
@@ -404,5 +406,22 @@ pub fn assign_to_digest(
             .filter(digest_items::digest_id.is_null()),
     )
     .set(digest_items::digest_id.eq(digest_id))
+    .execute(conn)
+}
+
+/// Cancels a case's mails of `kind` not sent yet (reminders that no longer apply).
+pub fn cancel_pending(
+    conn: &mut DbConnection,
+    case_id: &str,
+    kind: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::case_id.eq(case_id))
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::state.eq(PENDING)),
+    )
+    .set((outbox::state.eq(CANCELLED), outbox::updated_at.eq(now)))
     .execute(conn)
 }

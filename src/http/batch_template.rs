@@ -178,7 +178,7 @@ pub fn workbook() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             let validation = DataValidation::new()
                 .allow_list_strings(&list)?
                 .set_error_title("허용되지 않는 값 / Not allowed")?
-                .set_error_message(&format!("{} / {}", list.join(", "), "choose from the list"))?;
+                .set_error_message(format!("{} / choose from the list", list.join(", ")))?;
             sheet.add_data_validation(1, col, DATA_ROWS, col, &validation)?;
         }
     }

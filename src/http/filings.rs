@@ -347,7 +347,7 @@ pub async fn create(
     let is_json = mime
         .as_ref()
         .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
-    let is_workbook = mime.as_ref().is_some_and(|m| is_workbook_type(m));
+    let is_workbook = mime.as_ref().is_some_and(is_workbook_type);
     if !is_csv && !is_json && !is_multipart && !is_workbook {
         return Err(ServiceError::UnsupportedMediaType(
             "send the batch as application/json, text/csv, an Excel workbook or multipart/form-data"

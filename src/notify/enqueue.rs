@@ -66,11 +66,35 @@ pub fn outbox_row(
     }
 }
 
+/// Absolute links into the desk, from `KITDESK_PUBLIC_URL`.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a>(pub &'a str);
+
+impl Links<'_> {
+    /// The public status page with the receipt filled in.
+    pub fn status(&self, receipt: &str) -> String {
+        format!("{}/status?receipt={receipt}", self.0)
+    }
+
+    pub fn case(&self, id: &str) -> String {
+        format!("{}/cases/{id}", self.0)
+    }
+
+    pub fn employer(&self) -> String {
+        format!("{}/employer", self.0)
+    }
+
+    pub fn project_filing(&self, project_id: &str) -> String {
+        format!("{}/employer/projects/{project_id}/file", self.0)
+    }
+}
+
 fn case_mail(
     event: CaseEvent,
     case: &CaseRow,
     sponsor: &SponsorRow,
     project: &ProjectRow,
+    links: Links<'_>,
 ) -> CaseMail {
     CaseMail {
         event,
@@ -85,6 +109,8 @@ fn case_mail(
         interview: None,
         decision: None,
         refusal_reason: None,
+        status_url: links.status(&case.receipt_number),
+        case_url: links.case(&case.id),
     }
 }
 
@@ -109,12 +135,16 @@ fn digest_item(
 
 /// Queues the mails of a batch filing: one receipt mail per applicant, and one summary for
 /// the sponsor's employer users (a mail each, or one digest line).
+/// The mails of a new filing: each worker's receipt, and the batch summary to the sponsor's
+/// users (or their digest) and to the filer when a prime filed for its subcontractor.
 pub fn filing_received(
     conn: &mut DbConnection,
     sponsor: &SponsorRow,
     project: &ProjectRow,
     filing_id: &str,
     cases: &[CaseRow],
+    filer_email: &str,
+    links: Links<'_>,
 ) -> Result<(), NotifyError> {
     let Some(first) = cases.first() else {
         return Ok(());
@@ -127,6 +157,7 @@ pub fn filing_received(
             case,
             sponsor,
             project,
+            links,
         ))?;
         rows.push(outbox_row(
             CaseEvent::FilingReceived.kind(),
@@ -135,6 +166,35 @@ pub fn filing_received(
             Some(&case.id),
             Some(&sponsor.id),
             &mail,
+            now,
+        ));
+    }
+    let summary = messages::batch_mail(&BatchMail {
+        employer_en: sponsor.legal_name.clone(),
+        employer_ko: sponsor.legal_name_ko.clone(),
+        project: project.name.clone(),
+        filing_id: filing_id.to_owned(),
+        filing_date: first.filing_date,
+        cases: cases
+            .iter()
+            .map(|c| BatchLine {
+                receipt: c.receipt_number.clone(),
+                name_en: format!("{} {}", c.given_name, c.family_name),
+                name_ko: c.name_ko.clone(),
+            })
+            .collect(),
+        url: links.employer(),
+    })?;
+    let sponsor_users = users::active_of_sponsor(conn, &sponsor.id)?;
+    // A prime contractor's user who filed for its subcontractor hears of it too.
+    if !sponsor_users.iter().any(|u| u.email == filer_email) {
+        rows.push(outbox_row(
+            EMPLOYER_BATCH,
+            "employer",
+            filer_email,
+            None,
+            Some(&sponsor.id),
+            &summary,
             now,
         ));
     }
@@ -164,22 +224,7 @@ pub fn filing_received(
             )],
         )?;
     } else {
-        let summary = messages::batch_mail(&BatchMail {
-            employer_en: sponsor.legal_name.clone(),
-            employer_ko: sponsor.legal_name_ko.clone(),
-            project: project.name.clone(),
-            filing_id: filing_id.to_owned(),
-            filing_date: first.filing_date,
-            cases: cases
-                .iter()
-                .map(|c| BatchLine {
-                    receipt: c.receipt_number.clone(),
-                    name_en: format!("{} {}", c.given_name, c.family_name),
-                    name_ko: c.name_ko.clone(),
-                })
-                .collect(),
-        })?;
-        for user in users::active_of_sponsor(conn, &sponsor.id)? {
+        for user in &sponsor_users {
             rows.push(outbox_row(
                 EMPLOYER_BATCH,
                 "employer",
@@ -193,6 +238,52 @@ pub fn filing_received(
     }
     outbox::insert_many(conn, &rows)?;
     Ok(())
+}
+
+/// Days before an evidence request's due date when the employer is reminded.
+pub const REMINDER_DAYS: [i64; 2] = [7, 1];
+
+/// The employer's reminders of an evidence request, due at 09:00 Seoul time 7 days and 1 day
+/// before its due date (those still ahead); each is one outbox row, sent once by the worker,
+/// and cancelled when the case moves on.
+fn evidence_reminders(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    sponsor: &SponsorRow,
+    mail: &CaseMail,
+    now: NaiveDateTime,
+) -> Result<Vec<OutboxRow>, NotifyError> {
+    let Some(evidence) = &mail.evidence else {
+        return Ok(Vec::new());
+    };
+    let recipients = users::active_of_sponsor(conn, &sponsor.id)?;
+    let mut rows = Vec::new();
+    for days in REMINDER_DAYS {
+        let day = evidence.due - chrono::Duration::days(days);
+        // 09:00 in Seoul is 00:00 UTC
+        let due_at = day.and_time(chrono::NaiveTime::MIN);
+        if due_at <= now {
+            continue;
+        }
+        let rendered = messages::reminder_mail(&messages::ReminderMail {
+            case: mail.clone(),
+            days,
+        })?;
+        for user in &recipients {
+            let mut row = outbox_row(
+                messages::EVIDENCE_REMINDER,
+                "employer",
+                &user.email,
+                Some(&case.id),
+                Some(&sponsor.id),
+                &rendered,
+                now,
+            );
+            row.next_attempt_at = due_at;
+            rows.push(row);
+        }
+    }
+    Ok(rows)
 }
 
 /// The event a case action announces, if any (assignment, review and evidence submission
@@ -221,7 +312,12 @@ pub fn case_event(
     case: &CaseRow,
     kind: ActionKind,
     details: &Value,
+    links: Links<'_>,
 ) -> Result<(), NotifyError> {
+    // Reminders of an evidence request stop once the case has moved on (or is asked again).
+    if case.status != "evidence_requested" || kind == ActionKind::RequestEvidence {
+        outbox::cancel_pending(conn, &case.id, messages::EVIDENCE_REMINDER, time::now())?;
+    }
     let Some(event) = event_of(kind) else {
         return Ok(());
     };
@@ -233,7 +329,7 @@ pub fn case_event(
     };
     let sponsor = sponsors::find(conn, &case.sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
     let project = projects::find(conn, &case.project_id)?.ok_or(diesel::result::Error::NotFound)?;
-    let mut mail = case_mail(event, case, &sponsor, &project);
+    let mut mail = case_mail(event, case, &sponsor, &project, links);
     match event {
         CaseEvent::EvidenceRequested => {
             let documents = details["documents"]
@@ -274,6 +370,10 @@ pub fn case_event(
         CaseEvent::Withdrawn | CaseEvent::FilingReceived => {}
     }
     let now = time::now();
+    let reminders = match &mail.evidence {
+        Some(_) => evidence_reminders(conn, case, &sponsor, &mail, now)?,
+        None => Vec::new(),
+    };
     let mut rows = vec![outbox_row(
         event.kind(),
         "applicant",
@@ -302,6 +402,7 @@ pub fn case_event(
             ));
         }
     }
+    rows.extend(reminders);
     outbox::insert_many(conn, &rows)?;
     Ok(())
 }
@@ -336,6 +437,7 @@ pub fn document_rejected(
     document: &crate::db::documents::DocumentRow,
     kind: crate::domain::document::DocumentKind,
     reason: &str,
+    links: Links<'_>,
 ) -> Result<(), NotifyError> {
     let (kind_en, kind_ko) = kind.names();
     let project =
@@ -367,6 +469,10 @@ pub fn document_rejected(
         subject_en,
         subject_ko,
         reason: reason.to_owned(),
+        url: match &document.case_id {
+            Some(case_id) => links.case(case_id),
+            None => links.project_filing(&document.project_id),
+        },
     })?;
     let now = time::now();
     let rows: Vec<OutboxRow> = users::active_of_sponsor(conn, &document.sponsor_id)?

@@ -134,6 +134,10 @@ pub struct CaseMail {
     pub decision: Option<Decision>,
     /// The reason recorded on a refusal (shown to the employer on the case as well).
     pub refusal_reason: Option<String>,
+    /// The public status page, the receipt filled in (for the applicant).
+    pub status_url: String,
+    /// The case's page (for the employer, who signs in).
+    pub case_url: String,
 }
 
 impl CaseMail {
@@ -155,6 +159,27 @@ impl CaseMail {
     }
 }
 
+/// A reminder before an evidence request's due date.
+#[derive(Debug, Clone)]
+pub struct ReminderMail {
+    pub case: CaseMail,
+    /// Days left until the due date (7 or 1).
+    pub days: i64,
+}
+
+impl ReminderMail {
+    /// "1 day", "7 days".
+    pub fn days_en(&self) -> String {
+        match self.days {
+            1 => "1 day".into(),
+            n => format!("{n} days"),
+        }
+    }
+}
+
+/// The outbox `kind` of [`ReminderMail`].
+pub const EVIDENCE_REMINDER: &str = "evidence_reminder";
+
 /// One worker in a batch summary.
 #[derive(Debug, Clone)]
 pub struct BatchLine {
@@ -172,11 +197,21 @@ pub struct BatchMail {
     pub filing_id: String,
     pub filing_date: NaiveDate,
     pub cases: Vec<BatchLine>,
+    /// The employer's page listing the cases.
+    pub url: String,
 }
 
 impl BatchMail {
     pub fn count(&self) -> usize {
         self.cases.len()
+    }
+
+    /// "1 worker", "12 workers".
+    pub fn workers_en(&self) -> String {
+        match self.count() {
+            1 => "1 worker".into(),
+            n => format!("{n} workers"),
+        }
     }
 
     pub fn employer_for_ko(&self) -> &str {
@@ -316,6 +351,8 @@ pub struct DocumentRejectedMail {
     pub subject_en: String,
     pub subject_ko: String,
     pub reason: String,
+    /// Where to upload the corrected document.
+    pub url: String,
 }
 
 /// The outbox `kind` of [`DocumentRejectedMail`].
@@ -411,6 +448,31 @@ pub fn employer_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
     ))
 }
 
+mail_template!(
+    ReminderSubject,
+    ReminderMail,
+    "mail/evidence_reminder/subject.txt"
+);
+mail_template!(
+    ReminderText,
+    ReminderMail,
+    "mail/evidence_reminder/body.txt"
+);
+mail_template!(
+    ReminderHtml,
+    ReminderMail,
+    "mail/evidence_reminder/body.html"
+);
+
+/// The employer's reminder before an evidence request's due date.
+pub fn reminder_mail(m: &ReminderMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        ReminderSubject { m }.render()?,
+        ReminderText { m }.render()?,
+        ReminderHtml { m }.render()?,
+    ))
+}
+
 /// The employer's one mail for a batch filing.
 pub fn batch_mail(m: &BatchMail) -> Result<Rendered, askama::Error> {
     Ok(assemble(
@@ -458,6 +520,8 @@ mod tests {
                 route_title: "B-1 commercial or industrial worker".into(),
                 annotation: "B1-CIW per 9 FAM 402.2-5(E).".into(),
             }),
+            status_url: "https://kitdesk.test/status?receipt=KIT2700000017".into(),
+            case_url: "https://kitdesk.test/cases/c1".into(),
             refusal_reason: Some("Activities include construction labor".into()),
         }
     }
@@ -495,7 +559,13 @@ mod tests {
     #[test]
     fn details_reach_the_mail() {
         let r = applicant_mail(&sample(CaseEvent::FilingReceived)).unwrap();
-        assert!(r.text.contains("/api/v1/status") && r.text.contains("/status"));
+        assert!(r
+            .text
+            .contains("https://kitdesk.test/status?receipt=KIT2700000017"));
+        assert!(
+            !r.text.contains("/api/v1"),
+            "applicants get the page, not the API"
+        );
         let r = applicant_mail(&sample(CaseEvent::EvidenceRequested)).unwrap();
         assert!(r.text.contains("2027-01-15") && r.text.contains("Sales contract"));
         let r = applicant_mail(&sample(CaseEvent::InterviewScheduled)).unwrap();
@@ -521,9 +591,16 @@ mod tests {
                     name_ko: None,
                 })
                 .collect(),
+            url: "https://kitdesk.test/employer".into(),
         };
         let r = batch_mail(&batch).unwrap();
-        assert!(r.subject.contains('3'));
+        assert!(r.subject.contains("3명") && r.subject.contains("3 workers"));
+        let one = BatchMail {
+            cases: batch.cases[..1].to_vec(),
+            ..batch.clone()
+        };
+        let r1 = batch_mail(&one).unwrap();
+        assert!(r1.subject.contains("1 worker") && !r1.subject.contains("1 workers"));
         assert!(r.text.contains("KIT270000002") && r.html.contains("Worker 2"));
         let digest = DigestMail {
             employer_en: "Hanbit".into(),

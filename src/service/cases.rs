@@ -720,7 +720,13 @@ pub fn apply_action(
                 .collect::<std::collections::BTreeMap<_, _>>());
             updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
         }
-        crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
+        crate::notify::enqueue::case_event(
+            conn,
+            &updated,
+            kind,
+            &details,
+            crate::notify::enqueue::Links(&ctx.settings.public_url),
+        )?;
         // Last, as db::audit asks: appending takes the lock that orders all appends, held
         // until commit.
         let after_status: CaseStatus = updated.status.parse().unwrap_or(status);

@@ -428,7 +428,13 @@ pub fn review(
             }
         }
         if decision == DocumentStatus::Rejected {
-            crate::notify::enqueue::document_rejected(conn, &row, kind, &note)?;
+            crate::notify::enqueue::document_rejected(
+                conn,
+                &row,
+                kind,
+                &note,
+                crate::notify::enqueue::Links(&ctx.settings.public_url),
+            )?;
         }
         database::audit::append(
             conn,

@@ -690,7 +690,15 @@ fn file_in_tx(
         )?;
     }
     crate::db::rules::insert_evaluations(conn, &evaluations)?;
-    crate::notify::enqueue::filing_received(conn, &sponsor, &project, &filing_id, &rows)?;
+    crate::notify::enqueue::filing_received(
+        conn,
+        &sponsor,
+        &project,
+        &filing_id,
+        &rows,
+        &user.email,
+        crate::notify::enqueue::Links(&ctx.settings.public_url),
+    )?;
     database::audit::append(conn, &entries)?;
     Ok(FilingOutcome {
         result,

@@ -234,6 +234,8 @@ pub struct Settings {
     pub clock: crate::domain::time::DeskClock,
     /// Document upload limits.
     pub documents: documents::DocumentLimits,
+    /// Where people reach the desk (no trailing slash): mails link to it.
+    pub public_url: String,
     /// The audit chain's head is anchored outside the database after this many new rows…
     pub audit_anchor_rows: i64,
     /// …or this long after a change, whichever comes first (and at shutdown).
@@ -260,6 +262,7 @@ impl Default for Settings {
             session_absolute: chrono::Duration::hours(12),
             clock: crate::domain::time::DeskClock::default(),
             documents: documents::DocumentLimits::default(),
+            public_url: "http://127.0.0.1:8080".into(),
             audit_anchor_rows: 100,
             audit_anchor_interval: std::time::Duration::from_secs(60),
             work_deadline: Some(std::time::Duration::from_secs(8)),

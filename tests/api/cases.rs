@@ -469,22 +469,22 @@ async fn cases_are_found_by_receipt_name_passport_sponsor_project_or_filing() {
         &receipt[3..7],
         &receipt[7..]
     );
-    assert_eq!(search(desk.clone(), typed).await, [lee_case.clone()]);
+    assert_eq!(search(desk.clone(), typed).await, vec![lee_case.clone()]);
     assert_eq!(
         search(desk.clone(), "이서연".into()).await,
-        [lee_case.clone()]
+        vec![lee_case.clone()]
     );
     assert_eq!(
         search(desk.clone(), "seoyeon lee".into()).await,
-        [lee_case.clone()]
+        vec![lee_case.clone()]
     );
     assert_eq!(
         search(desk.clone(), "LEE SEO".into()).await,
-        [lee_case.clone()]
+        vec![lee_case.clone()]
     );
     assert_eq!(
         search(desk.clone(), "7q2z".into()).await,
-        [lee_case.clone()]
+        vec![lee_case.clone()]
     );
     let filing = filed["id"].as_str().unwrap().to_owned();
     assert_eq!(search(desk.clone(), filing).await.len(), 2);
@@ -522,7 +522,7 @@ async fn cases_are_found_by_receipt_name_passport_sponsor_project_or_filing() {
         .is_empty());
     assert_eq!(
         search(sponsor.employer.token.clone(), receipt).await,
-        [lee_case.clone()]
+        vec![lee_case.clone()]
     );
     // wildcards are text, not patterns
     assert!(search(desk.clone(), "%".into()).await.is_empty());

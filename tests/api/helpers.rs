@@ -233,6 +233,8 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         log_format: LogFormat::Text,
         client_ip: kitdesk::http::client_ip::ClientIpSource::Peer,
         cookie_secure: false,
+        public_url: "https://kitdesk.test".into(),
+        public_url_derived: false,
         desk_date: std::env::var("TEST_DESK_DATE")
             .ok()
             .and_then(|d| d.parse().ok()),

@@ -79,7 +79,12 @@ async fn enqueue(app: &TestApp, n: usize) -> Vec<String> {
 async fn wait_all(app: &TestApp, state: &str) -> Vec<OutboxRow> {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let all = rows(app).await;
+        // Cancelled rows (reminders that no longer apply) are final and never sent.
+        let all: Vec<OutboxRow> = rows(app)
+            .await
+            .into_iter()
+            .filter(|r| r.state != outbox::CANCELLED)
+            .collect();
         if !all.is_empty() && all.iter().all(|r| r.state == state) {
             return all;
         }
@@ -165,9 +170,10 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
     assert!(
         receipt_mail.text.contains("김민준님께") && receipt_mail.text.contains("Dear Minjun0 Kim")
     );
-    assert!(
-        receipt_mail.text.contains("POST /api/v1/status") && receipt_mail.text.contains("/status")
-    );
+    // a link to the status page with the receipt filled in; no API instructions
+    let link = format!("https://kitdesk.test/status?receipt={}", receipt(0));
+    assert!(receipt_mail.text.contains(&link) && receipt_mail.html.contains(&link));
+    assert!(!receipt_mail.text.contains("/api/v1"));
     assert!(receipt_mail
         .header("From")
         .unwrap()
@@ -188,6 +194,7 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
     let summary = mails_to(&mails, &employer.email);
     assert_eq!(summary.len(), 1, "one summary for the whole batch");
     assert!(summary[0].subject.contains("3명") && summary[0].subject.contains("3 workers"));
+    assert!(summary[0].text.contains("https://kitdesk.test/employer"));
     for i in 0..3 {
         assert!(summary[0].text.contains(&receipt(i)) && summary[0].html.contains(&receipt(i)));
     }
@@ -300,6 +307,9 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         .any(|m| m.subject.contains("신청 철회") && m.subject.contains("Case withdrawn")));
     let employer_mails = mails_to(&all, &employer.email);
     assert_eq!(employer_mails.len(), 7, "the summary and one per event");
+    assert!(employer_mails
+        .iter()
+        .any(|m| m.text.contains(&format!("https://kitdesk.test/cases/{a}"))));
     assert!(employer_mails
         .iter()
         .any(|m| m.subject.contains("Evidence requested") && m.text.contains("installation duty")));
@@ -505,9 +515,15 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
         json!({"action": "request_evidence", "reason": "Sales contract"}),
     )
     .await;
-    let queued = rows(&app).await;
+    let (reminders, queued): (Vec<OutboxRow>, Vec<OutboxRow>) = rows(&app)
+        .await
+        .into_iter()
+        .partition(|r| r.kind == "evidence_reminder");
     assert_eq!(queued.len(), 4, "the applicants' mails only");
     assert!(queued.iter().all(|r| r.audience == "applicant"));
+    // a deadline is no event to digest: its reminders still come, at their time
+    assert_eq!(reminders.len(), 2);
+    assert!(reminders.iter().all(|r| r.next_attempt_at > time::now()));
 
     let seoul_today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
     let seoul_at = |hour: u32| {
@@ -593,4 +609,107 @@ async fn stopping_a_worker_finishes_the_mail_in_flight_and_hands_back_the_rest()
         .unwrap();
     assert_eq!(report.sent, 4);
     assert_exactly_once(&sink.received(), &ids);
+}
+
+#[tokio::test]
+async fn evidence_reminders_go_at_their_time_once_and_stop_when_the_evidence_comes() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with_smtp(sink.url()).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let employer = &sponsor.employer;
+    let filed = app.file(employer, &project, 1).await;
+    let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    sink.wait_for(2, WAIT).await;
+    act(&app, &officer, &case, json!({"action": "start_review"})).await;
+    let due = app.ctx.today() + chrono::Duration::days(10);
+    act(&app, &officer, &case, json!({"action": "request_evidence", "reason": "The installation clause", "due_date": due.to_string()})).await;
+    sink.wait_for(4, WAIT).await;
+    let reminders = |rows: Vec<OutboxRow>| -> Vec<OutboxRow> {
+        rows.into_iter()
+            .filter(|r| r.kind == "evidence_reminder")
+            .collect()
+    };
+    let scheduled = reminders(rows(&app).await);
+    assert_eq!(scheduled.len(), 2, "7 days and 1 day before");
+    let times: HashSet<String> = scheduled
+        .iter()
+        .map(|r| r.next_attempt_at.to_string())
+        .collect();
+    // 09:00 in Seoul (00:00 UTC) on those days
+    for days in [7, 1] {
+        let at = (due - chrono::Duration::days(days))
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        assert!(times.contains(&at.to_string()), "{times:?}");
+    }
+    assert!(scheduled
+        .iter()
+        .all(|r| r.state == outbox::PENDING && r.recipient == employer.email));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 4, "not before their time");
+
+    // The 7-day reminder's time comes: sent once.
+    let first = scheduled
+        .iter()
+        .find(|r| r.subject.contains("7일 전"))
+        .expect("the 7-day reminder")
+        .id
+        .clone();
+    app.sql(&format!(
+        "UPDATE outbox SET next_attempt_at = '2020-01-01 00:00:00' WHERE id = '{first}'"
+    ))
+    .await;
+    let received = sink.wait_for(5, WAIT).await;
+    let reminder = parse(&received[4].raw);
+    assert!(
+        reminder.subject.contains("서류 제출 기한 7일 전")
+            && reminder.subject.contains("due in 7 days")
+    );
+    assert!(reminder
+        .text
+        .contains(&format!("https://kitdesk.test/cases/{case}")));
+    korean_before_english(&reminder);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 5, "once");
+
+    // The evidence comes: the 1-day reminder is cancelled, never sent.
+    act(
+        &app,
+        employer,
+        &case,
+        json!({"action": "submit_evidence", "note": "Attached"}),
+    )
+    .await;
+    let after = reminders(rows(&app).await);
+    let states: Vec<&str> = after.iter().map(|r| r.state.as_str()).collect();
+    assert!(
+        states.contains(&"sent") && states.contains(&outbox::CANCELLED),
+        "{states:?}"
+    );
+    app.sql("UPDATE outbox SET next_attempt_at = '2020-01-01 00:00:00' WHERE kind = 'evidence_reminder'")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 5);
+}
+
+#[tokio::test]
+async fn a_prime_that_files_for_its_subcontractor_gets_the_batch_summary() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with_smtp(sink.url()).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (prime, _) = app.ready_sponsor(&officer, None).await;
+    let (sub, sub_project) = app.ready_sponsor(&officer, Some(&prime.id)).await;
+    app.file(&prime.employer, &sub_project, 1).await;
+    // the worker's receipt, the subcontractor's summary, the prime filer's copy
+    let mails: Vec<Mail> = sink
+        .wait_for(3, WAIT)
+        .await
+        .iter()
+        .map(|r| parse(&r.raw))
+        .collect();
+    let to_prime = mails_to(&mails, &prime.employer.email);
+    assert_eq!(to_prime.len(), 1, "the filer hears of its filing");
+    assert!(to_prime[0].subject.contains("1 worker") && !to_prime[0].subject.contains("1 workers"));
+    assert_eq!(mails_to(&mails, &sub.employer.email).len(), 1);
 }

@@ -222,10 +222,7 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
                 ),
                 (
                     label("pay_source"),
-                    word(
-                        "pay_source.",
-                        w.pay_source.as_ref().map(|x| vocabulary_code(x)),
-                    ),
+                    word("pay_source.", w.pay_source.as_ref().map(vocabulary_code)),
                 ),
                 (
                     label("worker_employed_by_seller"),
@@ -246,14 +243,11 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
             rows: vec![
                 (
                     label("role"),
-                    word("role.", a.role.as_ref().map(|x| vocabulary_code(x))),
+                    word("role.", a.role.as_ref().map(vocabulary_code)),
                 ),
                 (
                     label("education"),
-                    word(
-                        "education.",
-                        a.education.as_ref().map(|x| vocabulary_code(x)),
-                    ),
+                    word("education.", a.education.as_ref().map(vocabulary_code)),
                 ),
                 (label("degree_in_specialty"), flag(a.degree_in_specialty)),
                 (label("degree_equivalent"), flag(a.degree_equivalent)),

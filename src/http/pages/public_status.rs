@@ -25,12 +25,32 @@ struct StatusPage<'a> {
     problem: Option<(String, String)>,
 }
 
-/// `GET /status`.
-pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+#[derive(serde::Deserialize)]
+pub struct StatusParams {
+    /// The receipt number, filled in (the link in the applicant's mail).
+    receipt: Option<String>,
+}
+
+/// `GET /status?receipt=`.
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<StatusParams>,
+) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
+    let receipt = params
+        .into_inner()
+        .receipt
+        .map(|r| {
+            r.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(20)
+                .collect()
+        })
+        .unwrap_or_default();
     page.render(&StatusPage {
         p: &page,
-        receipt: String::new(),
+        receipt,
         dob: String::new(),
         result: None,
         problem: None,
