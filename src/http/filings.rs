@@ -193,7 +193,16 @@ pub async fn preview_batch(
             .await?
     };
     let project_id = project_id.as_str();
-    let preview = filing::preview_table(project_id, table, state.ctx.today());
+    let predictions = {
+        let project_id = project_id.to_owned();
+        let table = table.clone();
+        state
+            .ctx
+            .run(move |conn, ctx| filing::predict_routes(conn, ctx, &project_id, &table))
+            .await?
+    };
+    let preview =
+        filing::preview_table(project_id, table, state.ctx.today()).with_predictions(predictions);
     let bundle: Option<BundleView> = match (documents, bundle_id) {
         (Some(_), Some(_)) => return Err(both_zip_and_bundle()),
         (Some(spool), None) => {

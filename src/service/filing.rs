@@ -355,6 +355,12 @@ pub use crate::domain::time::desk_today;
 pub struct FiledCase {
     pub id: String,
     pub receipt_number: String,
+    /// The worker's name, romanised as in the passport (family name first).
+    #[serde(default)]
+    pub name: String,
+    /// The worker's name in Hangul, when given.
+    #[serde(default)]
+    pub name_ko: Option<String>,
     pub status: String,
     /// Desk only: left out of answers to employers.
     #[schema(required = false)]
@@ -607,6 +613,18 @@ fn file_in_tx(
         filed.push(FiledCase {
             id,
             receipt_number: String::new(),
+            name: format!(
+                "{} {}",
+                w.input.family_name.trim(),
+                w.input.given_name.trim()
+            ),
+            name_ko: w
+                .input
+                .name_ko
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             status: CaseStatus::Filed.as_str().into(),
             duplicate_passport: duplicate,
             suggested_route: None,
@@ -808,6 +826,12 @@ pub struct PreviewRow {
     pub errors: Vec<super::FieldError>,
     /// The files of the batch's ZIP that go to this worker.
     pub documents: Vec<super::bundles::BundleFile>,
+    /// The route the rules would suggest today (eligible first, else needing review), when
+    /// the row could be evaluated.
+    pub predicted_route: Option<String>,
+    /// True when the row was evaluated and no route in force can take the worker: filing is
+    /// allowed, but the desk will refuse unless the facts change.
+    pub no_route: bool,
 }
 
 /// What filing a CSV batch (and its ZIP of documents) would do, without filing it.
@@ -818,6 +842,8 @@ pub struct FilingPreview {
     pub valid: bool,
     /// How many rows have errors.
     pub rows_with_errors: usize,
+    /// How many valid rows no route in force can take (filing them is allowed).
+    pub rows_without_route: usize,
     pub rows: Vec<PreviewRow>,
     /// Problems of the whole file (a missing column, an unreadable header).
     pub errors: Vec<super::FieldError>,
@@ -826,6 +852,18 @@ pub struct FilingPreview {
 }
 
 impl FilingPreview {
+    /// Adds each row's predicted route (see [`predict_routes`]).
+    pub fn with_predictions(mut self, predictions: Vec<Option<Option<String>>>) -> FilingPreview {
+        for (row, prediction) in self.rows.iter_mut().zip(predictions) {
+            if let Some(route) = prediction {
+                row.no_route = route.is_none();
+                row.predicted_route = route;
+            }
+        }
+        self.rows_without_route = self.rows.iter().filter(|r| r.no_route).count();
+        self
+    }
+
     /// Adds the staged ZIP: each row gets its files.
     pub fn with_documents(mut self, bundle: super::bundles::BundleView) -> FilingPreview {
         for row in &mut self.rows {
@@ -877,6 +915,7 @@ pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPre
             FilingPreview {
                 valid: false,
                 rows_with_errors: 0,
+                rows_without_route: 0,
                 rows: Vec::new(),
                 errors,
                 documents: None,
@@ -916,6 +955,8 @@ pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> Filin
             name: row_name(table, row),
             errors: Vec::new(),
             documents: Vec::new(),
+            predicted_route: None,
+            no_route: false,
         })
         .collect();
     let mut general = Vec::new();
@@ -935,6 +976,7 @@ pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> Filin
     FilingPreview {
         valid: general.is_empty() && rows_with_errors == 0 && !rows.is_empty(),
         rows_with_errors,
+        rows_without_route: 0,
         rows,
         errors: general,
         documents: None,
@@ -1117,6 +1159,44 @@ pub fn workers_from_table(table: &Table) -> Result<Vec<WorkerInput>, ServiceErro
     }
     errors.finish()?;
     Ok(workers)
+}
+
+/// The route each row of a batch would be suggested, before anything is filed: for a table
+/// that parses, each valid row is evaluated with the facts a filing would store (`None` for a
+/// row that cannot be evaluated; `Some(None)` for one no route can take, in force today).
+pub fn predict_routes(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    project_id: &str,
+    table: &Table,
+) -> Result<Vec<Option<Option<String>>>, ServiceError> {
+    let Ok(workers) = workers_from_table(table) else {
+        return Ok(vec![None; table.rows.len()]);
+    };
+    let Some(project) = projects::find(conn, project_id)? else {
+        return Ok(vec![None; table.rows.len()]);
+    };
+    let sponsor =
+        sponsors::find(conn, &project.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
+    let today = ctx.today();
+    let book = ctx.rules.refresh(conn)?;
+    let context = super::eligibility::context_for(conn, today, Vec::new())?;
+    workers
+        .iter()
+        .map(|w| {
+            let mut errors = FieldErrors::new();
+            let Some(valid) = validate_worker(&mut errors, "", w, today) else {
+                return Ok(None);
+            };
+            let document = facts_v2(&valid, &project, &sponsor, today)?.to_value();
+            let evaluation = book
+                .evaluate(&document, &context)
+                .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
+            Ok(Some(
+                super::eligibility::summarize(&evaluation).suggested_route(),
+            ))
+        })
+        .collect()
 }
 
 /// The eligibility pre-check of one worker for one project, before filing: the worker is

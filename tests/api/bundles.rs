@@ -530,3 +530,45 @@ async fn a_zip_never_filed_is_kept_a_day_then_collected() {
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "bundle_id");
 }
+
+#[tokio::test]
+async fn the_preview_predicts_each_rows_route_and_flags_rows_no_route_can_take() {
+    // under rules v2 (in force from 2026-12-01)
+    let app = spawn_app_configured(Settings::default(), |c| {
+        let v2 = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        c.desk_date = Some(c.desk_date.map_or(v2, |d| d.max(v2)));
+    })
+    .await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut laborer = worker(2);
+    laborer["assignment"]["activities"] = serde_json::json!(["construction_labor"]);
+    // a Japanese national (no Korean treaty or E-4 route), new to the company (no L-1B)
+    laborer["nationality"] = "JP".into();
+    laborer["months_employed_by_sponsor_last_3y"] = 0.into();
+    laborer["specialized_knowledge"] = false.into();
+    let csv = csv_of(&[worker(1), laborer]);
+    let preview: Value = send(
+        &app,
+        &sponsor.employer,
+        "/api/v1/filings/preview",
+        &project,
+        &csv,
+        None,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(preview["valid"], true, "no route is no error: {preview}");
+    let rows = preview["rows"].as_array().unwrap();
+    assert!(rows[0]["predicted_route"].is_string(), "{preview}");
+    assert_eq!(rows[0]["no_route"], false);
+    assert!(rows[1]["predicted_route"].is_null(), "{}", rows[1]);
+    assert_eq!(
+        rows[1]["no_route"], true,
+        "construction labor by a new Japanese hire fits no route"
+    );
+    assert_eq!(preview["rows_without_route"], 1);
+}

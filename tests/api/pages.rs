@@ -649,7 +649,7 @@ async fn the_status_page_answers_in_both_languages() {
         .await;
     assert_eq!(page.status, 404);
     assert!(page.body.contains("No case matches"));
-    assert!(page.body.contains("조건에 맞는 신청 건이 없습니다"));
+    assert!(page.body.contains("해당하는 신청 건이 없습니다"));
     assert!(!page.body.contains("사건"), "a case is a 신청 건");
 }
 

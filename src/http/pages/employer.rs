@@ -356,6 +356,8 @@ pub struct PreviewRowView {
     pub errors: Vec<(String, String)>,
     /// (the file's name in the ZIP, its kind)
     pub documents: Vec<(String, DocumentKind)>,
+    pub predicted_route: Option<String>,
+    pub no_route: bool,
 }
 
 #[derive(Template)]
@@ -365,6 +367,7 @@ struct PreviewPage<'a> {
     project: ProjectView,
     rows: Vec<PreviewRowView>,
     rows_with_errors: usize,
+    rows_without_route: usize,
     general: Vec<FieldError>,
     /// The staged ZIP: its project files and the files that go nowhere.
     bundle: Option<BundleView>,
@@ -403,6 +406,8 @@ impl PreviewPage<'_> {
                     .into_iter()
                     .filter_map(|f| f.kind.map(|k| (f.file, k)))
                     .collect(),
+                predicted_route: r.predicted_route,
+                no_route: r.no_route,
             })
             .collect();
         PreviewPage {
@@ -410,6 +415,7 @@ impl PreviewPage<'_> {
             project,
             rows,
             rows_with_errors: preview.rows_with_errors,
+            rows_without_route: preview.rows_without_route,
             general: preview.errors,
             bundle: preview.documents,
             table_json: serde_json::to_string(table).unwrap_or_default(),
@@ -492,6 +498,7 @@ fn unreadable_preview(errors: Vec<FieldError>) -> FilingPreview {
     FilingPreview {
         valid: false,
         rows_with_errors: 0,
+        rows_without_route: 0,
         rows: Vec::new(),
         errors,
         documents: None,
