@@ -9,6 +9,7 @@ pub mod facts;
 pub mod password;
 pub mod receipt;
 pub mod role;
+pub mod romanization;
 pub mod route;
 pub mod text;
 pub mod time;

@@ -832,6 +832,26 @@ pub struct PreviewRow {
     /// True when the row was evaluated and no route in force can take the worker: filing is
     /// allowed, but the desk will refuse unless the facts change.
     pub no_route: bool,
+    /// When the romanised names do not read as the Hangul name (a warning, never an error).
+    pub name_check: Option<NameCheck>,
+}
+
+/// Which romanised name does not read as the Hangul name (Revised Romanization and the
+/// passport spellings of `data/korean-surnames.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct NameCheck {
+    pub family_name: bool,
+    pub given_name: bool,
+}
+
+impl NameCheck {
+    /// Compares a worker's Hangul name with its passport's romanisation.
+    pub fn of(name_ko: &str, family: &str, given: &str) -> Option<NameCheck> {
+        crate::domain::romanization::check(name_ko, family, given).map(|m| NameCheck {
+            family_name: m.family,
+            given_name: m.given,
+        })
+    }
 }
 
 /// What filing a CSV batch (and its ZIP of documents) would do, without filing it.
@@ -957,6 +977,11 @@ pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> Filin
             documents: Vec::new(),
             predicted_route: None,
             no_route: false,
+            name_check: NameCheck::of(
+                table.cell(row, "name_ko"),
+                table.cell(row, "family_name"),
+                table.cell(row, "given_name"),
+            ),
         })
         .collect();
     let mut general = Vec::new();

@@ -547,7 +547,9 @@ async fn the_preview_predicts_each_rows_route_and_flags_rows_no_route_can_take()
     laborer["nationality"] = "JP".into();
     laborer["months_employed_by_sponsor_last_3y"] = 0.into();
     laborer["specialized_knowledge"] = false.into();
-    let csv = csv_of(&[worker(1), laborer]);
+    let mut misspelt = worker(3);
+    misspelt["family_name"] = "Park".into(); // 김 is no Park
+    let csv = csv_of(&[worker(1), laborer, misspelt]);
     let preview: Value = send(
         &app,
         &sponsor.employer,
@@ -571,4 +573,12 @@ async fn the_preview_predicts_each_rows_route_and_flags_rows_no_route_can_take()
         "construction labor by a new Japanese hire fits no route"
     );
     assert_eq!(preview["rows_without_route"], 1);
+    // the name check warns, and never blocks
+    assert!(
+        rows[0]["name_check"].is_null(),
+        "김민준 reads as Kim Minjun"
+    );
+    assert_eq!(rows[2]["name_check"]["family_name"], true);
+    assert_eq!(rows[2]["name_check"]["given_name"], false);
+    assert!(rows[2]["errors"].as_array().unwrap().is_empty());
 }

@@ -380,6 +380,14 @@ impl CasePage<'_> {
             .to_string()
     }
 
+    /// Does the romanised name fail to read as the Hangul name?
+    fn name_mismatch(&self) -> bool {
+        let w = &self.case.worker;
+        w.name_ko.as_deref().is_some_and(|ko| {
+            crate::domain::romanization::check(ko, &w.family_name, &w.given_name).is_some()
+        })
+    }
+
     fn status_badge(&self) -> &'static str {
         outcome_badge(&self.case.status)
     }

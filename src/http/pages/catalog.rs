@@ -267,6 +267,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("filing.choose_file", "Choose the batch file (CSV or Excel)", "신청 파일(CSV 또는 Excel)을 선택해 주세요"),
     ("filing.rows_with_errors", "Rows with errors", "오류가 있는 행"),
     ("filing.rows", "Rows", "전체 행"),
+    ("filing.name_check", "Check the passport: the romanised name does not read as the Hangul name —", "여권을 확인해 주세요. 영문 이름이 한글 이름과 맞지 않습니다:"),
+    ("case.name_check", "The romanised name does not read as the Hangul name: check it against the passport.", "영문 이름이 한글 이름과 맞지 않습니다. 여권과 대조해 주세요."),
     ("filing.rows_without_route", "Rows no route can take", "가능한 경로가 없는 행"),
     ("filing.no_route", "No route fits", "맞는 경로 없음"),
     ("filing.no_route_help", "The rules find no visa route in force for some workers as described. You may still file them, but the desk will refuse them unless the facts change: check their activities, dates and qualifications.", "입력된 내용으로는 일부 근로자에게 맞는 비자 경로가 없습니다. 신청은 할 수 있지만 사실관계가 바뀌지 않으면 데스크에서 거절하게 됩니다. 업무 내용, 일정, 자격을 확인해 주세요."),

@@ -358,6 +358,7 @@ pub struct PreviewRowView {
     pub documents: Vec<(String, DocumentKind)>,
     pub predicted_route: Option<String>,
     pub no_route: bool,
+    pub name_check: Option<filing::NameCheck>,
 }
 
 #[derive(Template)]
@@ -408,6 +409,7 @@ impl PreviewPage<'_> {
                     .collect(),
                 predicted_route: r.predicted_route,
                 no_route: r.no_route,
+                name_check: r.name_check,
             })
             .collect();
         PreviewPage {
