@@ -168,6 +168,15 @@ pub fn for_filing(conn: &mut DbConnection, filing_id: &str) -> QueryResult<Vec<C
         .load(conn)
 }
 
+/// Every case of a project, in receipt order.
+pub fn in_project(conn: &mut DbConnection, project_id: &str) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::project_id.eq(project_id))
+        .select(CaseRow::as_select())
+        .order(cases::receipt_number.asc())
+        .load(conn)
+}
+
 /// A queue filter; every field narrows the list.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {

@@ -160,3 +160,27 @@ pub async fn history(
         .await?;
     Ok(HttpResponse::Ok().json(HistoryList { items }))
 }
+
+/// `POST /api/v1/cases/bulk`: one action on many cases, each checked and recorded as alone.
+#[utoipa::path(post, path = "/api/v1/cases/bulk", tag = "cases", security(("bearer" = []), ("cookie" = [])),
+    request_body = crate::service::bulk::BulkInput,
+    responses((status = 200, description = "Per case: applied, skipped (not possible in its state) or failed (changed since seen, not found…), with its new version", body = crate::service::bulk::BulkAnswer),
+        (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "The desk only", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such filing or project", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "An action other than assign, start_review or request_evidence, or not exactly one of cases, filing_id, project_id", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn bulk(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ApiJson<crate::service::bulk::BulkInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.0;
+    let answer = state
+        .ctx
+        .run(move |conn, ctx| crate::service::bulk::run(conn, ctx, &user, input))
+        .await?;
+    tracing::info!(
+        applied = answer.applied,
+        skipped = answer.skipped,
+        failed = answer.failed,
+        "bulk action"
+    );
+    Ok(HttpResponse::Ok().json(answer))
+}

@@ -113,6 +113,7 @@ api_routes![
     "/filings/template" => [(get, batch_template::download)],
     "/cases" => [(get, cases::list)],
     "/cases/counts" => [(get, cases::counts)],
+    "/cases/bulk" => [(post, cases::bulk)],
     "/cases/{id}" => [(get, cases::get)],
     "/cases/{id}/actions" => [(post, cases::act)],
     "/cases/{id}/notes" => [(get, cases::notes), (post, cases::add_note)],

@@ -187,6 +187,20 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("post", "/filings", actor, b(filing.clone()), expect));
     }
+    // bulk actions: the desk only (a case it cannot find is reported per case, not refused)
+    let bulk = json!({"action": {"action": "start_review"}, "cases": [{"id": "0193a5c2-0000-7000-8000-000000000001", "version": 1}]});
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+        (Sibling, 403),
+        (Other, 403),
+        (Prime, 403),
+        (Sub, 403),
+    ] {
+        rows.push(row("post", "/cases/bulk", actor, b(bulk.clone()), expect));
+    }
     // the batch template holds no data: anyone signed in
     for (actor, expect) in [
         (Anonymous, 401),

@@ -545,3 +545,120 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_bulk_action_applies_case_by_case_and_reports_each() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 4).await;
+    let ids: Vec<String> = filed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    // one case moves on before the bulk action: it is skipped, not forced
+    app.act_ok(
+        &officer,
+        &ids[0],
+        json!({"action": "withdraw", "reason": "x"}),
+    )
+    .await;
+    let bulk = |user: &crate::helpers::TestUser, body: Value| {
+        let token = user.token.clone();
+        let app = &app;
+        async move {
+            app.post_json("/api/v1/cases/bulk", Some(&token), &body)
+                .await
+        }
+    };
+    // a whole filing: start review where it applies
+    let response = bulk(
+        &officer,
+        json!({"action": {"action": "start_review"}, "filing_id": filed["id"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["applied"], 3, "{answer}");
+    assert_eq!(answer["skipped"], 1);
+    let withdrawn = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == ids[0].as_str())
+        .unwrap();
+    assert_eq!(withdrawn["outcome"], "skipped");
+    assert_eq!(withdrawn["code"], "invalid_transition");
+
+    // selected cases, each with the version seen: a stale one fails alone
+    let (one, _) = app.case(&officer, &ids[1]).await;
+    let (two, _) = app.case(&officer, &ids[2]).await;
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
+    let response = bulk(
+        &supervisor,
+        json!({"action": {"action": "request_evidence", "reason": "The sales contract's installation clause", "due_date": due, "documents": ["sales_contract"]},
+               "cases": [{"id": ids[1], "version": one["version"]}, {"id": ids[2], "version": 1}, {"id": "0193a5c2-0000-7000-8000-000000000009", "version": 1}]}),
+    )
+    .await;
+    let answer: Value = response.json().await.unwrap();
+    let outcomes: Vec<(&str, &str)> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("applied", ""),
+            ("failed", "precondition_failed"),
+            ("failed", "not_found")
+        ],
+        "{answer}"
+    );
+    assert_ne!(two["version"], 1, "the second case had moved on");
+    let (after, _) = app.case(&officer, &ids[1]).await;
+    assert_eq!(after["status"], "evidence_requested");
+    // each case has its own audit row
+    let history: Value = app
+        .get(
+            &format!("/api/v1/cases/{}/history", ids[1]),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        history.to_string().contains("request_evidence"),
+        "{history}"
+    );
+
+    // only the three bulk actions, and exactly one scope
+    let response = bulk(
+        &officer,
+        json!({"action": {"action": "approve", "route": "B1-CIW", "reason": "x"}, "filing_id": filed["id"]}),
+    )
+    .await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = bulk(
+        &officer,
+        json!({"action": {"action": "start_review"}, "filing_id": filed["id"], "project_id": project}),
+    )
+    .await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = bulk(
+        &sponsor.employer,
+        json!({"action": {"action": "start_review"}, "filing_id": filed["id"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 403);
+}

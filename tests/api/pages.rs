@@ -1014,6 +1014,75 @@ async fn the_officer_decides_seeing_each_routes_state_and_the_facts_in_korean() 
 }
 
 #[tokio::test]
+async fn an_officer_finds_cases_and_acts_on_several_at_once_from_the_queue() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 3).await;
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    // the search box finds one worker by the receipt typed in lower case
+    let receipt = filed["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    let queue = desk.get(&format!("/desk?q={receipt}")).await;
+    assert_eq!(queue.status, 200);
+    assert_eq!(
+        queue.body.matches("name=\"case\"").count(),
+        1,
+        "{}",
+        queue.body
+    );
+    assert!(
+        queue.body.contains(&format!("value=\"{receipt}\"")),
+        "the search is kept"
+    );
+    let queue = desk.get("/desk").await;
+    let token = queue.csrf();
+    let selected: Vec<String> = filed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|c| format!("{}:1", c["id"].as_str().unwrap()))
+        .collect();
+    let page = desk
+        .post(
+            "/desk/bulk",
+            &[
+                ("csrf", token.as_str()),
+                ("case", selected[0].as_str()),
+                ("case", selected[1].as_str()),
+                ("action", "assign_me"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("처리됨: <strong>2</strong>"),
+        "{}",
+        page.body
+    );
+    // the versions moved on: the same selection again fails per case, politely
+    let page = desk
+        .post(
+            "/desk/bulk",
+            &[
+                ("csrf", token.as_str()),
+                ("case", selected[0].as_str()),
+                ("action", "start_review"),
+            ],
+        )
+        .await;
+    assert!(
+        page.body.contains("처리 안 됨: <strong>1</strong>"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
 async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

@@ -189,3 +189,71 @@ pub async fn verify_sponsor(
         Err(e) => Err(page.fail(e)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "pages/bulk_result.html")]
+struct BulkResultPage<'a> {
+    p: &'a Page,
+    answer: crate::service::bulk::BulkAnswer,
+}
+
+/// `POST /desk/bulk` (form: `csrf`, `case` = `id:version` per selected case, `action`
+/// (`start_review`, `assign_me`, `request_evidence`), `reason`, `due_date`): the bulk action
+/// on the selected cases; the answer lists what happened to each.
+pub async fn bulk(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    use crate::service::bulk::{BulkInput, SelectedCase};
+    use crate::service::cases::CaseAction;
+    let form = FormData(form.into_inner());
+    let page = Page::load(&req, &state).await?;
+    page.check_post(&req, form.get("csrf"))?;
+    let user = page.require(DESK)?;
+    let cases: Vec<SelectedCase> = form
+        .all("case")
+        .iter()
+        .filter_map(|v| {
+            let (id, version) = v.split_once(':')?;
+            Some(SelectedCase {
+                id: id.to_owned(),
+                version: version.parse().ok()?,
+            })
+        })
+        .collect();
+    if cases.is_empty() {
+        return Err(page.fail(ServiceError::validation(
+            "case",
+            page.t("bulk.none_selected"),
+        )));
+    }
+    let action = match form.get("action") {
+        "assign_me" => CaseAction::Assign {
+            assignee_id: user.id.clone(),
+        },
+        "request_evidence" => CaseAction::RequestEvidence {
+            reason: form.get("reason").trim().to_owned(),
+            due_date: match form.opt("due_date") {
+                Some(d) => Some(d.parse().map_err(|_| {
+                    page.fail(ServiceError::validation("due_date", "must be a date"))
+                })?),
+                None => None,
+            },
+            documents: Vec::new(),
+        },
+        _ => CaseAction::StartReview {},
+    };
+    let input = BulkInput {
+        action,
+        cases,
+        filing_id: None,
+        project_id: None,
+    };
+    let answer = state
+        .ctx
+        .run(move |conn, ctx| crate::service::bulk::run(conn, ctx, &user, input))
+        .await
+        .map_err(|e| page.fail(e))?;
+    page.render(&BulkResultPage { p: &page, answer })
+}

@@ -108,6 +108,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(cases::review_document),
         )
         .route("/desk", web::get().to(desk::queue))
+        .route("/desk/bulk", web::post().to(desk::bulk))
         .route("/desk/sponsors", web::get().to(desk::sponsors))
         .route(
             "/desk/sponsors/{id}/verify",
