@@ -1,7 +1,7 @@
 //! Does a passport's romanised name fit the Hangul name? The Revised Romanization of Korean
 //! (Ministry of Culture and Tourism notice 2000-8), syllable by syllable as passports write
 //! names, with the spellings passports commonly use besides it: for surnames a table kept as
-//! data (`data/korean-surnames.toml`, with its sources), for given names the usual
+//! data (`src/domain/korean-surnames.toml`, with its sources), for given names the usual
 //! alternations (g/k, d/t, b/p, j/ch, eo/o/u, u/oo, i/ee…).
 //!
 //! A mismatch is a warning for an officer to look at, never a refusal: people keep the
@@ -126,7 +126,7 @@ fn surnames() -> &'static BTreeMap<String, Vec<String>> {
         struct File {
             surnames: BTreeMap<String, Vec<String>>,
         }
-        toml::from_str::<File>(include_str!("../../data/korean-surnames.toml"))
+        toml::from_str::<File>(include_str!("korean-surnames.toml"))
             .map(|f| f.surnames)
             .unwrap_or_default()
     })

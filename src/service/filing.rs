@@ -837,7 +837,7 @@ pub struct PreviewRow {
 }
 
 /// Which romanised name does not read as the Hangul name (Revised Romanization and the
-/// passport spellings of `data/korean-surnames.toml`).
+/// passport spellings of `src/domain/korean-surnames.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NameCheck {
     pub family_name: bool,
