@@ -255,6 +255,7 @@ pub struct TemplateQuery {
 #[utoipa::path(get, path = "/api/v1/filings/template", tag = "cases", security(("bearer" = []), ("cookie" = [])),
     params(TemplateQuery),
     responses((status = 200, description = "The batch template: headers in Korean and English with each column's code; the workbook adds a guide sheet and drop-down lists", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, description = "An unknown query parameter", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 422, description = "A format other than xlsx or csv", content_type = "application/problem+json", body = crate::error::Problem)))]
 /// `GET /api/v1/filings/template?format=xlsx|csv`.
