@@ -190,6 +190,8 @@ pub struct CaseFilter {
     pub documents_awaiting_review: bool,
     /// What a person typed in the search box, read every way it can mean.
     pub search: Option<CaseSearch>,
+    pub project_id: Option<String>,
+    pub filing_id: Option<String>,
     pub after: Option<(NaiveDateTime, String)>,
 }
 
@@ -262,6 +264,12 @@ pub fn page(
                         .eq_any(submitted)
                         .or(cases::project_id.eq_any(project_submitted)),
                 );
+            }
+            if let Some(project) = &filter.project_id {
+                query = query.filter(cases::project_id.eq(project.clone()));
+            }
+            if let Some(filing) = &filter.filing_id {
+                query = query.filter(cases::filing_id.eq(filing.clone()));
             }
             if let Some(search) = &filter.search {
                 use super::schema::{projects, sponsors};

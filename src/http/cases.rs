@@ -184,3 +184,77 @@ pub async fn bulk(
     );
     Ok(HttpResponse::Ok().json(answer))
 }
+
+/// `GET /api/v1/cases/export`: the list's filters, and the format.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `xlsx` (the default) or `csv`.
+    pub format: Option<String>,
+    pub status: Option<String>,
+    pub route: Option<String>,
+    pub sponsor_id: Option<String>,
+    pub project_id: Option<String>,
+    pub filing_id: Option<String>,
+    pub overdue: Option<bool>,
+    /// The same search as the list's `q`.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(ExportQuery),
+    responses((status = 200, description = "The cases the list shows with these filters (every page, at most 10,000), as an Excel workbook or CSV; headers in Korean and English", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, description = "An unknown query parameter", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Admins", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "A bad filter or format", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn export(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let xlsx = match q.format.as_deref() {
+        None | Some("xlsx") => true,
+        Some("csv") => false,
+        Some(_) => {
+            return Err(
+                crate::service::ServiceError::validation("format", "must be xlsx or csv").into(),
+            )
+        }
+    };
+    let filters = QueueQuery {
+        status: q.status,
+        route: q.route,
+        sponsor_id: q.sponsor_id,
+        project_id: q.project_id,
+        filing_id: q.filing_id,
+        overdue: q.overdue,
+        q: q.q,
+        ..QueueQuery::default()
+    };
+    let body = state
+        .ctx
+        .run(move |conn, _| {
+            let (rows, projects) = crate::service::case_export::rows(conn, &user, filters)?;
+            if xlsx {
+                crate::service::case_export::xlsx(&rows, &projects)
+            } else {
+                crate::service::case_export::csv(&rows, &projects)
+            }
+        })
+        .await?;
+    let (content_type, name) = if xlsx {
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "kitdesk-cases.xlsx",
+        )
+    } else {
+        ("text/csv; charset=utf-8", "kitdesk-cases.csv")
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body))
+}

@@ -114,6 +114,7 @@ api_routes![
     "/cases" => [(get, cases::list)],
     "/cases/counts" => [(get, cases::counts)],
     "/cases/bulk" => [(post, cases::bulk)],
+    "/cases/export" => [(get, cases::export)],
     "/cases/{id}" => [(get, cases::get)],
     "/cases/{id}/actions" => [(post, cases::act)],
     "/cases/{id}/notes" => [(get, cases::notes), (post, cases::add_note)],

@@ -27,7 +27,7 @@ use super::{
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
         sponsors::link_requests, sponsors::decide_link,
         filings::create, filings::preview, batch_template::download,
-        cases::list, cases::counts, cases::bulk, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
+        cases::list, cases::counts, cases::bulk, cases::export, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,
         eligibility::evaluate, eligibility::case_eligibility, eligibility::list_rulesets,
         eligibility::publish, eligibility::route_versions, eligibility::impact, eligibility::cap,

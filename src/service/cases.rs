@@ -210,6 +210,10 @@ pub struct QueueQuery {
     /// Search: a receipt number (as the public look-up reads it), a name (romanised in either
     /// order, or Hangul), the passport's last four, a sponsor, a project or a filing id.
     pub q: Option<String>,
+    /// Only this project's cases.
+    pub project_id: Option<String>,
+    /// Only this filing's cases.
+    pub filing_id: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -305,6 +309,21 @@ pub fn queue(
         Some(text) => Some(search_of(text)),
         None => None,
     };
+    let uuid_of = |field: &str, raw: &Option<String>, errors: &mut FieldErrors| match raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => errors.check(
+            field.to_owned(),
+            Uuid::parse_str(s)
+                .map(|u| u.to_string())
+                .map_err(|_| "must be an id (UUID)"),
+        ),
+        None => None,
+    };
+    let project_id = uuid_of("project_id", &q.project_id, &mut errors);
+    let filing_id = uuid_of("filing_id", &q.filing_id, &mut errors);
     errors.finish()?;
     let readable = access::readable_sponsors(conn, user)?;
     let sponsor_ids = match (readable, &sponsor_id) {
@@ -323,6 +342,8 @@ pub fn queue(
         overdue_on: q.overdue.unwrap_or(false).then_some(today),
         documents_awaiting_review,
         search,
+        project_id,
+        filing_id,
         after,
     };
     let mut rows = cases::page(conn, &filter, limit + 1)?;

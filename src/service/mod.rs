@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod bundles;
+pub mod case_export;
 pub mod cases;
 pub mod csv_export;
 pub mod demo;

@@ -239,6 +239,7 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("get", "/cases", actor, None, expect));
         rows.push(row("get", "/cases/counts", actor, None, expect));
+        rows.push(row("get", "/cases/export", actor, None, expect));
     }
     for (actor, expect) in [
         (Anonymous, 401),

@@ -662,3 +662,46 @@ async fn a_bulk_action_applies_case_by_case_and_reports_each() {
     .await;
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn an_employer_pages_filters_and_exports_its_own_cases() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, other_project) = app.ready_sponsor(&officer, None).await;
+    app.file(&sponsor.employer, &project, 3).await;
+    app.file(&other.employer, &other_project, 2).await;
+    let get = |path: String, token: String| {
+        let app = &app;
+        async move { app.get(&path, Some(&token)).await }
+    };
+    let csv = get(
+        "/api/v1/cases/export?format=csv".into(),
+        sponsor.employer.token.clone(),
+    )
+    .await;
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
+    assert!(text.contains("접수번호 / Receipt number"));
+    assert_eq!(
+        text.lines().count(),
+        4,
+        "the header and its own three cases: {text}"
+    );
+    let xlsx = get(
+        format!("/api/v1/cases/export?project_id={project}"),
+        officer.token.clone(),
+    )
+    .await;
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let table = kitdesk::service::spreadsheet::read_table(&bytes).unwrap();
+    assert_eq!(table.rows.len(), 3, "the desk, filtered by project");
+    let bad = get(
+        "/api/v1/cases/export?format=pdf".into(),
+        officer.token.clone(),
+    )
+    .await;
+    assert_problem(bad, 422, "validation_failed").await;
+}

@@ -231,6 +231,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("employer.file_batch", "File workers", "근로자 신청"),
     ("employer.precheck", "Eligibility pre-check", "자격 사전 확인"),
     ("employer.cases", "Our cases", "우리 회사 신청 건"),
+    ("employer.export", "Download the list", "목록 내려받기"),
     ("employer.no_cases", "No cases yet.", "아직 신청 건이 없습니다."),
     ("project.name", "Project name", "프로젝트 이름"),
     ("project.worksite", "Worksite address", "근무지 주소"),

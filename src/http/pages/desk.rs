@@ -27,6 +27,9 @@ pub struct QueueParams {
     documents: Option<String>,
     /// The search box.
     q: Option<String>,
+    /// One project's or one filing's cases (links from a case page or a filing).
+    project_id: Option<String>,
+    filing_id: Option<String>,
     cursor: Option<String>,
 }
 
@@ -78,6 +81,8 @@ pub async fn queue(
             .as_deref()
             .map(|_| "awaiting_review".to_owned()),
         q: nonempty(&params.q),
+        project_id: nonempty(&params.project_id),
+        filing_id: nonempty(&params.filing_id),
         cursor: nonempty(&params.cursor),
         limit: Some(cases::DEFAULT_PAGE),
         sponsor_id: None,
@@ -108,6 +113,8 @@ pub async fn queue(
             ("status", &params.status),
             ("route", &params.route),
             ("q", &params.q),
+            ("project_id", &params.project_id),
+            ("filing_id", &params.filing_id),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 q.push_str(&format!("&{k}={}", url_encode(v)));

@@ -37,6 +37,12 @@ struct Dashboard<'a> {
     /// Sponsors asking to file through this one as their prime contractor.
     requests: Vec<sponsors::LinkRequestView>,
     cases: Vec<CaseSummary>,
+    /// The next page of cases, with the filters.
+    next: Option<String>,
+    /// The filters as a query string, for the exports.
+    filters: String,
+    list: CaseListParams,
+    statuses: Vec<&'static str>,
     form: FormData,
     errors: Vec<FieldError>,
     sectors: &'static [&'static str],
@@ -49,13 +55,57 @@ impl Dashboard<'_> {
     }
 }
 
+/// The employer's case list: filters and search in the URL, 50 a page.
+#[derive(serde::Deserialize, Default, Clone)]
+pub struct CaseListParams {
+    status: Option<String>,
+    project_id: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+impl CaseListParams {
+    fn query(&self) -> QueueQuery {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        QueueQuery {
+            status: nonempty(&self.status),
+            project_id: nonempty(&self.project_id),
+            q: nonempty(&self.q),
+            cursor: nonempty(&self.cursor),
+            limit: Some(EMPLOYER_PAGE),
+            ..QueueQuery::default()
+        }
+    }
+
+    /// The list's filters as a query string (for the next page and the exports).
+    fn filters(&self) -> String {
+        [
+            ("status", &self.status),
+            ("project_id", &self.project_id),
+            ("q", &self.q),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| format!("{k}={}", super::url_encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+const EMPLOYER_PAGE: i64 = 50;
+
 async fn render_dashboard(
     page: &Page,
     state: &AppState,
     form: FormData,
     errors: Vec<FieldError>,
+    list: CaseListParams,
 ) -> Result<HttpResponse, PageError> {
     let user = page.require(&[Role::Employer])?;
+    let query = list.query();
     let (sponsor, (projects, requests), queue) = state
         .ctx
         .run(move |conn, _| {
@@ -63,18 +113,21 @@ async fn render_dashboard(
             let sponsor = sponsors::get(conn, &user, &own)?;
             let projects = sponsors::list_projects(conn, &user, &own)?;
             let requests = sponsors::link_requests(conn, &user, &own)?;
-            let queue = cases::queue(
-                conn,
-                &user,
-                QueueQuery {
-                    limit: Some(cases::MAX_PAGE),
-                    ..QueueQuery::default()
-                },
-            )?;
+            let queue = cases::queue(conn, &user, query)?;
             Ok((sponsor, (projects, requests), queue))
         })
         .await
         .map_err(|e| page.fail(e))?;
+    let filters = list.filters();
+    let next = queue.next_cursor.as_ref().map(|c| {
+        let mut href = format!("/employer?cursor={}", super::url_encode(c));
+        if !filters.is_empty() {
+            href.push('&');
+            href.push_str(&filters);
+        }
+        href.push_str("#h-cases");
+        href
+    });
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -88,6 +141,10 @@ async fn render_dashboard(
             projects,
             requests,
             cases: queue.items,
+            next,
+            filters,
+            list,
+            statuses: crate::domain::CaseStatus::ALL.map(|s| s.as_str()).to_vec(),
             form,
             errors,
             sectors: SECTORS,
@@ -127,6 +184,7 @@ pub async fn decide_subcontractor(
 pub async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
+    list: web::Query<CaseListParams>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
     let form = FormData(vec![
@@ -135,7 +193,7 @@ pub async fn dashboard(
         ("equipment_purchased_abroad".into(), "on".into()),
         ("contract_requires_seller_services".into(), "on".into()),
     ]);
-    render_dashboard(&page, &state, form, Vec::new()).await
+    render_dashboard(&page, &state, form, Vec::new(), list.into_inner()).await
 }
 
 /// `POST /employer/projects`.
@@ -154,7 +212,7 @@ pub async fn create_project(
             field: "investment_usd".into(),
             message: "must be a whole number of dollars".into(),
         };
-        return render_dashboard(&page, &state, form, vec![error]).await;
+        return render_dashboard(&page, &state, form, vec![error], CaseListParams::default()).await;
     };
     let input = NewProject {
         name: form.get("name").to_owned(),
@@ -175,7 +233,7 @@ pub async fn create_project(
     match result {
         Ok(_) => Ok(page.redirect("/employer?msg=project_added")),
         Err(ServiceError::Validation(errors)) => {
-            render_dashboard(&page, &state, form, errors).await
+            render_dashboard(&page, &state, form, errors, CaseListParams::default()).await
         }
         Err(e) => Err(page.fail(e)),
     }
