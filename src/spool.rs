@@ -193,7 +193,11 @@ impl SpoolReader<'_> {
                 .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "spool: damaged chunk"))?;
             self.cached = Some((index, opened));
         }
-        Ok(self.cached.as_ref().map(|(_, c)| c.as_slice()).unwrap_or(&[]))
+        Ok(self
+            .cached
+            .as_ref()
+            .map(|(_, c)| c.as_slice())
+            .unwrap_or(&[]))
     }
 }
 

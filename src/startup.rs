@@ -176,6 +176,7 @@ pub async fn open_context(
     mut settings: Settings,
 ) -> Result<AppContext, StartupError> {
     settings.documents = config.document_limits;
+    settings.interview_reschedule_limit = i32::from(config.interview_reschedule_limit);
     if let Some(date) = config.desk_date {
         settings.clock = crate::domain::time::DeskClock::starting_on(date);
         tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");

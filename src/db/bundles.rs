@@ -32,7 +32,11 @@ pub struct EntryRow {
 }
 
 /// Inserts a bundle and its entries (call inside a transaction).
-pub fn insert(conn: &mut DbConnection, bundle: &BundleRow, entries: &[EntryRow]) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut DbConnection,
+    bundle: &BundleRow,
+    entries: &[EntryRow],
+) -> QueryResult<()> {
     diesel::insert_into(document_bundles::table)
         .values(bundle)
         .execute(conn)?;

@@ -127,6 +127,8 @@ pub enum ActionKind {
     AmendFacts,
     /// The desk confirms an evidence rule's document on the case; the case is re-evaluated.
     ConfirmEvidence,
+    /// The desk moves a booked interview to another slot.
+    Reschedule,
 }
 
 use CaseStatus as S;
@@ -140,7 +142,7 @@ const OPEN: &[CaseStatus] = &[
 ];
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 12] = [
         ActionKind::Assign,
         ActionKind::StartReview,
         ActionKind::RequestEvidence,
@@ -152,6 +154,7 @@ impl ActionKind {
         ActionKind::IssueVisa,
         ActionKind::AmendFacts,
         ActionKind::ConfirmEvidence,
+        ActionKind::Reschedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +170,7 @@ impl ActionKind {
             ActionKind::IssueVisa => "issue_visa",
             ActionKind::AmendFacts => "amend_facts",
             ActionKind::ConfirmEvidence => "confirm_evidence",
+            ActionKind::Reschedule => "reschedule",
         }
     }
 
@@ -198,6 +202,7 @@ impl ActionKind {
             ActionKind::IssueVisa => &[S::Approved],
             // Until a decision: facts change and evidence is confirmed only on open cases.
             ActionKind::AmendFacts | ActionKind::ConfirmEvidence => OPEN,
+            ActionKind::Reschedule => &[S::InterviewScheduled],
         }
     }
 
@@ -213,7 +218,7 @@ impl ActionKind {
             ActionKind::Refuse => Some(S::Refused),
             ActionKind::Withdraw => Some(S::Withdrawn),
             ActionKind::IssueVisa => Some(S::VisaIssued),
-            ActionKind::AmendFacts | ActionKind::ConfirmEvidence => None,
+            ActionKind::AmendFacts | ActionKind::ConfirmEvidence | ActionKind::Reschedule => None,
         }
     }
 

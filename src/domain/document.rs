@@ -211,7 +211,11 @@ impl BundleTarget {
     /// Reads a file's name (its last path component; the extension is ignored: the content
     /// decides the type).
     pub fn from_file_name(name: &str) -> Result<BundleTarget, BundleNameProblem> {
-        let base = name.rsplit(['/', '\\']).next().unwrap_or("").to_ascii_lowercase();
+        let base = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let (line, rest) = if let Some(rest) = base.strip_prefix("project") {
             (None, rest)
         } else if let Some(rest) = base.strip_prefix("row") {
@@ -229,8 +233,9 @@ impl BundleTarget {
         let kind = DocumentKind::ALL
             .into_iter()
             .filter(|k| {
-                rest.strip_prefix(k.as_str())
-                    .is_some_and(|after| after.is_empty() || after.starts_with(['_', '-', '.', ' ']))
+                rest.strip_prefix(k.as_str()).is_some_and(|after| {
+                    after.is_empty() || after.starts_with(['_', '-', '.', ' '])
+                })
             })
             .max_by_key(|k| k.as_str().len())
             .ok_or(BundleNameProblem::UnknownKind)?;
@@ -289,17 +294,41 @@ mod tests {
     fn zip_file_names_say_which_worker_and_kind() {
         use BundleTarget::*;
         let read = BundleTarget::from_file_name;
-        assert_eq!(read("row12_passport_bio_page.pdf"), Ok(Row(12, DocumentKind::PassportBioPage)));
-        assert_eq!(read("docs/ROW3-Employment_Letter.PDF"), Ok(Row(3, DocumentKind::EmploymentLetter)));
+        assert_eq!(
+            read("row12_passport_bio_page.pdf"),
+            Ok(Row(12, DocumentKind::PassportBioPage))
+        );
+        assert_eq!(
+            read("docs/ROW3-Employment_Letter.PDF"),
+            Ok(Row(3, DocumentKind::EmploymentLetter))
+        );
         assert_eq!(read("row7_other_2.jpg"), Ok(Row(7, DocumentKind::Other)));
         assert_eq!(read("row7_other"), Ok(Row(7, DocumentKind::Other)));
-        assert_eq!(read("project_sales_contract.pdf"), Ok(Project(DocumentKind::SalesContract)));
-        assert_eq!(read("row12_passport.pdf"), Err(BundleNameProblem::UnknownKind));
-        assert_eq!(read("row12_sales_contractor.pdf"), Err(BundleNameProblem::UnknownKind));
-        assert_eq!(read("row_passport_bio_page.pdf"), Err(BundleNameProblem::BadName));
-        assert_eq!(read("row12passport_bio_page.pdf"), Err(BundleNameProblem::BadName));
+        assert_eq!(
+            read("project_sales_contract.pdf"),
+            Ok(Project(DocumentKind::SalesContract))
+        );
+        assert_eq!(
+            read("row12_passport.pdf"),
+            Err(BundleNameProblem::UnknownKind)
+        );
+        assert_eq!(
+            read("row12_sales_contractor.pdf"),
+            Err(BundleNameProblem::UnknownKind)
+        );
+        assert_eq!(
+            read("row_passport_bio_page.pdf"),
+            Err(BundleNameProblem::BadName)
+        );
+        assert_eq!(
+            read("row12passport_bio_page.pdf"),
+            Err(BundleNameProblem::BadName)
+        );
         assert_eq!(read("김민수 여권.pdf"), Err(BundleNameProblem::BadName));
-        assert_eq!(read("row99999999999_other.pdf"), Err(BundleNameProblem::BadName));
+        assert_eq!(
+            read("row99999999999_other.pdf"),
+            Err(BundleNameProblem::BadName)
+        );
         assert!(is_archive_clutter("__MACOSX/._row1_other.pdf"));
         assert!(is_archive_clutter("scans/.DS_Store"));
         assert!(is_archive_clutter("scans/"));

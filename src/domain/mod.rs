@@ -6,6 +6,7 @@ pub mod case;
 pub mod document;
 pub mod email;
 pub mod facts;
+pub mod interview;
 pub mod password;
 pub mod receipt;
 pub mod role;

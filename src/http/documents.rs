@@ -448,7 +448,8 @@ pub async fn render_pdf_page(
     bytes: Vec<u8>,
     page: usize,
 ) -> Result<crate::service::pdf_view::RenderedPage, ServiceError> {
-    let task = tokio::task::spawn_blocking(move || crate::service::pdf_view::render_page(bytes, page));
+    let task =
+        tokio::task::spawn_blocking(move || crate::service::pdf_view::render_page(bytes, page));
     match tokio::time::timeout(RENDER_DEADLINE, task).await {
         Ok(joined) => joined.map_err(|e| ServiceError::Internal(format!("renderer: {e}")))?,
         Err(_) => Err(ServiceError::conflict(

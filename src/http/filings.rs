@@ -218,10 +218,17 @@ pub async fn preview(
 ) -> Result<HttpResponse, ApiError> {
     require_employer(&user)?;
     require_multipart(&req)?;
-    let form = read_batch_form(&state, payload, &["project_id", "workers", "bundle_id"], None).await?;
+    let form = read_batch_form(
+        &state,
+        payload,
+        &["project_id", "workers", "bundle_id"],
+        None,
+    )
+    .await?;
     let (project_id, csv) = project_and_csv(&form)?;
     let bundle_id = form.text("bundle_id");
-    let preview = preview_batch(&state, &user, &project_id, &csv, form.documents, bundle_id).await?;
+    let preview =
+        preview_batch(&state, &user, &project_id, &csv, form.documents, bundle_id).await?;
     Ok(HttpResponse::Ok().json(super::for_role(user.role, &preview)?))
 }
 

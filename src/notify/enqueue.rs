@@ -200,7 +200,9 @@ pub fn filing_received(
 pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
     match kind {
         ActionKind::RequestEvidence => Some(CaseEvent::EvidenceRequested),
-        ActionKind::ScheduleInterview => Some(CaseEvent::InterviewScheduled),
+        ActionKind::ScheduleInterview | ActionKind::Reschedule => {
+            Some(CaseEvent::InterviewScheduled)
+        }
         ActionKind::Approve => Some(CaseEvent::Approved),
         ActionKind::Refuse => Some(CaseEvent::Refused),
         ActionKind::Withdraw => Some(CaseEvent::Withdrawn),

@@ -201,7 +201,10 @@ enum Event {
         problem: EntryProblem,
     },
     /// A file that goes somewhere: its bytes follow, then `End` (or `Failed`).
-    Begin { name: String, target: BundleTarget },
+    Begin {
+        name: String,
+        target: BundleTarget,
+    },
     Data(Vec<u8>),
     End,
     Failed(EntryProblem),
@@ -216,9 +219,14 @@ fn read_zip(
     events: &tokio::sync::mpsc::Sender<Event>,
 ) -> Result<(), ServiceError> {
     let not_a_zip = |e: &dyn std::fmt::Display| {
-        ServiceError::validation("documents", format!("is not a ZIP file that can be read: {e}"))
+        ServiceError::validation(
+            "documents",
+            format!("is not a ZIP file that can be read: {e}"),
+        )
     };
-    let reader = spool.reader().map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let reader = spool
+        .reader()
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| not_a_zip(&e))?;
     if archive.len() > MAX_FILES {
         return Err(ServiceError::validation(
@@ -365,9 +373,8 @@ pub async fn stage(
         return Err(too_large_bundle(limits));
     }
     let (sender, mut events) = tokio::sync::mpsc::channel::<Event>(8);
-    let reading = tokio::task::spawn_blocking(move || {
-        read_zip(&spool, &lines, limits.file_bytes, &sender)
-    });
+    let reading =
+        tokio::task::spawn_blocking(move || read_zip(&spool, &lines, limits.file_bytes, &sender));
 
     let mut entries: Vec<EntryRow> = Vec::new();
     let mut stored: Vec<String> = Vec::new();
@@ -385,7 +392,9 @@ pub async fn stage(
                     size,
                     target,
                     problem,
-                } => entries.push(entry_row(&bundle_id, position, &name, target, size, problem)),
+                } => entries.push(entry_row(
+                    &bundle_id, position, &name, target, size, problem,
+                )),
                 Event::Begin { name, target } => {
                     current = Some(Storing {
                         position,
@@ -639,7 +648,9 @@ pub fn attach_in_tx(
     for entry in &entries {
         let problem = match (&entry.problem, entry.line) {
             (Some(problem), _) => EntryProblem::parse(problem),
-            (None, Some(line)) if !u32::try_from(line).is_ok_and(|l| cases_by_line.contains_key(&l)) => {
+            (None, Some(line))
+                if !u32::try_from(line).is_ok_and(|l| cases_by_line.contains_key(&l)) =>
+            {
                 Some(EntryProblem::NoSuchRow)
             }
             _ => None,

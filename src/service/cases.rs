@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::accounts::AuthUser;
 use super::filing::desk_today;
+use super::interviews::BookingChange;
 use super::{access, audit, FieldErrors, ServiceError};
 use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, QueueRow};
 use crate::db::notes::{self, NoteRow};
@@ -346,10 +347,15 @@ pub enum CaseAction {
     SubmitEvidence {
         note: String,
     },
+    /// Books the case into an interview slot (`GET /api/v1/interview-slots`).
     ScheduleInterview {
-        at: DateTime<Utc>,
-        #[serde(default)]
-        location: Option<String>,
+        slot_id: String,
+    },
+    /// Moves the booked interview to another slot; frees the old one. Limited per case
+    /// (`--interview-reschedule-limit`), then a supervisor decides; moving out of a slot the
+    /// desk closed does not count.
+    Reschedule {
+        slot_id: String,
     },
     Approve {
         route: String,
@@ -390,6 +396,7 @@ impl CaseAction {
             CaseAction::IssueVisa {} => ActionKind::IssueVisa,
             CaseAction::AmendFacts { .. } => ActionKind::AmendFacts,
             CaseAction::ConfirmEvidence { .. } => ActionKind::ConfirmEvidence,
+            CaseAction::Reschedule { .. } => ActionKind::Reschedule,
         }
     }
 }
@@ -413,8 +420,23 @@ pub fn apply_action(
     expected_version: i64,
     action: CaseAction,
 ) -> Result<CaseView, ServiceError> {
-    let kind = action.kind();
     database::write_tx(conn, |conn| {
+        apply_action_in(conn, ctx, user, case_id, expected_version, action)
+    })
+}
+
+/// [`apply_action`] inside the caller's transaction (a batch books many cases in one, each in
+/// a savepoint).
+pub fn apply_action_in(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    case_id: &str,
+    expected_version: i64,
+    action: CaseAction,
+) -> Result<CaseView, ServiceError> {
+    let kind = action.kind();
+    {
         let row = load_visible(conn, user, case_id)?;
         if !kind.roles().contains(&user.role) {
             return Err(ServiceError::Forbidden(format!(
@@ -533,22 +555,40 @@ pub fn apply_action(
                 shared_note = Some(format!("Evidence submitted: {}", note.trim()));
                 details = json!({"note": note.trim()});
             }
-            CaseAction::ScheduleInterview { at, location } => {
-                if *at <= Utc::now() {
-                    errors.add("at", "must be in the future");
-                }
-                let place = match location {
-                    Some(l) => errors
-                        .check("location", text::check_line(l, text::MAX_LOCATION_CHARS))
-                        .unwrap_or_default(),
-                    None => "U.S. Embassy Seoul, 188 Sejong-daero, Jongno-gu".into(),
+            CaseAction::ScheduleInterview { slot_id } | CaseAction::Reschedule { slot_id } => {
+                let change = if kind == ActionKind::Reschedule {
+                    BookingChange::Reschedule {
+                        limit: ctx.settings.interview_reschedule_limit,
+                        supervisor: user.role == Role::Supervisor,
+                    }
+                } else {
+                    BookingChange::Schedule
                 };
-                changes.interview_at = Some(time::to_stored(*at));
-                shared_note = Some(format!(
-                    "Interview scheduled for {} at {place}",
-                    at.format("%Y-%m-%d %H:%M UTC")
-                ));
-                details = json!({"at": at, "location": place});
+                // First write of the action: a full slot refuses before anything else changes.
+                let booked = super::interviews::book(conn, case_id, slot_id, change)?;
+                let at = super::interviews::slot_start(&booked.slot);
+                changes.interview_at = Some(time::to_stored(at));
+                let place = booked.slot.location.clone();
+                shared_note = Some(match &booked.previous {
+                    Some(old) => format!(
+                        "Interview moved from {} to {} at {place}",
+                        time::seoul_label(time::from_stored(old.starts_at)),
+                        time::seoul_label(at)
+                    ),
+                    None => format!(
+                        "Interview scheduled for {} at {place}",
+                        time::seoul_label(at)
+                    ),
+                });
+                details = json!({
+                    "slot_id": booked.slot.id,
+                    "at": at,
+                    "at_seoul": time::in_seoul(at),
+                    "location": place,
+                    "sequence": booked.sequence,
+                    "reschedules": booked.reschedules,
+                    "previous_slot_id": booked.previous.as_ref().map(|s| s.id.clone()),
+                });
             }
             CaseAction::Approve { route, reason } => {
                 require_reason(&mut errors, "reason", reason);
@@ -641,6 +681,10 @@ pub fn apply_action(
             }
             CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
                 require_reason(&mut errors, "reason", reason);
+                if kind == ActionKind::Withdraw && status == CaseStatus::InterviewScheduled {
+                    // The interview will not take place: its place goes back.
+                    super::interviews::release_booking(conn, case_id)?;
+                }
                 // An approval's cap slot goes back to the pool.
                 super::eligibility::release_cap(conn, case_id)?;
                 changes.decision_reason = Some(reason.trim().to_owned());
@@ -701,7 +745,7 @@ pub fn apply_action(
             )],
         )?;
         view(updated, user)
-    })
+    }
 }
 
 /// The annotation printed on an approved visa: legal basis, employer, project, worksite and

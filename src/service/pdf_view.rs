@@ -105,12 +105,20 @@ mod tests {
         let height = u32::from_be_bytes(page.png[20..24].try_into().unwrap());
         assert_eq!(height, 1600);
         assert!((1129..=1131).contains(&width), "{width}");
-        assert!(matches!(render_page(pdf.clone(), 3), Err(ServiceError::NotFound("page"))));
-        assert!(matches!(render_page(pdf, 0), Err(ServiceError::NotFound("page"))));
+        assert!(matches!(
+            render_page(pdf.clone(), 3),
+            Err(ServiceError::NotFound("page"))
+        ));
+        assert!(matches!(
+            render_page(pdf, 0),
+            Err(ServiceError::NotFound("page"))
+        ));
         assert!(matches!(
             render_page(b"%PDF-1.7\nnot really".to_vec(), 1),
-            Err(ServiceError::Conflict { code: "pdf_unreadable", .. })
-                | Err(ServiceError::NotFound("page"))
+            Err(ServiceError::Conflict {
+                code: "pdf_unreadable",
+                ..
+            }) | Err(ServiceError::NotFound("page"))
         ));
     }
 }

@@ -81,7 +81,10 @@ async fn send(
 
 async fn case_documents(app: &TestApp, user: &TestUser, case: &str) -> Vec<Value> {
     let response = app
-        .get(&format!("/api/v1/cases/{case}/documents"), Some(&user.token))
+        .get(
+            &format!("/api/v1/cases/{case}/documents"),
+            Some(&user.token),
+        )
         .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -112,8 +115,14 @@ async fn the_preview_shows_who_gets_which_file_and_flags_the_files_that_go_nowhe
         ("row9_passport_bio_page.pdf", pdf("e")),
         ("row2_passport.pdf", pdf("f")),
         ("김민준 여권.pdf", pdf("g")),
-        ("row2_training_plan.pdf", b"\x7fELF\x02\x01\x01 an executable".to_vec()),
-        ("__MACOSX/._row2_passport_bio_page.pdf", b"resource fork".to_vec()),
+        (
+            "row2_training_plan.pdf",
+            b"\x7fELF\x02\x01\x01 an executable".to_vec(),
+        ),
+        (
+            "__MACOSX/._row2_passport_bio_page.pdf",
+            b"resource fork".to_vec(),
+        ),
         (".DS_Store", b"finder".to_vec()),
     ]);
     let response = send(
@@ -145,7 +154,10 @@ async fn the_preview_shows_who_gets_which_file_and_flags_the_files_that_go_nowhe
     assert_eq!(kinds(&rows[1]), ["employment_letter", "other"]);
     let documents = &preview["documents"];
     assert_eq!(documents["matched"], 4);
-    assert_eq!(documents["unmatched"], 4, "clutter is passed over: {documents}");
+    assert_eq!(
+        documents["unmatched"], 4,
+        "clutter is passed over: {documents}"
+    );
     let problem = |file: &str| -> String {
         documents["files"]
             .as_array()
@@ -182,9 +194,16 @@ async fn the_preview_shows_who_gets_which_file_and_flags_the_files_that_go_nowhe
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"documents/row9_passport_bio_page.pdf"), "{problem}");
+    assert!(
+        fields.contains(&"documents/row9_passport_bio_page.pdf"),
+        "{problem}"
+    );
     assert!(fields.contains(&"documents/김민준 여권.pdf"), "{problem}");
-    assert_eq!(case_count(&app, &sponsor.employer).await, 0, "nothing filed");
+    assert_eq!(
+        case_count(&app, &sponsor.employer).await,
+        0,
+        "nothing filed"
+    );
 }
 
 #[tokio::test]
@@ -253,7 +272,10 @@ async fn a_previewed_zip_is_filed_with_its_batch_and_each_file_lands_on_its_work
         let own: Vec<&Value> = documents.iter().filter(|d| d["origin"] == "case").collect();
         assert_eq!(own.len(), 1, "{documents:?}");
         assert_eq!(own[0]["kind"], "passport_bio_page");
-        assert_eq!(own[0]["filename"], format!("row{}_passport_bio_page.pdf", i + 2));
+        assert_eq!(
+            own[0]["filename"],
+            format!("row{}_passport_bio_page.pdf", i + 2)
+        );
         assert_eq!(own[0]["status"], "submitted");
         let shared: Vec<&Value> = documents
             .iter()
@@ -269,7 +291,10 @@ async fn a_previewed_zip_is_filed_with_its_batch_and_each_file_lands_on_its_work
         .unwrap()
         .to_owned();
     let content = app
-        .get(&format!("/api/v1/documents/{id}/content"), Some(&officer.token))
+        .get(
+            &format!("/api/v1/documents/{id}/content"),
+            Some(&officer.token),
+        )
         .await;
     assert_eq!(content.status(), 200);
     let bytes = content.bytes().await.unwrap();
@@ -424,7 +449,11 @@ async fn what_is_no_zip_or_too_large_is_refused_clearly() {
         .iter()
         .map(|f| f["problem"].as_str().unwrap_or("ok"))
         .collect();
-    assert_eq!(problems, ["too_large", "ok", "ok", "too_large"], "{preview}");
+    assert_eq!(
+        problems,
+        ["too_large", "ok", "ok", "too_large"],
+        "{preview}"
+    );
 
     // Over the ZIP's own limit: 413 as it arrives.
     let response = send(

@@ -44,11 +44,11 @@ async fn full_workflow_from_registration_to_visa() {
     app.act_ok(employer, &case_id, json!({"action": "submit_evidence", "note": "Contract §7.2 attached: seller installs and trains."})).await;
     app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
         .await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let slot = app.slot(&supervisor, 2).await;
     app.act_ok(
         &officer,
         &case_id,
-        json!({"action": "schedule_interview", "at": at}),
+        json!({"action": "schedule_interview", "slot_id": slot}),
     )
     .await;
     let approved = app

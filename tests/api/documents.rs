@@ -820,7 +820,10 @@ async fn a_pdf_is_shown_page_by_page_as_images_to_those_who_may_read_it() {
     let id = doc["id"].as_str().unwrap();
 
     let page = app
-        .get(&format!("/api/v1/documents/{id}/pages/2"), Some(&officer.token))
+        .get(
+            &format!("/api/v1/documents/{id}/pages/2"),
+            Some(&officer.token),
+        )
         .await;
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "image/png");
@@ -837,8 +840,16 @@ async fn a_pdf_is_shown_page_by_page_as_images_to_those_who_may_read_it() {
     for (path, user, status) in [
         (format!("/api/v1/documents/{id}/pages/3"), &officer, 404),
         (format!("/api/v1/documents/{id}/pages/0"), &officer, 404),
-        (format!("/api/v1/documents/{id}/pages/1"), &other.employer, 404),
-        (format!("/api/v1/documents/{id}/pages/1"), &sponsor.employer, 200),
+        (
+            format!("/api/v1/documents/{id}/pages/1"),
+            &other.employer,
+            404,
+        ),
+        (
+            format!("/api/v1/documents/{id}/pages/1"),
+            &sponsor.employer,
+            200,
+        ),
     ] {
         let response = app.get(&path, Some(&user.token)).await;
         assert_eq!(response.status(), status, "{path}");
@@ -858,7 +869,10 @@ async fn a_pdf_is_shown_page_by_page_as_images_to_those_who_may_read_it() {
     .unwrap();
     let response = app
         .get(
-            &format!("/api/v1/documents/{}/pages/1", png_doc["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/documents/{}/pages/1",
+                png_doc["id"].as_str().unwrap()
+            ),
             Some(&officer.token),
         )
         .await;
@@ -877,7 +891,10 @@ async fn a_pdf_is_shown_page_by_page_as_images_to_those_who_may_read_it() {
     .unwrap();
     let response = app
         .get(
-            &format!("/api/v1/documents/{}/pages/1", broken["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/documents/{}/pages/1",
+                broken["id"].as_str().unwrap()
+            ),
             Some(&officer.token),
         )
         .await;

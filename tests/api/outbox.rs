@@ -224,12 +224,28 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         json!({"action": "submit_evidence", "note": "Contract §7.2 attached"}),
     )
     .await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(10))
-        .date_naive()
-        .and_hms_opt(0, 30, 0)
-        .unwrap()
-        .and_utc();
-    act(&app, &officer, &a, json!({"action": "schedule_interview", "at": at, "location": "U.S. Embassy Seoul, consular section, window 3"})).await;
+    let day = crate::helpers::next_working_day(time::now().date() + chrono::Duration::days(9));
+    let at = day.and_hms_opt(0, 30, 0).unwrap().and_utc();
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let window = app
+        .open_window(
+            &supervisor,
+            day,
+            "09:30",
+            "09:45",
+            15,
+            2,
+            "U.S. Embassy Seoul, consular section, window 3",
+        )
+        .await;
+    let slot = window["slots"][0]["id"].as_str().unwrap();
+    act(
+        &app,
+        &officer,
+        &a,
+        json!({"action": "schedule_interview", "slot_id": slot}),
+    )
+    .await;
     act(&app, &officer, &a, json!({"action": "approve", "route": "B1-CIW", "reason": "Installation under the sales contract"})).await;
     act(&app, &officer, &a, json!({"action": "issue_visa"})).await;
     // Case B is refused; the employer withdraws case C.

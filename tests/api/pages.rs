@@ -337,7 +337,10 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     let filing_page = employer
         .get(&format!("/employer/projects/{project}/file"))
         .await;
-    assert!(filing_page.body.contains("row2_passport_bio_page.pdf"), "the naming is explained");
+    assert!(
+        filing_page.body.contains("row2_passport_bio_page.pdf"),
+        "the naming is explained"
+    );
     let token = filing_page.csrf();
     let zip = |files: &[(&str, &[u8])]| {
         let mut out = std::io::Cursor::new(Vec::new());
@@ -381,9 +384,20 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     .unwrap();
     let shown = employer.finish(response).await;
     assert_eq!(shown.status, 422);
-    assert!(shown.body.contains("id=\"zip-unmatched\""), "{}", shown.body);
-    assert!(shown.body.contains("CSV의 해당 줄에 근로자가 없음"), "{}", shown.body);
-    assert!(!shown.body.contains("csv-file-now"), "no filing while a file goes nowhere");
+    assert!(
+        shown.body.contains("id=\"zip-unmatched\""),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("CSV의 해당 줄에 근로자가 없음"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("csv-file-now"),
+        "no filing while a file goes nowhere"
+    );
 
     let response = preview(zip(&[
         ("row3_passport_bio_page.pdf", pdf),
@@ -395,14 +409,22 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
     assert_eq!(shown.status, 200, "{}", shown.body);
     let row = &shown.body[shown.body.find("id=\"row-3\"").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains("여권 인적 사항 면") && row.contains("row3_passport_bio_page.pdf"), "{row}");
+    assert!(
+        row.contains("여권 인적 사항 면") && row.contains("row3_passport_bio_page.pdf"),
+        "{row}"
+    );
     assert!(shown.body.contains("id=\"zip-project\""));
     let bundle = shown.hidden("bundle_id");
     let key = shown.hidden("idempotency_key");
     let filed = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),
-            &[("csrf", &token), ("idempotency_key", &key), ("csv", &csv), ("bundle_id", &bundle)],
+            &[
+                ("csrf", &token),
+                ("idempotency_key", &key),
+                ("csv", &csv),
+                ("bundle_id", &bundle),
+            ],
         )
         .await;
     assert_eq!(filed.status, 201, "{}", filed.body);
@@ -427,7 +449,10 @@ async fn a_zip_of_documents_is_previewed_worker_by_worker_in_korean_and_filed_wi
         assert!(items.iter().any(|d| d["kind"] == "sales_contract"));
         with_own += items.iter().filter(|d| d["origin"] == "case").count();
     }
-    assert_eq!(with_own, 1, "the passport went to the worker on line 3 only");
+    assert_eq!(
+        with_own, 1,
+        "the passport went to the worker on line 3 only"
+    );
 }
 
 #[tokio::test]
@@ -887,11 +912,15 @@ async fn an_officer_reads_a_pdf_page_by_page_on_its_viewer_page_in_korean() {
     let mut desk = Visitor::signed_in(&app, &officer);
     desk.accept_language = Some("ko");
     let case_page = desk.get(&format!("/cases/{case}")).await;
-    assert!(case_page.body.contains(&format!("href=\"/documents/{id}/view\"")));
+    assert!(case_page
+        .body
+        .contains(&format!("href=\"/documents/{id}/view\"")));
     let viewer = desk.get(&format!("/documents/{id}/view?page=2")).await;
     assert_eq!(viewer.status, 200, "{}", viewer.body);
     assert!(viewer.body.contains("2 / 2 쪽"), "{}", viewer.body);
-    assert!(viewer.body.contains(&format!("src=\"/api/v1/documents/{id}/pages/2\"")));
+    assert!(viewer
+        .body
+        .contains(&format!("src=\"/api/v1/documents/{id}/pages/2\"")));
     assert!(viewer.body.contains("id=\"viewer-prev\""));
     assert!(!viewer.body.contains("id=\"viewer-next\""));
     assert!(viewer.body.contains("원본 내려받기"));

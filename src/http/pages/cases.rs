@@ -8,7 +8,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDateTime, Utc};
 
 use super::forms::FormData;
 use super::{page_id, Lang, Page, PageError};
@@ -166,6 +165,10 @@ struct CasePage<'a> {
     actions: Vec<&'static str>,
     unavailable: Vec<Unavailable>,
     approvable: Vec<String>,
+    /// Free interview slots (id, "2026-12-01 09:00 KST · 1 of 2 free · place").
+    free_slots: Vec<(String, String)>,
+    /// The booked interview in Seoul time.
+    interview_label: Option<String>,
     /// Evidence rules awaiting the desk's confirmation (for the confirm form).
     unconfirmed: Vec<String>,
     /// Fact paths that can be amended (for the amend form).
@@ -323,6 +326,35 @@ async fn render_case(
         .map(|r| r.id.clone())
         .collect();
     unconfirmed.dedup();
+    let books = case
+        .allowed_actions
+        .iter()
+        .any(|a| matches!(a, ActionKind::ScheduleInterview | ActionKind::Reschedule));
+    let free_slots = if books {
+        state
+            .ctx
+            .run(|conn, _| crate::service::interviews::free_slots(conn, 200))
+            .await
+            .map_err(|e| page.fail(e))?
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    format!(
+                        "{} · {} · {}",
+                        s.starts_label(),
+                        page.t("interview.free")
+                            .replace("{n}", &s.free().to_string())
+                            .replace("{m}", &s.capacity.to_string()),
+                        s.location
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let interview_label = case.interview_at.map(crate::domain::time::seoul_label);
     let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
     let code = if errors.is_empty() {
         StatusCode::OK
@@ -351,6 +383,8 @@ async fn render_case(
             actions,
             unavailable,
             approvable,
+            free_slots,
+            interview_label,
             errors,
             can_write: own_case,
         },
@@ -366,12 +400,6 @@ pub async fn show(
     let page = Page::load(&req, &state).await?;
     let id = page_id(&page, &path, "case")?;
     render_case(&page, &state, id, Vec::new(), StatusCode::OK).await
-}
-
-/// Seoul wall-clock time from a `datetime-local` field, as UTC.
-fn seoul_time(raw: &str) -> Option<chrono::DateTime<Utc>> {
-    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    Some(crate::domain::time::from_desk_time(local))
 }
 
 /// Facts the amend form offers (facts v2 paths).
@@ -438,8 +466,14 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
             note: form.get("note").to_owned(),
         },
         "schedule_interview" => CaseAction::ScheduleInterview {
-            at: seoul_time(form.get("at")).ok_or_else(|| bad("at", "must be a date and time"))?,
-            location: form.opt("location"),
+            slot_id: form
+                .opt("slot_id")
+                .ok_or_else(|| bad("slot_id", "choose an interview slot"))?,
+        },
+        "reschedule" => CaseAction::Reschedule {
+            slot_id: form
+                .opt("slot_id")
+                .ok_or_else(|| bad("slot_id", "choose an interview slot"))?,
         },
         "approve" => CaseAction::Approve {
             route: form.get("route").to_owned(),
@@ -704,12 +738,6 @@ mod tests {
         assert_eq!(routes[0].rules[0].message, "너무 김");
         assert_eq!(routes[0].rules[1].id, "ESTA-CONTRACT");
         assert!(!routes[0].approvable());
-    }
-
-    #[test]
-    fn interview_times_are_seoul_time() {
-        let at = seoul_time("2026-03-02T10:00").unwrap();
-        assert_eq!(at.to_rfc3339(), "2026-03-02T01:00:00+00:00");
     }
 }
 

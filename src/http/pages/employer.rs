@@ -15,10 +15,10 @@ use super::{page_id, Page, PageError};
 use crate::domain::document::DocumentKind;
 use crate::domain::worker::{SECTORS, US_STATES};
 use crate::domain::Role;
-use crate::http::AppState;
-use crate::service::cases::{self, CaseSummary, QueueQuery};
 use crate::http::filings::{preview_batch, read_batch_form};
+use crate::http::AppState;
 use crate::service::bundles::BundleView;
+use crate::service::cases::{self, CaseSummary, QueueQuery};
 use crate::service::filing::{
     self, FilingDocuments, FilingInput, FilingPreview, FilingResult, CSV_COLUMNS,
 };
@@ -465,7 +465,8 @@ pub async fn csv_preview(
             PreviewPage::new(&page, project, preview, csv_text, new_key()).render(status)
         }
         Err(ServiceError::Validation(errors)) => {
-            let mut preview = filing::preview_csv(&project.id, csv_text.as_bytes(), state.ctx.today());
+            let mut preview =
+                filing::preview_csv(&project.id, csv_text.as_bytes(), state.ctx.today());
             preview.errors.extend(errors);
             preview.valid = false;
             PreviewPage::new(&page, project, preview, csv_text, new_key())
@@ -493,11 +494,19 @@ impl Again<'_> {
         status: StatusCode,
     ) -> Result<HttpResponse, PageError> {
         let csv = self.csv_text.as_bytes();
-        let mut preview =
-            match preview_batch(self.state, self.user, &project.id, csv, None, self.bundle_id).await {
-                Ok(preview) => preview,
-                Err(_) => filing::preview_csv(&project.id, csv, self.state.ctx.today()),
-            };
+        let mut preview = match preview_batch(
+            self.state,
+            self.user,
+            &project.id,
+            csv,
+            None,
+            self.bundle_id,
+        )
+        .await
+        {
+            Ok(preview) => preview,
+            Err(_) => filing::preview_csv(&project.id, csv, self.state.ctx.today()),
+        };
         preview.errors.extend(errors);
         preview.valid = false;
         PreviewPage::new(page, project, preview, self.csv_text, self.key).render(status)

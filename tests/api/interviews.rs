@@ -1,0 +1,533 @@
+//! Interviews with capacity: windows on working days only, slots never booked over their
+//! capacity (also under concurrent bookings), batch booking of a filing, closing a window,
+//! rescheduling and its limit.
+
+use chrono::NaiveDate;
+use kitdesk::domain::time::desk_today;
+use kitdesk::domain::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, next_working_day, spawn_app, worker, TestApp, TestUser};
+
+struct Desk {
+    app: TestApp,
+    supervisor: TestUser,
+    officer: TestUser,
+    employer: TestUser,
+    filing_id: String,
+    cases: Vec<String>,
+}
+
+/// `n` cases filed in one batch; those in `in_review` have had their review started.
+async fn desk_with(workers: Vec<Value>, in_review: usize) -> Desk {
+    let app = spawn_app().await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let response = app
+        .post_json(
+            "/api/v1/filings",
+            Some(&sponsor.employer.token),
+            &json!({"project_id": project, "workers": workers}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    let cases: Vec<String> = filed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in cases.iter().take(in_review) {
+        app.act_ok(&officer, id, json!({"action": "start_review"}))
+            .await;
+    }
+    Desk {
+        filing_id: filed["id"].as_str().unwrap().to_owned(),
+        employer: sponsor.employer,
+        app,
+        supervisor,
+        officer,
+        cases,
+    }
+}
+
+async fn desk(n: usize) -> Desk {
+    desk_with((0..n).map(worker).collect(), n).await
+}
+
+fn day() -> NaiveDate {
+    next_working_day(desk_today())
+}
+
+async fn slots(app: &TestApp, user: &TestUser, from: NaiveDate) -> Vec<Value> {
+    let response = app
+        .get(
+            &format!("/api/v1/interview-slots?from={from}&to={from}"),
+            Some(&user.token),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn windows_open_on_working_days_only_and_are_cut_into_slots() {
+    let app = spawn_app().await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let window = |date: NaiveDate| json!({"date": date, "start": "09:00", "end": "11:00", "slot_minutes": 15, "capacity": 2, "location": "Consular section, window 3"});
+    let post = |body: Value| {
+        let app = &app;
+        let token = supervisor.token.clone();
+        async move {
+            app.post_json("/api/v1/interview-windows", Some(&token), &body)
+                .await
+        }
+    };
+    // a Saturday, Christmas (both countries), Thanksgiving (U.S. only), Chuseok (Korea only)
+    let mut saturday = desk_today();
+    while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat {
+        saturday += chrono::Duration::days(1);
+    }
+    let body = assert_problem(post(window(saturday)).await, 422, "closed_day").await;
+    assert_eq!(body["errors"][0]["field"], "date");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("weekend"));
+    for (date, named) in [
+        ("2026-12-25", "Christmas"),
+        ("2027-11-25", "Thanksgiving"),
+        ("2027-09-15", "추석"),
+        ("2027-10-11", "Hangeul Day"),
+    ] {
+        let date: NaiveDate = date.parse().unwrap();
+        if date < desk_today() {
+            continue;
+        }
+        let body = assert_problem(post(window(date)).await, 422, "closed_day").await;
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(named),
+            "{body}"
+        );
+    }
+    // a window that holds no whole number of slots, and one in the past
+    let mut ragged = window(day());
+    ragged["end"] = json!("10:50");
+    let body = assert_problem(post(ragged).await, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "end");
+    let body = assert_problem(
+        post(window(desk_today() - chrono::Duration::days(1))).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "date");
+    // an officer may not open one
+    let response = app
+        .post_json(
+            "/api/v1/interview-windows",
+            Some(&officer.token),
+            &window(day()),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+
+    let response = post(window(day())).await;
+    assert_eq!(response.status(), 201);
+    let opened: Value = response.json().await.unwrap();
+    let cut = opened["slots"].as_array().unwrap();
+    assert_eq!(cut.len(), 8);
+    assert_eq!(cut[0]["starts_at"], format!("{}T09:00:00+09:00", day()));
+    assert_eq!(cut[7]["ends_at"], format!("{}T11:00:00+09:00", day()));
+    assert_eq!(
+        (cut[0]["capacity"].as_i64(), cut[0]["booked"].as_i64()),
+        (Some(2), Some(0))
+    );
+    // the desk lists them, Seoul days
+    let listed = slots(&app, &officer, day()).await;
+    assert_eq!(listed.len(), 8);
+    assert_eq!(listed[0]["location"], "Consular section, window 3");
+    let response = app
+        .get(
+            &format!("/api/v1/interview-slots?from={}&to={}", day(), desk_today()),
+            Some(&officer.token),
+        )
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn twenty_concurrent_bookings_of_five_places_book_exactly_five() {
+    let d = desk(20).await;
+    let slot = d.app.slot(&d.supervisor, 5).await;
+    let mut tasks = Vec::new();
+    for id in &d.cases {
+        let (_, etag) = d.app.case(&d.officer, id).await;
+        let client = d.app.client.clone();
+        let url = d.app.url(&format!("/api/v1/cases/{id}/actions"));
+        let token = d.officer.token.clone();
+        let body = json!({"action": "schedule_interview", "slot_id": slot});
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header("if-match", etag)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }));
+    }
+    let mut booked = 0;
+    let mut full = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            (200, body) => {
+                assert_eq!(body["status"], "interview_scheduled");
+                booked += 1;
+            }
+            (409, body) => {
+                assert_eq!(body["code"], "slot_full", "{body}");
+                full += 1;
+            }
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!((booked, full), (5, 15));
+    let listed = slots(&d.app, &d.officer, day()).await;
+    let ours = listed.iter().find(|s| s["id"] == slot.as_str()).unwrap();
+    assert_eq!(ours["booked"], 5);
+    assert_eq!(ours["cases"].as_array().unwrap().len(), 5);
+    // the refused cases are untouched: still in review, at their version
+    let mut in_review = 0;
+    for id in &d.cases {
+        let (case, _) = d.app.case(&d.officer, id).await;
+        if case["status"] == "in_review" {
+            in_review += 1;
+        }
+    }
+    assert_eq!(in_review, 15);
+}
+
+#[tokio::test]
+async fn a_filing_is_booked_into_the_earliest_slots_earliest_planned_entry_first() {
+    let entries = ["2027-03-20", "2027-03-05", "2027-03-10", "2027-03-01"];
+    let workers: Vec<Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let mut w = worker(i);
+            w["assignment"]["planned_entry"] = json!(entry);
+            w["assignment"]["planned_exit"] = json!("2027-05-30");
+            w
+        })
+        .collect();
+    // the fourth (entry 2027-03-01) stays filed: it does not await an interview
+    let d = desk_with(workers, 3).await;
+    // two slots of one place, then one on the next working day
+    let first = day();
+    let window = d
+        .app
+        .open_window(&d.supervisor, first, "09:00", "09:30", 15, 1, "Window 1")
+        .await;
+    let second = next_working_day(first);
+    d.app
+        .open_window(&d.supervisor, second, "14:00", "14:15", 15, 1, "Window 2")
+        .await;
+    let response = d
+        .app
+        .post_json(
+            &format!("/api/v1/filings/{}/interviews", d.filing_id),
+            Some(&d.officer.token),
+            &json!({"from": first}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(
+        (report["booked"].as_i64(), report["not_booked"].as_i64()),
+        (Some(3), Some(1))
+    );
+    let items = report["items"].as_array().unwrap();
+    let line = |i: usize| {
+        (
+            items[i]["planned_entry"].as_str().unwrap().to_owned(),
+            items[i]["outcome"].as_str().unwrap().to_owned(),
+            items[i]["slot"]["starts_at"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        line(0),
+        ("2027-03-01".into(), "not_awaiting_interview".into(), None)
+    );
+    assert_eq!(
+        line(1),
+        (
+            "2027-03-05".into(),
+            "booked".into(),
+            Some(format!("{first}T09:00:00+09:00"))
+        )
+    );
+    assert_eq!(
+        line(2),
+        (
+            "2027-03-10".into(),
+            "booked".into(),
+            Some(format!("{first}T09:15:00+09:00"))
+        )
+    );
+    assert_eq!(
+        line(3),
+        (
+            "2027-03-20".into(),
+            "booked".into(),
+            Some(format!("{second}T14:00:00+09:00"))
+        )
+    );
+    assert_eq!(items[1]["slot"]["id"], window["slots"][0]["id"]);
+    // booked as schedule_interview books: status, history, the applicant's mail
+    let case_id = items[1]["case_id"].as_str().unwrap();
+    let (case, _) = d.app.case(&d.employer, case_id).await;
+    assert_eq!(case["status"], "interview_scheduled");
+    let history: Value = d
+        .app
+        .get(
+            &format!("/api/v1/cases/{case_id}/history"),
+            Some(&d.officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["action"] == "case.schedule_interview"));
+    // booking again finds nothing to book and no place left
+    let again: Value = d
+        .app
+        .post_json(
+            &format!("/api/v1/filings/{}/interviews", d.filing_id),
+            Some(&d.officer.token),
+            &json!({"from": first}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["booked"], 0);
+    let missing = d
+        .app
+        .post_json(
+            "/api/v1/filings/0193a5c2-0000-7000-8000-000000000000/interviews",
+            Some(&d.officer.token),
+            &json!({"from": first}),
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+    let bad = d
+        .app
+        .post_json(
+            &format!("/api/v1/filings/{}/interviews", d.filing_id),
+            Some(&d.officer.token),
+            &json!({"from": "next week"}),
+        )
+        .await;
+    let body = assert_problem(bad, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "from");
+}
+
+async fn schedule(
+    d: &Desk,
+    user: &TestUser,
+    case: &str,
+    action: &str,
+    slot: &str,
+) -> reqwest::Response {
+    let (_, etag) = d.app.case(user, case).await;
+    d.app
+        .act(
+            user,
+            case,
+            Some(&etag),
+            &json!({"action": action, "slot_id": slot}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn closing_a_window_lists_its_cases_and_moving_them_is_no_reschedule() {
+    let d = desk(2).await;
+    let window = d
+        .app
+        .open_window(&d.supervisor, day(), "09:00", "09:15", 15, 2, "Window 1")
+        .await;
+    let slot = window["slots"][0]["id"].as_str().unwrap();
+    let window_id = window["id"].as_str().unwrap();
+    assert_eq!(
+        schedule(&d, &d.officer, &d.cases[0], "schedule_interview", slot)
+            .await
+            .status(),
+        200
+    );
+    // an officer cannot close it; a supervisor can, with a reason
+    let close = |user: &TestUser, body: Value| {
+        let app = &d.app;
+        let token = user.token.clone();
+        async move {
+            app.post_json(
+                &format!("/api/v1/interview-windows/{window_id}/close"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        close(&d.officer, json!({"reason": "ill"})).await.status(),
+        403
+    );
+    assert_problem(
+        close(&d.supervisor, json!({"reason": " "})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let response = close(
+        &d.supervisor,
+        json!({"reason": "The interviewing officer is ill"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let closed: Value = response.json().await.unwrap();
+    assert_eq!(closed["rebook"].as_array().unwrap().len(), 1);
+    assert_eq!(closed["rebook"][0]["case_id"], d.cases[0].as_str());
+    assert_eq!(closed["window"]["slots"][0]["closed"], true);
+    assert_problem(
+        close(&d.supervisor, json!({"reason": "again"})).await,
+        409,
+        "window_closed",
+    )
+    .await;
+    // nobody books into it now
+    assert_problem(
+        schedule(&d, &d.officer, &d.cases[1], "schedule_interview", slot).await,
+        409,
+        "slot_closed",
+    )
+    .await;
+    let rebook: Value = d
+        .app
+        .get("/api/v1/interview-rebookings", Some(&d.officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rebook["items"].as_array().unwrap().len(), 1);
+    // moving out of a closed slot does not count against the limit: three moves, the last
+    // two counted, and the third counted one is refused to an officer
+    let new_window = d
+        .app
+        .open_window(
+            &d.supervisor,
+            next_working_day(day()),
+            "10:00",
+            "11:00",
+            15,
+            1,
+            "Window 2",
+        )
+        .await;
+    let new_slots: Vec<&str> = new_window["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    for slot in &new_slots[0..3] {
+        let r = schedule(&d, &d.officer, &d.cases[0], "reschedule", slot).await;
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    }
+    let rebook: Value = d
+        .app
+        .get("/api/v1/interview-rebookings", Some(&d.officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(rebook["items"].as_array().unwrap().is_empty());
+    let listed = slots(&d.app, &d.officer, next_working_day(day())).await;
+    let booked: Vec<i64> = listed
+        .iter()
+        .map(|s| s["booked"].as_i64().unwrap())
+        .collect();
+    assert_eq!(booked, [0, 0, 1, 0], "each move frees the slot it leaves");
+    let refused = assert_problem(
+        schedule(&d, &d.officer, &d.cases[0], "reschedule", new_slots[3]).await,
+        409,
+        "reschedule_limit",
+    )
+    .await;
+    assert_eq!(
+        (refused["reschedules"].as_i64(), refused["limit"].as_i64()),
+        (Some(2), Some(2))
+    );
+    // the supervisor decides
+    let moved = schedule(&d, &d.supervisor, &d.cases[0], "reschedule", new_slots[3]).await;
+    assert_eq!(moved.status(), 200);
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(
+        moved["interview_at"],
+        format!("{}T01:45:00Z", next_working_day(day()))
+    );
+    // moving into its own slot is refused, and the case keeps its version
+    let (before, _) = d.app.case(&d.officer, &d.cases[0]).await;
+    let full = schedule(&d, &d.supervisor, &d.cases[0], "reschedule", new_slots[3]).await;
+    assert_problem(full, 422, "validation_failed").await; // its own slot is no move
+    assert_eq!(
+        d.app.case(&d.officer, &d.cases[0]).await.0["version"],
+        before["version"]
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_gives_the_place_back() {
+    let d = desk(2).await;
+    let slot = d.app.slot(&d.supervisor, 1).await;
+    assert_eq!(
+        schedule(&d, &d.officer, &d.cases[0], "schedule_interview", &slot)
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        schedule(&d, &d.officer, &d.cases[1], "schedule_interview", &slot).await,
+        409,
+        "slot_full",
+    )
+    .await;
+    d.app
+        .act_ok(
+            &d.employer,
+            &d.cases[0],
+            json!({"action": "withdraw", "reason": "Project postponed"}),
+        )
+        .await;
+    assert_eq!(
+        schedule(&d, &d.officer, &d.cases[1], "schedule_interview", &slot)
+            .await
+            .status(),
+        200
+    );
+}
