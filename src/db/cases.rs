@@ -85,7 +85,8 @@ pub struct CaseChanges {
     pub suggested_route: Option<String>,
     pub facts_json: Option<String>,
     pub evidence_due: Option<NaiveDate>,
-    pub interview_at: Option<NaiveDateTime>,
+    /// `Some(None)` clears it (a cancelled interview).
+    pub interview_at: Option<Option<NaiveDateTime>>,
     pub decision_route: Option<String>,
     pub decision_reason: Option<String>,
     pub annotation: Option<String>,

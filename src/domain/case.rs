@@ -129,6 +129,12 @@ pub enum ActionKind {
     ConfirmEvidence,
     /// The desk moves a booked interview to another slot.
     Reschedule,
+    /// The employer asks the desk to move the interview (reason, preferred dates).
+    RequestReschedule,
+    /// The desk calls the interview off; the case goes back to review.
+    CancelInterview,
+    /// The applicant did not come; the case goes back to review with a note.
+    RecordNoShow,
 }
 
 use CaseStatus as S;
@@ -142,7 +148,7 @@ const OPEN: &[CaseStatus] = &[
 ];
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 15] = [
         ActionKind::Assign,
         ActionKind::StartReview,
         ActionKind::RequestEvidence,
@@ -155,6 +161,9 @@ impl ActionKind {
         ActionKind::AmendFacts,
         ActionKind::ConfirmEvidence,
         ActionKind::Reschedule,
+        ActionKind::RequestReschedule,
+        ActionKind::CancelInterview,
+        ActionKind::RecordNoShow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +180,9 @@ impl ActionKind {
             ActionKind::AmendFacts => "amend_facts",
             ActionKind::ConfirmEvidence => "confirm_evidence",
             ActionKind::Reschedule => "reschedule",
+            ActionKind::RequestReschedule => "request_reschedule",
+            ActionKind::CancelInterview => "cancel_interview",
+            ActionKind::RecordNoShow => "record_no_show",
         }
     }
 
@@ -202,7 +214,10 @@ impl ActionKind {
             ActionKind::IssueVisa => &[S::Approved],
             // Until a decision: facts change and evidence is confirmed only on open cases.
             ActionKind::AmendFacts | ActionKind::ConfirmEvidence => OPEN,
-            ActionKind::Reschedule => &[S::InterviewScheduled],
+            ActionKind::Reschedule
+            | ActionKind::RequestReschedule
+            | ActionKind::CancelInterview
+            | ActionKind::RecordNoShow => &[S::InterviewScheduled],
         }
     }
 
@@ -218,14 +233,18 @@ impl ActionKind {
             ActionKind::Refuse => Some(S::Refused),
             ActionKind::Withdraw => Some(S::Withdrawn),
             ActionKind::IssueVisa => Some(S::VisaIssued),
-            ActionKind::AmendFacts | ActionKind::ConfirmEvidence | ActionKind::Reschedule => None,
+            ActionKind::AmendFacts
+            | ActionKind::ConfirmEvidence
+            | ActionKind::Reschedule
+            | ActionKind::RequestReschedule => None,
+            ActionKind::CancelInterview | ActionKind::RecordNoShow => Some(S::InReview),
         }
     }
 
     /// Roles that may take the action (the sponsor check for employers is the service's).
     pub fn roles(self) -> &'static [Role] {
         match self {
-            ActionKind::SubmitEvidence => &[Role::Employer],
+            ActionKind::SubmitEvidence | ActionKind::RequestReschedule => &[Role::Employer],
             ActionKind::Withdraw | ActionKind::AmendFacts => {
                 &[Role::Employer, Role::Officer, Role::Supervisor]
             }
@@ -286,12 +305,15 @@ mod tests {
     }
 
     #[test]
-    fn employers_only_submit_evidence_and_withdraw() {
+    fn employers_only_submit_evidence_ask_for_another_interview_and_withdraw() {
         for status in CaseStatus::ALL {
             for action in allowed_actions(status, Role::Employer) {
                 assert!(matches!(
                     action,
-                    ActionKind::SubmitEvidence | ActionKind::Withdraw | ActionKind::AmendFacts
+                    ActionKind::SubmitEvidence
+                        | ActionKind::Withdraw
+                        | ActionKind::AmendFacts
+                        | ActionKind::RequestReschedule
                 ));
             }
         }

@@ -31,6 +31,9 @@ pub const EMPLOYER_EVENT: &str = "employer_case_event";
 pub const EMPLOYER_BATCH: &str = "employer_batch";
 pub const EMPLOYER_DIGEST: &str = "employer_digest";
 
+/// The applicant's interview reminder goes this many days before the interview.
+pub const REMINDER_DAYS_BEFORE: i64 = 2;
+
 /// A pending outbox row for one recipient. The Message-ID is fixed here, once, so that every
 /// resend of the row carries the same one.
 pub fn outbox_row(
@@ -85,6 +88,7 @@ fn case_mail(
         interview: None,
         decision: None,
         refusal_reason: None,
+        cancel_reason: None,
     }
 }
 
@@ -206,12 +210,15 @@ pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
         ActionKind::Approve => Some(CaseEvent::Approved),
         ActionKind::Refuse => Some(CaseEvent::Refused),
         ActionKind::Withdraw => Some(CaseEvent::Withdrawn),
+        ActionKind::CancelInterview => Some(CaseEvent::InterviewCancelled),
         ActionKind::IssueVisa => Some(CaseEvent::VisaIssued),
         ActionKind::Assign
         | ActionKind::StartReview
         | ActionKind::SubmitEvidence
         | ActionKind::AmendFacts
-        | ActionKind::ConfirmEvidence => None,
+        | ActionKind::ConfirmEvidence
+        | ActionKind::RequestReschedule
+        | ActionKind::RecordNoShow => None,
     }
 }
 
@@ -224,6 +231,20 @@ pub fn case_event(
     kind: ActionKind,
     details: &Value,
 ) -> Result<(), NotifyError> {
+    // A reminder waits for the interview it announces: any change that moves, cancels or
+    // ends that interview takes it back (a reminder already sent stays sent).
+    if matches!(
+        kind,
+        ActionKind::ScheduleInterview
+            | ActionKind::Reschedule
+            | ActionKind::CancelInterview
+            | ActionKind::RecordNoShow
+            | ActionKind::Approve
+            | ActionKind::Refuse
+            | ActionKind::Withdraw
+    ) {
+        outbox::delete_pending_for_case(conn, &case.id, CaseEvent::InterviewReminder.kind())?;
+    }
     let Some(event) = event_of(kind) else {
         return Ok(());
     };
@@ -255,11 +276,21 @@ pub fn case_event(
                 documents,
             });
         }
-        CaseEvent::InterviewScheduled => {
+        CaseEvent::InterviewScheduled | CaseEvent::InterviewReminder => {
             if let Some(at) = case.interview_at {
                 let location = details["location"].as_str().unwrap_or_default().to_owned();
                 mail.interview = Some(Interview::new(time::from_stored(at), location));
             }
+        }
+        CaseEvent::InterviewCancelled => {
+            let was_at = details["was_at"]
+                .as_str()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+            if let Some(at) = was_at {
+                let location = details["location"].as_str().unwrap_or_default().to_owned();
+                mail.interview = Some(Interview::new(at.with_timezone(&chrono::Utc), location));
+            }
+            mail.cancel_reason = details["reason"].as_str().map(str::to_owned);
         }
         CaseEvent::Approved | CaseEvent::VisaIssued => {
             mail.decision = case.decision_route.as_deref().map(|route| Decision {
@@ -285,6 +316,26 @@ pub fn case_event(
         &messages::applicant_mail(&mail)?,
         now,
     )];
+    if let (CaseEvent::InterviewScheduled, Some(at)) = (event, case.interview_at) {
+        // Due two days before; none when the interview is nearer than that (the invitation
+        // itself has just gone).
+        let due = at - chrono::Duration::days(REMINDER_DAYS_BEFORE);
+        if due > now {
+            let mut reminder = mail.clone();
+            reminder.event = CaseEvent::InterviewReminder;
+            let mut row = outbox_row(
+                CaseEvent::InterviewReminder.kind(),
+                "applicant",
+                &case.email,
+                Some(&case.id),
+                Some(&sponsor.id),
+                &messages::applicant_mail(&reminder)?,
+                now,
+            );
+            row.next_attempt_at = due;
+            rows.push(row);
+        }
+    }
     if sponsor.notify_mode == DAILY_DIGEST {
         outbox::insert_digest_items(
             conn,

@@ -29,6 +29,10 @@ pub enum CaseEvent {
     Refused,
     Withdrawn,
     VisaIssued,
+    /// The desk called the interview off.
+    InterviewCancelled,
+    /// Two days before the interview (the applicant only; queued with a due time).
+    InterviewReminder,
 }
 
 impl CaseEvent {
@@ -43,6 +47,8 @@ impl CaseEvent {
             CaseEvent::Refused => "refused",
             CaseEvent::Withdrawn => "withdrawn",
             CaseEvent::VisaIssued => "visa_issued",
+            CaseEvent::InterviewCancelled => "interview_cancelled",
+            CaseEvent::InterviewReminder => "interview_reminder",
         }
     }
 
@@ -60,6 +66,8 @@ impl CaseEvent {
             CaseEvent::Refused => ("거절", "Refused"),
             CaseEvent::Withdrawn => ("철회", "Withdrawn"),
             CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),
+            CaseEvent::InterviewCancelled => ("인터뷰 취소", "Interview cancelled"),
+            CaseEvent::InterviewReminder => ("인터뷰 이틀 전 안내", "Interview in two days"),
         }
     }
 }
@@ -134,6 +142,8 @@ pub struct CaseMail {
     pub decision: Option<Decision>,
     /// The reason recorded on a refusal (shown to the employer on the case as well).
     pub refusal_reason: Option<String>,
+    /// Why the desk cancelled the interview.
+    pub cancel_reason: Option<String>,
 }
 
 impl CaseMail {
@@ -248,6 +258,24 @@ mail_template!(EstaHtml, CaseMail, "mail/esta_advised/body.html");
 mail_template!(RefusedSubject, CaseMail, "mail/refused/subject.txt");
 mail_template!(RefusedText, CaseMail, "mail/refused/body.txt");
 mail_template!(RefusedHtml, CaseMail, "mail/refused/body.html");
+mail_template!(
+    CancelledSubject,
+    CaseMail,
+    "mail/interview_cancelled/subject.txt"
+);
+mail_template!(CancelledText, CaseMail, "mail/interview_cancelled/body.txt");
+mail_template!(
+    CancelledHtml,
+    CaseMail,
+    "mail/interview_cancelled/body.html"
+);
+mail_template!(
+    ReminderSubject,
+    CaseMail,
+    "mail/interview_reminder/subject.txt"
+);
+mail_template!(ReminderText, CaseMail, "mail/interview_reminder/body.txt");
+mail_template!(ReminderHtml, CaseMail, "mail/interview_reminder/body.html");
 mail_template!(WithdrawnSubject, CaseMail, "mail/withdrawn/subject.txt");
 mail_template!(WithdrawnText, CaseMail, "mail/withdrawn/body.txt");
 mail_template!(WithdrawnHtml, CaseMail, "mail/withdrawn/body.html");
@@ -388,6 +416,16 @@ pub fn applicant_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
             RefusedText { m }.render()?,
             RefusedHtml { m }.render()?,
         ),
+        CaseEvent::InterviewCancelled => (
+            CancelledSubject { m }.render()?,
+            CancelledText { m }.render()?,
+            CancelledHtml { m }.render()?,
+        ),
+        CaseEvent::InterviewReminder => (
+            ReminderSubject { m }.render()?,
+            ReminderText { m }.render()?,
+            ReminderHtml { m }.render()?,
+        ),
         CaseEvent::Withdrawn => (
             WithdrawnSubject { m }.render()?,
             WithdrawnText { m }.render()?,
@@ -459,6 +497,7 @@ mod tests {
                 annotation: "B1-CIW per 9 FAM 402.2-5(E).".into(),
             }),
             refusal_reason: Some("Activities include construction labor".into()),
+            cancel_reason: Some("The interviewing officer is ill".into()),
         }
     }
 
@@ -473,6 +512,8 @@ mod tests {
             CaseEvent::Refused,
             CaseEvent::Withdrawn,
             CaseEvent::VisaIssued,
+            CaseEvent::InterviewCancelled,
+            CaseEvent::InterviewReminder,
         ] {
             let m = sample(event);
             for r in [applicant_mail(&m).unwrap(), employer_mail(&m).unwrap()] {

@@ -357,6 +357,21 @@ pub enum CaseAction {
     Reschedule {
         slot_id: String,
     },
+    /// The employer asks the desk for another interview time (at most 5 preferred working
+    /// days); the desk sees it in the case's messages and moves the interview.
+    RequestReschedule {
+        reason: String,
+        #[serde(default)]
+        preferred_dates: Vec<NaiveDate>,
+    },
+    /// The desk calls the interview off (its place is freed); the case returns to review.
+    CancelInterview {
+        reason: String,
+    },
+    /// The applicant did not come: the case returns to review with the note.
+    RecordNoShow {
+        note: String,
+    },
     Approve {
         route: String,
         reason: String,
@@ -397,6 +412,9 @@ impl CaseAction {
             CaseAction::AmendFacts { .. } => ActionKind::AmendFacts,
             CaseAction::ConfirmEvidence { .. } => ActionKind::ConfirmEvidence,
             CaseAction::Reschedule { .. } => ActionKind::Reschedule,
+            CaseAction::RequestReschedule { .. } => ActionKind::RequestReschedule,
+            CaseAction::CancelInterview { .. } => ActionKind::CancelInterview,
+            CaseAction::RecordNoShow { .. } => ActionKind::RecordNoShow,
         }
     }
 }
@@ -567,7 +585,7 @@ pub fn apply_action_in(
                 // First write of the action: a full slot refuses before anything else changes.
                 let booked = super::interviews::book(conn, case_id, slot_id, change)?;
                 let at = super::interviews::slot_start(&booked.slot);
-                changes.interview_at = Some(time::to_stored(at));
+                changes.interview_at = Some(Some(time::to_stored(at)));
                 let place = booked.slot.location.clone();
                 shared_note = Some(match &booked.previous {
                     Some(old) => format!(
@@ -589,6 +607,68 @@ pub fn apply_action_in(
                     "reschedules": booked.reschedules,
                     "previous_slot_id": booked.previous.as_ref().map(|s| s.id.clone()),
                 });
+            }
+            CaseAction::RequestReschedule {
+                reason,
+                preferred_dates,
+            } => {
+                require_reason(&mut errors, "reason", reason);
+                if preferred_dates.len() > 5 {
+                    errors.add("preferred_dates", "name at most 5 dates");
+                }
+                for (i, date) in preferred_dates.iter().enumerate() {
+                    if *date <= today {
+                        errors.add(format!("preferred_dates[{i}]"), "must be after today");
+                    } else if let Some(closure) = crate::domain::interview::closure_on(*date) {
+                        errors.add(
+                            format!("preferred_dates[{i}]"),
+                            format!("the embassy is closed that day: {}", closure.describe().0),
+                        );
+                    }
+                }
+                let dates: Vec<String> = preferred_dates.iter().map(|d| d.to_string()).collect();
+                shared_note = Some(if dates.is_empty() {
+                    format!("Another interview time requested: {}", reason.trim())
+                } else {
+                    format!(
+                        "Another interview time requested ({}): {}",
+                        dates.join(", "),
+                        reason.trim()
+                    )
+                });
+                details = json!({"reason": reason.trim(), "preferred_dates": preferred_dates});
+            }
+            CaseAction::CancelInterview { reason } => {
+                require_reason(&mut errors, "reason", reason);
+                let left = if errors.is_empty() {
+                    super::interviews::cancel_booking(conn, case_id)?
+                } else {
+                    None
+                };
+                changes.interview_at = Some(None);
+                shared_note = Some(format!("Interview cancelled: {}", reason.trim()));
+                details = json!({"reason": reason.trim(), "was_at": row.interview_at.map(time::from_stored),
+                    "location": left.map(|s| s.location)});
+            }
+            CaseAction::RecordNoShow { note } => {
+                require_reason(&mut errors, "note", note);
+                let at = row.interview_at.map(time::from_stored);
+                if at.is_some_and(|at| at > Utc::now()) {
+                    return Err(ServiceError::conflict(
+                        "interview_not_held",
+                        "the interview has not begun yet: cancel it instead",
+                    ));
+                }
+                if errors.is_empty() {
+                    super::interviews::end_booking(conn, case_id)?;
+                }
+                shared_note = Some(format!(
+                    "The applicant did not come to the interview{}: {}",
+                    at.map(|a| format!(" of {}", time::seoul_label(a)))
+                        .unwrap_or_default(),
+                    note.trim()
+                ));
+                details = json!({"note": note.trim(), "interview_at": at});
             }
             CaseAction::Approve { route, reason } => {
                 require_reason(&mut errors, "reason", reason);
@@ -683,7 +763,7 @@ pub fn apply_action_in(
                 require_reason(&mut errors, "reason", reason);
                 if kind == ActionKind::Withdraw && status == CaseStatus::InterviewScheduled {
                     // The interview will not take place: its place goes back.
-                    super::interviews::release_booking(conn, case_id)?;
+                    super::interviews::cancel_booking(conn, case_id)?;
                 }
                 // An approval's cap slot goes back to the pool.
                 super::eligibility::release_cap(conn, case_id)?;

@@ -554,13 +554,31 @@ pub fn book(
     })
 }
 
-/// Gives a case's place back (withdrawal while an interview awaits); keeps the booking's
-/// SEQUENCE so that a later invitation still rises.
-pub fn release_booking(conn: &mut DbConnection, case_id: &str) -> Result<(), ServiceError> {
+/// Gives a case's place back (a cancellation, or a withdrawal while an interview awaits);
+/// the booking keeps its SEQUENCE, raised, so that the cancellation and any later invitation
+/// supersede what the applicant's calendar holds.
+/// Answers the slot it left.
+pub fn cancel_booking(
+    conn: &mut DbConnection,
+    case_id: &str,
+) -> Result<Option<SlotRow>, ServiceError> {
+    let Some(mut booking) = store::find_booking(conn, case_id)? else {
+        return Ok(None);
+    };
+    let Some(slot_id) = booking.slot_id.take() else {
+        return Ok(None);
+    };
+    store::release_place(conn, &slot_id)?;
+    booking.sequence += 1;
+    booking.updated_at = time::now();
+    store::save_booking(conn, &booking)?;
+    Ok(store::find_slot(conn, &slot_id)?)
+}
+
+/// Ends a booking whose interview was due (a no-show): the place was used and stays counted.
+pub fn end_booking(conn: &mut DbConnection, case_id: &str) -> Result<(), ServiceError> {
     if let Some(mut booking) = store::find_booking(conn, case_id)? {
-        if let Some(slot_id) = booking.slot_id.take() {
-            store::release_place(conn, &slot_id)?;
-            booking.sequence += 1;
+        if booking.slot_id.take().is_some() {
             booking.updated_at = time::now();
             store::save_booking(conn, &booking)?;
         }

@@ -7,7 +7,12 @@ use kitdesk::domain::time::desk_today;
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, next_working_day, spawn_app, worker, TestApp, TestUser};
+use kitdesk::db::outbox::{self, OutboxRow};
+use kitdesk::service::{ServiceError, Settings};
+
+use crate::helpers::{
+    assert_problem, next_working_day, spawn_app, spawn_app_configured, worker, TestApp, TestUser,
+};
 
 struct Desk {
     app: TestApp,
@@ -20,7 +25,10 @@ struct Desk {
 
 /// `n` cases filed in one batch; those in `in_review` have had their review started.
 async fn desk_with(workers: Vec<Value>, in_review: usize) -> Desk {
-    let app = spawn_app().await;
+    desk_on(spawn_app().await, workers, in_review).await
+}
+
+async fn desk_on(app: TestApp, workers: Vec<Value>, in_review: usize) -> Desk {
     let supervisor = app.user(Role::Supervisor, None).await;
     let officer = app.user(Role::Officer, None).await;
     let (sponsor, project) = app.ready_sponsor(&officer, None).await;
@@ -530,4 +538,255 @@ async fn a_withdrawal_gives_the_place_back() {
             .status(),
         200
     );
+}
+
+async fn act(d: &Desk, user: &TestUser, case: &str, action: Value) -> reqwest::Response {
+    let (_, etag) = d.app.case(user, case).await;
+    d.app.act(user, case, Some(&etag), &action).await
+}
+
+#[tokio::test]
+async fn the_employer_asks_for_another_time_and_the_desk_cancels_or_records_a_no_show() {
+    let d = desk(2).await;
+    let slot = d.app.slot(&d.supervisor, 2).await;
+    for case in &d.cases {
+        assert_eq!(
+            schedule(&d, &d.officer, case, "schedule_interview", &slot)
+                .await
+                .status(),
+            200
+        );
+    }
+    // the employer asks; a closed day among the preferred dates is named
+    let mut saturday = next_working_day(desk_today());
+    while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat {
+        saturday += chrono::Duration::days(1);
+    }
+    let later = next_working_day(saturday);
+    let refused = act(&d, &d.employer, &d.cases[0], json!({"action": "request_reschedule", "reason": "Site acceptance test that week", "preferred_dates": [later, saturday]})).await;
+    let body = assert_problem(refused, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "preferred_dates[1]");
+    let asked = act(&d, &d.employer, &d.cases[0], json!({"action": "request_reschedule", "reason": "Site acceptance test that week", "preferred_dates": [later]})).await;
+    assert_eq!(asked.status(), 200);
+    let asked: Value = asked.json().await.unwrap();
+    assert_eq!(asked["status"], "interview_scheduled");
+    let notes: Value = d
+        .app
+        .get(
+            &format!("/api/v1/cases/{}/notes", d.cases[0]),
+            Some(&d.officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(notes["items"].as_array().unwrap().iter().any(|n| n["body"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("Another interview time requested ({later})"))));
+    // asking is the employer's; the desk acts
+    assert_eq!(
+        act(
+            &d,
+            &d.officer,
+            &d.cases[0],
+            json!({"action": "request_reschedule", "reason": "x"})
+        )
+        .await
+        .status(),
+        403
+    );
+    // the desk cancels: the place is free, the case back in review, the applicant told
+    let cancelled = act(
+        &d,
+        &d.officer,
+        &d.cases[0],
+        json!({"action": "cancel_interview", "reason": "The employer asked for another week"}),
+    )
+    .await;
+    assert_eq!(cancelled.status(), 200);
+    let cancelled: Value = cancelled.json().await.unwrap();
+    assert_eq!(cancelled["status"], "in_review");
+    assert!(cancelled["interview_at"].is_null());
+    let listed = slots(&d.app, &d.officer, day()).await;
+    let ours = listed.iter().find(|s| s["id"] == slot.as_str()).unwrap();
+    assert_eq!(
+        (
+            ours["booked"].as_i64(),
+            ours["cases"].as_array().unwrap().len()
+        ),
+        (Some(1), 1)
+    );
+    let mails = outbox_of(&d.app, &d.cases[0]).await;
+    let cancel_mail = mails
+        .iter()
+        .find(|m| m.kind == "interview_cancelled")
+        .expect("a cancellation mail");
+    assert!(cancel_mail.body_text.contains("인터뷰가 취소되었습니다"));
+    assert!(
+        cancel_mail.body_text.contains("09:00 KST"),
+        "{}",
+        cancel_mail.body_text
+    );
+    // a no-show is recorded only once the interview has begun
+    let early = act(
+        &d,
+        &d.officer,
+        &d.cases[1],
+        json!({"action": "record_no_show", "note": "Did not come"}),
+    )
+    .await;
+    assert_problem(early, 409, "interview_not_held").await;
+    d.app
+        .sql(&format!(
+            "UPDATE cases SET interview_at = '2026-01-05 00:00:00' WHERE id = '{}'",
+            d.cases[1]
+        ))
+        .await;
+    let missed = act(
+        &d,
+        &d.officer,
+        &d.cases[1],
+        json!({"action": "record_no_show", "note": "Did not come; the employer was told"}),
+    )
+    .await;
+    assert_eq!(missed.status(), 200);
+    let missed: Value = missed.json().await.unwrap();
+    assert_eq!(missed["status"], "in_review");
+    // the place was used: it stays counted, and nobody is listed as awaiting in it
+    let listed = slots(&d.app, &d.officer, day()).await;
+    let ours = listed.iter().find(|s| s["id"] == slot.as_str()).unwrap();
+    assert_eq!(
+        (
+            ours["booked"].as_i64(),
+            ours["cases"].as_array().unwrap().len()
+        ),
+        (Some(1), 0)
+    );
+}
+
+async fn outbox_of(app: &TestApp, case_id: &str) -> Vec<OutboxRow> {
+    let id = case_id.to_owned();
+    app.ctx
+        .run(move |conn, _| outbox::for_case(conn, &id).map_err(ServiceError::from))
+        .await
+        .unwrap()
+}
+
+fn reminders(rows: &[OutboxRow]) -> Vec<&OutboxRow> {
+    rows.iter()
+        .filter(|r| r.kind == "interview_reminder")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reminder_is_due_two_days_before_goes_once_and_never_after_a_cancellation() {
+    // no worker in the server: the test claims mail itself, as a worker would
+    let app = spawn_app_configured(Settings::default(), |c| c.outbox.run_in_server = false).await;
+    let d = desk_on(app, vec![worker(0)], 1).await;
+    let first = next_working_day(desk_today() + chrono::Duration::days(4));
+    let second = next_working_day(first);
+    let w1 = d
+        .app
+        .open_window(&d.supervisor, first, "09:00", "09:15", 15, 1, "Window 1")
+        .await;
+    let w2 = d
+        .app
+        .open_window(&d.supervisor, second, "10:00", "10:15", 15, 1, "Window 2")
+        .await;
+    let s1 = w1["slots"][0]["id"].as_str().unwrap();
+    let s2 = w2["slots"][0]["id"].as_str().unwrap();
+    let case = &d.cases[0];
+    assert_eq!(
+        schedule(&d, &d.officer, case, "schedule_interview", s1)
+            .await
+            .status(),
+        200
+    );
+    let rows = outbox_of(&d.app, case).await;
+    let due = |day: NaiveDate, hour: u32| {
+        (day - chrono::Duration::days(2))
+            .and_hms_opt(hour - 9, 0, 0)
+            .unwrap()
+    };
+    let pending = reminders(&rows);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].next_attempt_at, due(first, 9));
+    assert!(pending[0].body_text.contains("09:00 KST") && pending[0].body_text.contains("여권"));
+    // moved: the one reminder follows the interview
+    assert_eq!(
+        schedule(&d, &d.officer, case, "reschedule", s2)
+            .await
+            .status(),
+        200
+    );
+    let rows = outbox_of(&d.app, case).await;
+    let pending = reminders(&rows);
+    assert_eq!(pending.len(), 1, "never two reminders");
+    assert_eq!(pending[0].next_attempt_at, due(second, 10));
+    // a worker takes it at its due time, not before, and once
+    let claim = |at: chrono::NaiveDateTime| {
+        let ctx = d.app.ctx.clone();
+        async move {
+            ctx.run(move |conn, _| {
+                outbox::claim(
+                    conn,
+                    "test-worker",
+                    at,
+                    at + chrono::Duration::minutes(10),
+                    1000,
+                )
+                .map_err(ServiceError::from)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let due_at = due(second, 10);
+    let before = claim(due_at - chrono::Duration::minutes(1)).await;
+    assert!(reminders(&before).is_empty(), "not before it is due");
+    let taken = claim(due_at).await;
+    assert_eq!(reminders(&taken).len(), 1);
+    let again = claim(due_at + chrono::Duration::minutes(1)).await;
+    assert!(reminders(&again).is_empty(), "once");
+    // a second case, cancelled: its reminder is taken back
+    let d2 = desk(1).await;
+    let w = d2
+        .app
+        .open_window(&d2.supervisor, first, "11:00", "11:15", 15, 1, "Window 3")
+        .await;
+    let s = w["slots"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        schedule(&d2, &d2.officer, &d2.cases[0], "schedule_interview", s)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(reminders(&outbox_of(&d2.app, &d2.cases[0]).await).len(), 1);
+    let r = act(
+        &d2,
+        &d2.officer,
+        &d2.cases[0],
+        json!({"action": "cancel_interview", "reason": "Embassy closed for a security drill"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(reminders(&outbox_of(&d2.app, &d2.cases[0]).await).is_empty());
+    // an interview nearer than two days gets no reminder (the invitation just went)
+    let d3 = desk(1).await;
+    let soon = d3.app.slot(&d3.supervisor, 1).await;
+    d3.app
+        .sql(&format!(
+            "UPDATE interview_slots SET starts_at = '{}' WHERE id = '{soon}'",
+            (kitdesk::domain::time::now() + chrono::Duration::hours(30))
+                .format("%Y-%m-%d %H:%M:%S")
+        ))
+        .await;
+    assert_eq!(
+        schedule(&d3, &d3.officer, &d3.cases[0], "schedule_interview", &soon)
+            .await
+            .status(),
+        200
+    );
+    assert!(reminders(&outbox_of(&d3.app, &d3.cases[0]).await).is_empty());
 }

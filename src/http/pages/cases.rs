@@ -480,6 +480,25 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
             reason: reason(),
         },
         "refuse" => CaseAction::Refuse { reason: reason() },
+        "request_reschedule" => CaseAction::RequestReschedule {
+            reason: reason(),
+            preferred_dates: form
+                .get("preferred_dates")
+                .split([',', ' '])
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d"))
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    bad(
+                        "preferred_dates",
+                        "write dates as YYYY-MM-DD, separated by commas",
+                    )
+                })?,
+        },
+        "cancel_interview" => CaseAction::CancelInterview { reason: reason() },
+        "record_no_show" => CaseAction::RecordNoShow {
+            note: form.get("note").to_owned(),
+        },
         "withdraw" => CaseAction::Withdraw { reason: reason() },
         "issue_visa" => CaseAction::IssueVisa {},
         // One fact at a time: its dotted path and the new value (true/false, a number, a
