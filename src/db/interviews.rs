@@ -6,7 +6,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{cases, interview_bookings, interview_slots, interview_windows};
+use super::schema::{
+    administrative_processing, case_refusals, cases, interview_bookings, interview_slots,
+    interview_windows,
+};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -293,4 +296,82 @@ pub fn cases_to_rebook(conn: &mut DbConnection) -> QueryResult<Vec<(BookedCaseRo
         }
     }
     Ok(out)
+}
+
+/// Records the legal ground of a refusal.
+pub fn record_refusal(
+    conn: &mut DbConnection,
+    case_id: &str,
+    ground: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(case_refusals::table.find(case_id)).execute(conn)?;
+    diesel::insert_into(case_refusals::table)
+        .values((
+            case_refusals::case_id.eq(case_id),
+            case_refusals::ground.eq(ground),
+            case_refusals::refused_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn refusal_ground(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<String>> {
+    case_refusals::table
+        .find(case_id)
+        .select(case_refusals::ground)
+        .first(conn)
+        .optional()
+}
+
+/// Starts a case's INA 221(g) clock.
+pub fn start_processing(
+    conn: &mut DbConnection,
+    case_id: &str,
+    reason: &str,
+    documents_json: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(administrative_processing::table.find(case_id)).execute(conn)?;
+    diesel::insert_into(administrative_processing::table)
+        .values((
+            administrative_processing::case_id.eq(case_id),
+            administrative_processing::started_at.eq(at),
+            administrative_processing::reason.eq(reason),
+            administrative_processing::documents.eq(documents_json),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Stops the clock with the decision that ended it; 0 when none was running.
+pub fn end_processing(
+    conn: &mut DbConnection,
+    case_id: &str,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        administrative_processing::table
+            .filter(administrative_processing::case_id.eq(case_id))
+            .filter(administrative_processing::ended_at.is_null()),
+    )
+    .set((
+        administrative_processing::ended_at.eq(at),
+        administrative_processing::outcome.eq(outcome),
+    ))
+    .execute(conn)
+}
+
+/// When the case's administrative processing started, if it is running.
+pub fn processing_since(
+    conn: &mut DbConnection,
+    case_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    administrative_processing::table
+        .filter(administrative_processing::case_id.eq(case_id))
+        .filter(administrative_processing::ended_at.is_null())
+        .select(administrative_processing::started_at)
+        .first(conn)
+        .optional()
 }

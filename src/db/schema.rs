@@ -354,6 +354,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_refusals (case_id) {
+        case_id -> Text,
+        ground -> Text,
+        refused_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    administrative_processing (case_id) {
+        case_id -> Text,
+        started_at -> Timestamp,
+        reason -> Text,
+        documents -> Text,
+        ended_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -387,5 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     prime_link_requests,
     interview_windows,
     interview_slots,
-    interview_bookings
+    interview_bookings,
+    case_refusals,
+    administrative_processing
 );

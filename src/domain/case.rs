@@ -16,6 +16,8 @@ pub enum CaseStatus {
     EvidenceRequested,
     EvidenceSubmitted,
     InterviewScheduled,
+    /// INA 221(g): the interview is done; the case waits on further checks or documents.
+    AdministrativeProcessing,
     Approved,
     /// ESTA-CIW "approved": no visa; the worker travels on ESTA with the desk's confirmation.
     EstaAdvised,
@@ -25,12 +27,13 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 10] = [
+    pub const ALL: [CaseStatus; 11] = [
         CaseStatus::Filed,
         CaseStatus::InReview,
         CaseStatus::EvidenceRequested,
         CaseStatus::EvidenceSubmitted,
         CaseStatus::InterviewScheduled,
+        CaseStatus::AdministrativeProcessing,
         CaseStatus::Approved,
         CaseStatus::EstaAdvised,
         CaseStatus::Refused,
@@ -45,6 +48,7 @@ impl CaseStatus {
             CaseStatus::EvidenceRequested => "evidence_requested",
             CaseStatus::EvidenceSubmitted => "evidence_submitted",
             CaseStatus::InterviewScheduled => "interview_scheduled",
+            CaseStatus::AdministrativeProcessing => "administrative_processing",
             CaseStatus::Approved => "approved",
             CaseStatus::EstaAdvised => "esta_advised",
             CaseStatus::Refused => "refused",
@@ -76,6 +80,10 @@ impl CaseStatus {
             CaseStatus::InterviewScheduled => (
                 "Your interview has been scheduled.",
                 "인터뷰 일정이 잡혔습니다.",
+            ),
+            CaseStatus::AdministrativeProcessing => (
+                "Your interview is done. Your case is in administrative processing (INA 221(g)): it waits on further checks or documents. You need do nothing unless the desk asks for documents.",
+                "인터뷰를 마쳤습니다. 신청 건은 행정 처리 중입니다(이민국적법 제221조(g)). 추가 확인이나 서류를 기다리고 있으며, 데스크가 서류를 요청하지 않는 한 따로 하실 일은 없습니다.",
             ),
             CaseStatus::Approved => ("Your case has been approved.", "신청이 승인되었습니다."),
             CaseStatus::EstaAdvised => (
@@ -135,6 +143,8 @@ pub enum ActionKind {
     CancelInterview,
     /// The applicant did not come; the case goes back to review with a note.
     RecordNoShow,
+    /// After the interview: INA 221(g) administrative processing (checks or documents).
+    AdministrativeProcessing,
 }
 
 use CaseStatus as S;
@@ -145,10 +155,11 @@ const OPEN: &[CaseStatus] = &[
     S::EvidenceRequested,
     S::EvidenceSubmitted,
     S::InterviewScheduled,
+    S::AdministrativeProcessing,
 ];
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 15] = [
+    pub const ALL: [ActionKind; 16] = [
         ActionKind::Assign,
         ActionKind::StartReview,
         ActionKind::RequestEvidence,
@@ -164,6 +175,7 @@ impl ActionKind {
         ActionKind::RequestReschedule,
         ActionKind::CancelInterview,
         ActionKind::RecordNoShow,
+        ActionKind::AdministrativeProcessing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -183,6 +195,7 @@ impl ActionKind {
             ActionKind::RequestReschedule => "request_reschedule",
             ActionKind::CancelInterview => "cancel_interview",
             ActionKind::RecordNoShow => "record_no_show",
+            ActionKind::AdministrativeProcessing => "administrative_processing",
         }
     }
 
@@ -194,12 +207,17 @@ impl ActionKind {
             ActionKind::RequestEvidence => &[S::InReview, S::InterviewScheduled],
             ActionKind::SubmitEvidence => &[S::EvidenceRequested],
             ActionKind::ScheduleInterview => &[S::InReview, S::EvidenceSubmitted],
-            ActionKind::Approve => &[S::InReview, S::InterviewScheduled],
+            ActionKind::Approve => &[
+                S::InReview,
+                S::InterviewScheduled,
+                S::AdministrativeProcessing,
+            ],
             ActionKind::Refuse => &[
                 S::InReview,
                 S::EvidenceRequested,
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
+                S::AdministrativeProcessing,
             ],
             // Until the visa is issued the sponsor may still call the trip off.
             ActionKind::Withdraw => &[
@@ -208,6 +226,7 @@ impl ActionKind {
                 S::EvidenceRequested,
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
+                S::AdministrativeProcessing,
                 S::Approved,
                 S::EstaAdvised,
             ],
@@ -217,7 +236,8 @@ impl ActionKind {
             ActionKind::Reschedule
             | ActionKind::RequestReschedule
             | ActionKind::CancelInterview
-            | ActionKind::RecordNoShow => &[S::InterviewScheduled],
+            | ActionKind::RecordNoShow
+            | ActionKind::AdministrativeProcessing => &[S::InterviewScheduled],
         }
     }
 
@@ -238,6 +258,7 @@ impl ActionKind {
             | ActionKind::Reschedule
             | ActionKind::RequestReschedule => None,
             ActionKind::CancelInterview | ActionKind::RecordNoShow => Some(S::InReview),
+            ActionKind::AdministrativeProcessing => Some(S::AdministrativeProcessing),
         }
     }
 

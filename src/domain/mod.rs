@@ -9,6 +9,7 @@ pub mod facts;
 pub mod interview;
 pub mod password;
 pub mod receipt;
+pub mod refusal;
 pub mod role;
 pub mod route;
 pub mod text;

@@ -89,6 +89,8 @@ fn case_mail(
         decision: None,
         refusal_reason: None,
         cancel_reason: None,
+        refusal_ground: None,
+        processing: None,
     }
 }
 
@@ -211,6 +213,7 @@ pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
         ActionKind::Refuse => Some(CaseEvent::Refused),
         ActionKind::Withdraw => Some(CaseEvent::Withdrawn),
         ActionKind::CancelInterview => Some(CaseEvent::InterviewCancelled),
+        ActionKind::AdministrativeProcessing => Some(CaseEvent::AdministrativeProcessing),
         ActionKind::IssueVisa => Some(CaseEvent::VisaIssued),
         ActionKind::Assign
         | ActionKind::StartReview
@@ -303,7 +306,28 @@ pub fn case_event(
             });
         }
         CaseEvent::EstaAdvised => {}
-        CaseEvent::Refused => mail.refusal_reason = case.decision_reason.clone(),
+        CaseEvent::Refused => {
+            mail.refusal_reason = case.decision_reason.clone();
+            mail.refusal_ground = details["ground"]
+                .as_str()
+                .and_then(|g| crate::domain::refusal::ground(g).ok());
+        }
+        CaseEvent::AdministrativeProcessing => {
+            mail.processing = Some(messages::Processing {
+                reason: details["reason"].as_str().unwrap_or_default().to_owned(),
+                documents: details["documents"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| {
+                        d.as_str()?
+                            .parse::<crate::domain::document::DocumentKind>()
+                            .ok()
+                    })
+                    .map(|k| (k.names().0.to_owned(), k.names().1.to_owned()))
+                    .collect(),
+            });
+        }
         CaseEvent::Withdrawn | CaseEvent::FilingReceived => {}
     }
     let now = time::now();
@@ -374,6 +398,10 @@ fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> 
     if let Some(d) = &mail.decision {
         ko.push_str(&format!(" — {}", d.route_id));
         en.push_str(&format!(" — {}", d.route_id));
+    }
+    if let Some(g) = mail.refusal_ground {
+        ko.push_str(&format!(" — 근거: {}", g.citation));
+        en.push_str(&format!(" — ground: {}", g.citation));
     }
     if let Some(r) = &mail.refusal_reason {
         ko.push_str(&format!(" — 사유: {r}"));

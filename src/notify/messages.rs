@@ -33,6 +33,8 @@ pub enum CaseEvent {
     InterviewCancelled,
     /// Two days before the interview (the applicant only; queued with a due time).
     InterviewReminder,
+    /// INA 221(g): after the interview, waiting on checks or documents.
+    AdministrativeProcessing,
 }
 
 impl CaseEvent {
@@ -49,6 +51,7 @@ impl CaseEvent {
             CaseEvent::VisaIssued => "visa_issued",
             CaseEvent::InterviewCancelled => "interview_cancelled",
             CaseEvent::InterviewReminder => "interview_reminder",
+            CaseEvent::AdministrativeProcessing => "administrative_processing",
         }
     }
 
@@ -68,6 +71,10 @@ impl CaseEvent {
             CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),
             CaseEvent::InterviewCancelled => ("인터뷰 취소", "Interview cancelled"),
             CaseEvent::InterviewReminder => ("인터뷰 이틀 전 안내", "Interview in two days"),
+            CaseEvent::AdministrativeProcessing => (
+                "행정 처리 중 (이민국적법 제221조(g))",
+                "Administrative processing (INA 221(g))",
+            ),
         }
     }
 }
@@ -144,6 +151,18 @@ pub struct CaseMail {
     pub refusal_reason: Option<String>,
     /// Why the desk cancelled the interview.
     pub cancel_reason: Option<String>,
+    /// The legal ground of a refusal.
+    pub refusal_ground: Option<&'static crate::domain::refusal::RefusalGround>,
+    /// INA 221(g) processing: why, and the documents it waits on.
+    pub processing: Option<Processing>,
+}
+
+/// Administrative processing as the applicant is told: why, and which documents (English,
+/// Korean names).
+#[derive(Debug, Clone)]
+pub struct Processing {
+    pub reason: String,
+    pub documents: Vec<(String, String)>,
 }
 
 impl CaseMail {
@@ -154,6 +173,11 @@ impl CaseMail {
 
     pub fn employer_for_ko(&self) -> &str {
         self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+
+    /// Whether the refusal's ground outlasts this application (no "does not bar" line).
+    pub fn refusal_lasts(&self) -> bool {
+        self.refusal_ground.is_some_and(|g| g.lasting)
     }
 
     pub fn headline_ko(&self) -> &'static str {
@@ -276,6 +300,21 @@ mail_template!(
 );
 mail_template!(ReminderText, CaseMail, "mail/interview_reminder/body.txt");
 mail_template!(ReminderHtml, CaseMail, "mail/interview_reminder/body.html");
+mail_template!(
+    ProcessingSubject,
+    CaseMail,
+    "mail/administrative_processing/subject.txt"
+);
+mail_template!(
+    ProcessingText,
+    CaseMail,
+    "mail/administrative_processing/body.txt"
+);
+mail_template!(
+    ProcessingHtml,
+    CaseMail,
+    "mail/administrative_processing/body.html"
+);
 mail_template!(WithdrawnSubject, CaseMail, "mail/withdrawn/subject.txt");
 mail_template!(WithdrawnText, CaseMail, "mail/withdrawn/body.txt");
 mail_template!(WithdrawnHtml, CaseMail, "mail/withdrawn/body.html");
@@ -421,6 +460,11 @@ pub fn applicant_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
             CancelledText { m }.render()?,
             CancelledHtml { m }.render()?,
         ),
+        CaseEvent::AdministrativeProcessing => (
+            ProcessingSubject { m }.render()?,
+            ProcessingText { m }.render()?,
+            ProcessingHtml { m }.render()?,
+        ),
         CaseEvent::InterviewReminder => (
             ReminderSubject { m }.render()?,
             ReminderText { m }.render()?,
@@ -498,6 +542,11 @@ mod tests {
             }),
             refusal_reason: Some("Activities include construction labor".into()),
             cancel_reason: Some("The interviewing officer is ill".into()),
+            refusal_ground: crate::domain::refusal::ground("214(b)").ok(),
+            processing: Some(Processing {
+                reason: "Security advisory opinion pending".into(),
+                documents: vec![("training plan".into(), "교육 계획서".into())],
+            }),
         }
     }
 
@@ -514,6 +563,7 @@ mod tests {
             CaseEvent::VisaIssued,
             CaseEvent::InterviewCancelled,
             CaseEvent::InterviewReminder,
+            CaseEvent::AdministrativeProcessing,
         ] {
             let m = sample(event);
             for r in [applicant_mail(&m).unwrap(), employer_mail(&m).unwrap()] {

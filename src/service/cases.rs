@@ -372,11 +372,21 @@ pub enum CaseAction {
     RecordNoShow {
         note: String,
     },
+    /// After the interview: INA 221(g) administrative processing, waiting on checks or on the
+    /// named documents (document kinds). Left by `approve` or `refuse`.
+    AdministrativeProcessing {
+        reason: String,
+        #[serde(default)]
+        documents: Vec<String>,
+    },
     Approve {
         route: String,
         reason: String,
     },
+    /// Refuses with the legal ground (`214(b)`, `221(g)`, `212(a)(6)(C)(i)`,
+    /// `212(a)(9)(B)`, `212(a)(7)(B)(i)(I)`, `222(g)`), which the applicant's mail states.
     Refuse {
+        ground: String,
         reason: String,
     },
     Withdraw {
@@ -415,6 +425,7 @@ impl CaseAction {
             CaseAction::RequestReschedule { .. } => ActionKind::RequestReschedule,
             CaseAction::CancelInterview { .. } => ActionKind::CancelInterview,
             CaseAction::RecordNoShow { .. } => ActionKind::RecordNoShow,
+            CaseAction::AdministrativeProcessing { .. } => ActionKind::AdministrativeProcessing,
         }
     }
 }
@@ -680,6 +691,7 @@ pub fn apply_action_in(
                             conn, ctx, user, &row, route,
                         )?;
                         changes.decision_route = Some(route.id().to_owned());
+                        crate::db::interviews::end_processing(conn, case_id, "approved", now)?;
                         if route.is_visa_waiver() {
                             // ESTA is no visa: no annotation, and the case ends advised.
                             changes.status = Some(CaseStatus::EstaAdvised.as_str().to_owned());
@@ -759,9 +771,71 @@ pub fn apply_action_in(
                 details = json!({"rule_id": rule_id, "note": note.trim()});
                 reevaluate = Some("confirm_evidence");
             }
-            CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
+            CaseAction::AdministrativeProcessing { reason, documents } => {
                 require_reason(&mut errors, "reason", reason);
-                if kind == ActionKind::Withdraw && status == CaseStatus::InterviewScheduled {
+                let at = row.interview_at.map(time::from_stored);
+                if at.is_some_and(|at| at > Utc::now()) {
+                    return Err(ServiceError::conflict(
+                        "interview_not_held",
+                        "administrative processing follows the interview, which has not begun yet",
+                    ));
+                }
+                let mut kinds: Vec<crate::domain::document::DocumentKind> = Vec::new();
+                for (i, kind) in documents.iter().enumerate() {
+                    match kind.parse() {
+                        Ok(kind) if !kinds.contains(&kind) => kinds.push(kind),
+                        Ok(_) => {}
+                        Err(e) => errors.add(format!("documents[{i}]"), e.to_string()),
+                    }
+                }
+                if errors.is_empty() {
+                    super::interviews::end_booking(conn, case_id)?;
+                    crate::db::interviews::start_processing(
+                        conn,
+                        case_id,
+                        reason.trim(),
+                        &json!(kinds).to_string(),
+                        now,
+                    )?;
+                }
+                shared_note = Some(format!(
+                    "Administrative processing (INA 221(g)): {}{}",
+                    reason.trim(),
+                    if kinds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " Documents to upload: {}.",
+                            kinds
+                                .iter()
+                                .map(|k| k.names().0)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ));
+                details = json!({"reason": reason.trim(), "documents": kinds, "since": time::from_stored(now)});
+            }
+            CaseAction::Refuse { ground, reason } => {
+                require_reason(&mut errors, "reason", reason);
+                let ground = errors.check("ground", crate::domain::refusal::ground(ground));
+                super::eligibility::release_cap(conn, case_id)?;
+                if let Some(g) = ground.filter(|_| errors.is_empty()) {
+                    crate::db::interviews::record_refusal(conn, case_id, g.id, now)?;
+                    crate::db::interviews::end_processing(conn, case_id, "refused", now)?;
+                    details =
+                        json!({"reason": reason.trim(), "ground": g.id, "citation": g.citation});
+                }
+                changes.decision_reason = Some(reason.trim().to_owned());
+                changes.decided_by = Some(user.id.clone());
+                changes.decided_at = Some(now);
+            }
+            CaseAction::Withdraw { reason } => {
+                require_reason(&mut errors, "reason", reason);
+                if status == CaseStatus::AdministrativeProcessing {
+                    crate::db::interviews::end_processing(conn, case_id, "withdrawn", now)?;
+                }
+                if status == CaseStatus::InterviewScheduled {
                     // The interview will not take place: its place goes back.
                     super::interviews::cancel_booking(conn, case_id)?;
                 }

@@ -206,7 +206,7 @@ async fn actions_need_if_match_and_the_current_version() {
             &officer,
             id,
             Some(&etag),
-            &json!({"action": "refuse", "reason": "x"}),
+            &json!({"action": "refuse", "ground": "214(b)", "reason": "x"}),
         )
         .await,
         412,
@@ -258,7 +258,7 @@ async fn wrong_state_is_409_with_the_allowed_actions() {
             &officer,
             id,
             Some(&etag),
-            &json!({"action": "refuse", "reason": "   "}),
+            &json!({"action": "refuse", "ground": "214(b)", "reason": "   "}),
         )
         .await;
     let problem = assert_problem(response, 422, "validation_failed").await;

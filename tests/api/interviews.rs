@@ -790,3 +790,186 @@ async fn a_reminder_is_due_two_days_before_goes_once_and_never_after_a_cancellat
     );
     assert!(reminders(&outbox_of(&d3.app, &d3.cases[0]).await).is_empty());
 }
+
+/// Moves a booked case's interview into the past (the interview has taken place).
+async fn interview_held(app: &TestApp, case: &str) {
+    app.sql(&format!(
+        "UPDATE cases SET interview_at = '2026-01-05 00:00:00' WHERE id = '{case}'"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn administrative_processing_after_the_interview_ends_in_approval_with_its_own_clock() {
+    let d = desk(2).await;
+    let slot = d.app.slot(&d.supervisor, 2).await;
+    for case in &d.cases {
+        assert_eq!(
+            schedule(&d, &d.officer, case, "schedule_interview", &slot)
+                .await
+                .status(),
+            200
+        );
+    }
+    let ap = json!({"action": "administrative_processing", "reason": "Security advisory opinion requested", "documents": ["training_plan"]});
+    // not before the interview
+    assert_problem(
+        act(&d, &d.officer, &d.cases[0], ap.clone()).await,
+        409,
+        "interview_not_held",
+    )
+    .await;
+    interview_held(&d.app, &d.cases[0]).await;
+    let mut bad = ap.clone();
+    bad["documents"] = json!(["diploma_scan"]);
+    let body = assert_problem(
+        act(&d, &d.officer, &d.cases[0], bad).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "documents[0]");
+    let r = act(&d, &d.officer, &d.cases[0], ap).await;
+    assert_eq!(r.status(), 200);
+    let case: Value = r.json().await.unwrap();
+    assert_eq!(case["status"], "administrative_processing");
+    assert_eq!(
+        case["allowed_actions"],
+        json!([
+            "assign",
+            "approve",
+            "refuse",
+            "withdraw",
+            "amend_facts",
+            "confirm_evidence"
+        ])
+    );
+    // the applicant's public status says 221(g) in both languages
+    let receipt = case["receipt_number"].as_str().unwrap();
+    let status: Value = d
+        .app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = status.to_string();
+    assert!(
+        text.contains("administrative processing (INA 221(g))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("행정 처리 중입니다(이민국적법 제221조(g))"),
+        "{text}"
+    );
+    // the applicant is told, in Korean first, with the documents
+    let mails = outbox_of(&d.app, &d.cases[0]).await;
+    let mail = mails
+        .iter()
+        .find(|m| m.kind == "administrative_processing")
+        .expect("a 221(g) mail");
+    let ko = mail.body_text.find("행정 처리 중").unwrap();
+    let en = mail
+        .body_text
+        .find("administrative processing under section 221(g)")
+        .unwrap();
+    assert!(ko < en);
+    assert!(mail.body_text.contains("교육 계획서") || mail.body_text.contains("training plan"));
+    // its exit: approval (the clock stops)
+    let approved = act(
+        &d,
+        &d.officer,
+        &d.cases[0],
+        json!({"action": "approve", "route": "B1-CIW", "reason": "Advisory opinion cleared"}),
+    )
+    .await;
+    assert_eq!(approved.status(), 200);
+    assert_eq!(
+        approved.json::<Value>().await.unwrap()["status"],
+        "approved"
+    );
+    let id = d.cases[0].clone();
+    let ended = d
+        .app
+        .ctx
+        .run(move |conn, _| {
+            use diesel::prelude::*;
+            use kitdesk::db::schema::administrative_processing as ap;
+            ap::table
+                .find(&id)
+                .select((ap::ended_at.is_not_null(), ap::outcome))
+                .first::<(bool, Option<String>)>(conn)
+                .map_err(ServiceError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(ended, (true, Some("approved".to_owned())));
+}
+
+#[tokio::test]
+async fn a_refusal_names_its_legal_ground_in_both_languages() {
+    let d = desk(2).await;
+    let r = act(
+        &d,
+        &d.officer,
+        &d.cases[0],
+        json!({"action": "refuse", "ground": "245(k)", "reason": "x"}),
+    )
+    .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "ground");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("214(b)"));
+    let r = act(&d, &d.officer, &d.cases[0], json!({"action": "refuse", "ground": "212(a)(6)(C)(i)", "reason": "The employment letter was altered"})).await;
+    assert_eq!(r.status(), 200);
+    let mails = outbox_of(&d.app, &d.cases[0]).await;
+    let mail = mails
+        .iter()
+        .find(|m| m.kind == "refused")
+        .expect("a refusal mail");
+    assert!(mail
+        .body_text
+        .contains("INA 212(a)(6)(C)(i) (8 U.S.C. 1182(a)(6)(C)(i))"));
+    assert!(mail
+        .body_text
+        .contains("중요한 사실에 대한 사기 또는 고의적 허위 진술"));
+    assert!(mail
+        .body_text
+        .contains("Fraud or willful misrepresentation"));
+    // a lasting ineligibility: no "does not bar a later application"
+    assert!(!mail.body_text.contains("does not by itself bar"));
+    let r = act(
+        &d,
+        &d.officer,
+        &d.cases[1],
+        json!({"action": "refuse", "ground": "INA 214(b)", "reason": "Ties to Korea not shown"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let mails = outbox_of(&d.app, &d.cases[1]).await;
+    let mail = mails.iter().find(|m| m.kind == "refused").unwrap();
+    assert!(mail.body_text.contains("does not by itself bar"));
+    let history: Value = d
+        .app
+        .get(
+            &format!("/api/v1/cases/{}/history", d.cases[1]),
+            Some(&d.officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refusal = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "case.refuse")
+        .unwrap();
+    assert_eq!(refusal["summary"]["details"]["ground"], "214(b)");
+}

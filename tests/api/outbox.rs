@@ -254,7 +254,7 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         &app,
         &officer,
         &b,
-        json!({"action": "refuse", "reason": "Activities include construction labor"}),
+        json!({"action": "refuse", "ground": "214(b)", "reason": "Activities include construction labor"}),
     )
     .await;
     act(
@@ -558,7 +558,7 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
     app.act_ok(
         &officer,
         &a,
-        json!({"action": "refuse", "reason": "No contract"}),
+        json!({"action": "refuse", "ground": "214(b)", "reason": "No contract"}),
     )
     .await;
     assert_eq!(run(seoul_at(11)).await.unwrap(), 0);

@@ -169,6 +169,8 @@ struct CasePage<'a> {
     free_slots: Vec<(String, String)>,
     /// The booked interview in Seoul time.
     interview_label: Option<String>,
+    /// Refusal grounds (id, "INA 214(b) (8 U.S.C. 1184(b)) — title").
+    grounds: Vec<(&'static str, String)>,
     /// Evidence rules awaiting the desk's confirmation (for the confirm form).
     unconfirmed: Vec<String>,
     /// Fact paths that can be amended (for the amend form).
@@ -385,6 +387,13 @@ async fn render_case(
             approvable,
             free_slots,
             interview_label,
+            grounds: crate::domain::refusal::GROUNDS
+                .iter()
+                .map(|g| {
+                    let title = if lang.is_ko() { g.title_ko } else { g.title_en };
+                    (g.id, format!("{} — {title}", g.citation))
+                })
+                .collect(),
             errors,
             can_write: own_case,
         },
@@ -479,7 +488,14 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
             route: form.get("route").to_owned(),
             reason: reason(),
         },
-        "refuse" => CaseAction::Refuse { reason: reason() },
+        "refuse" => CaseAction::Refuse {
+            ground: form.get("ground").to_owned(),
+            reason: reason(),
+        },
+        "administrative_processing" => CaseAction::AdministrativeProcessing {
+            reason: reason(),
+            documents: form.all("documents"),
+        },
         "request_reschedule" => CaseAction::RequestReschedule {
             reason: reason(),
             preferred_dates: form
