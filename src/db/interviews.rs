@@ -216,6 +216,18 @@ pub fn save_booking(conn: &mut DbConnection, booking: &BookingRow) -> QueryResul
     Ok(())
 }
 
+/// A booking joined with its case, as loaded (slot, case id, receipt, names, sponsor, status).
+type BookedTuple = (
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+
 /// Cases with an interview booked in one of `slot_ids` (status `interview_scheduled`).
 pub fn booked_cases(
     conn: &mut DbConnection,
@@ -227,16 +239,7 @@ pub fn booked_cases(
     let mut rows = Vec::new();
     // Bounded IN lists: PostgreSQL and SQLite both cap bind parameters.
     for chunk in slot_ids.chunks(500) {
-        let part: Vec<(
-            Option<String>,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-        )> = interview_bookings::table
+        let part: Vec<BookedTuple> = interview_bookings::table
             .inner_join(cases::table)
             .filter(interview_bookings::slot_id.eq_any(chunk.to_vec()))
             .filter(cases::status.eq("interview_scheduled"))
