@@ -42,6 +42,8 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// An iCalendar object (RFC 5545) sent with the mail: the interview invitation.
+    pub calendar: Option<String>,
 }
 
 /// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters.

@@ -170,6 +170,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        calendar -> Nullable<Text>,
     }
 }
 

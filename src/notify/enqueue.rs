@@ -66,6 +66,7 @@ pub fn outbox_row(
         created_at: now,
         updated_at: now,
         sent_at: None,
+        calendar: None,
     }
 }
 
@@ -340,6 +341,9 @@ pub fn case_event(
         &messages::applicant_mail(&mail)?,
         now,
     )];
+    if let Some(ics) = invitation(event, case, details) {
+        rows[0].calendar = Some(ics);
+    }
     if let (CaseEvent::InterviewScheduled, Some(at)) = (event, case.interview_at) {
         // Due two days before; none when the interview is nearer than that (the invitation
         // itself has just gone).
@@ -381,6 +385,38 @@ pub fn case_event(
     }
     outbox::insert_many(conn, &rows)?;
     Ok(())
+}
+
+/// The applicant's calendar invitation for an interview mail: REQUEST when booked or moved,
+/// CANCEL when called off (same UID, higher SEQUENCE).
+fn invitation(event: CaseEvent, case: &CaseRow, details: &Value) -> Option<String> {
+    use super::calendar::{self, Invitation, Method};
+    let instant = |key: &str| {
+        details[key]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let (method, starts, ends) = match event {
+        CaseEvent::InterviewScheduled => (Method::Request, instant("at")?, instant("ends_at")?),
+        CaseEvent::InterviewCancelled => {
+            (Method::Cancel, instant("was_at")?, instant("was_until")?)
+        }
+        _ => return None,
+    };
+    let name = format!("{} {}", case.given_name, case.family_name);
+    Some(calendar::render(&Invitation {
+        case_id: &case.id,
+        receipt: &case.receipt_number,
+        method,
+        sequence: i32::try_from(details["sequence"].as_i64()?).ok()?,
+        starts,
+        ends,
+        location: details["location"].as_str().unwrap_or_default(),
+        attendee_name: &name,
+        attendee_email: &case.email,
+        stamp: time::from_stored(time::now()),
+    }))
 }
 
 fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> DigestItemRow {

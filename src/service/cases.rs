@@ -612,6 +612,7 @@ pub fn apply_action_in(
                 details = json!({
                     "slot_id": booked.slot.id,
                     "at": at,
+                    "ends_at": time::from_stored(booked.slot.ends_at),
                     "at_seoul": time::in_seoul(at),
                     "location": place,
                     "sequence": booked.sequence,
@@ -659,7 +660,9 @@ pub fn apply_action_in(
                 changes.interview_at = Some(None);
                 shared_note = Some(format!("Interview cancelled: {}", reason.trim()));
                 details = json!({"reason": reason.trim(), "was_at": row.interview_at.map(time::from_stored),
-                    "location": left.map(|s| s.location)});
+                    "was_until": left.as_ref().map(|(s, _)| time::from_stored(s.ends_at)),
+                    "location": left.as_ref().map(|(s, _)| s.location.clone()),
+                    "sequence": left.as_ref().map(|(_, seq)| *seq)});
             }
             CaseAction::RecordNoShow { note } => {
                 require_reason(&mut errors, "note", note);

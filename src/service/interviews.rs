@@ -557,11 +557,11 @@ pub fn book(
 /// Gives a case's place back (a cancellation, or a withdrawal while an interview awaits);
 /// the booking keeps its SEQUENCE, raised, so that the cancellation and any later invitation
 /// supersede what the applicant's calendar holds.
-/// Answers the slot it left.
+/// Answers the slot it left and the booking's new SEQUENCE.
 pub fn cancel_booking(
     conn: &mut DbConnection,
     case_id: &str,
-) -> Result<Option<SlotRow>, ServiceError> {
+) -> Result<Option<(SlotRow, i32)>, ServiceError> {
     let Some(mut booking) = store::find_booking(conn, case_id)? else {
         return Ok(None);
     };
@@ -572,7 +572,7 @@ pub fn cancel_booking(
     booking.sequence += 1;
     booking.updated_at = time::now();
     store::save_booking(conn, &booking)?;
-    Ok(store::find_slot(conn, &slot_id)?)
+    Ok(store::find_slot(conn, &slot_id)?.map(|s| (s, booking.sequence)))
 }
 
 /// Ends a booking whose interview was due (a no-show): the place was used and stays counted.

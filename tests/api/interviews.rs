@@ -973,3 +973,146 @@ async fn a_refusal_names_its_legal_ground_in_both_languages() {
         .unwrap();
     assert_eq!(refusal["summary"]["details"]["ground"], "214(b)");
 }
+
+/// The applicant's invitation of an interview mail, parsed back by a real iCalendar parser:
+/// (METHOD, UID, SEQUENCE, start in Seoul, end in Seoul, LOCATION).
+fn parse_invitation(
+    ics: &str,
+) -> (
+    String,
+    String,
+    u32,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+    String,
+) {
+    use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
+    assert!(ics.lines().all(|l| l.len() <= 76), "folded at 75 octets");
+    assert!(!ics.replace("\r\n", "").contains('\n'), "CRLF line ends");
+    let calendar: icalendar::Calendar = icalendar::parser::unfold(ics).parse().unwrap();
+    let event = calendar.events().next().expect("a VEVENT");
+    let seoul = |t: Option<DatePerhapsTime>| match t {
+        Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid })) => {
+            assert_eq!(tzid, "Asia/Seoul");
+            date_time
+        }
+        other => panic!("not a Seoul time: {other:?}"),
+    };
+    (
+        calendar.property_value("METHOD").unwrap().to_owned(),
+        event.get_uid().unwrap().to_owned(),
+        event.get_sequence().unwrap(),
+        seoul(event.get_start()),
+        seoul(event.get_end()),
+        event.get_location().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_invitation_keeps_its_uid_raises_its_sequence_and_is_cancelled() {
+    let d = desk(1).await;
+    let case = &d.cases[0];
+    let first = day();
+    let w1 = d
+        .app
+        .open_window(
+            &d.supervisor,
+            first,
+            "09:30",
+            "09:45",
+            15,
+            1,
+            "Consular section, window 3",
+        )
+        .await;
+    let w2 = d
+        .app
+        .open_window(
+            &d.supervisor,
+            first,
+            "14:00",
+            "14:20",
+            20,
+            1,
+            "Consular section; window 5",
+        )
+        .await;
+    let s1 = w1["slots"][0]["id"].as_str().unwrap();
+    let s2 = w2["slots"][0]["id"].as_str().unwrap();
+    let invitations = |rows: Vec<OutboxRow>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|r| r.audience == "applicant")
+            .filter_map(|r| r.calendar)
+            .collect()
+    };
+    let booked = schedule(&d, &d.officer, case, "schedule_interview", s1).await;
+    assert_eq!(booked.status(), 200);
+    let booked: Value = booked.json().await.unwrap();
+    let ics = invitations(outbox_of(&d.app, case).await);
+    assert_eq!(
+        ics.len(),
+        1,
+        "the invitation goes with the interview mail only"
+    );
+    let (method, uid, sequence, starts, ends, location) = parse_invitation(&ics[0]);
+    assert_eq!(method, "REQUEST");
+    assert_eq!(uid, format!("interview-{case}@kitdesk"));
+    assert_eq!(sequence, 0);
+    assert_eq!(location, "Consular section, window 3");
+    // Seoul and UTC agree: the case's UTC time is the invitation's Seoul time less 9 hours
+    let utc: chrono::DateTime<chrono::Utc> =
+        booked["interview_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(starts - chrono::Duration::hours(9), utc.naive_utc());
+    assert_eq!(starts, first.and_hms_opt(9, 30, 0).unwrap());
+    assert_eq!(ends, first.and_hms_opt(9, 45, 0).unwrap());
+    assert!(ics[0].contains("BEGIN:VTIMEZONE\r\nTZID:Asia/Seoul\r\n"));
+    // moved: same UID, a higher SEQUENCE, the new time
+    assert_eq!(
+        schedule(&d, &d.officer, case, "reschedule", s2)
+            .await
+            .status(),
+        200
+    );
+    let ics = invitations(outbox_of(&d.app, case).await);
+    assert_eq!(ics.len(), 2);
+    let (method, uid2, sequence, starts, ends, location) = parse_invitation(&ics[1]);
+    assert_eq!(
+        (method.as_str(), uid2.as_str(), sequence),
+        ("REQUEST", uid.as_str(), 1)
+    );
+    assert_eq!(
+        (starts, ends),
+        (
+            first.and_hms_opt(14, 0, 0).unwrap(),
+            first.and_hms_opt(14, 20, 0).unwrap()
+        )
+    );
+    assert_eq!(location, "Consular section; window 5");
+    // cancelled: METHOD:CANCEL for the same event, SEQUENCE higher still
+    let r = act(
+        &d,
+        &d.officer,
+        case,
+        json!({"action": "cancel_interview", "reason": "The employer asked for another week"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let ics = invitations(outbox_of(&d.app, case).await);
+    assert_eq!(ics.len(), 3);
+    let (method, uid3, sequence, starts, _, _) = parse_invitation(&ics[2]);
+    assert_eq!(
+        (method.as_str(), uid3.as_str(), sequence),
+        ("CANCEL", uid.as_str(), 2)
+    );
+    assert_eq!(starts, first.and_hms_opt(14, 0, 0).unwrap());
+    assert!(ics[2].contains("STATUS:CANCELLED"));
+    // booked again later: the SEQUENCE keeps rising
+    assert_eq!(
+        schedule(&d, &d.officer, case, "schedule_interview", s1)
+            .await
+            .status(),
+        200
+    );
+    let ics = invitations(outbox_of(&d.app, case).await);
+    assert_eq!(parse_invitation(&ics[3]).2, 3);
+}
