@@ -60,6 +60,7 @@ pub struct QueueRow {
     pub duplicate_passport: bool,
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
+    pub interview_at: Option<NaiveDateTime>,
     pub filing_date: NaiveDate,
     pub created_at: NaiveDateTime,
 }

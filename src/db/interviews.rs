@@ -378,3 +378,21 @@ pub fn processing_since(
         .first(conn)
         .optional()
 }
+
+/// Filings with cases awaiting an interview (in review, evidence submitted): (filing id,
+/// how many, the first receipt number), for the batch-booking form.
+pub fn filings_awaiting_interview(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(String, i64, Option<String>)>> {
+    cases::table
+        .filter(cases::status.eq_any(["in_review", "evidence_submitted"]))
+        .group_by(cases::filing_id)
+        .select((
+            cases::filing_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(cases::receipt_number),
+        ))
+        .order(diesel::dsl::min(cases::receipt_number).asc())
+        .limit(200)
+        .load(conn)
+}

@@ -86,8 +86,16 @@ pub struct CaseSummary {
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
     pub overdue: bool,
+    pub interview_at: Option<DateTime<Utc>>,
     pub filing_date: NaiveDate,
     pub created_at: DateTime<Utc>,
+}
+
+impl CaseSummary {
+    /// The interview in Seoul time, `2026-12-01 09:00 KST`.
+    pub fn interview_label(&self) -> Option<String> {
+        self.interview_at.map(time::seoul_label)
+    }
 }
 
 fn status_of(row: &CaseRow) -> Result<CaseStatus, ServiceError> {
@@ -167,6 +175,7 @@ fn summary(row: QueueRow, today: NaiveDate) -> CaseSummary {
         duplicate_passport: row.duplicate_passport,
         suggested_route: row.suggested_route,
         evidence_due: row.evidence_due,
+        interview_at: row.interview_at.map(time::from_stored),
         filing_date: row.filing_date,
         created_at: time::from_stored(row.created_at),
     }
