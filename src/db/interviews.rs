@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{
-    administrative_processing, case_refusals, cases, interview_bookings, interview_slots,
-    interview_windows,
+    administrative_processing, audit_log, case_refusals, cases, interview_bookings,
+    interview_slots, interview_windows,
 };
 use super::DbConnection;
 
@@ -394,5 +394,36 @@ pub fn filings_awaiting_interview(
         ))
         .order(diesel::dsl::min(cases::receipt_number).asc())
         .limit(200)
+        .load(conn)
+}
+
+/// How many no-shows were recorded in `[from, to)`.
+pub fn no_shows_between(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::action.eq("case.record_no_show"))
+        .filter(audit_log::occurred_at.ge(from))
+        .filter(audit_log::occurred_at.lt(to))
+        .count()
+        .get_result(conn)
+}
+
+/// (filing date, interview, decided at) of the cases whose interview falls in `[from, to)`.
+pub fn interview_times(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(chrono::NaiveDate, NaiveDateTime, Option<NaiveDateTime>)>> {
+    cases::table
+        .filter(cases::interview_at.ge(from))
+        .filter(cases::interview_at.lt(to))
+        .select((
+            cases::filing_date,
+            cases::interview_at.assume_not_null(),
+            cases::decided_at,
+        ))
         .load(conn)
 }

@@ -12,7 +12,9 @@ use super::extract::{parse_id, ApiJson};
 use super::AppState;
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::interviews::{self, BatchBookingRequest, CloseWindow, NewWindow, SlotQuery};
+use crate::service::interviews::{
+    self, BatchBookingRequest, CloseWindow, NewWindow, ReportQuery, SlotQuery,
+};
 
 /// `POST /api/v1/interview-windows` — a window of slots on a working day, in Seoul time.
 #[utoipa::path(post, path = "/api/v1/interview-windows", tag = "interviews", security(("bearer" = []), ("cookie" = [])), request_body = NewWindow,
@@ -93,6 +95,22 @@ pub async fn book_filing(
     let report = state
         .ctx
         .run(move |conn, ctx| interviews::book_filing(conn, ctx, &user, &id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// `GET /api/v1/reports/interviews?from=&to=` — slot use, no-shows, medians (supervisors).
+#[utoipa::path(get, path = "/api/v1/reports/interviews", tag = "interviews", security(("bearer" = []), ("cookie" = [])), params(ReportQuery),
+    responses((status = 200, description = "Slot use per day and week, the no-show rate, median days filing → interview → decision", body = crate::service::interviews::InterviewReport), (status = 400, description = "Invalid query", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Supervisors only", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid range", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let report = state
+        .ctx
+        .run(move |conn, ctx| interviews::report(conn, ctx, &user, q))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }

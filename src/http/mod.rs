@@ -136,6 +136,7 @@ api_routes![
     "/interview-slots" => [(get, interviews::list_slots)],
     "/interview-rebookings" => [(get, interviews::rebookings)],
     "/filings/{id}/interviews" => [(post, interviews::book_filing)],
+    "/reports/interviews" => [(get, interviews::report)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

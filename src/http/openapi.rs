@@ -36,7 +36,7 @@ use super::{
         documents::upload_for_case, documents::upload_for_project, documents::list_for_case,
         documents::list_for_project, documents::content, documents::page_image, documents::review,
         interviews::open_window, interviews::close_window, interviews::list_slots,
-        interviews::rebookings, interviews::book_filing,
+        interviews::rebookings, interviews::book_filing, interviews::report,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),

@@ -748,3 +748,149 @@ pub fn free_slots(conn: &mut DbConnection, limit: usize) -> Result<Vec<SlotView>
 pub fn slot_start(slot: &SlotRow) -> DateTime<Utc> {
     time::from_stored(slot.starts_at)
 }
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First day (Seoul), default 28 days ago.
+    pub from: Option<NaiveDate>,
+    /// Last day (Seoul), included; default 14 days on; at most 366 days after `from`.
+    pub to: Option<NaiveDate>,
+}
+
+/// The use of the slots of one day or one week.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlotUse {
+    /// `2026-12-01`, or the ISO week `2026-W49`.
+    pub period: String,
+    pub slots: usize,
+    /// Places in open slots.
+    pub capacity: i64,
+    pub booked: i64,
+    /// booked / capacity, 0 to 1 (none without capacity).
+    pub share_used: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InterviewReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub per_day: Vec<SlotUse>,
+    pub per_week: Vec<SlotUse>,
+    /// Places of slots that have begun (interviews due, no-shows included).
+    pub interviews_due: i64,
+    pub no_shows: i64,
+    /// no_shows / interviews_due.
+    pub no_show_rate: Option<f64>,
+    /// Median days from filing to the interview, of the interviews in the range.
+    pub median_days_filing_to_interview: Option<f64>,
+    /// Median days from the interview to the decision, of those decided.
+    pub median_days_interview_to_decision: Option<f64>,
+}
+
+fn slot_use(period: String, slots: &[&SlotRow]) -> SlotUse {
+    let capacity: i64 = slots
+        .iter()
+        .filter(|s| !s.closed)
+        .map(|s| i64::from(s.capacity))
+        .sum();
+    let booked: i64 = slots.iter().map(|s| i64::from(s.booked)).sum();
+    SlotUse {
+        period,
+        slots: slots.len(),
+        capacity,
+        booked,
+        share_used: (capacity > 0).then(|| booked as f64 / capacity as f64),
+    }
+}
+
+/// Slot use per day and per week, the no-show rate, and the median days from filing to
+/// interview and from interview to decision. Supervisors only.
+pub fn report(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    q: ReportQuery,
+) -> Result<InterviewReport, ServiceError> {
+    if user.role != Role::Supervisor {
+        return Err(ServiceError::Forbidden(
+            "reports are for supervisors".into(),
+        ));
+    }
+    let today = ctx.today();
+    let from = q.from.unwrap_or(today - Duration::days(28));
+    let to = q.to.unwrap_or(today + Duration::days(14));
+    if to < from {
+        return Err(ServiceError::validation("to", "must be on or after from"));
+    }
+    if (to - from).num_days() > 366 {
+        return Err(ServiceError::validation(
+            "to",
+            "must be at most 366 days after from",
+        ));
+    }
+    let (start, end) = (day_start(from), day_start(to + Duration::days(1)));
+    let slots = store::slots_between(conn, start, end)?;
+    let seoul_day = |s: &SlotRow| time::desk_time(time::from_stored(s.starts_at)).date();
+    let mut per_day = Vec::new();
+    let mut per_week: Vec<SlotUse> = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let of_day: Vec<&SlotRow> = slots.iter().filter(|s| seoul_day(s) == day).collect();
+        if !of_day.is_empty() {
+            per_day.push(slot_use(day.to_string(), &of_day));
+        }
+        day += Duration::days(1);
+    }
+    let week_of = |d: NaiveDate| {
+        let w = chrono::Datelike::iso_week(&d);
+        format!("{}-W{:02}", w.year(), w.week())
+    };
+    let mut weeks: Vec<String> = slots.iter().map(|s| week_of(seoul_day(s))).collect();
+    weeks.dedup();
+    for week in weeks {
+        let of_week: Vec<&SlotRow> = slots
+            .iter()
+            .filter(|s| week_of(seoul_day(s)) == week)
+            .collect();
+        per_week.push(slot_use(week, &of_week));
+    }
+    let now = time::now();
+    let interviews_due: i64 = slots
+        .iter()
+        .filter(|s| s.starts_at <= now)
+        .map(|s| i64::from(s.booked))
+        .sum();
+    let no_shows = store::no_shows_between(conn, start, end)?;
+    let times = store::interview_times(conn, start, end)?;
+    let mut to_interview: Vec<i64> = times
+        .iter()
+        .map(|(filed, at, _)| {
+            (time::desk_time(time::from_stored(*at)).date() - *filed)
+                .num_days()
+                .max(0)
+        })
+        .collect();
+    to_interview.sort_unstable();
+    let mut to_decision: Vec<i64> = times
+        .iter()
+        .filter_map(|(_, at, decided)| {
+            let decided = (*decided)?;
+            let seoul = |t: NaiveDateTime| time::desk_time(time::from_stored(t)).date();
+            (decided >= *at).then(|| (seoul(decided) - seoul(*at)).num_days())
+        })
+        .collect();
+    to_decision.sort_unstable();
+    Ok(InterviewReport {
+        from,
+        to,
+        per_day,
+        per_week,
+        interviews_due,
+        no_shows,
+        no_show_rate: (interviews_due > 0).then(|| no_shows as f64 / interviews_due as f64),
+        median_days_filing_to_interview: super::reports::median(&to_interview),
+        median_days_interview_to_decision: super::reports::median(&to_decision),
+    })
+}

@@ -503,6 +503,12 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         ));
         rows.push(row("get", "/interview-slots", actor, None, read));
         rows.push(row("get", "/interview-rebookings", actor, None, read));
+        let report = if actor == Supervisor {
+            200
+        } else {
+            open.min(403)
+        };
+        rows.push(row("get", "/reports/interviews", actor, None, report));
         rows.push(row(
             "post",
             "/filings/{filing}/interviews",

@@ -1116,3 +1116,96 @@ async fn the_invitation_keeps_its_uid_raises_its_sequence_and_is_cancelled() {
     let ics = invitations(outbox_of(&d.app, case).await);
     assert_eq!(parse_invitation(&ics[3]).2, 3);
 }
+
+#[tokio::test]
+async fn the_interview_report_counts_slot_use_no_shows_and_medians() {
+    let d = desk(3).await;
+    let window = d
+        .app
+        .open_window(&d.supervisor, day(), "09:00", "09:30", 15, 2, "Window 1")
+        .await;
+    let s1 = window["slots"][0]["id"].as_str().unwrap();
+    let s2 = window["slots"][1]["id"].as_str().unwrap();
+    for (case, slot) in [(&d.cases[0], s1), (&d.cases[1], s1), (&d.cases[2], s2)] {
+        assert_eq!(
+            schedule(&d, &d.officer, case, "schedule_interview", slot)
+                .await
+                .status(),
+            200
+        );
+    }
+    // the first slot was yesterday at 09:00 Seoul; the cases were filed ten days ago
+    let yesterday = desk_today() - chrono::Duration::days(1);
+    let filed = desk_today() - chrono::Duration::days(10);
+    d.app
+        .sql(&format!(
+            "UPDATE interview_slots SET starts_at = '{yesterday} 00:00:00', ends_at = '{yesterday} 00:15:00' WHERE id = '{s1}';
+             UPDATE cases SET filing_date = '{filed}';
+             UPDATE cases SET interview_at = '{yesterday} 00:00:00' WHERE id IN ('{}', '{}')",
+            d.cases[0], d.cases[1]
+        ))
+        .await;
+    assert_eq!(
+        act(
+            &d,
+            &d.officer,
+            &d.cases[0],
+            json!({"action": "record_no_show", "note": "Did not come"})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(act(&d, &d.officer, &d.cases[1], json!({"action": "approve", "route": "B1-CIW", "reason": "Installer under the sales contract"})).await.status(), 200);
+    // officers do not read reports
+    assert_eq!(
+        d.app
+            .get("/api/v1/reports/interviews", Some(&d.officer.token))
+            .await
+            .status(),
+        403
+    );
+    let response = d
+        .app
+        .get("/api/v1/reports/interviews", Some(&d.supervisor.token))
+        .await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    let per_day = report["per_day"].as_array().unwrap();
+    assert_eq!(per_day.len(), 2, "{report}");
+    assert_eq!(per_day[0]["period"], yesterday.to_string());
+    assert_eq!(
+        (
+            per_day[0]["booked"].as_i64(),
+            per_day[0]["capacity"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert_eq!(per_day[1]["period"], day().to_string());
+    assert_eq!(per_day[1]["share_used"], 0.5);
+    let weeks: i64 = report["per_week"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["booked"].as_i64().unwrap())
+        .sum();
+    assert_eq!(weeks, 3);
+    assert_eq!(
+        (
+            report["interviews_due"].as_i64(),
+            report["no_shows"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(report["no_show_rate"], 0.5);
+    assert_eq!(report["median_days_filing_to_interview"], 9.0);
+    assert_eq!(report["median_days_interview_to_decision"], 1.0);
+    let bad = d
+        .app
+        .get(
+            "/api/v1/reports/interviews?from=2027-01-10&to=2027-01-01",
+            Some(&d.supervisor.token),
+        )
+        .await;
+    assert_problem(bad, 422, "validation_failed").await;
+}

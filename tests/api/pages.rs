@@ -1081,4 +1081,13 @@ async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
     assert!(case.body.contains("id=\"form-request_reschedule\""));
     assert!(case.body.contains(" KST"));
     assert_eq!(as_employer.get("/desk/interviews").await.status, 403);
+    // the supervisor's reports show the week's use of the slots
+    let reports = as_supervisor.get("/supervisor/reports").await;
+    assert_eq!(reports.status, 200);
+    assert!(reports.body.contains("id=\"interview-report\""));
+    assert!(
+        reports.body.contains("<td>3</td><td>4</td><td>75%</td>"),
+        "{}",
+        reports.body
+    );
 }
