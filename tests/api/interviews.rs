@@ -1209,3 +1209,130 @@ async fn the_interview_report_counts_slot_use_no_shows_and_medians() {
         .await;
     assert_problem(bad, 422, "validation_failed").await;
 }
+
+/// The benchmark of docs/interviews.md: a 200-worker filing booked in one request, then a
+/// storm of 8 clients booking 400 cases one by one. Run it in release, on either backend:
+/// `cargo test --release --test api bench_interview_booking -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a benchmark: run on purpose, in release"]
+async fn bench_interview_booking() {
+    let app = spawn_app_configured(Settings::default(), |c| c.outbox.run_in_server = false).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut filings = Vec::new();
+    for n in [200usize, 400] {
+        let workers: Vec<Value> = (0..n).map(worker).collect();
+        let response = app
+            .post_json(
+                "/api/v1/filings",
+                Some(&sponsor.employer.token),
+                &json!({"project_id": project, "workers": workers}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        filings.push(response.json::<Value>().await.unwrap());
+    }
+    let mut etags = Vec::new();
+    for filing in &filings {
+        for c in filing["cases"].as_array().unwrap() {
+            let id = c["id"].as_str().unwrap().to_owned();
+            let reviewed = app
+                .act_ok(&officer, &id, json!({"action": "start_review"}))
+                .await;
+            etags.push((id, format!("\"{}\"", reviewed["version"])));
+        }
+    }
+    // three working days of windows: 08:00–18:00 in 10-minute slots of 10 places (600 a day)
+    let mut day = desk_today();
+    for _ in 0..3 {
+        day = next_working_day(day);
+        app.open_window(
+            &supervisor,
+            day,
+            "08:00",
+            "18:00",
+            10,
+            10,
+            "Consular section",
+        )
+        .await;
+    }
+    let started = std::time::Instant::now();
+    let response = app
+        .post_json(
+            &format!(
+                "/api/v1/filings/{}/interviews",
+                filings[0]["id"].as_str().unwrap()
+            ),
+            Some(&officer.token),
+            &json!({"from": desk_today()}),
+        )
+        .await;
+    let batch = started.elapsed();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["booked"], 200);
+    // the storm: 8 clients, 50 bookings each, into the free slots in turn
+    let free: Vec<String> = {
+        let mut out = Vec::new();
+        let mut d = desk_today();
+        for _ in 0..3 {
+            d = next_working_day(d);
+            for s in slots(&app, &officer, d).await {
+                for _ in 0..(s["capacity"].as_i64().unwrap() - s["booked"].as_i64().unwrap()) {
+                    out.push(s["id"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        out
+    };
+    let storm: Vec<(String, String)> = etags[200..].to_vec();
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for client_no in 0..8 {
+        let client = app.client.clone();
+        let token = officer.token.clone();
+        let base = app.url("/api/v1/cases/");
+        let mine: Vec<(String, String, String)> = storm
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 8 == client_no)
+            .map(|(i, (id, etag))| (id.clone(), etag.clone(), free[i].clone()))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for (id, etag, slot) in mine {
+                let t = std::time::Instant::now();
+                let r = client
+                    .post(format!("{base}{id}/actions"))
+                    .bearer_auth(&token)
+                    .header("if-match", etag)
+                    .json(&json!({"action": "schedule_interview", "slot_id": slot}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let storm_time = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "backend {}: batch booking of 200 workers {:.0} ms ({:.1} ms a case); storm of 8 clients: {} bookings in {:.2} s = {:.0} bookings/s, p50 {:.1} ms, p99 {:.1} ms",
+        if app.db.is_postgres() { "postgres" } else { "sqlite" },
+        batch.as_secs_f64() * 1000.0,
+        batch.as_secs_f64() * 1000.0 / 200.0,
+        latencies.len(),
+        storm_time.as_secs_f64(),
+        latencies.len() as f64 / storm_time.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+    );
+}
