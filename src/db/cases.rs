@@ -71,9 +71,11 @@ pub struct QueueRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
 pub struct StatusRow {
+    pub id: String,
     pub receipt_number: String,
     pub status: String,
     pub date_of_birth: NaiveDate,
+    pub interview_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -30,6 +30,7 @@ pub const NOTIFY_MODES: [&str; 2] = [PER_EVENT, DAILY_DIGEST];
 pub const EMPLOYER_EVENT: &str = "employer_case_event";
 pub const EMPLOYER_BATCH: &str = "employer_batch";
 pub const EMPLOYER_DIGEST: &str = "employer_digest";
+pub const EMPLOYER_INTERVIEWS: &str = "employer_interviews";
 
 /// The applicant's interview reminder goes this many days before the interview.
 pub const REMINDER_DAYS_BEFORE: i64 = 2;
@@ -229,11 +230,15 @@ pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
 /// Queues the mails of a case action. `case` is the case as changed; `details` are the
 /// action's recorded details (the evidence request's reason, the interview's place), the
 /// same the audit row keeps and the employer sees in the shared note.
+///
+/// `employer_mail` false leaves the employer's mail (or digest line) out: a batch booking
+/// tells the employer once, in [`interviews_booked`].
 pub fn case_event(
     conn: &mut DbConnection,
     case: &CaseRow,
     kind: ActionKind,
     details: &Value,
+    employer_mail: bool,
 ) -> Result<(), NotifyError> {
     // A reminder waits for the interview it announces: any change that moves, cancels or
     // ends that interview takes it back (a reminder already sent stays sent).
@@ -364,7 +369,9 @@ pub fn case_event(
             rows.push(row);
         }
     }
-    if sponsor.notify_mode == DAILY_DIGEST {
+    if !employer_mail {
+        // told once for the whole batch
+    } else if sponsor.notify_mode == DAILY_DIGEST {
         outbox::insert_digest_items(
             conn,
             &[digest_line(&sponsor.id, &mail, &case.id, event.kind())],
@@ -444,6 +451,71 @@ fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> 
         en.push_str(&format!(" — reason: {r}"));
     }
     digest_item(sponsor_id, Some(case_id), kind, ko, en)
+}
+
+/// Queues the employer's one notice of a filing's interviews booked at once: a mail per
+/// active employer user, or one digest line.
+pub fn interviews_booked(
+    conn: &mut DbConnection,
+    sponsor_id: &str,
+    project_id: &str,
+    lines: Vec<messages::InterviewLine>,
+    not_booked: usize,
+) -> Result<(), NotifyError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let sponsor = sponsors::find(conn, sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let project = projects::find(conn, project_id)?.ok_or(diesel::result::Error::NotFound)?;
+    if sponsor.notify_mode == DAILY_DIGEST {
+        let first = lines
+            .first()
+            .map(|l| l.at_seoul.clone())
+            .unwrap_or_default();
+        outbox::insert_digest_items(
+            conn,
+            &[digest_item(
+                &sponsor.id,
+                None,
+                EMPLOYER_INTERVIEWS,
+                format!(
+                    "인터뷰 일정 확정: {}명, 프로젝트 {} (첫 인터뷰 {first} KST)",
+                    lines.len(),
+                    project.name
+                ),
+                format!(
+                    "Interviews booked: {} workers, project {} (first {first} KST)",
+                    lines.len(),
+                    project.name
+                ),
+            )],
+        )?;
+        return Ok(());
+    }
+    let mail = messages::interview_batch_mail(&messages::InterviewBatchMail {
+        employer_en: sponsor.legal_name.clone(),
+        employer_ko: sponsor.legal_name_ko.clone(),
+        project: project.name.clone(),
+        lines,
+        not_booked,
+    })?;
+    let now = time::now();
+    let rows: Vec<OutboxRow> = users::active_of_sponsor(conn, &sponsor.id)?
+        .iter()
+        .map(|u| {
+            outbox_row(
+                EMPLOYER_INTERVIEWS,
+                "employer",
+                &u.email,
+                None,
+                Some(&sponsor.id),
+                &mail,
+                now,
+            )
+        })
+        .collect();
+    outbox::insert_many(conn, &rows)?;
+    Ok(())
 }
 
 /// Queues the mail telling the sponsor's employer users that the desk returned a document,

@@ -140,7 +140,7 @@ impl Mailer {
                 let ics = super::calendar::with_organizer(
                     ics,
                     self.from.name.as_deref(),
-                    &self.from.email.to_string(),
+                    self.from.email.as_ref(),
                 );
                 let method = super::calendar::method_of(&ics);
                 let calendar_type =

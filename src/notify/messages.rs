@@ -218,6 +218,34 @@ impl BatchMail {
     }
 }
 
+/// One worker's booked interview in the employer's summary of a batch booking.
+#[derive(Debug, Clone)]
+pub struct InterviewLine {
+    pub receipt: String,
+    pub name_en: String,
+    pub name_ko: Option<String>,
+    /// `2026-12-01 09:00` (Seoul).
+    pub at_seoul: String,
+    pub location: String,
+}
+
+/// The employer's one mail for a filing booked at once.
+#[derive(Debug, Clone)]
+pub struct InterviewBatchMail {
+    pub employer_en: String,
+    pub employer_ko: Option<String>,
+    pub project: String,
+    pub lines: Vec<InterviewLine>,
+    /// Cases of the filing left without an interview.
+    pub not_booked: usize,
+}
+
+impl InterviewBatchMail {
+    pub fn employer_for_ko(&self) -> &str {
+        self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+}
+
 /// One event in a digest, already phrased in both languages.
 #[derive(Debug, Clone)]
 pub struct DigestLine {
@@ -328,6 +356,21 @@ mail_template!(
 );
 mail_template!(EmployerText, CaseMail, "mail/employer_case_event/body.txt");
 mail_template!(EmployerHtml, CaseMail, "mail/employer_case_event/body.html");
+mail_template!(
+    InterviewsSubject,
+    InterviewBatchMail,
+    "mail/employer_interviews/subject.txt"
+);
+mail_template!(
+    InterviewsText,
+    InterviewBatchMail,
+    "mail/employer_interviews/body.txt"
+);
+mail_template!(
+    InterviewsHtml,
+    InterviewBatchMail,
+    "mail/employer_interviews/body.html"
+);
 mail_template!(BatchSubject, BatchMail, "mail/employer_batch/subject.txt");
 mail_template!(BatchText, BatchMail, "mail/employer_batch/body.txt");
 mail_template!(BatchHtml, BatchMail, "mail/employer_batch/body.html");
@@ -490,6 +533,15 @@ pub fn employer_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
         EmployerSubject { m }.render()?,
         EmployerText { m }.render()?,
         EmployerHtml { m }.render()?,
+    ))
+}
+
+/// The employer's one mail for a filing's interviews booked at once.
+pub fn interview_batch_mail(m: &InterviewBatchMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        InterviewsSubject { m }.render()?,
+        InterviewsText { m }.render()?,
+        InterviewsHtml { m }.render()?,
     ))
 }
 

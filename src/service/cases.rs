@@ -459,12 +459,12 @@ pub fn apply_action(
     action: CaseAction,
 ) -> Result<CaseView, ServiceError> {
     database::write_tx(conn, |conn| {
-        apply_action_in(conn, ctx, user, case_id, expected_version, action)
+        apply_action_in(conn, ctx, user, case_id, expected_version, action, true)
     })
 }
 
 /// [`apply_action`] inside the caller's transaction (a batch books many cases in one, each in
-/// a savepoint).
+/// a savepoint). `employer_mail` false: the caller tells the employer once for the batch.
 pub fn apply_action_in(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
@@ -472,6 +472,7 @@ pub fn apply_action_in(
     case_id: &str,
     expected_version: i64,
     action: CaseAction,
+    employer_mail: bool,
 ) -> Result<CaseView, ServiceError> {
     let kind = action.kind();
     {
@@ -892,7 +893,7 @@ pub fn apply_action_in(
                 .collect::<std::collections::BTreeMap<_, _>>());
             updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
         }
-        crate::notify::enqueue::case_event(conn, &updated, kind, &details)?;
+        crate::notify::enqueue::case_event(conn, &updated, kind, &details, employer_mail)?;
         // Last, as db::audit asks: appending takes the lock that orders all appends, held
         // until commit.
         let after_status: CaseStatus = updated.status.parse().unwrap_or(status);

@@ -629,7 +629,8 @@ pub fn book_filing(
 ) -> Result<BatchBookingReport, ServiceError> {
     require_desk(user)?;
     database::write_tx(conn, |conn| {
-        filings::find(conn, filing_id)?.ok_or(ServiceError::NotFound("filing"))?;
+        let filing = filings::find(conn, filing_id)?.ok_or(ServiceError::NotFound("filing"))?;
+        let mut notice: Vec<crate::notify::messages::InterviewLine> = Vec::new();
         let mut rows = crate::db::cases::for_filing(conn, filing_id)?;
         let entry_of = |facts: &str| {
             crate::domain::FactsV2::from_stored(facts)
@@ -677,7 +678,7 @@ pub fn book_filing(
                     slot_id: slot.id.clone(),
                 };
                 let result = conn.transaction(|conn| {
-                    cases::apply_action_in(conn, ctx, user, &row.id, row.version, action)
+                    cases::apply_action_in(conn, ctx, user, &row.id, row.version, action, false)
                 });
                 match result {
                     Ok(_) => {
@@ -686,6 +687,15 @@ pub fn book_filing(
                         line.outcome = "booked".into();
                         line.reason = None;
                         line.slot = Some(SlotView::new(slot, Vec::new()));
+                        notice.push(crate::notify::messages::InterviewLine {
+                            receipt: row.receipt_number.clone(),
+                            name_en: format!("{} {}", row.given_name, row.family_name),
+                            name_ko: row.name_ko.clone(),
+                            at_seoul: time::desk_time(time::from_stored(slot.starts_at))
+                                .format("%Y-%m-%d %H:%M")
+                                .to_string(),
+                            location: slot.location.clone(),
+                        });
                         break;
                     }
                     // Booked meanwhile by someone else: the next slot.
@@ -707,6 +717,16 @@ pub fn book_filing(
             items.push(line);
         }
         let booked = items.iter().filter(|l| l.outcome == "booked").count();
+        crate::notify::enqueue::interviews_booked(
+            conn,
+            &filing.sponsor_id,
+            &filing.project_id,
+            notice,
+            items
+                .iter()
+                .filter(|l| l.outcome != "booked" && l.outcome != "not_awaiting_interview")
+                .count(),
+        )?;
         Ok(BatchBookingReport {
             filing_id: filing_id.to_owned(),
             from: input.from,

@@ -322,6 +322,36 @@ async fn a_filing_is_booked_into_the_earliest_slots_earliest_planned_entry_first
         .unwrap()
         .iter()
         .any(|h| h["action"] == "case.schedule_interview"));
+    // the employer hears once for the batch, in Korean first; the applicants each
+    let mails = outbox_of(&d.app, case_id).await;
+    assert!(mails
+        .iter()
+        .any(|m| m.audience == "applicant" && m.kind == "interview_scheduled"));
+    assert!(
+        !mails.iter().any(|m| m.audience == "employer"),
+        "no mail per worker"
+    );
+    let summaries = {
+        let ctx = d.app.ctx.clone();
+        ctx.run(|conn, _| {
+            use diesel::prelude::*;
+            use kitdesk::db::schema::outbox as o;
+            o::table
+                .filter(o::kind.eq("employer_interviews"))
+                .select(o::body_text)
+                .load::<String>(conn)
+                .map_err(ServiceError::from)
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(summaries.len(), 1, "one summary for the one employer user");
+    assert!(summaries[0].contains("근로자 3명의 인터뷰 일정이 잡혔습니다"));
+    assert!(summaries[0].contains(&format!("{first} 09:15 KST")));
+    assert!(
+        summaries[0].find("담당자님께").unwrap()
+            < summaries[0].find("Interviews are booked").unwrap()
+    );
     // booking again finds nothing to book and no place left
     let again: Value = d
         .app
@@ -420,6 +450,30 @@ async fn closing_a_window_lists_its_cases_and_moving_them_is_no_reschedule() {
     assert_eq!(response.status(), 200);
     let closed: Value = response.json().await.unwrap();
     assert_eq!(closed["rebook"].as_array().unwrap().len(), 1);
+    // the applicant's public status tells the booked time and place in Seoul time
+    let (booked, _) = d.app.case(&d.officer, &d.cases[0]).await;
+    let status: Value = d
+        .app
+        .post_json(
+            "/api/v1/status",
+            None,
+            &json!({"receipt_number": booked["receipt_number"], "date_of_birth": "1988-04-12"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        status["next_en"],
+        format!(
+            "Your interview: {} 09:00 KST (Seoul time), Window 1.",
+            day()
+        )
+    );
+    assert!(status["next_ko"]
+        .as_str()
+        .unwrap()
+        .contains("09:00 KST (서울 시간)"));
     assert_eq!(closed["rebook"][0]["case_id"], d.cases[0].as_str());
     assert_eq!(closed["window"]["slots"][0]["closed"], true);
     assert_problem(
