@@ -299,6 +299,12 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         .to_string();
     assert!(interview.text.contains(&seoul), "{}", interview.text);
     assert!(interview.text.contains("window 3") && interview.text.contains("여권"));
+    // the invitation travelled with it, its organizer the desk's sender
+    let ics = interview.calendar.as_deref().expect("an invitation");
+    assert!(
+        ics.contains("METHOD:REQUEST\r\n") && ics.contains("ORGANIZER;CN="),
+        "{ics}"
+    );
     let approved = subject_of("Case approved");
     assert!(approved.text.contains("B1-CIW") && approved.text.contains("9 FAM 402.2-5(E)"));
     let issued = subject_of("Visa issued");
