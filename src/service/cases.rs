@@ -521,6 +521,15 @@ pub fn apply_action_in(
         let mut details = json!({});
         // What to re-evaluate after the change: the facts changed or evidence was confirmed.
         let mut reevaluate: Option<&'static str> = None;
+        // A decision made before a booked interview took place gives its place back.
+        if matches!(kind, ActionKind::Approve | ActionKind::Refuse)
+            && status == CaseStatus::InterviewScheduled
+            && row
+                .interview_at
+                .is_some_and(|at| time::from_stored(at) > Utc::now())
+        {
+            super::interviews::cancel_booking(conn, case_id)?;
+        }
         match &action {
             CaseAction::Assign { assignee_id } => {
                 let assignee = Uuid::parse_str(assignee_id).ok().map(|u| u.to_string());

@@ -592,6 +592,18 @@ async fn a_withdrawal_gives_the_place_back() {
             .status(),
         200
     );
+    // a decision before the interview took place gives the place back too
+    let r = act(
+        &d,
+        &d.officer,
+        &d.cases[1],
+        json!({"action": "refuse", "ground": "214(b)", "reason": "Ties to Korea not shown"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let listed = slots(&d.app, &d.officer, day()).await;
+    let ours = listed.iter().find(|s| s["id"] == slot.as_str()).unwrap();
+    assert_eq!(ours["booked"], 0);
 }
 
 async fn act(d: &Desk, user: &TestUser, case: &str, action: Value) -> reqwest::Response {
