@@ -398,6 +398,8 @@ pub fn case_event(
 /// CANCEL when called off (same UID, higher SEQUENCE).
 fn invitation(event: CaseEvent, case: &CaseRow, details: &Value) -> Option<String> {
     use super::calendar::{self, Invitation, Method};
+    // A decision or withdrawal that ended a booked interview carries its cancellation.
+    let details = details.get("interview_cancelled").unwrap_or(details);
     let instant = |key: &str| {
         details[key]
             .as_str()
@@ -406,9 +408,11 @@ fn invitation(event: CaseEvent, case: &CaseRow, details: &Value) -> Option<Strin
     };
     let (method, starts, ends) = match event {
         CaseEvent::InterviewScheduled => (Method::Request, instant("at")?, instant("ends_at")?),
-        CaseEvent::InterviewCancelled => {
-            (Method::Cancel, instant("was_at")?, instant("was_until")?)
-        }
+        CaseEvent::InterviewCancelled
+        | CaseEvent::Withdrawn
+        | CaseEvent::Refused
+        | CaseEvent::Approved
+        | CaseEvent::EstaAdvised => (Method::Cancel, instant("was_at")?, instant("was_until")?),
         _ => return None,
     };
     let name = format!("{} {}", case.given_name, case.family_name);

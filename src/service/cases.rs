@@ -521,14 +521,25 @@ pub fn apply_action_in(
         let mut details = json!({});
         // What to re-evaluate after the change: the facts changed or evidence was confirmed.
         let mut reevaluate: Option<&'static str> = None;
-        // A decision made before a booked interview took place gives its place back.
-        if matches!(kind, ActionKind::Approve | ActionKind::Refuse)
-            && status == CaseStatus::InterviewScheduled
-            && row
+        // A decision or a withdrawal before a booked interview took place gives its place
+        // back, and the applicant's calendar is told (a CANCEL for the same event).
+        let mut cancelled_interview: Option<serde_json::Value> = None;
+        let ends_before_interview = match kind {
+            ActionKind::Approve | ActionKind::Refuse => row
                 .interview_at
-                .is_some_and(|at| time::from_stored(at) > Utc::now())
-        {
-            super::interviews::cancel_booking(conn, case_id)?;
+                .is_some_and(|at| time::from_stored(at) > Utc::now()),
+            ActionKind::Withdraw => true,
+            _ => false,
+        };
+        if ends_before_interview && status == CaseStatus::InterviewScheduled {
+            if let Some((slot, sequence)) = super::interviews::cancel_booking(conn, case_id)? {
+                cancelled_interview = Some(json!({
+                    "was_at": time::from_stored(slot.starts_at),
+                    "was_until": time::from_stored(slot.ends_at),
+                    "location": slot.location,
+                    "sequence": sequence,
+                }));
+            }
         }
         match &action {
             CaseAction::Assign { assignee_id } => {
@@ -857,10 +868,6 @@ pub fn apply_action_in(
                 if status == CaseStatus::AdministrativeProcessing {
                     crate::db::interviews::end_processing(conn, case_id, "withdrawn", now)?;
                 }
-                if status == CaseStatus::InterviewScheduled {
-                    // The interview will not take place: its place goes back.
-                    super::interviews::cancel_booking(conn, case_id)?;
-                }
                 // An approval's cap slot goes back to the pool.
                 super::eligibility::release_cap(conn, case_id)?;
                 changes.decision_reason = Some(reason.trim().to_owned());
@@ -870,6 +877,9 @@ pub fn apply_action_in(
             }
         }
         errors.finish()?;
+        if let Some(cancelled) = cancelled_interview {
+            details["interview_cancelled"] = cancelled;
+        }
         let changed = cases::update_if_version(conn, case_id, expected_version, &changes, now)?;
         if changed == 0 {
             let current = cases::find(conn, case_id)?

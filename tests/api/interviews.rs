@@ -592,6 +592,15 @@ async fn a_withdrawal_gives_the_place_back() {
             .status(),
         200
     );
+    // the withdrawn applicant's calendar is told: a CANCEL of the same event
+    let withdrawn = outbox_of(&d.app, &d.cases[0]).await;
+    let mail = withdrawn
+        .iter()
+        .find(|m| m.kind == "withdrawn")
+        .expect("a withdrawal mail");
+    let (method, uid, sequence, ..) = parse_invitation(mail.calendar.as_deref().expect("a CANCEL"));
+    assert_eq!((method.as_str(), sequence), ("CANCEL", 1));
+    assert_eq!(uid, format!("interview-{}@kitdesk", d.cases[0]));
     // a decision before the interview took place gives the place back too
     let r = act(
         &d,
