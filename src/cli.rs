@@ -130,6 +130,16 @@ pub struct SettingsArgs {
     #[arg(long, env = "KITDESK_DOCUMENTS_URL", global = true)]
     pub documents_url: Option<String>,
 
+    /// Reschedules of one case's interview the desk may make; past them only a supervisor
+    /// moves the interview.
+    #[arg(
+        long,
+        env = "KITDESK_INTERVIEW_RESCHEDULE_LIMIT",
+        global = true,
+        default_value_t = 2
+    )]
+    pub interview_reschedule_limit: u16,
+
     /// Largest document file, in bytes.
     #[arg(
         long,

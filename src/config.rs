@@ -107,6 +107,8 @@ pub struct Config {
     /// Where document bodies go: a folder or `s3://bucket/prefix`.
     pub documents_url: String,
     pub document_limits: crate::service::documents::DocumentLimits,
+    /// Reschedules of an interview before a supervisor must decide.
+    pub interview_reschedule_limit: u16,
     pub workers: Option<usize>,
     /// The outbox worker's pace, lease and retry policy.
     pub outbox: crate::notify::OutboxSettings,
@@ -207,6 +209,7 @@ impl Config {
                 total_bytes: args.case_documents_max_bytes,
                 bundle_bytes: args.bundle_max_bytes,
             },
+            interview_reschedule_limit: args.interview_reschedule_limit,
             workers: args.workers,
             outbox: crate::notify::OutboxSettings::default(),
         })

@@ -44,6 +44,7 @@ impl ApiError {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match &self.0 {
             ServiceError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            ServiceError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ServiceError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ServiceError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
@@ -71,7 +72,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (status, code) = self.status_and_code();
         let (detail, errors, extra) = match &self.0 {
-            ServiceError::Validation(errors) => {
+            ServiceError::Validation(errors) | ServiceError::Unprocessable { errors, .. } => {
                 let detail = match errors.as_slice() {
                     [one] => format!("{}: {}", one.field, one.message),
                     many => format!("{} fields are invalid", many.len()),

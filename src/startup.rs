@@ -180,6 +180,7 @@ pub async fn open_context(
     if config.public_url_derived {
         tracing::warn!(url = %config.public_url, "KITDESK_PUBLIC_URL is not set: mails link to the bind address; set it to the address people reach the desk at");
     }
+    settings.interview_reschedule_limit = i32::from(config.interview_reschedule_limit);
     if let Some(date) = config.desk_date {
         settings.clock = crate::domain::time::DeskClock::starting_on(date);
         tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");

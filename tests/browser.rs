@@ -401,6 +401,30 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.shot("desk-document-confirmed").await;
     s.click("#do-start_review").await;
     s.text("#approve-route").await;
+    // A supervisor has opened an interview window; the officer books the filing's workers
+    // awaiting an interview from the desk's calendar, in Seoul time.
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let day = helpers::next_working_day(kitdesk::domain::time::desk_today());
+    app.open_window(
+        &supervisor,
+        day,
+        "09:00",
+        "09:30",
+        15,
+        2,
+        "U.S. Embassy Seoul, consular section, window 3",
+    )
+    .await;
+    s.open(&format!("/desk/interviews?from={day}")).await;
+    assert!(s.body().await.contains("09:00–09:15 KST"));
+    s.click("#batch-book").await;
+    assert!(s.says("#batch-report", ": 1 /").await);
+    assert!(s.text("#batch-report").await.contains(&receipt));
+    s.shot("desk-interviews-booked").await;
+    s.open(&case_path).await;
+    assert!(s.says("#case-status", "Interview scheduled").await);
+    assert!(s.body().await.contains(&format!("{day} 09:00 KST")));
+    s.text("#approve-route").await;
     // A B-1 approval (an ESTA one would end the case advised, with no visa to issue).
     s.click("#approve-route option[value='B1-CIW']").await;
     s.fill(

@@ -60,6 +60,7 @@ pub struct QueueRow {
     pub duplicate_passport: bool,
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
+    pub interview_at: Option<NaiveDateTime>,
     pub filing_date: NaiveDate,
     pub created_at: NaiveDateTime,
 }
@@ -70,9 +71,11 @@ pub struct QueueRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
 pub struct StatusRow {
+    pub id: String,
     pub receipt_number: String,
     pub status: String,
     pub date_of_birth: NaiveDate,
+    pub interview_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
 }
 
@@ -85,7 +88,8 @@ pub struct CaseChanges {
     pub suggested_route: Option<String>,
     pub facts_json: Option<String>,
     pub evidence_due: Option<NaiveDate>,
-    pub interview_at: Option<NaiveDateTime>,
+    /// `Some(None)` clears it (a cancelled interview).
+    pub interview_at: Option<Option<NaiveDateTime>>,
     pub decision_route: Option<String>,
     pub decision_reason: Option<String>,
     pub annotation: Option<String>,

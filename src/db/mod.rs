@@ -7,6 +7,7 @@ pub mod bundles;
 pub mod cases;
 pub mod documents;
 pub mod filings;
+pub mod interviews;
 pub mod literal_limit;
 pub mod notes;
 pub mod outbox;

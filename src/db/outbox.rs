@@ -44,6 +44,8 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// An iCalendar object (RFC 5545) sent with the mail: the interview invitation.
+    pub calendar: Option<String>,
 }
 
 /// Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters.
@@ -70,6 +72,22 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[OutboxRow]) -> QueryResult<(
 
 /// Is anything due (pending and its time has come, or claimed under an expired lease)? A
 /// plain read, so that an idle worker does not take SQLite's write lock to find nothing.
+/// Takes back the pending mails of one kind about a case (an interview reminder whose
+/// interview moved or was cancelled); sent ones stay.
+pub fn delete_pending_for_case(
+    conn: &mut DbConnection,
+    case_id: &str,
+    kind: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::case_id.eq(case_id))
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::state.eq(PENDING)),
+    )
+    .execute(conn)
+}
+
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         outbox::table.filter(

@@ -170,6 +170,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        calendar -> Nullable<Text>,
     }
 }
 
@@ -313,10 +314,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    interview_windows (id) {
+        id -> Text,
+        window_date -> Date,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        slot_minutes -> Integer,
+        capacity -> Integer,
+        location -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        closed_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    interview_slots (id) {
+        id -> Text,
+        window_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        capacity -> Integer,
+        booked -> Integer,
+        location -> Text,
+        closed -> Bool,
+    }
+}
+
+diesel::table! {
+    interview_bookings (case_id) {
+        case_id -> Text,
+        slot_id -> Nullable<Text>,
+        sequence -> Integer,
+        reschedules -> Integer,
+        booked_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_refusals (case_id) {
+        case_id -> Text,
+        ground -> Text,
+        refused_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    administrative_processing (case_id) {
+        case_id -> Text,
+        started_at -> Timestamp,
+        reason -> Text,
+        documents -> Text,
+        ended_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
 diesel::joinable!(case_notes -> cases (case_id));
+diesel::joinable!(interview_slots -> interview_windows (window_id));
+diesel::joinable!(interview_bookings -> interview_slots (slot_id));
+diesel::joinable!(interview_bookings -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rulesets,
@@ -340,5 +404,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_bundles,
     bundle_entries,
-    prime_link_requests
+    prime_link_requests,
+    interview_windows,
+    interview_slots,
+    interview_bookings,
+    case_refusals,
+    administrative_processing
 );

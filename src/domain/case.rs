@@ -16,6 +16,8 @@ pub enum CaseStatus {
     EvidenceRequested,
     EvidenceSubmitted,
     InterviewScheduled,
+    /// INA 221(g): the interview is done; the case waits on further checks or documents.
+    AdministrativeProcessing,
     Approved,
     /// ESTA-CIW "approved": no visa; the worker travels on ESTA with the desk's confirmation.
     EstaAdvised,
@@ -25,12 +27,13 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 10] = [
+    pub const ALL: [CaseStatus; 11] = [
         CaseStatus::Filed,
         CaseStatus::InReview,
         CaseStatus::EvidenceRequested,
         CaseStatus::EvidenceSubmitted,
         CaseStatus::InterviewScheduled,
+        CaseStatus::AdministrativeProcessing,
         CaseStatus::Approved,
         CaseStatus::EstaAdvised,
         CaseStatus::Refused,
@@ -45,6 +48,7 @@ impl CaseStatus {
             CaseStatus::EvidenceRequested => "evidence_requested",
             CaseStatus::EvidenceSubmitted => "evidence_submitted",
             CaseStatus::InterviewScheduled => "interview_scheduled",
+            CaseStatus::AdministrativeProcessing => "administrative_processing",
             CaseStatus::Approved => "approved",
             CaseStatus::EstaAdvised => "esta_advised",
             CaseStatus::Refused => "refused",
@@ -76,6 +80,10 @@ impl CaseStatus {
             CaseStatus::InterviewScheduled => (
                 "Your interview has been scheduled.",
                 "인터뷰 일정이 잡혔습니다.",
+            ),
+            CaseStatus::AdministrativeProcessing => (
+                "Your interview is done. Your case is in administrative processing (INA 221(g)): it waits on further checks or documents. You need do nothing unless the desk asks for documents.",
+                "인터뷰를 마쳤습니다. 신청 건은 행정 처리 중입니다(이민국적법 제221조(g)). 추가 확인이나 서류를 기다리고 있으며, 데스크가 서류를 요청하지 않는 한 따로 하실 일은 없습니다.",
             ),
             CaseStatus::Approved => ("Your case has been approved.", "신청이 승인되었습니다."),
             CaseStatus::EstaAdvised => (
@@ -127,6 +135,16 @@ pub enum ActionKind {
     AmendFacts,
     /// The desk confirms an evidence rule's document on the case; the case is re-evaluated.
     ConfirmEvidence,
+    /// The desk moves a booked interview to another slot.
+    Reschedule,
+    /// The employer asks the desk to move the interview (reason, preferred dates).
+    RequestReschedule,
+    /// The desk calls the interview off; the case goes back to review.
+    CancelInterview,
+    /// The applicant did not come; the case goes back to review with a note.
+    RecordNoShow,
+    /// After the interview: INA 221(g) administrative processing (checks or documents).
+    AdministrativeProcessing,
 }
 
 use CaseStatus as S;
@@ -137,10 +155,11 @@ const OPEN: &[CaseStatus] = &[
     S::EvidenceRequested,
     S::EvidenceSubmitted,
     S::InterviewScheduled,
+    S::AdministrativeProcessing,
 ];
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 16] = [
         ActionKind::Assign,
         ActionKind::StartReview,
         ActionKind::RequestEvidence,
@@ -152,6 +171,11 @@ impl ActionKind {
         ActionKind::IssueVisa,
         ActionKind::AmendFacts,
         ActionKind::ConfirmEvidence,
+        ActionKind::Reschedule,
+        ActionKind::RequestReschedule,
+        ActionKind::CancelInterview,
+        ActionKind::RecordNoShow,
+        ActionKind::AdministrativeProcessing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +191,11 @@ impl ActionKind {
             ActionKind::IssueVisa => "issue_visa",
             ActionKind::AmendFacts => "amend_facts",
             ActionKind::ConfirmEvidence => "confirm_evidence",
+            ActionKind::Reschedule => "reschedule",
+            ActionKind::RequestReschedule => "request_reschedule",
+            ActionKind::CancelInterview => "cancel_interview",
+            ActionKind::RecordNoShow => "record_no_show",
+            ActionKind::AdministrativeProcessing => "administrative_processing",
         }
     }
 
@@ -178,12 +207,17 @@ impl ActionKind {
             ActionKind::RequestEvidence => &[S::InReview, S::InterviewScheduled],
             ActionKind::SubmitEvidence => &[S::EvidenceRequested],
             ActionKind::ScheduleInterview => &[S::InReview, S::EvidenceSubmitted],
-            ActionKind::Approve => &[S::InReview, S::InterviewScheduled],
+            ActionKind::Approve => &[
+                S::InReview,
+                S::InterviewScheduled,
+                S::AdministrativeProcessing,
+            ],
             ActionKind::Refuse => &[
                 S::InReview,
                 S::EvidenceRequested,
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
+                S::AdministrativeProcessing,
             ],
             // Until the visa is issued the sponsor may still call the trip off.
             ActionKind::Withdraw => &[
@@ -192,12 +226,18 @@ impl ActionKind {
                 S::EvidenceRequested,
                 S::EvidenceSubmitted,
                 S::InterviewScheduled,
+                S::AdministrativeProcessing,
                 S::Approved,
                 S::EstaAdvised,
             ],
             ActionKind::IssueVisa => &[S::Approved],
             // Until a decision: facts change and evidence is confirmed only on open cases.
             ActionKind::AmendFacts | ActionKind::ConfirmEvidence => OPEN,
+            ActionKind::Reschedule
+            | ActionKind::RequestReschedule
+            | ActionKind::CancelInterview
+            | ActionKind::RecordNoShow
+            | ActionKind::AdministrativeProcessing => &[S::InterviewScheduled],
         }
     }
 
@@ -213,14 +253,19 @@ impl ActionKind {
             ActionKind::Refuse => Some(S::Refused),
             ActionKind::Withdraw => Some(S::Withdrawn),
             ActionKind::IssueVisa => Some(S::VisaIssued),
-            ActionKind::AmendFacts | ActionKind::ConfirmEvidence => None,
+            ActionKind::AmendFacts
+            | ActionKind::ConfirmEvidence
+            | ActionKind::Reschedule
+            | ActionKind::RequestReschedule => None,
+            ActionKind::CancelInterview | ActionKind::RecordNoShow => Some(S::InReview),
+            ActionKind::AdministrativeProcessing => Some(S::AdministrativeProcessing),
         }
     }
 
     /// Roles that may take the action (the sponsor check for employers is the service's).
     pub fn roles(self) -> &'static [Role] {
         match self {
-            ActionKind::SubmitEvidence => &[Role::Employer],
+            ActionKind::SubmitEvidence | ActionKind::RequestReschedule => &[Role::Employer],
             ActionKind::Withdraw | ActionKind::AmendFacts => {
                 &[Role::Employer, Role::Officer, Role::Supervisor]
             }
@@ -281,12 +326,15 @@ mod tests {
     }
 
     #[test]
-    fn employers_only_submit_evidence_and_withdraw() {
+    fn employers_only_submit_evidence_ask_for_another_interview_and_withdraw() {
         for status in CaseStatus::ALL {
             for action in allowed_actions(status, Role::Employer) {
                 assert!(matches!(
                     action,
-                    ActionKind::SubmitEvidence | ActionKind::Withdraw | ActionKind::AmendFacts
+                    ActionKind::SubmitEvidence
+                        | ActionKind::Withdraw
+                        | ActionKind::AmendFacts
+                        | ActionKind::RequestReschedule
                 ));
             }
         }

@@ -1,7 +1,7 @@
 //! Time values as stored: UTC, truncated to microseconds (PostgreSQL `timestamp` keeps
 //! microseconds, SQLite text would keep nanoseconds; truncating makes both read back equal).
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Timelike, Utc};
 
 pub fn to_stored(at: DateTime<Utc>) -> NaiveDateTime {
     let naive = at.naive_utc();
@@ -23,6 +23,22 @@ const DESK_UTC_OFFSET_HOURS: i64 = 9;
 /// Seoul wall-clock time of an instant.
 pub fn desk_time(at: DateTime<Utc>) -> NaiveDateTime {
     (at + Duration::hours(DESK_UTC_OFFSET_HOURS)).naive_utc()
+}
+
+/// Seoul's offset from UTC, +09:00.
+pub fn seoul_offset() -> FixedOffset {
+    FixedOffset::east_opt((DESK_UTC_OFFSET_HOURS * 3600) as i32).unwrap_or_else(|| Utc.fix())
+}
+
+/// An instant as Seoul time with its offset (`2026-12-01T09:00:00+09:00`): what the API
+/// shows for interview times.
+pub fn in_seoul(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&seoul_offset())
+}
+
+/// `2026-12-01 09:00 KST`: how pages and mails write a Seoul time.
+pub fn seoul_label(at: DateTime<Utc>) -> String {
+    format!("{} KST", desk_time(at).format("%Y-%m-%d %H:%M"))
 }
 
 /// Today's date in Seoul: a filing made at 08:00 in Seoul is filed on that Seoul date.

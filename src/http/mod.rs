@@ -11,6 +11,7 @@ pub mod eligibility;
 pub mod extract;
 pub mod filings;
 pub mod health;
+pub mod interviews;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
@@ -134,6 +135,12 @@ api_routes![
     "/caps/{route}/{fy}/simulation" => [(get, eligibility::cap_simulation)],
     "/reevaluations/{id}" => [(get, eligibility::reevaluation)],
     "/outbox" => [(get, outbox::list)],
+    "/interview-windows" => [(post, interviews::open_window)],
+    "/interview-windows/{id}/close" => [(post, interviews::close_window)],
+    "/interview-slots" => [(get, interviews::list_slots)],
+    "/interview-rebookings" => [(get, interviews::rebookings)],
+    "/filings/{id}/interviews" => [(post, interviews::book_filing)],
+    "/reports/interviews" => [(get, interviews::report)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

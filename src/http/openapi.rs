@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, batch_template, cases, documents, eligibility, filings, health, metrics, outbox,
-    sponsors, status, users,
+    auth, batch_template, cases, documents, eligibility, filings, health, interviews, metrics,
+    outbox, sponsors, status, users,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +35,8 @@ use super::{
         outbox::list,
         documents::upload_for_case, documents::upload_for_project, documents::list_for_case,
         documents::list_for_project, documents::content, documents::page_image, documents::review,
+        interviews::open_window, interviews::close_window, interviews::list_slots,
+        interviews::rebookings, interviews::book_filing, interviews::report,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),
@@ -44,6 +46,7 @@ use super::{
         (name = "cases", description = "Batch filing, the case queue and the case workflow"),
         (name = "eligibility", description = "The rules engine: evaluations, rule sets, caps"),
         (name = "documents", description = "Evidence documents: upload, read, review"),
+        (name = "interviews", description = "Interview windows, slots with capacity, booking (Seoul time)"),
         (name = "public", description = "Open to applicants, who have no account"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -30,6 +30,10 @@ pub const NOTIFY_MODES: [&str; 2] = [PER_EVENT, DAILY_DIGEST];
 pub const EMPLOYER_EVENT: &str = "employer_case_event";
 pub const EMPLOYER_BATCH: &str = "employer_batch";
 pub const EMPLOYER_DIGEST: &str = "employer_digest";
+pub const EMPLOYER_INTERVIEWS: &str = "employer_interviews";
+
+/// The applicant's interview reminder goes this many days before the interview.
+pub const REMINDER_DAYS_BEFORE: i64 = 2;
 
 /// A pending outbox row for one recipient. The Message-ID is fixed here, once, so that every
 /// resend of the row carries the same one.
@@ -63,6 +67,7 @@ pub fn outbox_row(
         created_at: now,
         updated_at: now,
         sent_at: None,
+        calendar: None,
     }
 }
 
@@ -111,6 +116,9 @@ fn case_mail(
         refusal_reason: None,
         status_url: links.status(&case.receipt_number),
         case_url: links.case(&case.id),
+        cancel_reason: None,
+        refusal_ground: None,
+        processing: None,
     }
 }
 
@@ -291,32 +299,56 @@ fn evidence_reminders(
 pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
     match kind {
         ActionKind::RequestEvidence => Some(CaseEvent::EvidenceRequested),
-        ActionKind::ScheduleInterview => Some(CaseEvent::InterviewScheduled),
+        ActionKind::ScheduleInterview | ActionKind::Reschedule => {
+            Some(CaseEvent::InterviewScheduled)
+        }
         ActionKind::Approve => Some(CaseEvent::Approved),
         ActionKind::Refuse => Some(CaseEvent::Refused),
         ActionKind::Withdraw => Some(CaseEvent::Withdrawn),
+        ActionKind::CancelInterview => Some(CaseEvent::InterviewCancelled),
+        ActionKind::AdministrativeProcessing => Some(CaseEvent::AdministrativeProcessing),
         ActionKind::IssueVisa => Some(CaseEvent::VisaIssued),
         ActionKind::Assign
         | ActionKind::StartReview
         | ActionKind::SubmitEvidence
         | ActionKind::AmendFacts
-        | ActionKind::ConfirmEvidence => None,
+        | ActionKind::ConfirmEvidence
+        | ActionKind::RequestReschedule
+        | ActionKind::RecordNoShow => None,
     }
 }
 
 /// Queues the mails of a case action. `case` is the case as changed; `details` are the
 /// action's recorded details (the evidence request's reason, the interview's place), the
 /// same the audit row keeps and the employer sees in the shared note.
+///
+/// `employer_mail` false leaves the employer's mail (or digest line) out: a batch booking
+/// tells the employer once, in [`interviews_booked`].
 pub fn case_event(
     conn: &mut DbConnection,
     case: &CaseRow,
     kind: ActionKind,
     details: &Value,
     links: Links<'_>,
+    employer_mail: bool,
 ) -> Result<(), NotifyError> {
     // Reminders of an evidence request stop once the case has moved on (or is asked again).
     if case.status != "evidence_requested" || kind == ActionKind::RequestEvidence {
         outbox::cancel_pending(conn, &case.id, messages::EVIDENCE_REMINDER, time::now())?;
+    }
+    // A reminder waits for the interview it announces: any change that moves, cancels or
+    // ends that interview takes it back (a reminder already sent stays sent).
+    if matches!(
+        kind,
+        ActionKind::ScheduleInterview
+            | ActionKind::Reschedule
+            | ActionKind::CancelInterview
+            | ActionKind::RecordNoShow
+            | ActionKind::Approve
+            | ActionKind::Refuse
+            | ActionKind::Withdraw
+    ) {
+        outbox::delete_pending_for_case(conn, &case.id, CaseEvent::InterviewReminder.kind())?;
     }
     let Some(event) = event_of(kind) else {
         return Ok(());
@@ -349,11 +381,21 @@ pub fn case_event(
                 documents,
             });
         }
-        CaseEvent::InterviewScheduled => {
+        CaseEvent::InterviewScheduled | CaseEvent::InterviewReminder => {
             if let Some(at) = case.interview_at {
                 let location = details["location"].as_str().unwrap_or_default().to_owned();
                 mail.interview = Some(Interview::new(time::from_stored(at), location));
             }
+        }
+        CaseEvent::InterviewCancelled => {
+            let was_at = details["was_at"]
+                .as_str()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+            if let Some(at) = was_at {
+                let location = details["location"].as_str().unwrap_or_default().to_owned();
+                mail.interview = Some(Interview::new(at.with_timezone(&chrono::Utc), location));
+            }
+            mail.cancel_reason = details["reason"].as_str().map(str::to_owned);
         }
         CaseEvent::Approved | CaseEvent::VisaIssued => {
             mail.decision = case.decision_route.as_deref().map(|route| Decision {
@@ -366,7 +408,28 @@ pub fn case_event(
             });
         }
         CaseEvent::EstaAdvised => {}
-        CaseEvent::Refused => mail.refusal_reason = case.decision_reason.clone(),
+        CaseEvent::Refused => {
+            mail.refusal_reason = case.decision_reason.clone();
+            mail.refusal_ground = details["ground"]
+                .as_str()
+                .and_then(|g| crate::domain::refusal::ground(g).ok());
+        }
+        CaseEvent::AdministrativeProcessing => {
+            mail.processing = Some(messages::Processing {
+                reason: details["reason"].as_str().unwrap_or_default().to_owned(),
+                documents: details["documents"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| {
+                        d.as_str()?
+                            .parse::<crate::domain::document::DocumentKind>()
+                            .ok()
+                    })
+                    .map(|k| (k.names().0.to_owned(), k.names().1.to_owned()))
+                    .collect(),
+            });
+        }
         CaseEvent::Withdrawn | CaseEvent::FilingReceived => {}
     }
     let now = time::now();
@@ -383,7 +446,32 @@ pub fn case_event(
         &messages::applicant_mail(&mail)?,
         now,
     )];
-    if sponsor.notify_mode == DAILY_DIGEST {
+    if let Some(ics) = invitation(event, case, details) {
+        rows[0].calendar = Some(ics);
+    }
+    if let (CaseEvent::InterviewScheduled, Some(at)) = (event, case.interview_at) {
+        // Due two days before; none when the interview is nearer than that (the invitation
+        // itself has just gone).
+        let due = at - chrono::Duration::days(REMINDER_DAYS_BEFORE);
+        if due > now {
+            let mut reminder = mail.clone();
+            reminder.event = CaseEvent::InterviewReminder;
+            let mut row = outbox_row(
+                CaseEvent::InterviewReminder.kind(),
+                "applicant",
+                &case.email,
+                Some(&case.id),
+                Some(&sponsor.id),
+                &messages::applicant_mail(&reminder)?,
+                now,
+            );
+            row.next_attempt_at = due;
+            rows.push(row);
+        }
+    }
+    if !employer_mail {
+        // told once for the whole batch
+    } else if sponsor.notify_mode == DAILY_DIGEST {
         outbox::insert_digest_items(
             conn,
             &[digest_line(&sponsor.id, &mail, &case.id, event.kind())],
@@ -407,6 +495,42 @@ pub fn case_event(
     Ok(())
 }
 
+/// The applicant's calendar invitation for an interview mail: REQUEST when booked or moved,
+/// CANCEL when called off (same UID, higher SEQUENCE).
+fn invitation(event: CaseEvent, case: &CaseRow, details: &Value) -> Option<String> {
+    use super::calendar::{self, Invitation, Method};
+    // A decision or withdrawal that ended a booked interview carries its cancellation.
+    let details = details.get("interview_cancelled").unwrap_or(details);
+    let instant = |key: &str| {
+        details[key]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let (method, starts, ends) = match event {
+        CaseEvent::InterviewScheduled => (Method::Request, instant("at")?, instant("ends_at")?),
+        CaseEvent::InterviewCancelled
+        | CaseEvent::Withdrawn
+        | CaseEvent::Refused
+        | CaseEvent::Approved
+        | CaseEvent::EstaAdvised => (Method::Cancel, instant("was_at")?, instant("was_until")?),
+        _ => return None,
+    };
+    let name = format!("{} {}", case.given_name, case.family_name);
+    Some(calendar::render(&Invitation {
+        case_id: &case.id,
+        receipt: &case.receipt_number,
+        method,
+        sequence: i32::try_from(details["sequence"].as_i64()?).ok()?,
+        starts,
+        ends,
+        location: details["location"].as_str().unwrap_or_default(),
+        attendee_name: &name,
+        attendee_email: &case.email,
+        stamp: time::from_stored(time::now()),
+    }))
+}
+
 fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> DigestItemRow {
     let (head_ko, head_en) = mail.event.headline();
     let mut ko = format!("{} ({}): {head_ko}", mail.name_for_ko(), mail.receipt);
@@ -423,11 +547,80 @@ fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> 
         ko.push_str(&format!(" — {}", d.route_id));
         en.push_str(&format!(" — {}", d.route_id));
     }
+    if let Some(g) = mail.refusal_ground {
+        ko.push_str(&format!(" — 근거: {}", g.citation));
+        en.push_str(&format!(" — ground: {}", g.citation));
+    }
     if let Some(r) = &mail.refusal_reason {
         ko.push_str(&format!(" — 사유: {r}"));
         en.push_str(&format!(" — reason: {r}"));
     }
     digest_item(sponsor_id, Some(case_id), kind, ko, en)
+}
+
+/// Queues the employer's one notice of a filing's interviews booked at once: a mail per
+/// active employer user, or one digest line.
+pub fn interviews_booked(
+    conn: &mut DbConnection,
+    sponsor_id: &str,
+    project_id: &str,
+    lines: Vec<messages::InterviewLine>,
+    not_booked: usize,
+) -> Result<(), NotifyError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let sponsor = sponsors::find(conn, sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let project = projects::find(conn, project_id)?.ok_or(diesel::result::Error::NotFound)?;
+    if sponsor.notify_mode == DAILY_DIGEST {
+        let first = lines
+            .first()
+            .map(|l| l.at_seoul.clone())
+            .unwrap_or_default();
+        outbox::insert_digest_items(
+            conn,
+            &[digest_item(
+                &sponsor.id,
+                None,
+                EMPLOYER_INTERVIEWS,
+                format!(
+                    "인터뷰 일정 확정: {}명, 프로젝트 {} (첫 인터뷰 {first} KST)",
+                    lines.len(),
+                    project.name
+                ),
+                format!(
+                    "Interviews booked: {} workers, project {} (first {first} KST)",
+                    lines.len(),
+                    project.name
+                ),
+            )],
+        )?;
+        return Ok(());
+    }
+    let mail = messages::interview_batch_mail(&messages::InterviewBatchMail {
+        employer_en: sponsor.legal_name.clone(),
+        employer_ko: sponsor.legal_name_ko.clone(),
+        project: project.name.clone(),
+        lines,
+        not_booked,
+    })?;
+    let now = time::now();
+    let rows: Vec<OutboxRow> = users::active_of_sponsor(conn, &sponsor.id)?
+        .iter()
+        .map(|u| {
+            outbox_row(
+                EMPLOYER_INTERVIEWS,
+                "employer",
+                &u.email,
+                None,
+                Some(&sponsor.id),
+                &mail,
+                now,
+            )
+        })
+        .collect();
+    outbox::insert_many(conn, &rows)?;
+    Ok(())
 }
 
 /// Queues the mail telling the sponsor's employer users that the desk returned a document,

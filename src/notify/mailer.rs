@@ -129,17 +129,42 @@ impl Mailer {
                 .header(ContentTransferEncoding::Base64)
                 .body(body.to_owned())
         };
+        let alternative = MultiPart::alternative()
+            .singlepart(part(ContentType::TEXT_PLAIN, &row.body_text))
+            .singlepart(part(ContentType::TEXT_HTML, &row.body_html));
+        let body = match &row.calendar {
+            None => alternative,
+            // An interview invitation: the calendar as an alternative part (calendar programs
+            // offer to accept it) and as an .ics attachment for the others.
+            Some(ics) => {
+                let ics = super::calendar::with_organizer(
+                    ics,
+                    self.from.name.as_deref(),
+                    self.from.email.as_ref(),
+                );
+                let method = super::calendar::method_of(&ics);
+                let calendar_type =
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                        .map_err(|e| SendError::Permanent(format!("calendar content type: {e}")))?;
+                MultiPart::mixed()
+                    .multipart(alternative.singlepart(part(calendar_type, &ics)))
+                    .singlepart(
+                        lettre::message::Attachment::new("interview.ics".to_owned()).body(
+                            ics.clone(),
+                            ContentType::parse("application/ics").map_err(|e| {
+                                SendError::Permanent(format!("calendar content type: {e}"))
+                            })?,
+                        ),
+                    )
+            }
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()))
             .date(SystemTime::from(row.created_at.and_utc()))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(part(ContentType::TEXT_PLAIN, &row.body_text))
-                    .singlepart(part(ContentType::TEXT_HTML, &row.body_html)),
-            )
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("could not build the message: {e}")))
     }
 
@@ -260,6 +285,26 @@ mod tests {
             },
             crate::domain::time::now(),
         )
+    }
+
+    #[test]
+    fn an_interview_mail_carries_its_invitation_as_a_part_and_an_attachment() {
+        let (mailer, _) = Mailer::memory("KIT Desk <desk@example.gov>".parse().unwrap());
+        let mut with = row("minjun@example.kr");
+        with.calendar = Some(
+            "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+                .into(),
+        );
+        let raw = String::from_utf8(mailer.build(&with).unwrap().formatted()).unwrap();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(
+            raw.contains("text/calendar; charset=utf-8; method=CANCEL"),
+            "{raw}"
+        );
+        assert!(raw.contains("filename=\"interview.ics\""), "{raw}");
+        let plain =
+            String::from_utf8(mailer.build(&row("a@example.kr")).unwrap().formatted()).unwrap();
+        assert!(!plain.contains("text/calendar"));
     }
 
     #[test]

@@ -29,6 +29,12 @@ pub enum CaseEvent {
     Refused,
     Withdrawn,
     VisaIssued,
+    /// The desk called the interview off.
+    InterviewCancelled,
+    /// Two days before the interview (the applicant only; queued with a due time).
+    InterviewReminder,
+    /// INA 221(g): after the interview, waiting on checks or documents.
+    AdministrativeProcessing,
 }
 
 impl CaseEvent {
@@ -43,6 +49,9 @@ impl CaseEvent {
             CaseEvent::Refused => "refused",
             CaseEvent::Withdrawn => "withdrawn",
             CaseEvent::VisaIssued => "visa_issued",
+            CaseEvent::InterviewCancelled => "interview_cancelled",
+            CaseEvent::InterviewReminder => "interview_reminder",
+            CaseEvent::AdministrativeProcessing => "administrative_processing",
         }
     }
 
@@ -60,6 +69,12 @@ impl CaseEvent {
             CaseEvent::Refused => ("거절", "Refused"),
             CaseEvent::Withdrawn => ("철회", "Withdrawn"),
             CaseEvent::VisaIssued => ("비자 발급", "Visa issued"),
+            CaseEvent::InterviewCancelled => ("인터뷰 취소", "Interview cancelled"),
+            CaseEvent::InterviewReminder => ("인터뷰 이틀 전 안내", "Interview in two days"),
+            CaseEvent::AdministrativeProcessing => (
+                "행정 처리 중 (이민국적법 제221조(g))",
+                "Administrative processing (INA 221(g))",
+            ),
         }
     }
 }
@@ -138,6 +153,20 @@ pub struct CaseMail {
     pub status_url: String,
     /// The case's page (for the employer, who signs in).
     pub case_url: String,
+    /// Why the desk cancelled the interview.
+    pub cancel_reason: Option<String>,
+    /// The legal ground of a refusal.
+    pub refusal_ground: Option<&'static crate::domain::refusal::RefusalGround>,
+    /// INA 221(g) processing: why, and the documents it waits on.
+    pub processing: Option<Processing>,
+}
+
+/// Administrative processing as the applicant is told: why, and which documents (English,
+/// Korean names).
+#[derive(Debug, Clone)]
+pub struct Processing {
+    pub reason: String,
+    pub documents: Vec<(String, String)>,
 }
 
 impl CaseMail {
@@ -148,6 +177,11 @@ impl CaseMail {
 
     pub fn employer_for_ko(&self) -> &str {
         self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+
+    /// Whether the refusal's ground outlasts this application (no "does not bar" line).
+    pub fn refusal_lasts(&self) -> bool {
+        self.refusal_ground.is_some_and(|g| g.lasting)
     }
 
     pub fn headline_ko(&self) -> &'static str {
@@ -219,6 +253,34 @@ impl BatchMail {
     }
 }
 
+/// One worker's booked interview in the employer's summary of a batch booking.
+#[derive(Debug, Clone)]
+pub struct InterviewLine {
+    pub receipt: String,
+    pub name_en: String,
+    pub name_ko: Option<String>,
+    /// `2026-12-01 09:00` (Seoul).
+    pub at_seoul: String,
+    pub location: String,
+}
+
+/// The employer's one mail for a filing booked at once.
+#[derive(Debug, Clone)]
+pub struct InterviewBatchMail {
+    pub employer_en: String,
+    pub employer_ko: Option<String>,
+    pub project: String,
+    pub lines: Vec<InterviewLine>,
+    /// Cases of the filing left without an interview.
+    pub not_booked: usize,
+}
+
+impl InterviewBatchMail {
+    pub fn employer_for_ko(&self) -> &str {
+        self.employer_ko.as_deref().unwrap_or(&self.employer_en)
+    }
+}
+
 /// One event in a digest, already phrased in both languages.
 #[derive(Debug, Clone)]
 pub struct DigestLine {
@@ -283,6 +345,39 @@ mail_template!(EstaHtml, CaseMail, "mail/esta_advised/body.html");
 mail_template!(RefusedSubject, CaseMail, "mail/refused/subject.txt");
 mail_template!(RefusedText, CaseMail, "mail/refused/body.txt");
 mail_template!(RefusedHtml, CaseMail, "mail/refused/body.html");
+mail_template!(
+    CancelledSubject,
+    CaseMail,
+    "mail/interview_cancelled/subject.txt"
+);
+mail_template!(CancelledText, CaseMail, "mail/interview_cancelled/body.txt");
+mail_template!(
+    CancelledHtml,
+    CaseMail,
+    "mail/interview_cancelled/body.html"
+);
+mail_template!(
+    ReminderSubject,
+    CaseMail,
+    "mail/interview_reminder/subject.txt"
+);
+mail_template!(ReminderText, CaseMail, "mail/interview_reminder/body.txt");
+mail_template!(ReminderHtml, CaseMail, "mail/interview_reminder/body.html");
+mail_template!(
+    ProcessingSubject,
+    CaseMail,
+    "mail/administrative_processing/subject.txt"
+);
+mail_template!(
+    ProcessingText,
+    CaseMail,
+    "mail/administrative_processing/body.txt"
+);
+mail_template!(
+    ProcessingHtml,
+    CaseMail,
+    "mail/administrative_processing/body.html"
+);
 mail_template!(WithdrawnSubject, CaseMail, "mail/withdrawn/subject.txt");
 mail_template!(WithdrawnText, CaseMail, "mail/withdrawn/body.txt");
 mail_template!(WithdrawnHtml, CaseMail, "mail/withdrawn/body.html");
@@ -296,6 +391,21 @@ mail_template!(
 );
 mail_template!(EmployerText, CaseMail, "mail/employer_case_event/body.txt");
 mail_template!(EmployerHtml, CaseMail, "mail/employer_case_event/body.html");
+mail_template!(
+    InterviewsSubject,
+    InterviewBatchMail,
+    "mail/employer_interviews/subject.txt"
+);
+mail_template!(
+    InterviewsText,
+    InterviewBatchMail,
+    "mail/employer_interviews/body.txt"
+);
+mail_template!(
+    InterviewsHtml,
+    InterviewBatchMail,
+    "mail/employer_interviews/body.html"
+);
 mail_template!(BatchSubject, BatchMail, "mail/employer_batch/subject.txt");
 mail_template!(BatchText, BatchMail, "mail/employer_batch/body.txt");
 mail_template!(BatchHtml, BatchMail, "mail/employer_batch/body.html");
@@ -425,6 +535,21 @@ pub fn applicant_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
             RefusedText { m }.render()?,
             RefusedHtml { m }.render()?,
         ),
+        CaseEvent::InterviewCancelled => (
+            CancelledSubject { m }.render()?,
+            CancelledText { m }.render()?,
+            CancelledHtml { m }.render()?,
+        ),
+        CaseEvent::AdministrativeProcessing => (
+            ProcessingSubject { m }.render()?,
+            ProcessingText { m }.render()?,
+            ProcessingHtml { m }.render()?,
+        ),
+        CaseEvent::InterviewReminder => (
+            ReminderSubject { m }.render()?,
+            ReminderText { m }.render()?,
+            ReminderHtml { m }.render()?,
+        ),
         CaseEvent::Withdrawn => (
             WithdrawnSubject { m }.render()?,
             WithdrawnText { m }.render()?,
@@ -449,17 +574,17 @@ pub fn employer_mail(m: &CaseMail) -> Result<Rendered, askama::Error> {
 }
 
 mail_template!(
-    ReminderSubject,
+    EvidenceReminderSubject,
     ReminderMail,
     "mail/evidence_reminder/subject.txt"
 );
 mail_template!(
-    ReminderText,
+    EvidenceReminderText,
     ReminderMail,
     "mail/evidence_reminder/body.txt"
 );
 mail_template!(
-    ReminderHtml,
+    EvidenceReminderHtml,
     ReminderMail,
     "mail/evidence_reminder/body.html"
 );
@@ -467,9 +592,18 @@ mail_template!(
 /// The employer's reminder before an evidence request's due date.
 pub fn reminder_mail(m: &ReminderMail) -> Result<Rendered, askama::Error> {
     Ok(assemble(
-        ReminderSubject { m }.render()?,
-        ReminderText { m }.render()?,
-        ReminderHtml { m }.render()?,
+        EvidenceReminderSubject { m }.render()?,
+        EvidenceReminderText { m }.render()?,
+        EvidenceReminderHtml { m }.render()?,
+    ))
+}
+
+/// The employer's one mail for a filing's interviews booked at once.
+pub fn interview_batch_mail(m: &InterviewBatchMail) -> Result<Rendered, askama::Error> {
+    Ok(assemble(
+        InterviewsSubject { m }.render()?,
+        InterviewsText { m }.render()?,
+        InterviewsHtml { m }.render()?,
     ))
 }
 
@@ -523,6 +657,12 @@ mod tests {
             status_url: "https://kitdesk.test/status?receipt=KIT2700000017".into(),
             case_url: "https://kitdesk.test/cases/c1".into(),
             refusal_reason: Some("Activities include construction labor".into()),
+            cancel_reason: Some("The interviewing officer is ill".into()),
+            refusal_ground: crate::domain::refusal::ground("214(b)").ok(),
+            processing: Some(Processing {
+                reason: "Security advisory opinion pending".into(),
+                documents: vec![("training plan".into(), "교육 계획서".into())],
+            }),
         }
     }
 
@@ -537,6 +677,9 @@ mod tests {
             CaseEvent::Refused,
             CaseEvent::Withdrawn,
             CaseEvent::VisaIssued,
+            CaseEvent::InterviewCancelled,
+            CaseEvent::InterviewReminder,
+            CaseEvent::AdministrativeProcessing,
         ] {
             let m = sample(event);
             for r in [applicant_mail(&m).unwrap(), employer_mail(&m).unwrap()] {

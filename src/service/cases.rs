@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::accounts::AuthUser;
 use super::filing::desk_today;
+use super::interviews::BookingChange;
 use super::{access, audit, FieldErrors, ServiceError};
 use crate::db::cases::{self, CaseChanges, CaseFilter, CaseRow, CaseSearch, QueueRow};
 use crate::db::notes::{self, NoteRow};
@@ -85,8 +86,16 @@ pub struct CaseSummary {
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
     pub overdue: bool,
+    pub interview_at: Option<DateTime<Utc>>,
     pub filing_date: NaiveDate,
     pub created_at: DateTime<Utc>,
+}
+
+impl CaseSummary {
+    /// The interview in Seoul time, `2026-12-01 09:00 KST`.
+    pub fn interview_label(&self) -> Option<String> {
+        self.interview_at.map(time::seoul_label)
+    }
 }
 
 fn status_of(row: &CaseRow) -> Result<CaseStatus, ServiceError> {
@@ -166,6 +175,7 @@ fn summary(row: QueueRow, today: NaiveDate) -> CaseSummary {
         duplicate_passport: row.duplicate_passport,
         suggested_route: row.suggested_route,
         evidence_due: row.evidence_due,
+        interview_at: row.interview_at.map(time::from_stored),
         filing_date: row.filing_date,
         created_at: time::from_stored(row.created_at),
     }
@@ -405,16 +415,46 @@ pub enum CaseAction {
     SubmitEvidence {
         note: String,
     },
+    /// Books the case into an interview slot (`GET /api/v1/interview-slots`).
     ScheduleInterview {
-        at: DateTime<Utc>,
+        slot_id: String,
+    },
+    /// Moves the booked interview to another slot; frees the old one. Limited per case
+    /// (`--interview-reschedule-limit`), then a supervisor decides; moving out of a slot the
+    /// desk closed does not count.
+    Reschedule {
+        slot_id: String,
+    },
+    /// The employer asks the desk for another interview time (at most 5 preferred working
+    /// days); the desk sees it in the case's messages and moves the interview.
+    RequestReschedule {
+        reason: String,
         #[serde(default)]
-        location: Option<String>,
+        preferred_dates: Vec<NaiveDate>,
+    },
+    /// The desk calls the interview off (its place is freed); the case returns to review.
+    CancelInterview {
+        reason: String,
+    },
+    /// The applicant did not come: the case returns to review with the note.
+    RecordNoShow {
+        note: String,
+    },
+    /// After the interview: INA 221(g) administrative processing, waiting on checks or on the
+    /// named documents (document kinds). Left by `approve` or `refuse`.
+    AdministrativeProcessing {
+        reason: String,
+        #[serde(default)]
+        documents: Vec<String>,
     },
     Approve {
         route: String,
         reason: String,
     },
+    /// Refuses with the legal ground (`214(b)`, `221(g)`, `212(a)(6)(C)(i)`,
+    /// `212(a)(9)(B)`, `212(a)(7)(B)(i)(I)`, `222(g)`), which the applicant's mail states.
     Refuse {
+        ground: String,
         reason: String,
     },
     Withdraw {
@@ -449,6 +489,11 @@ impl CaseAction {
             CaseAction::IssueVisa {} => ActionKind::IssueVisa,
             CaseAction::AmendFacts { .. } => ActionKind::AmendFacts,
             CaseAction::ConfirmEvidence { .. } => ActionKind::ConfirmEvidence,
+            CaseAction::Reschedule { .. } => ActionKind::Reschedule,
+            CaseAction::RequestReschedule { .. } => ActionKind::RequestReschedule,
+            CaseAction::CancelInterview { .. } => ActionKind::CancelInterview,
+            CaseAction::RecordNoShow { .. } => ActionKind::RecordNoShow,
+            CaseAction::AdministrativeProcessing { .. } => ActionKind::AdministrativeProcessing,
         }
     }
 }
@@ -472,8 +517,24 @@ pub fn apply_action(
     expected_version: i64,
     action: CaseAction,
 ) -> Result<CaseView, ServiceError> {
-    let kind = action.kind();
     database::write_tx(conn, |conn| {
+        apply_action_in(conn, ctx, user, case_id, expected_version, action, true)
+    })
+}
+
+/// [`apply_action`] inside the caller's transaction (a batch books many cases in one, each in
+/// a savepoint). `employer_mail` false: the caller tells the employer once for the batch.
+pub fn apply_action_in(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    case_id: &str,
+    expected_version: i64,
+    action: CaseAction,
+    employer_mail: bool,
+) -> Result<CaseView, ServiceError> {
+    let kind = action.kind();
+    {
         let row = load_visible(conn, user, case_id)?;
         if !kind.roles().contains(&user.role) {
             return Err(ServiceError::Forbidden(format!(
@@ -519,6 +580,26 @@ pub fn apply_action(
         let mut details = json!({});
         // What to re-evaluate after the change: the facts changed or evidence was confirmed.
         let mut reevaluate: Option<&'static str> = None;
+        // A decision or a withdrawal before a booked interview took place gives its place
+        // back, and the applicant's calendar is told (a CANCEL for the same event).
+        let mut cancelled_interview: Option<serde_json::Value> = None;
+        let ends_before_interview = match kind {
+            ActionKind::Approve | ActionKind::Refuse => row
+                .interview_at
+                .is_some_and(|at| time::from_stored(at) > Utc::now()),
+            ActionKind::Withdraw => true,
+            _ => false,
+        };
+        if ends_before_interview && status == CaseStatus::InterviewScheduled {
+            if let Some((slot, sequence)) = super::interviews::cancel_booking(conn, case_id)? {
+                cancelled_interview = Some(json!({
+                    "was_at": time::from_stored(slot.starts_at),
+                    "was_until": time::from_stored(slot.ends_at),
+                    "location": slot.location,
+                    "sequence": sequence,
+                }));
+            }
+        }
         match &action {
             CaseAction::Assign { assignee_id } => {
                 let assignee = Uuid::parse_str(assignee_id).ok().map(|u| u.to_string());
@@ -592,22 +673,105 @@ pub fn apply_action(
                 shared_note = Some(format!("Evidence submitted: {}", note.trim()));
                 details = json!({"note": note.trim()});
             }
-            CaseAction::ScheduleInterview { at, location } => {
-                if *at <= Utc::now() {
-                    errors.add("at", "must be in the future");
-                }
-                let place = match location {
-                    Some(l) => errors
-                        .check("location", text::check_line(l, text::MAX_LOCATION_CHARS))
-                        .unwrap_or_default(),
-                    None => "U.S. Embassy Seoul, 188 Sejong-daero, Jongno-gu".into(),
+            CaseAction::ScheduleInterview { slot_id } | CaseAction::Reschedule { slot_id } => {
+                let change = if kind == ActionKind::Reschedule {
+                    BookingChange::Reschedule {
+                        limit: ctx.settings.interview_reschedule_limit,
+                        supervisor: user.role == Role::Supervisor,
+                    }
+                } else {
+                    BookingChange::Schedule
                 };
-                changes.interview_at = Some(time::to_stored(*at));
+                // First write of the action: a full slot refuses before anything else changes.
+                let booked = super::interviews::book(conn, case_id, slot_id, change)?;
+                let at = super::interviews::slot_start(&booked.slot);
+                changes.interview_at = Some(Some(time::to_stored(at)));
+                let place = booked.slot.location.clone();
+                shared_note = Some(match &booked.previous {
+                    Some(old) => format!(
+                        "Interview moved from {} to {} at {place}",
+                        time::seoul_label(time::from_stored(old.starts_at)),
+                        time::seoul_label(at)
+                    ),
+                    None => format!(
+                        "Interview scheduled for {} at {place}",
+                        time::seoul_label(at)
+                    ),
+                });
+                details = json!({
+                    "slot_id": booked.slot.id,
+                    "at": at,
+                    "ends_at": time::from_stored(booked.slot.ends_at),
+                    "at_seoul": time::in_seoul(at),
+                    "location": place,
+                    "sequence": booked.sequence,
+                    "reschedules": booked.reschedules,
+                    "previous_slot_id": booked.previous.as_ref().map(|s| s.id.clone()),
+                });
+            }
+            CaseAction::RequestReschedule {
+                reason,
+                preferred_dates,
+            } => {
+                require_reason(&mut errors, "reason", reason);
+                if preferred_dates.len() > 5 {
+                    errors.add("preferred_dates", "name at most 5 dates");
+                }
+                for (i, date) in preferred_dates.iter().enumerate() {
+                    if *date <= today {
+                        errors.add(format!("preferred_dates[{i}]"), "must be after today");
+                    } else if let Some(closure) = crate::domain::interview::closure_on(*date) {
+                        errors.add(
+                            format!("preferred_dates[{i}]"),
+                            format!("the embassy is closed that day: {}", closure.describe().0),
+                        );
+                    }
+                }
+                let dates: Vec<String> = preferred_dates.iter().map(|d| d.to_string()).collect();
+                shared_note = Some(if dates.is_empty() {
+                    format!("Another interview time requested: {}", reason.trim())
+                } else {
+                    format!(
+                        "Another interview time requested ({}): {}",
+                        dates.join(", "),
+                        reason.trim()
+                    )
+                });
+                details = json!({"reason": reason.trim(), "preferred_dates": preferred_dates});
+            }
+            CaseAction::CancelInterview { reason } => {
+                require_reason(&mut errors, "reason", reason);
+                let left = if errors.is_empty() {
+                    super::interviews::cancel_booking(conn, case_id)?
+                } else {
+                    None
+                };
+                changes.interview_at = Some(None);
+                shared_note = Some(format!("Interview cancelled: {}", reason.trim()));
+                details = json!({"reason": reason.trim(), "was_at": row.interview_at.map(time::from_stored),
+                    "was_until": left.as_ref().map(|(s, _)| time::from_stored(s.ends_at)),
+                    "location": left.as_ref().map(|(s, _)| s.location.clone()),
+                    "sequence": left.as_ref().map(|(_, seq)| *seq)});
+            }
+            CaseAction::RecordNoShow { note } => {
+                require_reason(&mut errors, "note", note);
+                let at = row.interview_at.map(time::from_stored);
+                if at.is_some_and(|at| at > Utc::now()) {
+                    return Err(ServiceError::conflict(
+                        "interview_not_held",
+                        "the interview has not begun yet: cancel it instead",
+                    ));
+                }
+                if errors.is_empty() {
+                    super::interviews::end_booking(conn, case_id)?;
+                }
                 shared_note = Some(format!(
-                    "Interview scheduled for {} at {place}",
-                    at.format("%Y-%m-%d %H:%M UTC")
+                    "The applicant did not come to the interview{}: {}",
+                    at.map(|a| format!(" of {}", time::seoul_label(a)))
+                        .unwrap_or_default(),
+                    note.trim()
                 ));
-                details = json!({"at": at, "location": place});
+                details = json!({"note": note.trim(), "interview_at": at});
             }
             CaseAction::Approve { route, reason } => {
                 require_reason(&mut errors, "reason", reason);
@@ -619,6 +783,7 @@ pub fn apply_action(
                             conn, ctx, user, &row, route,
                         )?;
                         changes.decision_route = Some(route.id().to_owned());
+                        crate::db::interviews::end_processing(conn, case_id, "approved", now)?;
                         if route.is_visa_waiver() {
                             // ESTA is no visa: no annotation, and the case ends advised.
                             changes.status = Some(CaseStatus::EstaAdvised.as_str().to_owned());
@@ -698,8 +863,70 @@ pub fn apply_action(
                 details = json!({"rule_id": rule_id, "note": note.trim()});
                 reevaluate = Some("confirm_evidence");
             }
-            CaseAction::Refuse { reason } | CaseAction::Withdraw { reason } => {
+            CaseAction::AdministrativeProcessing { reason, documents } => {
                 require_reason(&mut errors, "reason", reason);
+                let at = row.interview_at.map(time::from_stored);
+                if at.is_some_and(|at| at > Utc::now()) {
+                    return Err(ServiceError::conflict(
+                        "interview_not_held",
+                        "administrative processing follows the interview, which has not begun yet",
+                    ));
+                }
+                let mut kinds: Vec<crate::domain::document::DocumentKind> = Vec::new();
+                for (i, kind) in documents.iter().enumerate() {
+                    match kind.parse() {
+                        Ok(kind) if !kinds.contains(&kind) => kinds.push(kind),
+                        Ok(_) => {}
+                        Err(e) => errors.add(format!("documents[{i}]"), e.to_string()),
+                    }
+                }
+                if errors.is_empty() {
+                    super::interviews::end_booking(conn, case_id)?;
+                    crate::db::interviews::start_processing(
+                        conn,
+                        case_id,
+                        reason.trim(),
+                        &json!(kinds).to_string(),
+                        now,
+                    )?;
+                }
+                shared_note = Some(format!(
+                    "Administrative processing (INA 221(g)): {}{}",
+                    reason.trim(),
+                    if kinds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " Documents to upload: {}.",
+                            kinds
+                                .iter()
+                                .map(|k| k.names().0)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ));
+                details = json!({"reason": reason.trim(), "documents": kinds, "since": time::from_stored(now)});
+            }
+            CaseAction::Refuse { ground, reason } => {
+                require_reason(&mut errors, "reason", reason);
+                let ground = errors.check("ground", crate::domain::refusal::ground(ground));
+                super::eligibility::release_cap(conn, case_id)?;
+                if let Some(g) = ground.filter(|_| errors.is_empty()) {
+                    crate::db::interviews::record_refusal(conn, case_id, g.id, now)?;
+                    crate::db::interviews::end_processing(conn, case_id, "refused", now)?;
+                    details =
+                        json!({"reason": reason.trim(), "ground": g.id, "citation": g.citation});
+                }
+                changes.decision_reason = Some(reason.trim().to_owned());
+                changes.decided_by = Some(user.id.clone());
+                changes.decided_at = Some(now);
+            }
+            CaseAction::Withdraw { reason } => {
+                require_reason(&mut errors, "reason", reason);
+                if status == CaseStatus::AdministrativeProcessing {
+                    crate::db::interviews::end_processing(conn, case_id, "withdrawn", now)?;
+                }
                 // An approval's cap slot goes back to the pool.
                 super::eligibility::release_cap(conn, case_id)?;
                 changes.decision_reason = Some(reason.trim().to_owned());
@@ -709,6 +936,9 @@ pub fn apply_action(
             }
         }
         errors.finish()?;
+        if let Some(cancelled) = cancelled_interview {
+            details["interview_cancelled"] = cancelled;
+        }
         let changed = cases::update_if_version(conn, case_id, expected_version, &changes, now)?;
         if changed == 0 {
             let current = cases::find(conn, case_id)?
@@ -747,6 +977,7 @@ pub fn apply_action(
             kind,
             &details,
             crate::notify::enqueue::Links(&ctx.settings.public_url),
+            employer_mail,
         )?;
         // Last, as db::audit asks: appending takes the lock that orders all appends, held
         // until commit.
@@ -766,7 +997,7 @@ pub fn apply_action(
             )],
         )?;
         view(updated, user)
-    })
+    }
 }
 
 /// The annotation printed on an approved visa: legal basis, employer, project, worksite and

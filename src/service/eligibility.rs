@@ -544,6 +544,7 @@ pub const UNDECIDED: &[&str] = &[
     "evidence_requested",
     "evidence_submitted",
     "interview_scheduled",
+    "administrative_processing",
 ];
 
 pub fn cap_simulation(

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod documents;
 pub mod eligibility;
 pub mod filing;
+pub mod interviews;
 pub mod outbox;
 pub mod passports;
 pub mod passwords;
@@ -99,6 +100,12 @@ impl FieldErrors {
 pub enum ServiceError {
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
+    /// Well-formed, but refused for a reason with a code of its own (e.g. `closed_day`).
+    #[error("the request cannot be carried out")]
+    Unprocessable {
+        code: &'static str,
+        errors: Vec<FieldError>,
+    },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
@@ -245,6 +252,8 @@ pub struct Settings {
     /// How long a unit of database work may take before its request is answered 503 (a
     /// frozen database must not hang requests); None for the command-line tools' long jobs.
     pub work_deadline: Option<std::time::Duration>,
+    /// Reschedules of one case's interview before only a supervisor may move it.
+    pub interview_reschedule_limit: i32,
 }
 
 impl Settings {
@@ -268,6 +277,7 @@ impl Default for Settings {
             audit_anchor_rows: 100,
             audit_anchor_interval: std::time::Duration::from_secs(60),
             work_deadline: Some(std::time::Duration::from_secs(8)),
+            interview_reschedule_limit: 2,
         }
     }
 }

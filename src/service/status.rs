@@ -22,6 +22,10 @@ pub struct PublicStatus {
     pub status: String,
     pub message_en: String,
     pub message_ko: String,
+    /// What happens next, when the desk has set it: the interview's time (Seoul, KST) and
+    /// place.
+    pub next_en: Option<String>,
+    pub next_ko: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -39,7 +43,32 @@ pub fn lookup(conn: &mut DbConnection, query: &StatusQuery) -> Result<PublicStat
         .parse()
         .map_err(|_| ServiceError::Internal("stored status unknown".into()))?;
     let (en, ko) = status.public_message();
+    let (next_en, next_ko) = match (status, row.interview_at) {
+        (CaseStatus::InterviewScheduled, Some(at)) => {
+            // Only scheduled cases pay for the second read (the look-up is frequent).
+            let place = crate::db::interviews::find_booking(conn, &row.id)?
+                .and_then(|b| b.slot_id)
+                .map(|slot| crate::db::interviews::find_slot(conn, &slot))
+                .transpose()?
+                .flatten()
+                .map(|s| s.location);
+            let when = time::seoul_label(time::from_stored(at));
+            match place {
+                Some(place) => (
+                    Some(format!("Your interview: {when} (Seoul time), {place}.")),
+                    Some(format!("인터뷰 일시: {when} (서울 시간), 장소: {place}.")),
+                ),
+                None => (
+                    Some(format!("Your interview: {when} (Seoul time).")),
+                    Some(format!("인터뷰 일시: {when} (서울 시간).")),
+                ),
+            }
+        }
+        _ => (None, None),
+    };
     Ok(PublicStatus {
+        next_en,
+        next_ko,
         receipt_number: row.receipt_number,
         status: status.as_str().to_owned(),
         message_en: en.to_owned(),

@@ -500,6 +500,51 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     ] {
         rows.push(row("get", "/outbox", actor, None, expect));
     }
+    // interviews: supervisors open and close windows; the desk reads slots and books
+    let day = crate::helpers::next_working_day(kitdesk::domain::time::desk_today());
+    let window =
+        json!({"date": day, "start": "10:00", "end": "10:30", "slot_minutes": 15, "capacity": 2});
+    let close = json!({"reason": "the interviewing officer is ill"});
+    let from = json!({"from": day});
+    for (actor, open, closing, read) in [
+        (Anonymous, 401, 401, 401),
+        (Admin, 403, 403, 403),
+        (Officer, 403, 403, 200),
+        (Sub, 403, 403, 403),
+        (Prime, 403, 403, 403),
+        (Other, 403, 403, 403),
+        (Supervisor, 201, 200, 200),
+    ] {
+        rows.push(row(
+            "post",
+            "/interview-windows",
+            actor,
+            b(window.clone()),
+            open,
+        ));
+        rows.push(row(
+            "post",
+            "/interview-windows/{window}/close",
+            actor,
+            b(close.clone()),
+            closing,
+        ));
+        rows.push(row("get", "/interview-slots", actor, None, read));
+        rows.push(row("get", "/interview-rebookings", actor, None, read));
+        let report = if actor == Supervisor {
+            200
+        } else {
+            open.min(403)
+        };
+        rows.push(row("get", "/reports/interviews", actor, None, report));
+        rows.push(row(
+            "post",
+            "/filings/{filing}/interviews",
+            actor,
+            b(from.clone()),
+            read,
+        ));
+    }
     rows
 }
 
@@ -545,6 +590,21 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     let filed = app.file(&sub.employer, &sub_project, 2).await;
     let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
     let case2 = filed["cases"][1]["id"].as_str().unwrap().to_owned();
+    let filing = filed["id"].as_str().unwrap().to_owned();
+    let window = app
+        .open_window(
+            &supervisor,
+            crate::helpers::next_working_day(kitdesk::domain::time::desk_today()),
+            "09:00",
+            "09:30",
+            15,
+            2,
+            "U.S. Embassy Seoul",
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let target_user = app.create_user(Role::Officer, None).await;
     let doc = upload_pdf(
         &app,
@@ -579,6 +639,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{project}", &sub_project)
             .replace("{case2}", &case2)
             .replace("{case}", &case)
+            .replace("{filing}", &filing)
+            .replace("{window}", &window)
             .replace("{route}", "ESTA-CIW")
             .replace("{capped}", "E4-PWK")
             .replace("{fy}", "2027")
@@ -640,6 +702,8 @@ fn every_api_route_has_a_row_in_the_matrix() {
             .replace("{project}", "{id}")
             .replace("{case2}", "{id}")
             .replace("{case}", "{id}")
+            .replace("{filing}", "{id}")
+            .replace("{window}", "{id}")
             .replace("{doc}", "{id}")
             .replace("{run}", "{sub}")
             .replace("{capped}", "{route}")

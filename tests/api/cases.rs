@@ -44,11 +44,11 @@ async fn full_workflow_from_registration_to_visa() {
     app.act_ok(employer, &case_id, json!({"action": "submit_evidence", "note": "Contract §7.2 attached: seller installs and trains."})).await;
     app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
         .await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let slot = app.slot(&supervisor, 2).await;
     app.act_ok(
         &officer,
         &case_id,
-        json!({"action": "schedule_interview", "at": at}),
+        json!({"action": "schedule_interview", "slot_id": slot}),
     )
     .await;
     let approved = app
@@ -206,7 +206,7 @@ async fn actions_need_if_match_and_the_current_version() {
             &officer,
             id,
             Some(&etag),
-            &json!({"action": "refuse", "reason": "x"}),
+            &json!({"action": "refuse", "ground": "214(b)", "reason": "x"}),
         )
         .await,
         412,
@@ -258,7 +258,7 @@ async fn wrong_state_is_409_with_the_allowed_actions() {
             &officer,
             id,
             Some(&etag),
-            &json!({"action": "refuse", "reason": "   "}),
+            &json!({"action": "refuse", "ground": "214(b)", "reason": "   "}),
         )
         .await;
     let problem = assert_problem(response, 422, "validation_failed").await;

@@ -542,7 +542,7 @@ async fn gc_removes_orphans_only_and_purge_applies_retention() {
     app.act_ok(
         &officer,
         &case,
-        json!({"action": "refuse", "reason": "Not needed"}),
+        json!({"action": "refuse", "ground": "214(b)", "reason": "Not needed"}),
     )
     .await;
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(2);

@@ -227,6 +227,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
         },
         documents_url: data_dir.join("documents").display().to_string(),
         document_limits: kitdesk::service::documents::DocumentLimits::default(),
+        interview_reschedule_limit: 2,
         data_dir,
         secret_key: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
         secret_source: SecretSource::Environment,
@@ -566,6 +567,51 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// Opens an interview window (as `supervisor`); asserts 201; returns the window.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open_window(
+        &self,
+        supervisor: &TestUser,
+        date: chrono::NaiveDate,
+        start: &str,
+        end: &str,
+        slot_minutes: i64,
+        capacity: i64,
+        location: &str,
+    ) -> Value {
+        let response = self
+            .post_json(
+                "/api/v1/interview-windows",
+                Some(&supervisor.token),
+                &serde_json::json!({"date": date, "start": start, "end": end,
+                    "slot_minutes": slot_minutes, "capacity": capacity, "location": location}),
+            )
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// One free interview slot with `capacity` places on the next working day, 09:00 Seoul.
+    pub async fn slot(&self, supervisor: &TestUser, capacity: i64) -> String {
+        let window = self
+            .open_window(
+                supervisor,
+                next_working_day(kitdesk::domain::time::desk_today()),
+                "09:00",
+                "09:15",
+                15,
+                capacity,
+                "U.S. Embassy Seoul, consular section",
+            )
+            .await;
+        window["slots"][0]["id"]
+            .as_str()
+            .expect("slot id")
+            .to_owned()
+    }
+
     /// Acts with the case's current ETag; asserts success; returns the case.
     pub async fn act_ok(&self, user: &TestUser, id: &str, action: Value) -> Value {
         let (_, etag) = self.case(user, id).await;
@@ -575,6 +621,15 @@ impl TestApp {
         assert_eq!(status, 200, "{action} → {body}");
         body
     }
+}
+
+/// The first day after `after` on which the embassy is open.
+pub fn next_working_day(after: chrono::NaiveDate) -> chrono::NaiveDate {
+    let mut day = after + chrono::Duration::days(1);
+    while kitdesk::domain::interview::closure_on(day).is_some() {
+        day += chrono::Duration::days(1);
+    }
+    day
 }
 
 /// A believable worker: an installer from Korea, 90 days, paid from Korea.

@@ -13,6 +13,7 @@ mod filings;
 mod fuzzing;
 mod health;
 mod helpers;
+mod interviews;
 mod outbox;
 mod pages;
 mod profiles;

@@ -231,12 +231,28 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         json!({"action": "submit_evidence", "note": "Contract §7.2 attached"}),
     )
     .await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(10))
-        .date_naive()
-        .and_hms_opt(0, 30, 0)
-        .unwrap()
-        .and_utc();
-    act(&app, &officer, &a, json!({"action": "schedule_interview", "at": at, "location": "U.S. Embassy Seoul, consular section, window 3"})).await;
+    let day = crate::helpers::next_working_day(time::now().date() + chrono::Duration::days(9));
+    let at = day.and_hms_opt(0, 30, 0).unwrap().and_utc();
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let window = app
+        .open_window(
+            &supervisor,
+            day,
+            "09:30",
+            "09:45",
+            15,
+            2,
+            "U.S. Embassy Seoul, consular section, window 3",
+        )
+        .await;
+    let slot = window["slots"][0]["id"].as_str().unwrap();
+    act(
+        &app,
+        &officer,
+        &a,
+        json!({"action": "schedule_interview", "slot_id": slot}),
+    )
+    .await;
     act(&app, &officer, &a, json!({"action": "approve", "route": "B1-CIW", "reason": "Installation under the sales contract"})).await;
     act(&app, &officer, &a, json!({"action": "issue_visa"})).await;
     // Case B is refused; the employer withdraws case C.
@@ -245,7 +261,7 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         &app,
         &officer,
         &b,
-        json!({"action": "refuse", "reason": "Activities include construction labor"}),
+        json!({"action": "refuse", "ground": "214(b)", "reason": "Activities include construction labor"}),
     )
     .await;
     act(
@@ -290,6 +306,12 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         .to_string();
     assert!(interview.text.contains(&seoul), "{}", interview.text);
     assert!(interview.text.contains("window 3") && interview.text.contains("여권"));
+    // the invitation travelled with it, its organizer the desk's sender
+    let ics = interview.calendar.as_deref().expect("an invitation");
+    assert!(
+        ics.contains("METHOD:REQUEST\r\n") && ics.contains("ORGANIZER;CN="),
+        "{ics}"
+    );
     let approved = subject_of("Case approved");
     assert!(approved.text.contains("B1-CIW") && approved.text.contains("9 FAM 402.2-5(E)"));
     let issued = subject_of("Visa issued");
@@ -558,7 +580,7 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
     app.act_ok(
         &officer,
         &a,
-        json!({"action": "refuse", "reason": "No contract"}),
+        json!({"action": "refuse", "ground": "214(b)", "reason": "No contract"}),
     )
     .await;
     assert_eq!(run(seoul_at(11)).await.unwrap(), 0);

@@ -1164,3 +1164,130 @@ async fn a_prime_accepts_its_subcontractor_on_its_dashboard() {
         .unwrap();
     assert_eq!(linked["prime_sponsor_id"], prime.id);
 }
+
+#[tokio::test]
+async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 3).await;
+    let filing_id = filed["id"].as_str().unwrap().to_owned();
+    let cases: Vec<String> = filed["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &cases {
+        app.act_ok(&officer, id, serde_json::json!({"action": "start_review"}))
+            .await;
+    }
+    let day = crate::helpers::next_working_day(kitdesk::domain::time::desk_today()).to_string();
+
+    // a supervisor opens a window by form; a Saturday is refused in words
+    let mut as_supervisor = Visitor::signed_in(&app, &supervisor);
+    let calendar = as_supervisor
+        .get(&format!("/desk/interviews?from={day}"))
+        .await;
+    assert_eq!(calendar.status, 200);
+    assert!(calendar.body.contains("KST"));
+    let csrf = calendar.csrf();
+    let mut saturday = kitdesk::domain::time::desk_today();
+    while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat {
+        saturday += chrono::Duration::days(1);
+    }
+    let refused = as_supervisor
+        .post(
+            "/desk/interviews/windows",
+            &[
+                ("csrf", &csrf),
+                ("date", &saturday.to_string()),
+                ("start", "09:00"),
+                ("end", "09:30"),
+                ("slot_minutes", "15"),
+                ("capacity", "2"),
+                ("location", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 200);
+    assert!(
+        refused.body.contains("id=\"interviews-error\"") && refused.body.contains("weekend"),
+        "{}",
+        refused.body
+    );
+    let opened = as_supervisor
+        .post(
+            "/desk/interviews/windows",
+            &[
+                ("csrf", &csrf),
+                ("date", &day),
+                ("start", "09:00"),
+                ("end", "09:30"),
+                ("slot_minutes", "15"),
+                ("capacity", "2"),
+                ("location", "Consular section, window 3"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(opened.location(), format!("/desk/interviews?from={day}"));
+
+    // an officer books the whole filing from the calendar
+    let mut as_officer = Visitor::signed_in(&app, &officer);
+    let calendar = as_officer
+        .get(&format!("/desk/interviews?from={day}"))
+        .await;
+    assert!(calendar.body.contains("09:00–09:15 KST") && calendar.body.contains("0 / 2"));
+    assert!(calendar.body.contains("id=\"batch-form\""));
+    assert!(
+        !calendar.body.contains("id=\"window-form\""),
+        "opening windows is for supervisors"
+    );
+    let report = as_officer
+        .post(
+            "/desk/interviews/batch",
+            &[
+                ("csrf", &calendar.csrf()),
+                ("filing_id", &filing_id),
+                ("from", &day),
+                ("back_from", &day),
+            ],
+        )
+        .await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("id=\"batch-report\""));
+    assert!(report.body.contains(": 3 / 3"), "{}", report.body);
+    assert!(report.body.contains(&format!("{day} 09:15 KST")));
+    let calendar = as_officer
+        .get(&format!("/desk/interviews?from={day}"))
+        .await;
+    assert!(calendar.body.contains("2 / 2") && calendar.body.contains("1 / 2"));
+    assert!(calendar
+        .body
+        .contains(filed["cases"][0]["receipt_number"].as_str().unwrap()));
+
+    // the employer sees the times in Seoul time and may ask for another
+    let mut as_employer = Visitor::signed_in(&app, &sponsor.employer);
+    let dashboard = as_employer.get("/employer").await;
+    assert!(
+        dashboard.body.contains(&format!("{day} 09:00 KST")),
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("#form-request_reschedule"));
+    let case = as_employer.get(&format!("/cases/{}", cases[0])).await;
+    assert!(case.body.contains("id=\"form-request_reschedule\""));
+    assert!(case.body.contains(" KST"));
+    assert_eq!(as_employer.get("/desk/interviews").await.status, 403);
+    // the supervisor's reports show the week's use of the slots
+    let reports = as_supervisor.get("/supervisor/reports").await;
+    assert_eq!(reports.status, 200);
+    assert!(reports.body.contains("id=\"interview-report\""));
+    assert!(
+        reports.body.contains("<td>3</td><td>4</td><td>75%</td>"),
+        "{}",
+        reports.body
+    );
+}

@@ -280,7 +280,7 @@ async fn amending_the_facts_reevaluates_and_records_only_what_changed() {
         .act_ok(
             &d.officer,
             id,
-            json!({"action": "refuse", "reason": "The buyer's staff are not B-1 installers"}),
+            json!({"action": "refuse", "ground": "214(b)", "reason": "The buyer's staff are not B-1 installers"}),
         )
         .await;
     let (_, etag) = d.app.case(&d.employer, id).await;
@@ -338,7 +338,7 @@ async fn publishing_reevaluates_the_undecided_cases_only_in_the_background() {
         .act_ok(
             &d.officer,
             decided,
-            json!({"action": "refuse", "reason": "Not needed"}),
+            json!({"action": "refuse", "ground": "214(b)", "reason": "Not needed"}),
         )
         .await;
     let v3 = include_str!("../../rules/esta-ciw.v2.toml")

@@ -651,17 +651,27 @@ async fn wrong_typed_secrets_are_not_echoed_and_free_text_is_bounded() {
     app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
         .await;
     let (_, etag) = app.case(&officer, &case_id).await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let r = app
+        .post_json(
+            "/api/v1/interview-windows",
+            Some(&supervisor.token),
+            &json!({"date": crate::helpers::next_working_day(kitdesk::domain::time::desk_today()),
+                "start": "09:00", "end": "10:00", "slot_minutes": 15, "capacity": 2,
+                "location": "x".repeat(201)}),
+        )
+        .await;
+    let body = assert_problem(r, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "location");
     let r = app
         .act(
             &officer,
             &case_id,
             Some(&etag),
-            &json!({"action": "schedule_interview", "at": at, "location": "x".repeat(201)}),
+            &json!({"action": "schedule_interview", "slot_id": "not-a-slot"}),
         )
         .await;
     let body = assert_problem(r, 422, "validation_failed").await;
-    assert_eq!(body["errors"][0]["field"], "location");
+    assert_eq!(body["errors"][0]["field"], "slot_id");
 }
 
 #[tokio::test]

@@ -295,6 +295,8 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The iCalendar part, if the mail carries one.
+    pub calendar: Option<String>,
 }
 
 impl Mail {
@@ -414,6 +416,21 @@ pub fn parse(raw: &str) -> Mail {
         .find(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
+    let mut mail = Mail {
+        headers: Vec::new(),
+        subject,
+        text: String::new(),
+        html: String::new(),
+        calendar: None,
+    };
+    collect_parts(&content_type, &body, &mut mail);
+    mail.headers = headers;
+    mail
+}
+
+/// The text, HTML and calendar parts of a multipart body, nested multiparts included (an
+/// interview mail is multipart/mixed holding the alternatives and the .ics).
+fn collect_parts(content_type: &str, body: &str, mail: &mut Mail) {
     let boundary = content_type
         .split("boundary=")
         .nth(1)
@@ -425,8 +442,6 @@ pub fn parse(raw: &str) -> Mail {
                 .to_owned()
         })
         .expect("multipart boundary");
-    let mut text = String::new();
-    let mut html = String::new();
     for part in body.split(&format!("--{boundary}")) {
         let part = part.trim_start_matches('\n');
         if part.starts_with("--") || part.trim().is_empty() {
@@ -436,19 +451,20 @@ pub fn parse(raw: &str) -> Mail {
         let kind = part_headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Content-Type"))
-            .map(|(_, v)| v.to_ascii_lowercase())
+            .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let decoded = decode_body(&part_headers, &part_body);
-        if kind.starts_with("text/plain") {
-            text = decoded;
-        } else if kind.starts_with("text/html") {
-            html = decoded;
+        let lower = kind.to_ascii_lowercase();
+        if lower.starts_with("multipart/") {
+            collect_parts(&kind, &part_body, mail);
+            continue;
         }
-    }
-    Mail {
-        headers,
-        subject,
-        text,
-        html,
+        let decoded = decode_body(&part_headers, &part_body);
+        if lower.starts_with("text/plain") {
+            mail.text = decoded;
+        } else if lower.starts_with("text/html") {
+            mail.html = decoded;
+        } else if lower.starts_with("text/calendar") {
+            mail.calendar = Some(decoded);
+        }
     }
 }

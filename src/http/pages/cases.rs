@@ -8,7 +8,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDateTime, Utc};
 
 use super::forms::FormData;
 use super::{page_id, Lang, Page, PageError};
@@ -358,6 +357,12 @@ struct CasePage<'a> {
     actions: Vec<&'static str>,
     unavailable: Vec<Unavailable>,
     approvable: Vec<String>,
+    /// Free interview slots (id, "2026-12-01 09:00 KST · 1 of 2 free · place").
+    free_slots: Vec<(String, String)>,
+    /// The booked interview in Seoul time.
+    interview_label: Option<String>,
+    /// Refusal grounds (id, "INA 214(b) (8 U.S.C. 1184(b)) — title").
+    grounds: Vec<(&'static str, String)>,
     /// Evidence rules awaiting the desk's confirmation (for the confirm form).
     unconfirmed: Vec<String>,
     /// Fact paths that can be amended (for the amend form).
@@ -373,13 +378,6 @@ struct CasePage<'a> {
 }
 
 impl CasePage<'_> {
-    /// A moment in Seoul time, with the zone.
-    fn seoul(&self, at: &chrono::DateTime<Utc>) -> String {
-        crate::domain::time::desk_time(*at)
-            .format("%Y-%m-%d %H:%M KST")
-            .to_string()
-    }
-
     /// Does the romanised name fail to read as the Hangul name?
     fn name_mismatch(&self) -> bool {
         let w = &self.case.worker;
@@ -530,6 +528,35 @@ async fn render_case(
         .map(|r| r.id.clone())
         .collect();
     unconfirmed.dedup();
+    let books = case
+        .allowed_actions
+        .iter()
+        .any(|a| matches!(a, ActionKind::ScheduleInterview | ActionKind::Reschedule));
+    let free_slots = if books {
+        state
+            .ctx
+            .run(|conn, _| crate::service::interviews::free_slots(conn, 200))
+            .await
+            .map_err(|e| page.fail(e))?
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    format!(
+                        "{} · {} · {}",
+                        s.starts_label(),
+                        page.t("interview.free")
+                            .replace("{n}", &s.free().to_string())
+                            .replace("{m}", &s.capacity.to_string()),
+                        s.location
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let interview_label = case.interview_at.map(crate::domain::time::seoul_label);
     let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
     let code = if errors.is_empty() {
         StatusCode::OK
@@ -560,6 +587,15 @@ async fn render_case(
             actions,
             unavailable,
             approvable,
+            free_slots,
+            interview_label,
+            grounds: crate::domain::refusal::GROUNDS
+                .iter()
+                .map(|g| {
+                    let title = if lang.is_ko() { g.title_ko } else { g.title_en };
+                    (g.id, format!("{} — {title}", g.citation))
+                })
+                .collect(),
             errors,
             can_write: own_case,
         },
@@ -575,12 +611,6 @@ pub async fn show(
     let page = Page::load(&req, &state).await?;
     let id = page_id(&page, &path, "case")?;
     render_case(&page, &state, id, Vec::new(), StatusCode::OK).await
-}
-
-/// Seoul wall-clock time from a `datetime-local` field, as UTC.
-fn seoul_time(raw: &str) -> Option<chrono::DateTime<Utc>> {
-    let local = NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    Some(crate::domain::time::from_desk_time(local))
 }
 
 /// Facts the amend form offers (facts v2 paths).
@@ -647,14 +677,46 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
             note: form.get("note").to_owned(),
         },
         "schedule_interview" => CaseAction::ScheduleInterview {
-            at: seoul_time(form.get("at")).ok_or_else(|| bad("at", "must be a date and time"))?,
-            location: form.opt("location"),
+            slot_id: form
+                .opt("slot_id")
+                .ok_or_else(|| bad("slot_id", "choose an interview slot"))?,
+        },
+        "reschedule" => CaseAction::Reschedule {
+            slot_id: form
+                .opt("slot_id")
+                .ok_or_else(|| bad("slot_id", "choose an interview slot"))?,
         },
         "approve" => CaseAction::Approve {
             route: form.get("route").to_owned(),
             reason: reason(),
         },
-        "refuse" => CaseAction::Refuse { reason: reason() },
+        "refuse" => CaseAction::Refuse {
+            ground: form.get("ground").to_owned(),
+            reason: reason(),
+        },
+        "administrative_processing" => CaseAction::AdministrativeProcessing {
+            reason: reason(),
+            documents: form.all("documents"),
+        },
+        "request_reschedule" => CaseAction::RequestReschedule {
+            reason: reason(),
+            preferred_dates: form
+                .get("preferred_dates")
+                .split([',', ' '])
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d"))
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    bad(
+                        "preferred_dates",
+                        "write dates as YYYY-MM-DD, separated by commas",
+                    )
+                })?,
+        },
+        "cancel_interview" => CaseAction::CancelInterview { reason: reason() },
+        "record_no_show" => CaseAction::RecordNoShow {
+            note: form.get("note").to_owned(),
+        },
         "withdraw" => CaseAction::Withdraw { reason: reason() },
         "issue_visa" => CaseAction::IssueVisa {},
         // One fact at a time: its dotted path and the new value (true/false, a number, a
@@ -913,12 +975,6 @@ mod tests {
         assert_eq!(routes[0].rules[0].message, "너무 김");
         assert_eq!(routes[0].rules[1].id, "ESTA-CONTRACT");
         assert!(!routes[0].approvable());
-    }
-
-    #[test]
-    fn interview_times_are_seoul_time() {
-        let at = seoul_time("2026-03-02T10:00").unwrap();
-        assert_eq!(at.to_rfc3339(), "2026-03-02T01:00:00+00:00");
     }
 }
 

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod desk;
 pub mod employer;
 pub mod forms;
+pub mod interviews;
 pub mod public_status;
 pub mod security;
 pub mod supervisor;
@@ -110,6 +111,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/desk", web::get().to(desk::queue))
         .route("/desk/bulk", web::post().to(desk::bulk))
         .route("/desk/sponsors", web::get().to(desk::sponsors))
+        .route("/desk/interviews", web::get().to(interviews::calendar))
+        .route("/desk/interviews/book", web::post().to(interviews::book))
+        .route("/desk/interviews/batch", web::post().to(interviews::batch))
+        .route(
+            "/desk/interviews/windows",
+            web::post().to(interviews::open_window),
+        )
+        .route(
+            "/desk/interviews/windows/{id}/close",
+            web::post().to(interviews::close_window),
+        )
         .route(
             "/desk/sponsors/{id}/verify",
             web::post().to(desk::verify_sponsor),

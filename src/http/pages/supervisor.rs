@@ -305,9 +305,27 @@ pub async fn cap(
 struct ReportsPage<'a> {
     p: &'a Page,
     report: Report,
+    interviews: crate::service::interviews::InterviewReport,
+}
+
+/// A share (0 to 1) as a percentage, or a dash.
+fn percent(share: &Option<f64>, none: &str) -> String {
+    share
+        .map(|s| format!("{:.0}%", s * 100.0))
+        .unwrap_or_else(|| none.to_owned())
 }
 
 impl ReportsPage<'_> {
+    fn share(&self, share: &Option<f64>) -> String {
+        percent(share, self.p.t("common.none"))
+    }
+
+    fn days(&self, median: &Option<f64>) -> String {
+        median
+            .map(|m| format!("{m:.1}"))
+            .unwrap_or_else(|| self.p.t("common.none").to_owned())
+    }
+
     fn median(&self) -> String {
         self.report
             .median_days_to_decision
@@ -332,7 +350,27 @@ pub async fn reports(
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
     let report = load_report(&page, &state).await?;
-    page.render(&ReportsPage { p: &page, report })
+    let user = page.require(SUPERVISOR)?;
+    let interviews = state
+        .ctx
+        .run(move |conn, ctx| {
+            crate::service::interviews::report(
+                conn,
+                ctx,
+                &user,
+                crate::service::interviews::ReportQuery {
+                    from: None,
+                    to: None,
+                },
+            )
+        })
+        .await
+        .map_err(|e| page.fail(e))?;
+    page.render(&ReportsPage {
+        p: &page,
+        report,
+        interviews,
+    })
 }
 
 /// `GET /supervisor/reports.csv`.

@@ -1,0 +1,3 @@
+DROP TABLE interview_bookings;
+DROP TABLE interview_slots;
+DROP TABLE interview_windows;

@@ -1,0 +1,2 @@
+DROP TABLE administrative_processing;
+DROP TABLE case_refusals;
