@@ -25,7 +25,7 @@ pub struct CreateUserRequest {
 }
 
 impl CreateUserRequest {
-    fn parse(self) -> Result<NewAccount, ServiceError> {
+    pub(crate) fn parse(self) -> Result<NewAccount, ServiceError> {
         let mut errors = FieldErrors::new();
         let email = errors.check("email", EmailAddress::parse(&self.email));
         let password = errors.check("password", Password::parse(&self.password));

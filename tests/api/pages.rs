@@ -41,9 +41,49 @@ impl Page {
         let start = self.body.find(&marker).expect(name) + marker.len();
         self.body[start..].split('"').next().unwrap().to_owned()
     }
+
+    /// The hidden input's value as the browser would send it back (HTML entities decoded).
+    fn hidden_text(&self, name: &str) -> String {
+        self.hidden(name)
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"")
+            .replace("&#43;", "+")
+            .replace("&#x2b;", "+")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
 }
 
 impl<'a> Visitor<'a> {
+    /// Uploads a batch file on the project's filing page (the preview), as the browser does.
+    async fn upload_batch(
+        &mut self,
+        project: &str,
+        token: &str,
+        file: Vec<u8>,
+        name: &str,
+    ) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file).file_name(name.to_owned()),
+            );
+        let response = self
+            .client
+            .post(self.app.url(&format!("/employer/projects/{project}/csv")))
+            .header(COOKIE, self.cookie_header())
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
     fn new(app: &'a TestApp) -> Self {
         Visitor {
             app,
@@ -470,22 +510,9 @@ async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
     let mut bad = worker(2);
     bad["passport_expiry"] = "2001-01-01".into();
     let bad_csv = csv_of(&[worker(1), bad]);
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", token.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bad_csv.into_bytes()).file_name("batch.csv"),
-        );
-    let response = employer
-        .client
-        .post(app.url(&format!("/employer/projects/{project}/csv")))
-        .header(COOKIE, employer.cookie_header())
-        .header("sec-fetch-site", "same-origin")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let preview = employer.finish(response).await;
+    let preview = employer
+        .upload_batch(&project, &token, bad_csv.into_bytes(), "batch.csv")
+        .await;
     assert_eq!(preview.status, 422);
     assert!(
         preview.body.contains("the passport has expired"),
@@ -527,17 +554,7 @@ async fn a_csv_batch_is_previewed_with_row_errors_before_anything_is_filed() {
     assert!(preview.body.contains("csv-file-now"));
     let key = preview.hidden("idempotency_key");
     // the batch as the page read it, carried in a hidden field (HTML-escaped JSON)
-    let table = preview
-        .hidden("table")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#43;", "+")
-        .replace("&#x2b;", "+")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
+    let table = preview.hidden_text("table");
     assert!(table.contains("\"line\":3"), "{table}");
     let filed = employer
         .post(
@@ -911,35 +928,16 @@ async fn an_excel_csv_in_cp949_keeps_its_korean_names_from_preview_to_filing() {
     w["name_ko"] = "최윤서".into();
     let csv = csv_of(&[w]);
     let (cp949, _, _) = encoding_rs::EUC_KR.encode(&csv);
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", token.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(cp949.into_owned()).file_name("근로자.csv"),
-        );
-    let response = employer
-        .client
-        .post(app.url(&format!("/employer/projects/{project}/csv")))
-        .header(COOKIE, employer.cookie_header())
-        .header("sec-fetch-site", "same-origin")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let preview = employer.finish(response).await;
+    let preview = employer
+        .upload_batch(&project, &token, cp949.into_owned(), "근로자.csv")
+        .await;
     assert_eq!(preview.status, 200, "{}", preview.body);
     assert!(
         preview.body.contains("최윤서"),
         "the Hangul name reads right"
     );
     assert!(!preview.body.contains('\u{fffd}'));
-    let table = preview
-        .hidden("table")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#43;", "+")
-        .replace("&#x2b;", "+")
-        .replace("&amp;", "&");
+    let table = preview.hidden_text("table");
     let filed = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),
@@ -1080,6 +1078,78 @@ async fn an_officer_finds_cases_and_acts_on_several_at_once_from_the_queue() {
         "{}",
         page.body
     );
+}
+
+#[tokio::test]
+async fn an_administrator_creates_disables_and_enables_desk_accounts_on_its_page() {
+    let app = spawn_app().await;
+    let admin = app.user(Role::Admin, None).await;
+    let officer = app.user(Role::Officer, None).await;
+    let mut visitor = Visitor::signed_in(&app, &admin);
+    visitor.accept_language = Some("ko");
+    let page = visitor.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("사용자 계정") && page.body.contains(&officer.email));
+    let token = page.csrf();
+    // a weak password is refused, naming the field, and never sent back
+    let refused = visitor
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", token.as_str()),
+                ("email", "new.officer@embassy.example"),
+                ("role", "officer"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"admin-errors\"") && !refused.body.contains("value=\"short\"")
+    );
+    let created = visitor
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", token.as_str()),
+                ("email", "new.officer@embassy.example"),
+                ("role", "officer"),
+                ("display_name", "김담당"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert!(!app
+        .login("new.officer@embassy.example", PASSWORD)
+        .await
+        .is_empty());
+    // disabling ends the officer's sessions; enabling lets it sign in again
+    let page = visitor.get("/admin/users").await;
+    assert!(page.body.contains(&format!("disable-{}", officer.id)));
+    let done = visitor
+        .post(
+            &format!("/admin/users/{}/disabled", officer.id),
+            &[("csrf", token.as_str()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let me = app.get("/api/v1/me", Some(&officer.token)).await;
+    assert_eq!(me.status(), 401, "its sessions ended");
+    visitor
+        .post(
+            &format!("/admin/users/{}/disabled", officer.id),
+            &[("csrf", token.as_str()), ("disabled", "false")],
+        )
+        .await;
+    assert!(visitor
+        .get("/admin/users")
+        .await
+        .body
+        .contains(&format!("disable-{}", officer.id)));
+    // only administrators
+    let mut desk = Visitor::signed_in(&app, &app.user(Role::Supervisor, None).await);
+    assert_eq!(desk.get("/admin/users").await.status, 403);
 }
 
 #[tokio::test]

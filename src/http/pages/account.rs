@@ -125,7 +125,7 @@ pub async fn login(
         Ok(session) => {
             tracing::info!(user_id = %session.user.id, "signed in (page)");
             let target = match (session.user.role, next.as_str()) {
-                (Role::Admin, _) => "/".to_owned(),
+                (Role::Admin, _) => "/admin/users".to_owned(),
                 (_, "/") => match session.user.role {
                     Role::Employer => "/employer".to_owned(),
                     _ => "/desk".to_owned(),

@@ -8,6 +8,7 @@
 //! Authorization is the service layer's, plus one role rule per page stated in its module.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
 pub mod cases;
 pub mod catalog;
@@ -110,6 +111,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/desk", web::get().to(desk::queue))
         .route("/desk/bulk", web::post().to(desk::bulk))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::create))
+        .route(
+            "/admin/users/{id}/disabled",
+            web::post().to(admin::set_disabled),
+        )
         .route("/desk/sponsors", web::get().to(desk::sponsors))
         .route("/desk/interviews", web::get().to(interviews::calendar))
         .route("/desk/interviews/book", web::post().to(interviews::book))
@@ -237,6 +244,9 @@ impl Page {
 
     pub fn role(&self) -> Option<Role> {
         self.user.as_ref().map(|u| u.role)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
     }
     pub fn is_employer(&self) -> bool {
         self.role() == Some(Role::Employer)
