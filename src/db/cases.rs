@@ -197,6 +197,8 @@ pub struct CaseFilter {
     pub project_id: Option<String>,
     pub filing_id: Option<String>,
     pub after: Option<(NaiveDateTime, String)>,
+    /// The cases before this one, nearest first (the page is then in reverse order).
+    pub before: Option<(NaiveDateTime, String)>,
 }
 
 /// A search: a case matches when any of these does.
@@ -227,10 +229,17 @@ pub fn page(
     // Built once per backend (see `on_backend!`): the same query, typed for each.
     macro_rules! query {
         () => {{
-            let mut query = cases::table
-                .select(QueueRow::as_select())
-                .order((cases::created_at.asc(), cases::id.asc()))
-                .into_boxed();
+            let mut query = if filter.before.is_some() {
+                cases::table
+                    .select(QueueRow::as_select())
+                    .order((cases::created_at.desc(), cases::id.desc()))
+                    .into_boxed()
+            } else {
+                cases::table
+                    .select(QueueRow::as_select())
+                    .order((cases::created_at.asc(), cases::id.asc()))
+                    .into_boxed()
+            };
             if let Some(status) = &filter.status {
                 query = query.filter(cases::status.eq(status.clone()));
             }
@@ -305,6 +314,11 @@ pub fn page(
                     .or(cases::filing_id.eq(search.id.clone().unwrap_or_default()))
                     .or(cases::id.eq(search.id.clone().unwrap_or_default()));
                 query = query.filter(by_name);
+            }
+            if let Some((at, id)) = &filter.before {
+                query = query
+                    .filter(cases::created_at.le(*at))
+                    .filter(cases::created_at.lt(*at).or(cases::id.lt(id.clone())));
             }
             if let Some((at, id)) = &filter.after {
                 // `created_at >= at` is the range an index can seek to; the OR then skips

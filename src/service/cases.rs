@@ -259,6 +259,50 @@ pub fn queue(
     user: &AuthUser,
     q: QueueQuery,
 ) -> Result<QueuePage, ServiceError> {
+    let (filter, limit) = filter_of(conn, user, &q)?;
+    let today = desk_today();
+    let mut rows = cases::page(conn, &filter, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
+    } else {
+        None
+    };
+    Ok(QueuePage {
+        items: rows.into_iter().map(|r| summary(r, today)).collect(),
+        next_cursor,
+    })
+}
+
+/// The cases just before and just after `case_id` in the queue that `q` describes (what the
+/// case page's previous/next follow), each `None` at an end.
+pub fn neighbours(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    q: &QueueQuery,
+    case_id: &str,
+) -> Result<(Option<CaseSummary>, Option<CaseSummary>), ServiceError> {
+    let case = load_visible(conn, user, case_id)?;
+    let (mut filter, _) = filter_of(conn, user, q)?;
+    let today = desk_today();
+    filter.after = Some((case.created_at, case.id.clone()));
+    let next = cases::page(conn, &filter, 1)?.into_iter().next();
+    filter.after = None;
+    filter.before = Some((case.created_at, case.id));
+    let previous = cases::page(conn, &filter, 1)?.into_iter().next();
+    Ok((
+        previous.map(|r| summary(r, today)),
+        next.map(|r| summary(r, today)),
+    ))
+}
+
+/// A queue query as a filter the database layer runs, and its page size.
+fn filter_of(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    q: &QueueQuery,
+) -> Result<(CaseFilter, i64), ServiceError> {
     let mut errors = FieldErrors::new();
     let status = match &q.status {
         Some(s) => errors
@@ -355,19 +399,9 @@ pub fn queue(
         project_id,
         filing_id,
         after,
+        before: None,
     };
-    let mut rows = cases::page(conn, &filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
-    } else {
-        None
-    };
-    Ok(QueuePage {
-        items: rows.into_iter().map(|r| summary(r, today)).collect(),
-        next_cursor,
-    })
+    Ok((filter, limit))
 }
 
 /// What a search box's text can mean.

@@ -1036,6 +1036,39 @@ async fn an_officer_finds_cases_and_acts_on_several_at_once_from_the_queue() {
         queue.body.contains(&format!("value=\"{receipt}\"")),
         "the search is kept"
     );
+    // previous/next follow the queue the officer came from (here: only "filed" cases)
+    let queue = desk.get("/desk?status=filed").await;
+    let first = {
+        let start = queue.body.find("/cases/").unwrap();
+        queue.body[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+    };
+    assert!(first.contains("?queue=status%3Dfiled"), "{first}");
+    let case_page = desk.get(&first).await;
+    assert!(case_page.body.contains("id=\"queue-nav\""));
+    assert!(
+        !case_page.body.contains("id=\"case-prev\""),
+        "the first has no previous"
+    );
+    let next = {
+        let start = case_page
+            .body
+            .find("id=\"case-next\"")
+            .map(|_| case_page.body.find("rel=\"next\"").unwrap())
+            .unwrap();
+        let before = &case_page.body[..start];
+        let href = before.rfind("href=\"").unwrap() + 6;
+        case_page.body[href..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+    };
+    let second = desk.get(&next).await;
+    assert!(second.body.contains("id=\"case-prev\"") && second.body.contains("id=\"case-next\""));
     let queue = desk.get("/desk").await;
     let token = queue.csrf();
     let selected: Vec<String> = filed["cases"]

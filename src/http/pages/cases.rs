@@ -348,6 +348,8 @@ struct CasePage<'a> {
     project: ProjectView,
     notes: Vec<NoteView>,
     history: Vec<HistoryEntry>,
+    /// Previous and next in the queue the officer came from.
+    nav: Option<QueueNav>,
     /// The facts the decision rests on, grouped and translated.
     facts: Vec<FactGroup>,
     routes: Vec<RouteView>,
@@ -416,8 +418,50 @@ async fn render_case(
     errors: Vec<FieldError>,
     failure: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    render_case_in(page, state, id, errors, failure, None).await
+}
+
+/// Previous and next within the queue the officer came from: (its filters, URL-encoded for a
+/// `?queue=`, the previous case's id, the next case's id).
+pub struct QueueNav {
+    pub context: String,
+    /// The filters as the queue page's own query string.
+    pub filters: String,
+    pub previous: Option<(String, String)>,
+    pub next: Option<(String, String)>,
+}
+
+async fn render_case_in(
+    page: &Page,
+    state: &AppState,
+    id: String,
+    errors: Vec<FieldError>,
+    failure: StatusCode,
+    queue: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
     let lang = page.lang;
+    let nav = match queue.filter(|_| page.is_desk()) {
+        Some(context) => {
+            let params = web::Query::<super::desk::QueueParams>::from_query(&context)
+                .map(web::Query::into_inner)
+                .unwrap_or_default();
+            let query = params.to_query();
+            let user = user.clone();
+            let case_id = id.clone();
+            let found = state
+                .ctx
+                .run(move |conn, _| cases::neighbours(conn, &user, &query, &case_id))
+                .await;
+            found.ok().map(|(previous, next)| QueueNav {
+                context: super::url_encode(&params.context()),
+                filters: params.context(),
+                previous: previous.map(|c| (c.id, c.receipt_number)),
+                next: next.map(|c| (c.id, c.receipt_number)),
+            })
+        }
+        None => None,
+    };
     let loaded = state
         .ctx
         .run(move |conn, ctx| {
@@ -568,6 +612,7 @@ async fn render_case(
         code,
         &CasePage {
             p: page,
+            nav,
             facts,
             case,
             sponsor,
@@ -603,14 +648,22 @@ async fn render_case(
 }
 
 /// `GET /cases/{id}`.
+#[derive(serde::Deserialize)]
+pub struct ShowParams {
+    /// The queue's filters (from the queue page's links): previous/next follow it.
+    queue: Option<String>,
+}
+
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    params: web::Query<ShowParams>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
     let id = page_id(&page, &path, "case")?;
-    render_case(&page, &state, id, Vec::new(), StatusCode::OK).await
+    let queue = params.into_inner().queue;
+    render_case_in(&page, &state, id, Vec::new(), StatusCode::OK, queue).await
 }
 
 /// Facts the amend form offers (facts v2 paths).

@@ -33,6 +33,52 @@ pub struct QueueParams {
     cursor: Option<String>,
 }
 
+impl QueueParams {
+    /// The queue these parameters ask for.
+    pub fn to_query(&self) -> QueueQuery {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        QueueQuery {
+            status: nonempty(&self.status),
+            route: nonempty(&self.route),
+            overdue: self.overdue.as_deref().map(|_| true),
+            assignee: self.mine.as_deref().map(|_| "me".to_owned()),
+            documents: self
+                .documents
+                .as_deref()
+                .map(|_| "awaiting_review".to_owned()),
+            q: nonempty(&self.q),
+            project_id: nonempty(&self.project_id),
+            filing_id: nonempty(&self.filing_id),
+            cursor: nonempty(&self.cursor),
+            limit: Some(cases::DEFAULT_PAGE),
+            sponsor_id: None,
+        }
+    }
+
+    /// The filters (not the page) as a query string: what a case page keeps to offer the
+    /// previous and next case of this queue.
+    pub fn context(&self) -> String {
+        [
+            ("status", &self.status),
+            ("route", &self.route),
+            ("overdue", &self.overdue),
+            ("mine", &self.mine),
+            ("documents", &self.documents),
+            ("q", &self.q),
+            ("project_id", &self.project_id),
+            ("filing_id", &self.filing_id),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
 pub struct CountLink {
     pub status: &'static str,
     pub count: i64,
@@ -52,6 +98,8 @@ struct QueuePage<'a> {
     mine: bool,
     documents: bool,
     q: String,
+    /// The queue's filters, URL-encoded once more: case links carry them as `?queue=`.
+    context: String,
     routes: Vec<&'static str>,
 }
 
@@ -70,23 +118,8 @@ pub async fn queue(
     let page = Page::load(&req, &state).await?;
     let user = page.require(DESK)?;
     let params = params.into_inner();
-    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    let query = QueueQuery {
-        status: nonempty(&params.status),
-        route: nonempty(&params.route),
-        overdue: params.overdue.as_deref().map(|_| true),
-        assignee: params.mine.as_deref().map(|_| "me".to_owned()),
-        documents: params
-            .documents
-            .as_deref()
-            .map(|_| "awaiting_review".to_owned()),
-        q: nonempty(&params.q),
-        project_id: nonempty(&params.project_id),
-        filing_id: nonempty(&params.filing_id),
-        cursor: nonempty(&params.cursor),
-        limit: Some(cases::DEFAULT_PAGE),
-        sponsor_id: None,
-    };
+    let query = params.to_query();
+    let context = params.context();
     let (counts, mut queue) = state
         .ctx
         .run(move |conn, _| {
@@ -142,6 +175,7 @@ pub async fn queue(
         mine: params.mine.is_some(),
         documents: params.documents.is_some(),
         q: params.q.unwrap_or_default(),
+        context: url_encode(&context),
         routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
     })
 }
