@@ -582,3 +582,74 @@ async fn the_preview_predicts_each_rows_route_and_flags_rows_no_route_can_take()
     assert_eq!(rows[2]["name_check"]["given_name"], false);
     assert!(rows[2]["errors"].as_array().unwrap().is_empty());
 }
+
+/// Issue 19's benchmark: the preview of a 500-row workbook, every row validated and evaluated
+/// on every route, against the rules engine's own rate for 500 evaluations.
+/// `cargo test --release --test api bench_preview_of_500_rows -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "benchmark: run by hand"]
+async fn bench_preview_of_500_rows() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let workers: Vec<Value> = (0..500).map(worker).collect();
+    let csv = csv_of(&workers);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    for (c, h) in reader.headers().unwrap().iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, cell).unwrap();
+        }
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let form = reqwest::multipart::Form::new()
+            .text("project_id", project.clone())
+            .part(
+                "workers",
+                reqwest::multipart::Part::bytes(xlsx.clone()).file_name("batch.xlsx"),
+            );
+        let started = std::time::Instant::now();
+        let response = app
+            .client
+            .post(app.url("/api/v1/filings/preview"))
+            .bearer_auth(&sponsor.employer.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        times.push(started.elapsed());
+        assert_eq!(body["rows"].as_array().unwrap().len(), 500);
+        assert!(body["rows"][499]["predicted_route"].is_string());
+    }
+    // the engine's part alone, in process: the same 500 rows validated, turned into facts and
+    // evaluated on every route (what the preview adds is HTTP, the workbook and the answer)
+    let table = kitdesk::service::spreadsheet::read_table(&xlsx).unwrap();
+    let project_id = project.clone();
+    let engine = app
+        .ctx
+        .run(move |conn, ctx| {
+            let started = std::time::Instant::now();
+            let predicted =
+                kitdesk::service::filing::predict_routes(conn, ctx, &project_id, &table)?;
+            assert_eq!(predicted.len(), 500);
+            Ok(started.elapsed())
+        })
+        .await
+        .unwrap();
+    let best = times.iter().min().unwrap();
+    println!(
+        "preview of a 500-row workbook: best {:.0} ms of {:?} ms (target <= 2000 ms); its 500 rows validated and evaluated in process: {:.1} ms; ratio in-process/preview = {:.3}",
+        best.as_secs_f64() * 1000.0,
+        times.iter().map(|t| t.as_millis()).collect::<Vec<_>>(),
+        engine.as_secs_f64() * 1000.0,
+        engine.as_secs_f64() / best.as_secs_f64()
+    );
+}
