@@ -1394,3 +1394,133 @@ async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
         reports.body
     );
 }
+
+/// Every vocabulary code a page could show raw: statuses, outcomes, rule kinds, document
+/// kinds and the facts' vocabularies (codes with an underscore or that no Korean reader
+/// would read; plain English words such as "other" are left to the reviewer's eye).
+fn vocabulary_codes() -> Vec<String> {
+    use kitdesk::domain::worker::{ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES, SECTORS};
+    let mut codes: Vec<String> = kitdesk::domain::CaseStatus::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    codes.extend(
+        [
+            "needs_review",
+            "not_available",
+            "ineligible",
+            "eligible",
+            "unconfirmed",
+            "not_applicable",
+        ]
+        .map(str::to_owned),
+    );
+    codes.extend(kitdesk::domain::document::DocumentKind::ALL.map(|k| k.as_str().to_owned()));
+    for list in [ACTIVITIES, EDUCATION, JOB_ROLES, PAY_SOURCES, SECTORS] {
+        codes.extend(list.iter().map(|c| c.to_string()));
+    }
+    codes.retain(|c| {
+        c.contains('_') || ["installer", "vocational", "batteries", "foreign"].contains(&c.as_str())
+    });
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// The text a reader sees: tags, attributes, scripts and styles removed, and the codes a page
+/// shows to be typed (`<code>`, `<pre>`: file names, column names) left out.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        let tail = &rest[open..];
+        let skip_to = if tail.starts_with("<script") {
+            tail.find("</script>").map(|i| i + 9)
+        } else if tail.starts_with("<style") {
+            tail.find("</style>").map(|i| i + 8)
+        } else if tail.starts_with("<code") {
+            tail.find("</code>").map(|i| i + 7)
+        } else if tail.starts_with("<pre") {
+            tail.find("</pre>").map(|i| i + 6)
+        } else {
+            tail.find('>').map(|i| i + 1)
+        };
+        match skip_to {
+            Some(n) => rest = &tail[n..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn korean_pages_show_no_raw_vocabulary_codes() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 3).await;
+    let id = |i: usize| filed["cases"][i]["id"].as_str().unwrap().to_owned();
+    // cases in several states
+    app.act_ok(
+        &officer,
+        &id(1),
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+    app.act_ok(
+        &officer,
+        &id(2),
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(20)).to_string();
+    app.act_ok(&officer, &id(2), serde_json::json!({"action": "request_evidence", "reason": "계약서", "due_date": due, "documents": ["sales_contract"]})).await;
+    let codes = vocabulary_codes();
+    let mut problems = Vec::new();
+    let pages: Vec<(&TestUser, String)> = vec![
+        (&sponsor.employer, "/employer".into()),
+        (
+            &sponsor.employer,
+            format!("/employer/projects/{project}/file"),
+        ),
+        (&sponsor.employer, format!("/cases/{}", id(0))),
+        (&sponsor.employer, format!("/cases/{}", id(2))),
+        (&officer, "/desk".into()),
+        (&officer, "/desk/sponsors".into()),
+        (&officer, format!("/cases/{}", id(0))),
+        (&officer, format!("/cases/{}", id(1))),
+        (&officer, format!("/cases/{}", id(2))),
+        (&officer, "/desk/interviews".into()),
+        (&supervisor, "/supervisor/reports".into()),
+        (&supervisor, "/supervisor/rules".into()),
+        (&supervisor, "/supervisor/cap".into()),
+        (&admin, "/admin/users".into()),
+    ];
+    for (user, path) in pages {
+        let mut visitor = Visitor::signed_in(&app, user);
+        visitor.accept_language = Some("ko");
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        let text = visible_text(&page.body);
+        for code in &codes {
+            let shown = text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| word == code);
+            if shown {
+                problems.push(format!("{path}: {code}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "raw codes on Korean pages:\n{}",
+        problems.join("\n")
+    );
+}
