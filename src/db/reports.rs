@@ -48,3 +48,22 @@ pub fn overdue_evidence(
         ))
         .load(conn)
 }
+
+/// Filing dates of the cases filed on or after `from`.
+pub fn filing_dates_since(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+    cases::table
+        .filter(cases::filing_date.ge(from))
+        .select(cases::filing_date)
+        .load(conn)
+}
+
+/// When the cases decided on or after `from` (UTC) were decided.
+pub fn decisions_since(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    cases::table
+        .filter(cases::decided_at.ge(from))
+        .select(cases::decided_at.assume_not_null())
+        .load(conn)
+}

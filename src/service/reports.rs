@@ -27,9 +27,22 @@ pub struct OverdueRequest {
     pub days_overdue: i64,
 }
 
+/// One week (Monday to Sunday, Seoul dates): cases filed and decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekCount {
+    pub week_start: NaiveDate,
+    pub filed: i64,
+    pub decided: i64,
+}
+
+/// Weeks the report's chart covers, this one included.
+pub const WEEKS: i64 = 12;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub by_state_route: Vec<StateRouteCount>,
+    /// The last [`WEEKS`] weeks, oldest first.
+    pub weekly: Vec<WeekCount>,
     pub decided: usize,
     pub median_days_to_decision: Option<f64>,
     pub overdue: Vec<OverdueRequest>,
@@ -76,12 +89,50 @@ pub fn summary(conn: &mut DbConnection, user: &AuthUser) -> Result<Report, Servi
             days_overdue: (today - due).num_days(),
         });
     }
+    let weekly = weekly_counts(conn, today)?;
     Ok(Report {
         by_state_route,
+        weekly,
         decided: days.len(),
         median_days_to_decision: median(&days),
         overdue,
     })
+}
+
+/// Cases filed and decided per week over the last [`WEEKS`] weeks (Seoul dates).
+fn weekly_counts(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> Result<Vec<WeekCount>, ServiceError> {
+    use chrono::Datelike;
+    let this_monday =
+        today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let first = this_monday - chrono::Duration::weeks(WEEKS - 1);
+    let mut weeks: Vec<WeekCount> = (0..WEEKS)
+        .map(|i| WeekCount {
+            week_start: first + chrono::Duration::weeks(i),
+            filed: 0,
+            decided: 0,
+        })
+        .collect();
+    let index = |day: NaiveDate| -> Option<usize> {
+        let offset = (day - first).num_days();
+        (offset >= 0).then(|| (offset / 7) as usize)
+    };
+    for day in reports::filing_dates_since(conn, first)? {
+        if let Some(w) = index(day).and_then(|i| weeks.get_mut(i)) {
+            w.filed += 1;
+        }
+    }
+    // decided_at is stored in UTC; the week is the Seoul date's
+    let from_utc = first.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(9);
+    for at in reports::decisions_since(conn, from_utc)? {
+        let seoul = (at + chrono::Duration::hours(9)).date();
+        if let Some(w) = index(seoul).and_then(|i| weeks.get_mut(i)) {
+            w.decided += 1;
+        }
+    }
+    Ok(weeks)
 }
 
 /// The median of sorted values; the mean of the middle two for an even count.

@@ -1393,6 +1393,26 @@ async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
         "{}",
         reports.body
     );
+    // cases filed and decided per week: an SVG chart drawn by the server, and its table
+    assert!(reports.body.contains("<svg") && reports.body.contains("role=\"img\""));
+    assert!(reports.body.contains("id=\"weekly-chart-title\""));
+    if let Ok(dir) = std::env::var("KITDESK_SHOTS") {
+        let start = reports.body.find("<svg").unwrap();
+        let end = reports.body.find("</svg>").unwrap() + 6;
+        std::fs::write(
+            std::path::Path::new(&dir).join("weekly-chart.svg"),
+            &reports.body[start..end],
+        )
+        .unwrap();
+    }
+    let table = &reports.body[reports.body.find("id=\"weekly-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 13, "a header and 12 weeks");
+    let this_week = table.rsplit("<tr>").next().unwrap();
+    assert!(
+        !this_week.contains("<td>0</td><td>"),
+        "this week's filings are counted: {this_week}"
+    );
 }
 
 /// Every vocabulary code a page could show raw: statuses, outcomes, rule kinds, document

@@ -316,6 +316,18 @@ fn percent(share: &Option<f64>, none: &str) -> String {
 }
 
 impl ReportsPage<'_> {
+    /// Cases filed and decided per week as a bar chart, drawn here as SVG (no script, no CDN).
+    /// Every bar carries its number and the weeks their dates, so that nothing is told by
+    /// colour alone; the table under the chart says the same.
+    fn weekly_chart(&self) -> String {
+        weekly_chart_svg(
+            &self.report.weekly,
+            self.p.t("reports.filed"),
+            self.p.t("reports.decided_short"),
+            self.p.t("reports.weekly_title"),
+        )
+    }
+
     fn share(&self, share: &Option<f64>) -> String {
         percent(share, self.p.t("common.none"))
     }
@@ -392,4 +404,78 @@ pub async fn reports_csv(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// The weekly chart: two bars per week (filed, decided), numbers above them, week dates below.
+fn weekly_chart_svg(
+    weeks: &[crate::service::reports::WeekCount],
+    filed_label: &str,
+    decided_label: &str,
+    title: &str,
+) -> String {
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let (width, height, top, bottom, left) = (720.0_f64, 260.0_f64, 30.0, 40.0, 10.0);
+    let plot = height - top - bottom;
+    let max = weeks
+        .iter()
+        .map(|w| w.filed.max(w.decided))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let slot = (width - 2.0 * left) / weeks.len().max(1) as f64;
+    let bar = (slot - 12.0) / 2.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"weekly-chart-title\" class=\"chart\" id=\"weekly-chart\"><title id=\"weekly-chart-title\">{}</title>",
+        escape(title)
+    );
+    svg.push_str(&format!(
+        "<g font-size=\"11\"><rect x=\"{left}\" y=\"6\" width=\"12\" height=\"12\" fill=\"#1f4e79\"/><text x=\"{}\" y=\"16\">{}</text><rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" fill=\"#d99a00\" stroke=\"#6b4b00\" stroke-dasharray=\"3 2\"/><text x=\"{}\" y=\"16\">{}</text></g>",
+        left + 16.0,
+        escape(filed_label),
+        left + 140.0,
+        left + 156.0,
+        escape(decided_label)
+    ));
+    for (i, w) in weeks.iter().enumerate() {
+        let x = left + i as f64 * slot + 6.0;
+        for (j, (value, fill, dash)) in [
+            (w.filed, "#1f4e79", ""),
+            (
+                w.decided,
+                "#d99a00",
+                " stroke=\"#6b4b00\" stroke-dasharray=\"3 2\"",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let h = plot * value as f64 / max;
+            let bx = x + j as f64 * bar;
+            let by = top + plot - h;
+            svg.push_str(&format!(
+                "<rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fill}\"{dash}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{value}</text>",
+                bar - 1.0,
+                bx + bar / 2.0,
+                by - 3.0
+            ));
+        }
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x + bar,
+            height - bottom + 14.0,
+            w.week_start.format("%m/%d")
+        ));
+    }
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#555\"/></svg>",
+        top + plot,
+        width - left,
+        top + plot
+    ));
+    svg
 }
