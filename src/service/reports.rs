@@ -117,7 +117,7 @@ fn weekly_counts(
         .collect();
     let index = |day: NaiveDate| -> Option<usize> {
         let offset = (day - first).num_days();
-        (offset >= 0).then(|| (offset / 7) as usize)
+        (offset >= 0).then_some((offset / 7) as usize)
     };
     for day in reports::filing_dates_since(conn, first)? {
         if let Some(w) = index(day).and_then(|i| weeks.get_mut(i)) {
