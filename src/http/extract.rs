@@ -315,12 +315,16 @@ pub async fn resolve_session(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(token) = session_token(req.request()) {
-        if let Some(refusal) = cookie_csrf_refusal(req.request()) {
-            tracing::warn!(path = %req.path(), "cookie-authenticated API request refused: {refusal}");
-            return Err(ApiError(refusal).into());
-        }
         if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
             let result = lookup_session(&state, token).await;
+            // The cross-site checks guard a session's authority: a request whose session is
+            // not valid gets its 401 from the extractor, whatever it carries.
+            if result.is_ok() {
+                if let Some(refusal) = cookie_csrf_refusal(req.request()) {
+                    tracing::warn!(path = %req.path(), "cookie-authenticated API request refused: {refusal}");
+                    return Err(ApiError(refusal).into());
+                }
+            }
             req.extensions_mut().insert(SessionLookup(result));
         }
     }
