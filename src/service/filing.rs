@@ -920,30 +920,6 @@ fn row_name(table: &Table, row: &TableRow) -> String {
     }
 }
 
-/// Parses and validates a batch file without filing it.
-pub fn preview_csv(project_id: &str, data: &[u8], today: NaiveDate) -> FilingPreview {
-    match super::spreadsheet::read_table(data) {
-        Ok(table) => preview_table(project_id, &table, today),
-        Err(e) => {
-            let errors = match e {
-                ServiceError::Validation(errors) => errors,
-                other => vec![super::FieldError {
-                    field: "csv".into(),
-                    message: other.to_string(),
-                }],
-            };
-            FilingPreview {
-                valid: false,
-                rows_with_errors: 0,
-                rows_without_route: 0,
-                rows: Vec::new(),
-                errors,
-                documents: None,
-            }
-        }
-    }
-}
-
 /// Validates a batch's table without filing it.
 pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> FilingPreview {
     let errors = match workers_from_table(table) {
@@ -1008,22 +984,9 @@ pub fn preview_table(project_id: &str, table: &Table, today: NaiveDate) -> Filin
     }
 }
 
-/// The spreadsheet line of each data row of a batch file (the header is line 1), as the file
-/// names of a batch's ZIP use them; empty when the file cannot be read.
-pub fn csv_lines(data: &[u8]) -> Vec<u32> {
-    super::spreadsheet::read_table(data)
-        .map(|t| t.rows.iter().map(|r| r.line).collect())
-        .unwrap_or_default()
-}
-
-/// Reads workers from a batch file (CSV in any encoding Excel writes, or a workbook: see
-/// `super::spreadsheet`). Cell errors are reported like JSON ones, as `workers[i].field` (i
-/// counts data rows from 0), all at once.
-pub fn workers_from_csv(data: &[u8]) -> Result<Vec<WorkerInput>, ServiceError> {
-    workers_from_table(&super::spreadsheet::read_table(data)?)
-}
-
-/// Reads workers from a batch's table.
+/// Reads workers from a batch's table (`super::spreadsheet` read it once, at the edge). Cell
+/// errors are reported like JSON ones, as `workers[i].field` (i counts data rows from 0), all
+/// at once.
 pub fn workers_from_table(table: &Table) -> Result<Vec<WorkerInput>, ServiceError> {
     let headers = &table.headers;
     let mut errors = FieldErrors::new();
