@@ -190,6 +190,15 @@ pub struct CaseFilter {
     pub sponsor_ids: Option<Vec<String>>,
     /// Evidence requests past their due date (as of this day).
     pub overdue_on: Option<NaiveDate>,
+    /// Every case but the evidence requests past their due date (as of this day): with
+    /// `overdue_on`, the two halves of the overdue-first order.
+    pub not_overdue_on: Option<NaiveDate>,
+    /// Filed on or after this day.
+    pub filed_from: Option<NaiveDate>,
+    /// Filed on or before this day.
+    pub filed_to: Option<NaiveDate>,
+    /// The decided route, or the suggested one while there is no decision (reports).
+    pub route_decided_or_suggested: Option<String>,
     /// Only cases with a document (its own or its project's) awaiting the desk's review.
     pub documents_awaiting_review: bool,
     /// What a person typed in the search box, read every way it can mean.
@@ -199,6 +208,21 @@ pub struct CaseFilter {
     pub after: Option<(NaiveDateTime, String)>,
     /// The cases before this one, nearest first (the page is then in reverse order).
     pub before: Option<(NaiveDateTime, String)>,
+    /// Newest first from the end, as `before` without a bound.
+    pub from_end: bool,
+}
+
+impl From<super::reports::ReportFilter> for CaseFilter {
+    fn from(f: super::reports::ReportFilter) -> Self {
+        CaseFilter {
+            filed_from: f.from,
+            filed_to: f.to,
+            sponsor_ids: f.sponsor_id.map(|s| vec![s]),
+            assignee_id: f.officer_id,
+            route_decided_or_suggested: f.route,
+            ..CaseFilter::default()
+        }
+    }
 }
 
 /// A search: a case matches when any of these does.
@@ -229,7 +253,7 @@ pub fn page(
     // Built once per backend (see `on_backend!`): the same query, typed for each.
     macro_rules! query {
         () => {{
-            let mut query = if filter.before.is_some() {
+            let mut query = if filter.before.is_some() || filter.from_end {
                 cases::table
                     .select(QueueRow::as_select())
                     .order((cases::created_at.desc(), cases::id.desc()))
@@ -261,6 +285,29 @@ pub fn page(
                 query = query
                     .filter(cases::status.eq("evidence_requested"))
                     .filter(cases::evidence_due.lt(day));
+            }
+            if let Some(day) = filter.not_overdue_on {
+                query = query.filter(
+                    cases::status
+                        .ne("evidence_requested")
+                        .or(cases::evidence_due.is_null())
+                        .or(cases::evidence_due.ge(day)),
+                );
+            }
+            if let Some(route) = &filter.route_decided_or_suggested {
+                query = query.filter(
+                    cases::decision_route
+                        .eq(route.clone())
+                        .or(cases::decision_route
+                            .is_null()
+                            .and(cases::suggested_route.eq(route.clone()))),
+                );
+            }
+            if let Some(day) = filter.filed_from {
+                query = query.filter(cases::filing_date.ge(day));
+            }
+            if let Some(day) = filter.filed_to {
+                query = query.filter(cases::filing_date.le(day));
             }
             if filter.documents_awaiting_review {
                 use super::schema::documents;

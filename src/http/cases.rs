@@ -200,6 +200,12 @@ pub struct ExportQuery {
     pub overdue: Option<bool>,
     /// The same search as the list's `q`.
     pub q: Option<String>,
+    /// `me` or an officer's id, as the list's.
+    pub assignee: Option<String>,
+    /// Filed on or after this day (YYYY-MM-DD).
+    pub filed_from: Option<String>,
+    /// Filed on or before this day (YYYY-MM-DD).
+    pub filed_to: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(ExportQuery),
@@ -228,6 +234,9 @@ pub async fn export(
         filing_id: q.filing_id,
         overdue: q.overdue,
         q: q.q,
+        assignee: q.assignee,
+        filed_from: q.filed_from,
+        filed_to: q.filed_to,
         ..QueueQuery::default()
     };
     let body = state

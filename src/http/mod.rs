@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
+pub mod reports;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -141,6 +142,8 @@ api_routes![
     "/interview-rebookings" => [(get, interviews::rebookings)],
     "/filings/{id}/interviews" => [(post, interviews::book_filing)],
     "/reports/interviews" => [(get, interviews::report)],
+    "/reports/cases" => [(get, reports::summary)],
+    "/reports/cases/export" => [(get, reports::export)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

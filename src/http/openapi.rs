@@ -8,7 +8,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     auth, batch_template, cases, documents, eligibility, filings, health, interviews, metrics,
-    outbox, sponsors, status, users,
+    outbox, reports, sponsors, status, users,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +37,7 @@ use super::{
         documents::list_for_project, documents::content, documents::page_image, documents::review,
         interviews::open_window, interviews::close_window, interviews::list_slots,
         interviews::rebookings, interviews::book_filing, interviews::report,
+        reports::summary, reports::export,
         health::healthz, health::readyz, metrics::render,
     ),
     modifiers(&SecuritySchemes),
@@ -47,6 +48,7 @@ use super::{
         (name = "eligibility", description = "The rules engine: evaluations, rule sets, caps"),
         (name = "documents", description = "Evidence documents: upload, read, review"),
         (name = "interviews", description = "Interview windows, slots with capacity, booking (Seoul time)"),
+        (name = "reports", description = "Supervisors' reports on cases"),
         (name = "public", description = "Open to applicants, who have no account"),
         (name = "operations", description = "Probes and metrics"),
     )

@@ -14,7 +14,7 @@ use super::ServiceError;
 use crate::db::{projects, DbConnection};
 
 /// Most rows one export holds.
-pub const MAX_ROWS: usize = 10_000;
+pub const MAX_ROWS: usize = super::cases::MAX_MATCHING;
 
 const HEADERS: [&str; 9] = [
     "접수번호 / Receipt number",
@@ -46,15 +46,24 @@ pub fn rows(
         }
     }
     out.truncate(MAX_ROWS);
+    let names = project_names(conn, &out)?;
+    Ok((out, names))
+}
+
+/// The names of the rows' projects, by id.
+pub fn project_names(
+    conn: &mut DbConnection,
+    rows: &[CaseSummary],
+) -> Result<BTreeMap<String, String>, ServiceError> {
     let mut names = BTreeMap::new();
-    for case in &out {
+    for case in rows {
         if !names.contains_key(&case.project_id) {
             if let Some(project) = projects::find(conn, &case.project_id)? {
                 names.insert(case.project_id.clone(), project.name);
             }
         }
     }
-    Ok((out, names))
+    Ok(names)
 }
 
 fn cells(case: &CaseSummary, projects: &BTreeMap<String, String>) -> [String; 9] {

@@ -224,8 +224,24 @@ pub struct QueueQuery {
     pub project_id: Option<String>,
     /// Only this filing's cases.
     pub filing_id: Option<String>,
+    /// Filed on or after this day (YYYY-MM-DD).
+    pub filed_from: Option<String>,
+    /// Filed on or before this day (YYYY-MM-DD).
+    pub filed_to: Option<String>,
+    /// `filed` (the default: oldest first) or `overdue_first`: evidence requests past their
+    /// due date first, across pages, then the rest; each part oldest first.
+    pub order: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// Where a page of the queue starts.
+#[derive(Debug, Clone, PartialEq)]
+struct Cursor {
+    /// In the overdue-first order: which part the page starts in (`None` in the filed order).
+    overdue_part: Option<bool>,
+    /// After this case; `None` from the start of the part.
+    after: Option<(NaiveDateTime, String)>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -234,45 +250,151 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(at: NaiveDateTime, id: &str) -> String {
+fn encode_cursor(cursor: &Cursor) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}|{id}", at.format("%Y-%m-%dT%H:%M:%S%.6f")))
+    let part = match cursor.overdue_part {
+        None => "",
+        Some(true) => "overdue|",
+        Some(false) => "rest|",
+    };
+    let at = match &cursor.after {
+        Some((at, id)) => format!("{}|{id}", at.format("%Y-%m-%dT%H:%M:%S%.6f")),
+        None => "start".to_owned(),
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{part}{at}"))
 }
 
-fn decode_cursor(raw: &str) -> Option<(NaiveDateTime, String)> {
+fn decode_cursor(raw: &str) -> Option<Cursor> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw)
         .ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    let (at, id) = text.split_once('|')?;
+    let (overdue_part, rest) = if let Some(rest) = text.strip_prefix("overdue|") {
+        (Some(true), rest)
+    } else if let Some(rest) = text.strip_prefix("rest|") {
+        (Some(false), rest)
+    } else {
+        (None, text.as_str())
+    };
+    if rest == "start" {
+        return overdue_part.map(|_| Cursor {
+            overdue_part,
+            after: None,
+        });
+    }
+    let (at, id) = rest.split_once('|')?;
     let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     Uuid::parse_str(id).ok()?;
-    Some((at, id.to_owned()))
+    Some(Cursor {
+        overdue_part,
+        after: Some((at, id.to_owned())),
+    })
 }
 
-/// One page of the queue, oldest first. Employers see only their own sponsor's cases and
-/// their subcontractors'.
+/// The queue's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QueueOrder {
+    Filed,
+    OverdueFirst,
+}
+
+/// One page of the queue, oldest first (or, with `order=overdue_first`, the evidence requests
+/// past their due date first). Employers see only their own sponsor's cases and their
+/// subcontractors'.
 pub fn queue(
     conn: &mut DbConnection,
     user: &AuthUser,
     q: QueueQuery,
 ) -> Result<QueuePage, ServiceError> {
-    let (filter, limit) = filter_of(conn, user, &q)?;
+    let (filter, limit, cursor) = filter_of(conn, user, &q)?;
     let today = desk_today();
-    let mut rows = cases::page(conn, &filter, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
-    } else {
-        None
+    let (rows, next) = match cursor.overdue_part {
+        None => {
+            let mut rows = cases::page(conn, &filter, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next = more.then(|| Cursor {
+                overdue_part: None,
+                after: rows.last().map(|r| (r.created_at, r.id.clone())),
+            });
+            (rows, next)
+        }
+        Some(overdue_part) => overdue_first_page(conn, filter, limit, overdue_part, today)?,
     };
     Ok(QueuePage {
         items: rows.into_iter().map(|r| summary(r, today)).collect(),
-        next_cursor,
+        next_cursor: next.as_ref().map(encode_cursor),
     })
+}
+
+/// Every case `filter` selects (at most [`MAX_MATCHING`]), oldest first. The caller has
+/// checked that the user may read them all.
+pub fn all_matching(
+    conn: &mut DbConnection,
+    mut filter: CaseFilter,
+) -> Result<Vec<CaseSummary>, ServiceError> {
+    let today = desk_today();
+    let mut out = Vec::new();
+    loop {
+        let rows = cases::page(conn, &filter, MAX_PAGE)?;
+        let full = rows.len() as i64 == MAX_PAGE;
+        filter.after = rows.last().map(|r| (r.created_at, r.id.clone()));
+        out.extend(rows.into_iter().map(|r| summary(r, today)));
+        if !full || out.len() >= MAX_MATCHING {
+            break;
+        }
+    }
+    out.truncate(MAX_MATCHING);
+    Ok(out)
+}
+
+/// Most cases one export holds.
+pub const MAX_MATCHING: usize = 10_000;
+
+/// A page in the overdue-first order: the overdue part (each part oldest first), then the
+/// rest, a page running over from one into the other.
+fn overdue_first_page(
+    conn: &mut DbConnection,
+    mut filter: CaseFilter,
+    limit: i64,
+    in_overdue_part: bool,
+    today: NaiveDate,
+) -> Result<(Vec<QueueRow>, Option<Cursor>), ServiceError> {
+    let mut rows = Vec::new();
+    if in_overdue_part {
+        let overdue = CaseFilter {
+            overdue_on: Some(today),
+            ..filter.clone()
+        };
+        rows = cases::page(conn, &overdue, limit + 1)?;
+        if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            let after = rows.last().map(|r| (r.created_at, r.id.clone()));
+            return Ok((
+                rows,
+                Some(Cursor {
+                    overdue_part: Some(true),
+                    after,
+                }),
+            ));
+        }
+        filter.after = None;
+    }
+    filter.not_overdue_on = Some(today);
+    let room = limit - rows.len() as i64;
+    let mut rest = cases::page(conn, &filter, room + 1)?;
+    let more = rest.len() as i64 > room;
+    rest.truncate(room as usize);
+    let after = rest.last().map(|r| (r.created_at, r.id.clone()));
+    rows.extend(rest);
+    Ok((
+        rows,
+        more.then_some(Cursor {
+            overdue_part: Some(false),
+            after,
+        }),
+    ))
 }
 
 /// The cases just before and just after `case_id` in the queue that `q` describes (what the
@@ -284,13 +406,87 @@ pub fn neighbours(
     case_id: &str,
 ) -> Result<(Option<CaseSummary>, Option<CaseSummary>), ServiceError> {
     let case = load_visible(conn, user, case_id)?;
-    let (mut filter, _) = filter_of(conn, user, q)?;
+    let mut q = q.clone();
+    q.cursor = None;
+    let (filter, _, cursor) = filter_of(conn, user, &q)?;
     let today = desk_today();
-    filter.after = Some((case.created_at, case.id.clone()));
-    let next = cases::page(conn, &filter, 1)?.into_iter().next();
-    filter.after = None;
-    filter.before = Some((case.created_at, case.id));
-    let previous = cases::page(conn, &filter, 1)?.into_iter().next();
+    let here = Some((case.created_at, case.id.clone()));
+    let first = |conn: &mut DbConnection, f: CaseFilter| -> Result<_, ServiceError> {
+        Ok(cases::page(conn, &f, 1)?.into_iter().next())
+    };
+    let (previous, next) = match cursor.overdue_part {
+        None => (
+            first(
+                conn,
+                CaseFilter {
+                    before: here.clone(),
+                    ..filter.clone()
+                },
+            )?,
+            first(
+                conn,
+                CaseFilter {
+                    after: here,
+                    ..filter
+                },
+            )?,
+        ),
+        Some(_) => {
+            let overdue = CaseFilter {
+                overdue_on: Some(today),
+                ..filter.clone()
+            };
+            let rest = CaseFilter {
+                not_overdue_on: Some(today),
+                ..filter
+            };
+            if is_overdue(&case.status, case.evidence_due, today) {
+                let previous = first(
+                    conn,
+                    CaseFilter {
+                        before: here.clone(),
+                        ..overdue.clone()
+                    },
+                )?;
+                let next = match first(
+                    conn,
+                    CaseFilter {
+                        after: here,
+                        ..overdue
+                    },
+                )? {
+                    Some(next) => Some(next),
+                    None => first(conn, rest)?,
+                };
+                (previous, next)
+            } else {
+                let previous = match first(
+                    conn,
+                    CaseFilter {
+                        before: here.clone(),
+                        ..rest.clone()
+                    },
+                )? {
+                    Some(previous) => Some(previous),
+                    None => first(
+                        conn,
+                        CaseFilter {
+                            from_end: true,
+                            ..overdue
+                        },
+                    )?,
+                };
+                let next = first(
+                    conn,
+                    CaseFilter {
+                        after: here,
+                        ..rest
+                    },
+                )?;
+                (previous, next)
+            }
+        }
+    };
     Ok((
         previous.map(|r| summary(r, today)),
         next.map(|r| summary(r, today)),
@@ -302,7 +498,7 @@ fn filter_of(
     conn: &mut DbConnection,
     user: &AuthUser,
     q: &QueueQuery,
-) -> Result<(CaseFilter, i64), ServiceError> {
+) -> Result<(CaseFilter, i64, Cursor), ServiceError> {
     let mut errors = FieldErrors::new();
     let status = match &q.status {
         Some(s) => errors
@@ -320,13 +516,46 @@ fn filter_of(
     if !(1..=MAX_PAGE).contains(&limit) {
         errors.add("limit", format!("must be between 1 and {MAX_PAGE}"));
     }
-    let after = match &q.cursor {
-        Some(c) => errors.check(
-            "cursor",
-            decode_cursor(c).ok_or("is not a cursor from a previous page"),
+    let order = match q.order.as_deref() {
+        None | Some("filed") => QueueOrder::Filed,
+        Some("overdue_first") => QueueOrder::OverdueFirst,
+        Some(_) => {
+            errors.add("order", "must be filed or overdue_first");
+            QueueOrder::Filed
+        }
+    };
+    // With the overdue filter every case is overdue: the filed order is the same list.
+    let split = order == QueueOrder::OverdueFirst && !q.overdue.unwrap_or(false);
+    let cursor = match &q.cursor {
+        Some(c) => errors
+            .check(
+                "cursor",
+                decode_cursor(c)
+                    .filter(|c| c.overdue_part.is_some() == split)
+                    .ok_or("is not a cursor from a previous page of this order"),
+            )
+            .unwrap_or(Cursor {
+                overdue_part: None,
+                after: None,
+            }),
+        None => Cursor {
+            overdue_part: split.then_some(true),
+            after: None,
+        },
+    };
+    let date_of = |field: &str, raw: &Option<String>, errors: &mut FieldErrors| match raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => errors.check(
+            field.to_owned(),
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "must be a date (YYYY-MM-DD)"),
         ),
         None => None,
     };
+    let filed_from = date_of("filed_from", &q.filed_from, &mut errors);
+    let filed_to = date_of("filed_to", &q.filed_to, &mut errors);
     let assignee = match q.assignee.as_deref() {
         Some("me") => Some(user.id.clone()),
         Some(a) => errors.check(
@@ -398,10 +627,12 @@ fn filter_of(
         search,
         project_id,
         filing_id,
-        after,
-        before: None,
+        filed_from,
+        filed_to,
+        after: cursor.after.clone(),
+        ..CaseFilter::default()
     };
-    Ok((filter, limit))
+    Ok((filter, limit, cursor))
 }
 
 /// What a search box's text can mean.

@@ -537,6 +537,8 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             open.min(403)
         };
         rows.push(row("get", "/reports/interviews", actor, None, report));
+        rows.push(row("get", "/reports/cases", actor, None, report));
+        rows.push(row("get", "/reports/cases/export", actor, None, report));
         rows.push(row(
             "post",
             "/filings/{filing}/interviews",

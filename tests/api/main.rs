@@ -17,6 +17,7 @@ mod interviews;
 mod outbox;
 mod pages;
 mod profiles;
+mod reports;
 mod rules_v2;
 mod security;
 mod smtp_sink;

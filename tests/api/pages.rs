@@ -7,17 +7,17 @@ use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
 use crate::helpers::{csv_of, spawn_app, worker, TestApp, TestUser, PASSWORD};
 
 /// A cookie-keeping client that does not follow redirects, like a browser seen step by step.
-struct Visitor<'a> {
+pub struct Visitor<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
     accept_language: Option<&'static str>,
 }
 
-struct Page {
-    status: u16,
+pub struct Page {
+    pub status: u16,
     headers: HeaderMap,
-    body: String,
+    pub body: String,
 }
 
 impl Page {
@@ -96,7 +96,7 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    fn signed_in(app: &'a TestApp, user: &TestUser) -> Self {
+    pub fn signed_in(app: &'a TestApp, user: &TestUser) -> Self {
         let mut v = Visitor::new(app);
         v.cookies
             .push(("kitdesk_session".into(), user.token.clone()));
@@ -128,7 +128,7 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let mut req = self
             .client
             .get(self.app.url(path))
@@ -222,7 +222,10 @@ async fn each_page_keeps_to_its_roles() {
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
-    assert!(csv.body.starts_with("section,status,route,count"));
+    assert!(csv
+        .body
+        .starts_with("section,from,to,sponsor_id,officer_id,route\n"));
+    assert!(csv.body.contains("\nsection,status,route,count\n"));
 }
 
 #[tokio::test]

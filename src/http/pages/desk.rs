@@ -51,7 +51,8 @@ impl QueueParams {
             filing_id: nonempty(&self.filing_id),
             cursor: nonempty(&self.cursor),
             limit: Some(cases::DEFAULT_PAGE),
-            sponsor_id: None,
+            order: Some("overdue_first".to_owned()),
+            ..QueueQuery::default()
         }
     }
 
@@ -120,7 +121,7 @@ pub async fn queue(
     let params = params.into_inner();
     let query = params.to_query();
     let context = params.context();
-    let (counts, mut queue) = state
+    let (counts, queue) = state
         .ctx
         .run(move |conn, _| {
             let counts = cases::counts(conn, &user)?;
@@ -129,8 +130,6 @@ pub async fn queue(
         })
         .await
         .map_err(|e| page.fail(e))?;
-    // Overdue evidence requests first; otherwise the service's oldest-first order.
-    queue.items.sort_by_key(|c| !c.overdue);
     let status = params.status.clone().unwrap_or_default();
     let counts = CaseStatus::ALL
         .into_iter()

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod assets;
 pub mod cases;
 pub mod catalog;
+pub mod charts;
 pub mod desk;
 pub mod employer;
 pub mod forms;

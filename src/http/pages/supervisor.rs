@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde_json::Value;
 
+use super::charts;
 use super::forms::FormData;
 use super::{Page, PageError};
 use crate::domain::receipt::fiscal_year;
@@ -16,7 +17,7 @@ use crate::domain::{Role, VisaRoute};
 use crate::http::AppState;
 use crate::service::eligibility::{self, CapSimulation, CapUsage};
 use crate::service::filing::desk_today;
-use crate::service::reports::{self, Report};
+use crate::service::reports::{self, DaysBucket, GroupCounts, Report, ReportQuery};
 use crate::service::ServiceError;
 
 const SUPERVISOR: &[Role] = &[Role::Supervisor];
@@ -306,6 +307,14 @@ struct ReportsPage<'a> {
     p: &'a Page,
     report: Report,
     interviews: crate::service::interviews::InterviewReport,
+    /// The filters as given, for the form.
+    query: ReportQuery,
+    /// The filters as a query string, for the download links (empty or `&…`).
+    filters: String,
+    /// (id, name) for the sponsor and officer choices.
+    sponsors: Vec<(String, String)>,
+    officers: Vec<(String, String)>,
+    routes: Vec<&'static str>,
 }
 
 /// A share (0 to 1) as a percentage, or a dash.
@@ -316,15 +325,54 @@ fn percent(share: &Option<f64>, none: &str) -> String {
 }
 
 impl ReportsPage<'_> {
-    /// Cases filed and decided per week as a bar chart, drawn here as SVG (no script, no CDN).
-    /// Every bar carries its number and the weeks their dates, so that nothing is told by
-    /// colour alone; the table under the chart says the same.
+    /// Cases filed and decided per week as a bar chart (see `charts`).
     fn weekly_chart(&self) -> String {
-        weekly_chart_svg(
+        charts::weekly(
+            "weekly-chart",
             &self.report.weekly,
             self.p.t("reports.filed"),
             self.p.t("reports.decided_short"),
             self.p.t("reports.weekly_title"),
+        )
+    }
+
+    /// A range of days as the reader writes it: `8–14일`, `8–14 days`, `91일 이상`.
+    fn range(&self, bucket: &DaysBucket) -> String {
+        match (bucket.to_days, self.p.lang.is_ko()) {
+            (Some(to), true) => format!("{}–{to}일", bucket.from_days),
+            (Some(to), false) => format!("{}–{to} days", bucket.from_days),
+            (None, true) => format!("{}일 이상", bucket.from_days),
+            (None, false) => format!("{}+ days", bucket.from_days),
+        }
+    }
+
+    fn decision_chart(&self) -> String {
+        let bars: Vec<(String, i64)> = self
+            .report
+            .days_to_decision
+            .iter()
+            .map(|b| (self.range(b), b.count))
+            .collect();
+        charts::bars(
+            "decision-chart",
+            self.p.t("reports.days_to_decision_title"),
+            &bars,
+            false,
+        )
+    }
+
+    fn overdue_chart(&self) -> String {
+        let bars: Vec<(String, i64)> = self
+            .report
+            .overdue_by_days
+            .iter()
+            .map(|b| (self.range(b), b.count))
+            .collect();
+        charts::bars(
+            "overdue-chart",
+            self.p.t("reports.overdue_chart_title"),
+            &bars,
+            true,
         )
     }
 
@@ -339,42 +387,84 @@ impl ReportsPage<'_> {
     }
 
     fn median(&self) -> String {
-        self.report
-            .median_days_to_decision
-            .map(|m| format!("{m:.1}"))
-            .unwrap_or_else(|| self.p.t("common.none").to_owned())
+        self.days(&self.report.median_days_to_decision)
+    }
+
+    fn officer_name<'b>(&'b self, group: &'b GroupCounts) -> &'b str {
+        match group.id {
+            Some(_) => &group.name,
+            None => self.p.t("reports.unassigned"),
+        }
+    }
+
+    fn chosen(&self, value: &Option<String>, option: &str) -> bool {
+        value.as_deref() == Some(option)
+    }
+
+    fn text<'b>(&self, value: &'b Option<String>) -> &'b str {
+        value.as_deref().unwrap_or("")
     }
 }
 
-async fn load_report(page: &Page, state: &AppState) -> Result<Report, PageError> {
-    let user = page.require(SUPERVISOR)?;
-    state
-        .ctx
-        .run(move |conn, _| reports::summary(conn, &user))
-        .await
-        .map_err(|e| page.fail(e))
+/// The report's filters, as a query string (`&from=…`), for links that keep them.
+fn filter_string(q: &ReportQuery) -> String {
+    [
+        ("from", &q.from),
+        ("to", &q.to),
+        ("sponsor_id", &q.sponsor_id),
+        ("officer_id", &q.officer_id),
+        ("route", &q.route),
+    ]
+    .iter()
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("&{k}={}", super::url_encode(v)))
+    })
+    .collect()
 }
 
-/// `GET /supervisor/reports`.
+/// `GET /supervisor/reports?from=&to=&sponsor_id=&officer_id=&route=`: a GET form, so a
+/// report can be shared as a link.
 pub async fn reports(
     req: HttpRequest,
     state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    let report = load_report(&page, &state).await?;
     let user = page.require(SUPERVISOR)?;
-    let interviews = state
+    let query = query.into_inner();
+    let q = query.clone();
+    let (report, interviews, sponsors, officers) = state
         .ctx
         .run(move |conn, ctx| {
-            crate::service::interviews::report(
+            let report = reports::summary(conn, &user, &q)?;
+            let interviews = crate::service::interviews::report(
                 conn,
                 ctx,
                 &user,
                 crate::service::interviews::ReportQuery {
-                    from: None,
-                    to: None,
+                    from: report.filters.from,
+                    to: report.filters.to,
                 },
-            )
+            )?;
+            let sponsors = crate::db::sponsors::list(conn, None)?
+                .into_iter()
+                .map(|s| (s.id, s.legal_name))
+                .collect();
+            let officers = crate::db::users::list(conn, None)?
+                .into_iter()
+                .filter(|u| matches!(u.role.as_str(), "officer" | "supervisor"))
+                .map(|u| {
+                    let name = u
+                        .display_name
+                        .filter(|n| !n.trim().is_empty())
+                        .unwrap_or(u.email);
+                    (u.id, name)
+                })
+                .collect();
+            Ok((report, interviews, sponsors, officers))
         })
         .await
         .map_err(|e| page.fail(e))?;
@@ -382,16 +472,28 @@ pub async fn reports(
         p: &page,
         report,
         interviews,
+        filters: filter_string(&query),
+        query,
+        sponsors,
+        officers,
+        routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
     })
 }
 
-/// `GET /supervisor/reports.csv`.
+/// `GET /supervisor/reports.csv`: the report with the same filters.
 pub async fn reports_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
-    let report = load_report(&page, &state).await?;
+    let user = page.require(SUPERVISOR)?;
+    let query = query.into_inner();
+    let report = state
+        .ctx
+        .run(move |conn, _| reports::summary(conn, &user, &query))
+        .await
+        .map_err(|e| page.fail(e))?;
     let body = reports::to_csv(&report).map_err(|e| page.fail(e))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
@@ -404,78 +506,4 @@ pub async fn reports_csv(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
-}
-
-/// The weekly chart: two bars per week (filed, decided), numbers above them, week dates below.
-fn weekly_chart_svg(
-    weeks: &[crate::service::reports::WeekCount],
-    filed_label: &str,
-    decided_label: &str,
-    title: &str,
-) -> String {
-    let escape = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let (width, height, top, bottom, left) = (720.0_f64, 260.0_f64, 30.0, 40.0, 10.0);
-    let plot = height - top - bottom;
-    let max = weeks
-        .iter()
-        .map(|w| w.filed.max(w.decided))
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let slot = (width - 2.0 * left) / weeks.len().max(1) as f64;
-    let bar = (slot - 12.0) / 2.0;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"weekly-chart-title\" class=\"chart\" id=\"weekly-chart\"><title id=\"weekly-chart-title\">{}</title>",
-        escape(title)
-    );
-    svg.push_str(&format!(
-        "<g font-size=\"11\"><rect x=\"{left}\" y=\"6\" width=\"12\" height=\"12\" fill=\"#1f4e79\"/><text x=\"{}\" y=\"16\">{}</text><rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" fill=\"#d99a00\" stroke=\"#6b4b00\" stroke-dasharray=\"3 2\"/><text x=\"{}\" y=\"16\">{}</text></g>",
-        left + 16.0,
-        escape(filed_label),
-        left + 140.0,
-        left + 156.0,
-        escape(decided_label)
-    ));
-    for (i, w) in weeks.iter().enumerate() {
-        let x = left + i as f64 * slot + 6.0;
-        for (j, (value, fill, dash)) in [
-            (w.filed, "#1f4e79", ""),
-            (
-                w.decided,
-                "#d99a00",
-                " stroke=\"#6b4b00\" stroke-dasharray=\"3 2\"",
-            ),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let h = plot * value as f64 / max;
-            let bx = x + j as f64 * bar;
-            let by = top + plot - h;
-            svg.push_str(&format!(
-                "<rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fill}\"{dash}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{value}</text>",
-                bar - 1.0,
-                bx + bar / 2.0,
-                by - 3.0
-            ));
-        }
-        svg.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
-            x + bar,
-            height - bottom + 14.0,
-            w.week_start.format("%m/%d")
-        ));
-    }
-    svg.push_str(&format!(
-        "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#555\"/></svg>",
-        top + plot,
-        width - left,
-        top + plot
-    ));
-    svg
 }
