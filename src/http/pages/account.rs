@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::forms::FormData;
+use super::post::Post;
 use super::{safe_next, Lang, Page, PageError, LANG_COOKIE};
 use crate::domain::worker::RELATIONSHIPS;
 use crate::domain::Role;
@@ -87,11 +88,9 @@ pub async fn login_form(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let email = form.get("email").trim().to_owned();
     let password = form.get("password").to_owned();
     let next = safe_next(Some(form.get("next")));
@@ -146,14 +145,8 @@ pub async fn login(
 }
 
 /// `POST /logout`.
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+pub async fn logout(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
+    let Post { page, .. } = post;
     if let Some(user) = page.user.clone() {
         state
             .ctx
@@ -209,11 +202,9 @@ pub async fn register_form(
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let mut errors = Vec::new();
     let ownership = form
         .get("korean_ownership_pct")

@@ -7,7 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::form_errors;
 use super::forms::FormData;
+use super::post::Post;
 use super::{page_id, Page, PageError};
 use crate::domain::Role;
 use crate::http::users::CreateUserRequest;
@@ -70,14 +72,8 @@ pub async fn users(
 }
 
 /// `POST /admin/users` (form: `csrf`, `email`, `display_name`, `role`, `password`).
-pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+pub async fn create(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
+    let Post { page, form } = post;
     let admin = page.require(&[Role::Admin])?;
     let role = CREATABLE
         .into_iter()
@@ -124,34 +120,22 @@ pub async fn create(
             )
             .await
         }
-        Err(ServiceError::Conflict { message, .. }) => {
-            let errors = vec![FieldError {
-                field: "email".into(),
-                message,
-            }];
-            render(
-                &page,
-                &state,
-                FormData(Vec::new()),
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => Err(page.fail(e)),
+        Err(e) => match form_errors::for_form(e, "email") {
+            Ok((status, errors)) => {
+                render(&page, &state, FormData(Vec::new()), errors, status).await
+            }
+            Err(e) => Err(page.fail(e)),
+        },
     }
 }
 
 /// `POST /admin/users/{id}/disabled` (form: `csrf`, `disabled` = `true` or `false`).
 pub async fn set_disabled(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let admin = page.require(&[Role::Admin])?;
     let id = page_id(&page, &path, "user")?;
     let disabled = form.get("disabled") == "true";

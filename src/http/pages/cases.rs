@@ -9,7 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::form_errors;
 use super::forms::FormData;
+use super::post::Post;
 use super::{page_id, Lang, Page, PageError};
 use crate::domain::case::allowed_actions;
 use crate::domain::{ActionKind, CaseStatus, Role};
@@ -808,14 +810,11 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
 /// `version` is the page's If-Match). A stale version goes back to the current case with a
 /// polite message; refusals are shown on the case page.
 pub async fn act(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let id = page_id(&page, &path, "case")?;
     let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
     let Ok(version) = form.get("version").trim().parse::<i64>() else {
@@ -847,35 +846,20 @@ pub async fn act(
         Err(ServiceError::PreconditionFailed { .. }) => {
             Ok(page.redirect(&format!("/cases/{id}?msg=stale")))
         }
-        Err(ServiceError::Validation(errors)) => {
-            render_case(&page, &state, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e @ ServiceError::Conflict { .. }) | Err(e @ ServiceError::Forbidden(_)) => {
-            let status = if matches!(e, ServiceError::Forbidden(_)) {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::CONFLICT
-            };
-            let error = FieldError {
-                field: "action".into(),
-                message: e.to_string(),
-            };
-            render_case(&page, &state, id, vec![error], status).await
-        }
-        Err(e) => Err(page.fail(e)),
+        Err(e) => match form_errors::for_form(e, "action") {
+            Ok((status, errors)) => render_case(&page, &state, id, errors, status).await,
+            Err(e) => Err(page.fail(e)),
+        },
     }
 }
 
 /// `POST /cases/{id}/notes`: a desk note (internal or shared) or an employer's message.
 pub async fn add_note(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let id = page_id(&page, &path, "case")?;
     let user = page.require(&[Role::Employer, Role::Officer, Role::Supervisor])?;
     let visibility = if user.role == Role::Employer {
@@ -897,42 +881,16 @@ pub async fn add_note(
         .await;
     match result {
         Ok(_) => Ok(page.redirect(&format!("/cases/{id}?msg=note_added"))),
-        Err(ServiceError::Validation(errors)) => {
-            render_case(&page, &state, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e @ ServiceError::Forbidden(_)) => {
-            let error = FieldError {
-                field: "body".into(),
-                message: e.to_string(),
-            };
-            render_case(&page, &state, id, vec![error], StatusCode::FORBIDDEN).await
-        }
-        Err(e) => Err(page.fail(e)),
+        Err(e) => match form_errors::for_form(e, "body") {
+            Ok((status, errors)) => render_case(&page, &state, id, errors, status).await,
+            Err(e) => Err(page.fail(e)),
+        },
     }
 }
 
-/// A document error shown on the case page: the field and the status it answers with.
+/// A document error shown on the case page: beside the file field.
 fn document_error(e: ServiceError) -> Result<(StatusCode, Vec<FieldError>), ServiceError> {
-    let one = |status, field: &str, e: &ServiceError| {
-        Ok((
-            status,
-            vec![FieldError {
-                field: field.into(),
-                message: e.to_string(),
-            }],
-        ))
-    };
-    match e {
-        ServiceError::Validation(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors)),
-        ServiceError::PayloadTooLarge(_) => one(StatusCode::PAYLOAD_TOO_LARGE, "file", &e),
-        ServiceError::UnsupportedMediaType(_) => {
-            one(StatusCode::UNSUPPORTED_MEDIA_TYPE, "file", &e)
-        }
-        ServiceError::Forbidden(_) => one(StatusCode::FORBIDDEN, "file", &e),
-        ServiceError::Conflict { .. } => one(StatusCode::CONFLICT, "file", &e),
-        ServiceError::BadRequest { .. } => one(StatusCode::BAD_REQUEST, "file", &e),
-        other => Err(other),
-    }
+    form_errors::for_form(e, "file")
 }
 
 /// An upload from a page form: same-site, and the form's token (sent first) checked before a
@@ -975,14 +933,11 @@ pub async fn upload_document(
 
 /// `POST /documents/{id}/review` (form: `csrf`, `decision`, `note`, `case` to return to).
 pub async fn review_document(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let id = page_id(&page, &path, "document")?;
     let case_id = page_id(&page, &web::Path::from(form.get("case").to_owned()), "case")?;
     let user = page.require(&[Role::Officer, Role::Supervisor])?;

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::cases::outcome_badge;
-use super::forms::FormData;
+use super::post::Post;
 use super::{page_id, url_encode, Page, PageError};
 use crate::domain::{CaseStatus, Role, VisaRoute};
 use crate::http::AppState;
@@ -207,14 +207,11 @@ pub async fn sponsors(
 
 /// `POST /desk/sponsors/{id}/verify`.
 pub async fn verify_sponsor(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, .. } = post;
     let user = page.require(DESK)?;
     let id = page_id(&page, &path, "sponsor")?;
     match state
@@ -240,16 +237,10 @@ struct BulkResultPage<'a> {
 /// `POST /desk/bulk` (form: `csrf`, `case` = `id:version` per selected case, `action`
 /// (`start_review`, `assign_me`, `request_evidence`), `reason`, `due_date`): the bulk action
 /// on the selected cases; the answer lists what happened to each.
-pub async fn bulk(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
+pub async fn bulk(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
     use crate::service::bulk::{BulkInput, SelectedCase};
     use crate::service::cases::CaseAction;
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(DESK)?;
     let cases: Vec<SelectedCase> = form
         .all("case")

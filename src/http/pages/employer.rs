@@ -11,6 +11,7 @@ use askama::Template;
 
 use super::cases::{outcome_badge, routes_view, RouteView};
 use super::forms::{self, FormData, WorkerBlock};
+use super::post::Post;
 use super::{page_id, Page, PageError};
 use crate::domain::document::DocumentKind;
 use crate::domain::worker::{SECTORS, US_STATES};
@@ -156,14 +157,11 @@ async fn render_dashboard(
 /// `POST /employer/subcontractor-requests/{id}` (`decision`: accept or decline): the prime's
 /// answer to a sponsor that registered naming it.
 pub async fn decide_subcontractor(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Employer])?;
     let sub = page_id(&page, &path, "sponsor")?;
     let decision = sponsors::LinkDecision {
@@ -198,13 +196,10 @@ pub async fn dashboard(
 
 /// `POST /employer/projects`.
 pub async fn create_project(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Employer])?;
     let investment = form.get("investment_usd").replace([',', ' '], "");
     let Ok(investment_usd) = investment.parse::<i64>() else {
@@ -332,14 +327,11 @@ struct FiledPage<'a> {
 
 /// `POST /employer/projects/{id}/file`: the workers typed into the form.
 pub async fn file_form(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Employer])?;
     let project = load_project(&page, &state, &path).await?;
     let mut read_errors = Vec::new();
@@ -605,14 +597,11 @@ impl Again<'_> {
 /// page carries it — or `csv` text, `idempotency_key`, `bundle_id`): files the batch and its
 /// staged ZIP.
 pub async fn csv_file(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Employer])?;
     let project = load_project(&page, &state, &path).await?;
     let table = match form.opt("table") {
@@ -715,14 +704,11 @@ pub async fn precheck_form(
 /// `POST /employer/projects/{id}/precheck`: every route's outcome for one worker; nothing
 /// is stored.
 pub async fn precheck(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Employer])?;
     let project = load_project(&page, &state, &path).await?;
     let mut read_errors = Vec::new();

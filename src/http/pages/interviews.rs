@@ -9,7 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Duration, NaiveDate};
 
+use super::form_errors;
 use super::forms::FormData;
+use super::post::Post;
 use super::{page_id, Page, PageError};
 use crate::domain::time::desk_today;
 use crate::domain::Role;
@@ -88,20 +90,14 @@ impl CalendarPage<'_> {
     }
 }
 
-/// The words of a refusal the desk can correct on the form; `None` for the rest.
-fn correctable(err: &ServiceError) -> Option<String> {
-    match err {
-        ServiceError::Validation(errors) | ServiceError::Unprocessable { errors, .. } => Some(
-            errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        ServiceError::Conflict { message, .. } => Some(message.clone()),
-        ServiceError::PreconditionFailed { .. } => Some(err.to_string()),
-        _ => None,
-    }
+/// The words of a refusal the desk can correct on the form; the rest back as `Err`.
+fn correctable(err: ServiceError, page: &Page) -> Result<String, ServiceError> {
+    let (_, errors) = form_errors::for_form(err, "slot_id")?;
+    Ok(errors
+        .iter()
+        .map(|e| page.error_text(e))
+        .collect::<Vec<_>>()
+        .join("; "))
 }
 
 async fn render(
@@ -198,14 +194,8 @@ fn location_of(form: &FormData) -> String {
 }
 
 /// `POST /desk/interviews/book`: `case_id`, `slot_id`.
-pub async fn book(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+pub async fn book(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
+    let Post { page, form } = post;
     let user = page.require(DESK)?;
     let case_id = page_id(&page, form.get("case_id"), "case")?;
     let slot_id = form.get("slot_id").to_owned();
@@ -225,22 +215,16 @@ pub async fn book(
         .await;
     match result {
         Ok(_) => Ok(page.redirect(&location_of(&form))),
-        Err(e) => match correctable(&e) {
-            Some(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
-            None => Err(page.fail(e)),
+        Err(e) => match correctable(e, &page) {
+            Ok(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
+            Err(e) => Err(page.fail(e)),
         },
     }
 }
 
 /// `POST /desk/interviews/batch`: `filing_id`, `from`: the report is shown on the page.
-pub async fn batch(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+pub async fn batch(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
+    let Post { page, form } = post;
     let user = page.require(DESK)?;
     let filing_id = page_id(&page, form.get("filing_id"), "filing")?;
     let Ok(from) = form.get("from").parse::<NaiveDate>() else {
@@ -255,22 +239,19 @@ pub async fn batch(
         .await;
     match result {
         Ok(report) => render(&page, &state, back_to(&form), Some(report), None).await,
-        Err(e) => match correctable(&e) {
-            Some(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
-            None => Err(page.fail(e)),
+        Err(e) => match correctable(e, &page) {
+            Ok(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
+            Err(e) => Err(page.fail(e)),
         },
     }
 }
 
 /// `POST /desk/interviews/windows` (supervisors): opens a window.
 pub async fn open_window(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Supervisor])?;
     let number = |key: &str| form.get(key).trim().parse::<i64>().unwrap_or(0);
     let Ok(date) = form.get("date").parse::<NaiveDate>() else {
@@ -291,23 +272,20 @@ pub async fn open_window(
         .await;
     match result {
         Ok(window) => Ok(page.redirect(&format!("/desk/interviews?from={}", window.date))),
-        Err(e) => match correctable(&e) {
-            Some(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
-            None => Err(page.fail(e)),
+        Err(e) => match correctable(e, &page) {
+            Ok(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
+            Err(e) => Err(page.fail(e)),
         },
     }
 }
 
 /// `POST /desk/interviews/windows/{id}/close` (supervisors): `reason`.
 pub async fn close_window(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let user = page.require(&[Role::Supervisor])?;
     let id = page_id(&page, &path, "interview window")?;
     let input = CloseWindow {
@@ -319,9 +297,9 @@ pub async fn close_window(
         .await;
     match result {
         Ok(_) => Ok(page.redirect(&location_of(&form))),
-        Err(e) => match correctable(&e) {
-            Some(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
-            None => Err(page.fail(e)),
+        Err(e) => match correctable(e, &page) {
+            Ok(message) => render(&page, &state, back_to(&form), None, Some(message)).await,
+            Err(e) => Err(page.fail(e)),
         },
     }
 }

@@ -15,8 +15,10 @@ pub mod catalog;
 pub mod charts;
 pub mod desk;
 pub mod employer;
+pub mod form_errors;
 pub mod forms;
 pub mod interviews;
+pub mod post;
 pub mod public_status;
 pub mod security;
 pub mod supervisor;
@@ -27,6 +29,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 pub use catalog::Lang;
+pub use post::Post;
 
 use super::extract::session_token;
 use super::AppState;
@@ -275,13 +278,14 @@ impl Page {
     }
 
     /// Does `token` match this page's form token? (For forms whose token arrives inside a
-    /// stream, such as a multipart upload; other forms use `check_post`.)
+    /// stream, such as a multipart upload; other forms come through [`Post`].)
     pub fn form_token_matches(&self, token: &str) -> bool {
         security::tokens_match(&self.csrf, token)
     }
 
     /// Checks a POST: same-site, and a CSRF token that matches this session (or visitor).
-    pub fn check_post(&self, req: &HttpRequest, token: &str) -> Result<(), PageError> {
+    /// Only [`Post`] calls it.
+    fn check_post(&self, req: &HttpRequest, token: &str) -> Result<(), PageError> {
         if security::is_cross_site(req) {
             tracing::warn!(path = %req.path(), "cross-site form post refused");
             return Err(self.refuse("error.cross_site"));
@@ -291,6 +295,21 @@ impl Page {
             return Err(self.refuse("error.csrf"));
         }
         Ok(())
+    }
+
+    /// A form error as one line in the page's language: the field's name, then the message.
+    pub fn error_text(&self, error: &crate::service::FieldError) -> String {
+        format!("{}: {}", error.field, error.message)
+    }
+
+    /// A form post that could not be read (too large, or not a form).
+    pub fn bad_form(&self) -> PageError {
+        let page = ErrorPage {
+            p: self,
+            title: self.t("error.refused_title"),
+            message: self.t("error.bad_form").to_owned(),
+        };
+        PageError::rendered(StatusCode::BAD_REQUEST, page.render().unwrap_or_default())
     }
 
     fn refuse(&self, key: &'static str) -> PageError {
@@ -420,6 +439,11 @@ impl PageError {
             body,
             location: None,
         }
+    }
+
+    /// A bare status, for the rare failure before any page context exists.
+    pub fn status(status: StatusCode) -> Self {
+        PageError::rendered(status, String::new())
     }
 
     pub fn redirect(location: String) -> Self {

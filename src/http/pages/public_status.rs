@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::forms::FormData;
+use super::post::Post;
 use super::{Page, PageError};
 use crate::http::extract::client_ip;
 use crate::http::AppState;
@@ -61,11 +61,9 @@ pub async fn form(
 pub async fn lookup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     let query = StatusQuery {
         receipt_number: form.get("receipt_number").trim().to_owned(),
         date_of_birth: form.get("date_of_birth").trim().to_owned(),

@@ -10,7 +10,7 @@ use askama::Template;
 use serde_json::Value;
 
 use super::charts;
-use super::forms::FormData;
+use super::post::Post;
 use super::{Page, PageError};
 use crate::domain::receipt::fiscal_year;
 use crate::domain::{Role, VisaRoute};
@@ -168,14 +168,11 @@ pub async fn route_versions(
 /// `POST /supervisor/rules/{route}/impact`: a dry run of the draft over the stored cases;
 /// nothing is published.
 pub async fn impact(
-    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    post: Post,
 ) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
+    let Post { page, form } = post;
     page.require(SUPERVISOR)?;
     let route = path.into_inner();
     let draft = form.get("draft").to_owned();
