@@ -94,6 +94,19 @@ impl Drop for Driver {
     }
 }
 
+/// axe-core's source, installed from npm by `npm ci --prefix tests/axe` (`.ci/run` does it).
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}. The accessibility check needs axe-core from npm: \
+             `npm ci --prefix tests/axe`",
+            path.display()
+        )
+    })
+}
+
 fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
@@ -202,6 +215,37 @@ impl Session<'_> {
         self.fill("password", PASSWORD).await;
         self.click("#login-submit").await;
         self.text("h1").await;
+    }
+
+    /// axe-core's WCAG 2.1 A and AA checks on the page now shown: its serious and critical
+    /// violations, one line each (rule, impact, what, where), and how many checks passed
+    /// (none would mean axe-core did not look at the page).
+    async fn axe(&self, source: &str) -> (Vec<String>, u64) {
+        self.c
+            .execute(source, vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .c
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                  .then(r => done({passes: r.passes.length, violations: r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                      + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))}))
+                  .catch(e => done({passes: 0, violations: ['axe-core failed: ' + e]}));"#,
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        let violations = found["violations"]
+            .as_array()
+            .expect("a list of violations")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        (violations, found["passes"].as_u64().unwrap_or(0))
     }
 
     async fn sign_out(&self) {
@@ -469,5 +513,179 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.text("#queue").await;
     s.shot("desk-queue-tablet").await;
 
+    s.c.close().await.expect("close the browser");
+}
+
+/// Every page, in Korean and in English, for each role that sees it, with data in several
+/// states, passes axe-core's WCAG 2.1 A and AA checks with no serious or critical violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_korean_and_english() {
+    let axe = axe_source();
+    let driver = Driver::start();
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 3).await;
+    let ids: Vec<String> = filed["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect();
+    // one case in review with an overdue evidence request and a document, one approved
+    app.act_ok(
+        &officer,
+        &ids[0],
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+    app.act_ok(
+        &officer,
+        &ids[0],
+        serde_json::json!({"action": "request_evidence", "reason": "Send the sales contract.", "documents": ["sales_contract"]}),
+    )
+    .await;
+    let pdf = std::fs::read("tests/fixtures/two-pages.pdf").expect("the PDF fixture");
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "sales_contract")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf)
+                .file_name("contract.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let uploaded: serde_json::Value = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{}/documents", ids[0])))
+        .bearer_auth(&sponsor.employer.token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("the document");
+    let document = uploaded["id"].as_str().expect("document id").to_owned();
+    app.sql(&format!(
+        "UPDATE cases SET evidence_due = '2020-01-01' WHERE id = '{}'; \
+         UPDATE cases SET status = 'approved', decision_route = 'B1-CIW', decision_reason = 'Installation.', decided_at = CURRENT_TIMESTAMP WHERE id = '{}'",
+        ids[0], ids[1]
+    ))
+    .await;
+    let day = helpers::next_working_day(kitdesk::domain::time::desk_today());
+    app.open_window(
+        &supervisor,
+        day,
+        "09:00",
+        "10:00",
+        30,
+        2,
+        "U.S. Embassy Seoul, window 3",
+    )
+    .await;
+
+    let s = Session {
+        app: &app,
+        c: driver.browser().await,
+        shots: 0,
+    };
+    let missing = uuid::Uuid::new_v4();
+    let pages: Vec<(Option<&str>, Vec<String>)> = vec![
+        (
+            None,
+            vec![
+                "/login".into(),
+                "/register".into(),
+                "/status".into(),
+                format!("/cases/{missing}"),
+            ],
+        ),
+        (
+            Some(sponsor.employer.email.as_str()),
+            vec![
+                "/employer".into(),
+                format!("/employer/projects/{project}/file"),
+                format!("/employer/projects/{project}/precheck"),
+                format!("/cases/{}", ids[0]),
+            ],
+        ),
+        (
+            Some(officer.email.as_str()),
+            vec![
+                "/desk".into(),
+                "/desk?q=KIT".into(),
+                "/desk/sponsors".into(),
+                format!("/desk/interviews?from={day}"),
+                format!("/cases/{}?queue=", ids[0]),
+                format!("/cases/{}", ids[1]),
+                format!("/documents/{document}/view?page=1"),
+            ],
+        ),
+        (
+            Some(supervisor.email.as_str()),
+            vec![
+                "/supervisor/rules".into(),
+                "/supervisor/rules/B1-CIW".into(),
+                "/supervisor/cap".into(),
+                "/supervisor/reports".into(),
+            ],
+        ),
+        (Some(admin.email.as_str()), vec!["/admin/users".into()]),
+    ];
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for (who, paths) in &pages {
+        if let Some(email) = who {
+            s.sign_in(email).await;
+        }
+        for lang in ["ko", "en"] {
+            for path in paths {
+                s.open(&format!(
+                    "/lang/{lang}?next={}",
+                    kitdesk::http::pages::url_encode(path)
+                ))
+                .await;
+                s.text("main").await;
+                checked += 1;
+                let (found, passed) = s.axe(&axe).await;
+                assert!(
+                    passed > 10,
+                    "axe-core checked {path} ({lang}): {passed} checks passed"
+                );
+                for v in found {
+                    violations.push(format!("[{lang}] {path}: {v}"));
+                }
+            }
+        }
+        if who.is_some() {
+            s.sign_out().await;
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * pages.iter().map(|(_, p)| p.len()).sum::<usize>()
+    );
+    assert!(
+        violations.is_empty(),
+        "{} serious or critical accessibility violations on {checked} pages:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+    // the check sees what it should: an image without a text alternative is critical
+    s.open("/login").await;
+    s.c.execute(
+        "const i = document.createElement('img'); i.src = '/assets/none.png'; document.querySelector('main').appendChild(i);",
+        vec![],
+    )
+    .await
+    .expect("add an image");
+    let (found, _) = s.axe(&axe).await;
+    assert!(
+        found.iter().any(|v| v.starts_with("image-alt (critical)")),
+        "{found:?}"
+    );
     s.c.close().await.expect("close the browser");
 }
