@@ -3,6 +3,8 @@
 //!
 //! Authorization: officers and supervisors.
 
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -102,11 +104,22 @@ struct QueuePage<'a> {
     /// The queue's filters, URL-encoded once more: case links carry them as `?queue=`.
     context: String,
     routes: Vec<&'static str>,
+    /// Names of the page's sponsors and projects, by id.
+    names: BTreeMap<String, String>,
+    /// Officers a supervisor may assign cases to: (id, name).
+    officers: Vec<(String, String)>,
+    /// The filing or the project the queue is narrowed to, for a bulk action on all of it.
+    filing_id: String,
+    project_id: String,
 }
 
 impl QueuePage<'_> {
     fn badge(&self, status: &str) -> &'static str {
         outcome_badge(status)
+    }
+
+    fn name<'b>(&'b self, id: &'b str) -> &'b str {
+        self.names.get(id).map(String::as_str).unwrap_or(id)
     }
 }
 
@@ -121,12 +134,41 @@ pub async fn queue(
     let params = params.into_inner();
     let query = params.to_query();
     let context = params.context();
-    let (counts, queue) = state
+    let supervisor = user.role == Role::Supervisor;
+    let (counts, queue, names, officers) = state
         .ctx
         .run(move |conn, _| {
             let counts = cases::counts(conn, &user)?;
             let queue = cases::queue(conn, &user, query)?;
-            Ok((counts, queue))
+            let mut names = BTreeMap::new();
+            for case in &queue.items {
+                if !names.contains_key(&case.sponsor_id) {
+                    if let Some(s) = crate::db::sponsors::find(conn, &case.sponsor_id)? {
+                        names.insert(case.sponsor_id.clone(), s.legal_name);
+                    }
+                }
+                if !names.contains_key(&case.project_id) {
+                    if let Some(p) = crate::db::projects::find(conn, &case.project_id)? {
+                        names.insert(case.project_id.clone(), p.name);
+                    }
+                }
+            }
+            let officers = if supervisor {
+                crate::db::users::list(conn, None)?
+                    .into_iter()
+                    .filter(|u| u.role == "officer" && !u.disabled)
+                    .map(|u| {
+                        let name = u
+                            .display_name
+                            .filter(|n| !n.trim().is_empty())
+                            .unwrap_or(u.email);
+                        (u.id, name)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok((counts, queue, names, officers))
         })
         .await
         .map_err(|e| page.fail(e))?;
@@ -176,6 +218,10 @@ pub async fn queue(
         q: params.q.unwrap_or_default(),
         context: url_encode(&context),
         routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),
+        names,
+        officers,
+        filing_id: params.filing_id.unwrap_or_default(),
+        project_id: params.project_id.unwrap_or_default(),
     })
 }
 
@@ -235,13 +281,21 @@ struct BulkResultPage<'a> {
 }
 
 /// `POST /desk/bulk` (form: `csrf`, `case` = `id:version` per selected case, `action`
-/// (`start_review`, `assign_me`, `request_evidence`), `reason`, `due_date`): the bulk action
-/// on the selected cases; the answer lists what happened to each.
+/// (`start_review`, `assign_me`, `assign_to` with `assignee`, `request_evidence`), `reason`,
+/// `due_date`, and `scope`: `selected` (the default), or `filing` / `project` with
+/// `filing_id` / `project_id` for every case of the filing or project): the bulk action; the
+/// answer lists what happened to each case.
 pub async fn bulk(state: web::Data<AppState>, post: Post) -> Result<HttpResponse, PageError> {
     use crate::service::bulk::{BulkInput, SelectedCase};
     use crate::service::cases::CaseAction;
     let Post { page, form } = post;
     let user = page.require(DESK)?;
+    let (filing_id, project_id) = match form.get("scope") {
+        "filing" => (form.opt("filing_id"), None),
+        "project" => (None, form.opt("project_id")),
+        _ => (None, None),
+    };
+    let whole = filing_id.is_some() || project_id.is_some();
     let cases: Vec<SelectedCase> = form
         .all("case")
         .iter()
@@ -253,7 +307,7 @@ pub async fn bulk(state: web::Data<AppState>, post: Post) -> Result<HttpResponse
             })
         })
         .collect();
-    if cases.is_empty() {
+    if cases.is_empty() && !whole {
         return Err(page.fail(ServiceError::validation(
             "case",
             page.t("bulk.none_selected"),
@@ -262,6 +316,9 @@ pub async fn bulk(state: web::Data<AppState>, post: Post) -> Result<HttpResponse
     let action = match form.get("action") {
         "assign_me" => CaseAction::Assign {
             assignee_id: user.id.clone(),
+        },
+        "assign_to" => CaseAction::Assign {
+            assignee_id: form.get("assignee").trim().to_owned(),
         },
         "request_evidence" => CaseAction::RequestEvidence {
             reason: form.get("reason").trim().to_owned(),
@@ -277,9 +334,9 @@ pub async fn bulk(state: web::Data<AppState>, post: Post) -> Result<HttpResponse
     };
     let input = BulkInput {
         action,
-        cases,
-        filing_id: None,
-        project_id: None,
+        cases: if whole { Vec::new() } else { cases },
+        filing_id,
+        project_id,
     };
     let answer = state
         .ctx
