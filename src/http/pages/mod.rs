@@ -20,6 +20,7 @@ pub mod interviews;
 pub mod public_status;
 pub mod security;
 pub mod supervisor;
+pub mod validation_ko;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
