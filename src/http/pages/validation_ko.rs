@@ -18,12 +18,12 @@ static MESSAGES: &[(&str, &str)] = &[
     // required, lengths, numbers
     ("is required", "필수 항목입니다."),
     ("must be at most {} characters", "{}자 이하로 입력해 주세요."),
-    ("must be at least {} characters", "{}자 이상이어야 합니다."),
+    ("must be at least {} characters", "{}자 이상으로 입력해 주세요."),
     ("must be {} to {} characters", "{}자 이상 {}자 이하로 입력해 주세요."),
     ("is longer than {} characters", "{}자를 넘을 수 없습니다."),
     ("must be between {} and {}", "{}에서 {} 사이여야 합니다."),
     ("must be a number between {} and {}", "{}에서 {} 사이의 숫자여야 합니다."),
-    ("must be {} digits", "숫자 {}자리여야 합니다."),
+    ("must be {} digits", "{}자리 숫자여야 합니다."),
     ("must be {} to {} letters and digits", "영문자와 숫자로 {}~{}자여야 합니다."),
     ("must not be negative", "0 이상이어야 합니다."),
     ("must be a whole number", "정수로 입력해 주세요."),
@@ -47,7 +47,7 @@ static MESSAGES: &[(&str, &str)] = &[
     ("must be a time of day as HH:MM (Seoul time)", "HH:MM 형식의 시각(서울 시간)으로 입력해 주세요."),
     ("must be in the past", "지난 날짜여야 합니다."),
     ("must be a past date", "지난 날짜여야 합니다."),
-    ("must be after today", "내일 이후의 날짜여야 합니다."),
+    ("must be after today", "내일 또는 그 이후의 날짜여야 합니다."),
     ("must be today or later", "오늘 또는 그 이후의 날짜여야 합니다."),
     ("must be after start", "시작 시간보다 늦어야 합니다."),
     ("must be on or after from", "시작일과 같거나 그 이후여야 합니다."),
@@ -132,7 +132,7 @@ static MESSAGES: &[(&str, &str)] = &[
     ),
     ("must not repeat one character", "한 글자만 반복한 비밀번호는 쓸 수 없습니다."),
     // accounts, sponsors, projects
-    ("is required for an employer user", "고용주 계정에는 꼭 지정해야 합니다."),
+    ("is required for an employer user", "고용주 계정은 소속 스폰서를 지정해야 합니다."),
     ("no such sponsor", "해당 스폰서가 없습니다."),
     ("only employer users belong to a sponsor", "스폰서에 소속될 수 있는 계정은 고용주 계정뿐입니다."),
     ("a user with this e-mail address already exists", "이 이메일 주소로 등록된 사용자가 이미 있습니다."),
@@ -265,7 +265,7 @@ static MESSAGES: &[(&str, &str)] = &[
     ("cannot be amended", "수정할 수 없는 항목입니다."),
     ("name at least one fact to change", "수정할 항목을 하나 이상 지정해 주세요."),
     // rules and reports
-    ("the draft is for {}, not {}", "이 초안은 {1}이 아닌 {0} 경로의 규칙입니다."),
+    ("the draft is for {}, not {}", "이 초안은 {1} 경로가 아니라 {0} 경로의 규칙입니다."),
     ("the rule set was not published: {} problem(s)", "규칙 세트를 게시하지 않았습니다. 문제가 {}건 있습니다."),
     // request bodies
     ("could not read the upload: {}", "올린 파일을 읽을 수 없습니다: {}"),
@@ -969,7 +969,7 @@ fn name_path(path: &str, lang: Lang) -> (String, bool) {
                 continue;
             }
             known &= lookup(name).is_some();
-            parts.push(label(name, None, false, lang));
+            parts.push(label(name, lang));
             continue;
         }
         let parent = at.checked_sub(1).map(|p| steps[p].0);
@@ -1022,7 +1022,7 @@ fn leaf(name: &str, parent: Option<&str>, worker_context: bool, lang: Lang) -> (
     (raw_name(name, lang), false)
 }
 
-fn label(name: &str, _parent: Option<&str>, _worker: bool, lang: Lang) -> String {
+fn label(name: &str, lang: Lang) -> String {
     lookup(name)
         .map(|e| pick(e, lang))
         .unwrap_or_else(|| raw_name(name, lang))
@@ -1084,8 +1084,7 @@ mod tests {
                     Some((_, 't')) => out.push('\t'),
                     Some((_, '\n')) => {
                         // a continued line: its leading blanks are not part of the text
-                        let mut peek = chars.clone();
-                        while let Some((_, c)) = peek.next() {
+                        for (_, c) in chars.clone() {
                             if !c.is_whitespace() {
                                 break;
                             }
@@ -1185,6 +1184,17 @@ mod tests {
         Nothing,
     }
 
+    /// Calls whose first argument is a field path, and what the path is under.
+    /// (call, arguments before the field, prefix)
+    const FIELD_CALLS: &[(&str, usize, &str)] = &[
+        ("field: ", 0, ""),
+        ("check(", 0, ""),
+        ("check_text(", 1, ""),
+        ("require_reason(", 1, ""),
+        ("parse_date(", 1, ""),
+        ("f(", 0, "workers[0]."),
+    ];
+
     /// Sources that hold no validation messages of a request (health probes, proxy settings).
     const NOT_MESSAGES: &[&str] = &[
         "http/health.rs",
@@ -1273,18 +1283,29 @@ mod tests {
                     }
                 }
             }
-            // field paths written into errors directly
-            let mut from = 0;
-            while let Some(i) = src[from..].find("field: ") {
-                let at = from + i + "field: ".len();
-                from = at;
-                if let Some((field, formatted, _)) = literal_at(src, at) {
-                    let line = src[..at].matches('\n').count() + 1;
-                    fields.push(Found {
-                        place: format!("src/{name}:{line}"),
-                        text: field,
-                        formatted,
-                    });
+            // field paths written into errors directly, or handed to a helper that checks
+            // them (`f("email")` names a worker's field in filing.rs)
+            for (call, skip, prefix) in FIELD_CALLS {
+                let mut from = 0;
+                while let Some(i) = src[from..].find(call) {
+                    let at = from + i + call.len();
+                    from = at;
+                    let before = src[..from - call.len()].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let mut start = at;
+                    for _ in 0..*skip {
+                        start = argument_end(src, start) + 1;
+                    }
+                    if let Some((field, formatted, _)) = literal_at(src, start) {
+                        let line = src[..at].matches('\n').count() + 1;
+                        fields.push(Found {
+                            place: format!("src/{name}:{line}"),
+                            text: format!("{prefix}{field}"),
+                            formatted,
+                        });
+                    }
                 }
             }
         }
