@@ -758,12 +758,19 @@ pub fn message_ko(message: &str) -> Option<String> {
         .map(|(_, ko, holes)| render(ko, &holes))
 }
 
-/// The Korean name of a field path as the services write it: `email`, `reason`, `due_date`, `workers[3].passport_number`, `workers[3].assignment.activities`, `facts.assignment.planned_entry`, `documents/row12_passport.pdf` … — the whole path read naturally, e.g. `workers[3].passport_number` → "3번째 근로자의 여권 번호" (check how the index is counted where the services build such paths: 0-based or row numbers; say the number the user knows).
+/// The Korean name of a field path as the services write it: `email`, `reason`, `due_date`,
+/// `workers[3].passport_number`, `workers[3].assignment.activities`,
+/// `facts.assignment.planned_entry`, `documents/row12_passport.pdf` … — the whole path read
+/// naturally. The services count list members from 0 (`workers[i]`: the i-th data row of a
+/// spreadsheet, the i-th worker of a JSON batch or form), people from 1: `workers[3].passport_number`
+/// → "4번째 근로자의 여권 번호". Groups of the facts (`facts.`, `applicant.`, `assignment.`) are
+/// not named: the leaf is. A name the table lacks stays as the services wrote it.
 pub fn field_ko(field: &str) -> String {
     name_path(field, Lang::Ko).0
 }
 
-/// The English name of a field path for English pages: `workers[3].passport_number` → "worker 3: passport number" (the same numbering rule).
+/// The English name of a field path for English pages: `workers[3].passport_number` →
+/// "worker 4: passport number" (the same numbering rule: counted from 1).
 pub fn field_en(field: &str) -> String {
     name_path(field, Lang::En).0
 }
