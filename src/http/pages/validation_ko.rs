@@ -83,6 +83,7 @@ static MESSAGES: &[(&str, &str)] = &[
     ("must be a slot id (UUID)", "인터뷰 시간 ID(UUID) 형식이어야 합니다."),
     ("must be a user id or \"me\"", "사용자 ID 또는 \"me\"여야 합니다."),
     ("must be an e-mail address like name@example.com", "name@example.com 형식의 이메일 주소여야 합니다."),
+    ("is not an e-mail address", "올바른 이메일 주소가 아닙니다."),
     ("must be a receipt number like KIT2700000017", "KIT2700000017 형식의 접수번호여야 합니다."),
     (
         "is not a valid receipt number (check digit does not match)",
