@@ -22,6 +22,7 @@ pub mod post;
 pub mod public_status;
 pub mod security;
 pub mod supervisor;
+pub mod validation_ko;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
