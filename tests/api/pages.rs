@@ -1547,3 +1547,153 @@ async fn korean_pages_show_no_raw_vocabulary_codes() {
         problems.join("\n")
     );
 }
+
+/// The text of the page's error messages: the alert boxes and the messages under fields.
+fn error_texts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [
+        ("class=\"errors\"", "</div>"),
+        ("class=\"field-error\"", "</p>"),
+        ("class=\"bad\"", "</ul>"),
+    ] {
+        let mut rest = html;
+        while let Some(i) = rest.find(open) {
+            let tail = &rest[i..];
+            let end = tail.find(close).unwrap_or(tail.len());
+            out.push(visible_text(
+                &tail[tail.find('>').map_or(0, |g| g + 1)..end],
+            ));
+            rest = &tail[end..];
+        }
+    }
+    out
+}
+
+/// Three English words in a row (letters only, two or more each): a sentence left untranslated.
+fn english_run(text: &str) -> Option<String> {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || ",.;:()[]\"'".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(3).find_map(|w| {
+        w.iter()
+            .all(|x| x.len() >= 2 && x.chars().all(|c| c.is_ascii_alphabetic()))
+            .then(|| w.join(" "))
+    })
+}
+
+#[tokio::test]
+async fn korean_form_errors_read_in_korean() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let admin = app.user(Role::Admin, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let case_id = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    app.act_ok(
+        &officer,
+        &case_id,
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+
+    let mut pages = Vec::new();
+    // registration with every field wrong
+    let mut visitor = Visitor::new(&app);
+    visitor.accept_language = Some("ko");
+    let token = visitor.get("/register").await.csrf();
+    let page = visitor
+        .post(
+            "/register",
+            &[
+                ("csrf", &token),
+                ("legal_name", "Hanbit"),
+                ("business_registration_no", "12"),
+                ("korean_ownership_pct", "150"),
+                ("qualifying_relationship", "subsidiary"),
+                ("contact_name", "Park"),
+                ("email", "not-an-address"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    pages.push(("/register", page));
+    // the filing form with a worker's fields wrong
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    employer.accept_language = Some("ko");
+    let path = format!("/employer/projects/{project}/file");
+    let token = employer.get(&path).await.csrf();
+    let page = employer
+        .post(
+            &path,
+            &[
+                ("csrf", &token),
+                ("w0.given_name", "Jiwoo"),
+                ("w0.family_name", "Park"),
+                ("w0.email", "jiwoo@"),
+                ("w0.date_of_birth", "1988-02-30"),
+                ("w0.passport_expiry", "2001-01-01"),
+                ("w0.planned_stay_days", "many"),
+            ],
+        )
+        .await;
+    pages.push(("/employer/projects/…/file", page));
+    // an evidence request without its reason
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    let case_page = desk.get(&format!("/cases/{case_id}")).await;
+    let version = case_page.hidden("version");
+    let page = desk
+        .post(
+            &format!("/cases/{case_id}/act"),
+            &[
+                ("csrf", &case_page.csrf()),
+                ("version", &version),
+                ("action", "request_evidence"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    pages.push(("/cases/…/act", page));
+    // an account with a bad e-mail address
+    let mut admin_visitor = Visitor::signed_in(&app, &admin);
+    admin_visitor.accept_language = Some("ko");
+    let token = admin_visitor.get("/admin/users").await.csrf();
+    let page = admin_visitor
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &token),
+                ("email", "nobody"),
+                ("role", "officer"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    pages.push(("/admin/users", page));
+
+    let mut problems = Vec::new();
+    for (path, page) in &pages {
+        assert!(
+            page.status == 422 || page.status == 409,
+            "{path}: {}",
+            page.status
+        );
+        let texts = error_texts(&page.body);
+        assert!(!texts.is_empty(), "{path}: no error shown");
+        for text in texts {
+            assert!(
+                text.chars().any(|c| ('가'..='힣').contains(&c)),
+                "{path}: {text}"
+            );
+            if let Some(run) = english_run(&text) {
+                problems.push(format!("{path}: \"{run}\" in {text}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "English on Korean pages:\n{}",
+        problems.join("\n")
+    );
+}

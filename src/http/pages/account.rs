@@ -176,7 +176,7 @@ impl RegisterPage<'_> {
         self.errors
             .iter()
             .filter(|e| e.field == field || e.field == format!("contact.{field}"))
-            .map(|e| e.message.clone())
+            .map(|e| self.p.error_message(&e.message))
             .reduce(|a, b| format!("{a}; {b}"))
     }
 }

@@ -298,9 +298,31 @@ impl Page {
         Ok(())
     }
 
+    /// A field path as the reader names it (`workers[3].passport_number` is "4번째 근로자의
+    /// 여권 번호" in Korean).
+    pub fn field_name(&self, field: &str) -> String {
+        match self.lang {
+            Lang::Ko => validation_ko::field_ko(field),
+            Lang::En => validation_ko::field_en(field),
+        }
+    }
+
+    /// A service's message in the page's language (the services write English; Korean comes
+    /// from `validation_ko`, and a message it does not know stays as written).
+    pub fn error_message(&self, message: &str) -> String {
+        match self.lang {
+            Lang::Ko => validation_ko::message_ko(message).unwrap_or_else(|| message.to_owned()),
+            Lang::En => message.to_owned(),
+        }
+    }
+
     /// A form error as one line in the page's language: the field's name, then the message.
     pub fn error_text(&self, error: &crate::service::FieldError) -> String {
-        format!("{}: {}", error.field, error.message)
+        format!(
+            "{}: {}",
+            self.field_name(&error.field),
+            self.error_message(&error.message)
+        )
     }
 
     /// A form post that could not be read (too large, or not a form).
@@ -351,10 +373,19 @@ impl Page {
                     self.t("error.internal").to_owned(),
                 )
             }
+            ServiceError::Validation(errors) | ServiceError::Unprocessable { errors, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error.request_title",
+                errors
+                    .iter()
+                    .map(|e| self.error_text(e))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             other => (
                 StatusCode::BAD_REQUEST,
                 "error.request_title",
-                other.to_string(),
+                self.error_message(&other.to_string()),
             ),
         };
         let status = match &err {
