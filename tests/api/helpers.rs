@@ -624,6 +624,11 @@ impl TestApp {
 }
 
 /// The first day after `after` on which the embassy is open.
+/// Today's date in Seoul, as the desk counts days.
+pub fn seoul_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
 pub fn next_working_day(after: chrono::NaiveDate) -> chrono::NaiveDate {
     let mut day = after + chrono::Duration::days(1);
     while kitdesk::domain::interview::closure_on(day).is_some() {

@@ -1546,6 +1546,19 @@ async fn korean_pages_show_no_raw_vocabulary_codes() {
         "raw codes on Korean pages:\n{}",
         problems.join("\n")
     );
+    // the history says who acted in words and when in Seoul time, dates in Korean style
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    let page = desk.get(&format!("/cases/{}", id(2))).await;
+    let history = &page.body[page.body.find("id=\"h-history\"").unwrap()..];
+    assert!(history.contains(" KST · 담당관"), "{history}");
+    let filed_on = crate::helpers::seoul_today()
+        .format("%Y년 %-m월 %-d일")
+        .to_string();
+    assert!(
+        page.body.contains(&filed_on),
+        "the filing date in Korean style"
+    );
 }
 
 /// The text of the page's error messages: the alert boxes and the messages under fields.

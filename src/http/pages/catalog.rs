@@ -103,6 +103,18 @@ impl Lang {
         }
     }
 
+    /// An instant in Seoul time with the zone: `2026년 12월 14일 09:30 KST`,
+    /// `14 Dec 2026 09:30 KST`.
+    pub fn time(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let seoul = crate::domain::time::desk_time(at);
+        format!("{} {} KST", self.date(seoul.date()), seoul.format("%H:%M"))
+    }
+
+    /// The Seoul date of an instant, as the reader writes dates.
+    pub fn day_of(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.date(crate::domain::time::desk_time(at).date())
+    }
+
     pub fn yes_no<B: std::borrow::Borrow<bool>>(self, value: B) -> &'static str {
         self.t(if *value.borrow() {
             "common.yes"
@@ -262,6 +274,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("account_role.officer", "Officer", "담당관"),
     ("account_role.supervisor", "Supervisor", "감독관"),
     ("account_role.admin", "Administrator", "관리자"),
+    ("account_role.system", "System", "시스템"),
     ("nav.admin", "User accounts", "사용자 계정"),
     ("flash.done", "Done.", "처리되었습니다."),
     ("flash.stale", "Someone changed this case after you opened it, so your action was not applied. Here is the current case; check it and try again.", "이 신청 건을 연 뒤에 다른 사람이 내용을 변경하여 조치가 적용되지 않았습니다. 현재 내용을 확인하고 다시 시도해 주세요."),
