@@ -689,3 +689,131 @@ async fn every_page_passes_axe_in_korean_and_english() {
     );
     s.c.close().await.expect("close the browser");
 }
+
+/// The Korean employer's path and the officer's: an Excel batch with one bad row, fixed and
+/// filed; then a supervisor finds the workers, assigns them to an officer in one go, and the
+/// officer reads the facts on the case page and decides. Every page in Korean, each checked
+/// by axe-core too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_korean_employer_files_from_excel_and_the_desk_works_the_batch() {
+    let axe = axe_source();
+    let driver = Driver::start();
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut s = Session {
+        app: &app,
+        c: driver.browser().await,
+        shots: 0,
+    };
+    let accessible = |found: Vec<String>, what: &str| {
+        assert!(found.is_empty(), "{what}: {found:#?}");
+    };
+
+    // The HR manager uploads a workbook whose second worker's passport has expired.
+    s.open("/lang/ko?next=/login").await;
+    s.sign_in(&sponsor.employer.email).await;
+    s.open(&format!("/employer/projects/{project}/file")).await;
+    let dir = std::env::temp_dir().join(format!("kitdesk-xlsx-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("xlsx dir");
+    let (mut first, mut second) = (worker(1), worker(2));
+    first["family_name"] = "Park".into();
+    first["name_ko"] = "박서준".into();
+    second["family_name"] = "Park".into();
+    second["name_ko"] = "박지우".into();
+    let mut expired = second.clone();
+    expired["passport_expiry"] = "2001-01-01".into();
+    let bad = dir.join("근로자-명단.xlsx");
+    std::fs::write(
+        &bad,
+        helpers::workbook_of(&csv_of(&[first.clone(), expired])),
+    )
+    .expect("xlsx");
+    s.c.find(Locator::Id("csv-file"))
+        .await
+        .expect("file input")
+        .send_keys(&bad.to_string_lossy())
+        .await
+        .expect("choose the workbook");
+    s.click("#csv-preview").await;
+    assert!(s.says("#preview-bad", "아무것도 신청되지 않았습니다").await);
+    assert!(s.text("#preview-counts").await.contains("1"));
+    assert!(s.text("#row-3").await.contains("여권이 만료되었습니다"));
+    accessible(s.axe(&axe).await.0, "the preview with an error");
+    s.shot("ko-xlsx-preview-error").await;
+
+    // Fixed, previewed again, filed; the filed page names the workers, Hangul beside.
+    s.open(&format!("/employer/projects/{project}/file")).await;
+    let good = dir.join("근로자-명단-수정.xlsx");
+    std::fs::write(&good, helpers::workbook_of(&csv_of(&[first, second]))).expect("xlsx");
+    s.c.find(Locator::Id("csv-file"))
+        .await
+        .expect("file input")
+        .send_keys(&good.to_string_lossy())
+        .await
+        .expect("choose the workbook");
+    s.click("#csv-preview").await;
+    assert!(s.says("#preview-ok", "모든 행이 올바릅니다").await);
+    s.click("#csv-file-now").await;
+    assert!(s.says("#filed", "신청되었습니다").await);
+    let filed = s.text("#filed-cases").await;
+    assert!(
+        filed.contains("박서준") && filed.contains("박지우"),
+        "{filed}"
+    );
+    accessible(s.axe(&axe).await.0, "the filed page");
+    s.shot("ko-xlsx-filed").await;
+    let _ = std::fs::remove_dir_all(&dir);
+    s.sign_out().await;
+
+    // A supervisor searches the queue by the Hangul surname and assigns both to the officer.
+    s.sign_in(&supervisor.email).await;
+    s.open(&format!(
+        "/desk?q={}",
+        kitdesk::http::pages::url_encode("박")
+    ))
+    .await;
+    let rows =
+        s.c.find_all(Locator::Css("#queue tbody tr"))
+            .await
+            .expect("queue rows");
+    assert_eq!(rows.len(), 2, "the search finds the two workers");
+    for checkbox in
+        s.c.find_all(Locator::Css("#queue input[type=checkbox]"))
+            .await
+            .expect("checkboxes")
+    {
+        checkbox.click().await.expect("select");
+    }
+    s.click("#bulk-action option[value='assign_to']").await;
+    s.click(&format!("#bulk-assignee option[value='{}']", officer.id))
+        .await;
+    s.click("#bulk-submit").await;
+    assert!(s.says("#bulk-counts", "2").await);
+    accessible(s.axe(&axe).await.0, "the bulk result");
+    s.shot("ko-bulk-assigned").await;
+    s.sign_out().await;
+
+    // The officer finds the case in their own queue, reads the facts and refuses it.
+    s.sign_in(&officer.email).await;
+    s.open("/desk?mine=1").await;
+    let mine = s.text("#queue").await;
+    assert!(mine.contains("Park"), "{mine}");
+    s.click("#queue tbody tr a").await;
+    let facts = s.text("#facts").await;
+    assert!(facts.contains("설치"), "the activities in Korean: {facts}");
+    s.click("#do-start_review").await;
+    assert!(s.says("#case-status", "심사 중").await);
+    s.text("#refuse-ground").await;
+    s.fill("refuse-reason", "계약서상 설치 의무가 확인되지 않았습니다.")
+        .await;
+    s.click("#do-refuse").await;
+    if s.c.get_alert_text().await.is_ok() {
+        s.c.accept_alert().await.expect("confirm the refusal");
+    }
+    assert!(s.says("#case-status", "거절").await);
+    accessible(s.axe(&axe).await.0, "the refused case");
+    s.shot("ko-case-refused").await;
+    s.c.close().await.expect("close the browser");
+}

@@ -6,7 +6,7 @@ use chrono::Datelike;
 use kitdesk::domain::{ReceiptNumber, Role};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, worker, TestApp};
+use crate::helpers::{assert_problem, spawn_app, workbook_of, worker, TestApp};
 
 async fn case_count(app: &TestApp) -> i64 {
     app.ctx
@@ -429,45 +429,6 @@ async fn filed_names(app: &TestApp, token: &str, filing: &Value) -> Vec<(String,
         ));
     }
     names
-}
-
-/// A batch from `csv_of` as an Excel workbook, dates of birth as real Excel dates.
-fn workbook_of(csv: &str) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, h).unwrap();
-    }
-    for (r, record) in reader.records().enumerate() {
-        for (c, cell) in record.unwrap().iter().enumerate() {
-            let (row, col) = (r as u32 + 1, c as u16);
-            match chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d") {
-                Ok(d) if headers[c] == "date_of_birth" => {
-                    let at = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                        d.year() as u16,
-                        d.month() as u8,
-                        d.day() as u8,
-                    )
-                    .unwrap();
-                    sheet
-                        .write_datetime_with_format(row, col, &at, &date)
-                        .unwrap();
-                }
-                _ => {
-                    sheet.write_string(row, col, cell).unwrap();
-                }
-            }
-        }
-    }
-    book.save_to_buffer().unwrap()
 }
 
 #[tokio::test]
