@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use chrono::Datelike;
 use kitdesk::domain::{ReceiptNumber, Role};
 use serde_json::{json, Value};
 
