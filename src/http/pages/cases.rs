@@ -12,6 +12,7 @@ use askama::Template;
 use super::form_errors;
 use super::forms::FormData;
 use super::post::Post;
+use super::view::outcome_badge;
 use super::{page_id, Lang, Page, PageError};
 use crate::domain::case::allowed_actions;
 use crate::domain::{ActionKind, CaseStatus, Role};
@@ -79,15 +80,6 @@ impl RouteView {
     /// May be offered for approval: in force, and neither ineligible nor unavailable.
     pub fn approvable(&self) -> bool {
         self.status == "in_force" && matches!(self.outcome.as_str(), "eligible" | "needs_review")
-    }
-}
-
-pub fn outcome_badge(outcome: &str) -> &'static str {
-    match outcome {
-        "eligible" | "passed" | "confirmed" | "approved" | "esta_advised" | "visa_issued"
-        | "verified" => "ok",
-        "ineligible" | "failed" | "error" | "refused" | "not_available" => "bad",
-        _ => "warn",
     }
 }
 

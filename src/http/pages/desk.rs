@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::cases::outcome_badge;
 use super::post::Post;
+use super::view::outcome_badge;
 use super::{page_id, url_encode, Page, PageError};
 use crate::domain::{CaseStatus, Role, VisaRoute};
 use crate::http::AppState;

@@ -9,9 +9,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::cases::{outcome_badge, routes_view, RouteView};
+use super::cases::{routes_view, RouteView};
 use super::forms::{self, FormData, WorkerBlock};
 use super::post::Post;
+use super::view::outcome_badge;
 use super::{page_id, Page, PageError};
 use crate::domain::document::DocumentKind;
 use crate::domain::worker::{SECTORS, US_STATES};

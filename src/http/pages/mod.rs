@@ -23,6 +23,7 @@ pub mod public_status;
 pub mod security;
 pub mod supervisor;
 pub mod validation_ko;
+pub mod view;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -31,6 +32,7 @@ use askama::Template;
 
 pub use catalog::Lang;
 pub use post::Post;
+pub use view::url_encode;
 
 use super::extract::session_token;
 use super::AppState;
@@ -520,20 +522,6 @@ impl ResponseError for PageError {
         page_headers(&mut response);
         response.body(self.body.clone())
     }
-}
-
-/// Percent-encodes everything but unreserved characters and `/`.
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// A same-origin path to return to, or `/`. Browsers drop tabs and newlines from a URL and

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::charts;
 use super::post::Post;
+use super::view::percent;
 use super::{Page, PageError};
 use crate::domain::receipt::fiscal_year;
 use crate::domain::{Role, VisaRoute};
@@ -312,13 +313,6 @@ struct ReportsPage<'a> {
     sponsors: Vec<(String, String)>,
     officers: Vec<(String, String)>,
     routes: Vec<&'static str>,
-}
-
-/// A share (0 to 1) as a percentage, or a dash.
-fn percent(share: &Option<f64>, none: &str) -> String {
-    share
-        .map(|s| format!("{:.0}%", s * 100.0))
-        .unwrap_or_else(|| none.to_owned())
 }
 
 impl ReportsPage<'_> {
