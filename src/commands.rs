@@ -303,15 +303,17 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
     let ctx = startup::open_context(&config, Settings::unbounded())
         .await
         .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
     let report = ctx
         .run(move |conn, ctx| {
-            crate::service::eligibility::impact(conn, ctx, None, &source, &mut |loaded| {
-                eprint!("\rloaded {loaded} cases…");
+            crate::service::eligibility::impact(conn, ctx, None, &source, &mut |evaluated| {
+                let rate = evaluated as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                eprint!("\revaluated {evaluated} cases ({rate:.0} per second)…");
             })
         })
         .await
         .map_err(describe_with_details)?;
-    eprintln!();
+    eprintln!(" in {:.1} s", started.elapsed().as_secs_f64());
     println!(
         "{} v{}: {} cases evaluated, {} would change",
         report["route"].as_str().unwrap_or_default(),
@@ -330,6 +332,12 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
                 c["route"].as_str().unwrap_or_default(),
                 c["before"].as_str().unwrap_or_default(),
                 c["after"].as_str().unwrap_or_default()
+            );
+        }
+        if report["changes_complete"] == false {
+            println!(
+                "  (the first {} changes; the counts above cover every case)",
+                crate::service::eligibility::IMPACT_LISTED
             );
         }
     }

@@ -1178,7 +1178,12 @@ pub fn route_versions(
     Ok(json!({"route": route, "versions": versions_json(&book, route, true)}))
 }
 
-/// Progress callback for long dry runs: (cases loaded so far).
+/// Cases one step of a dry run holds in memory.
+const IMPACT_PAGE: i64 = 5000;
+/// Most changes (and errors) an impact report lists one by one; its counts cover every case.
+pub const IMPACT_LISTED: usize = 10_000;
+
+/// Progress callback for long dry runs: (cases evaluated so far).
 pub type Progress<'a> = &'a mut dyn FnMut(usize);
 
 /// How the outcomes of stored cases would change under a draft, before it is published.
@@ -1188,6 +1193,18 @@ pub fn impact(
     route: Option<&str>,
     source: &str,
     progress: Progress<'_>,
+) -> Result<Value, ServiceError> {
+    impact_in_pages(conn, ctx, route, source, progress, IMPACT_PAGE)
+}
+
+/// [`impact`], holding `page` cases at a time (tests use small pages to cross page edges).
+pub fn impact_in_pages(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    route: Option<&str>,
+    source: &str,
+    progress: Progress<'_>,
+    page: i64,
 ) -> Result<Value, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
     let draft = book.compile_draft(source).map_err(report_error)?;
@@ -1199,15 +1216,23 @@ pub fn impact(
             ));
         }
     }
-    let mut ids = Vec::new();
-    let mut cases = Vec::new();
+    // Streamed: one page of cases at a time is held, evaluated and summed up, so that memory
+    // stays flat however many cases are stored; the listed changes stop at IMPACT_LISTED.
+    let drafts = [draft];
     let mut after: Option<String> = None;
     let mut contexts: BTreeMap<NaiveDate, EvalContext> = BTreeMap::new();
+    let mut evaluated = 0;
+    let mut changed_cases = 0;
+    let mut by_change: BTreeMap<String, usize> = BTreeMap::new();
+    let mut changes: Vec<Value> = Vec::new();
+    let mut errors: Vec<Value> = Vec::new();
     loop {
-        let page = store::case_facts_page(conn, after.as_deref(), 5000)?;
-        let Some(last) = page.last() else { break };
+        let rows = store::case_facts_page(conn, after.as_deref(), page)?;
+        let Some(last) = rows.last() else { break };
         after = Some(last.0.clone());
-        for (id, receipt, facts_json) in page {
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut cases = Vec::with_capacity(rows.len());
+        for (id, receipt, facts_json) in rows {
             let facts = match FactsV2::from_stored(&facts_json) {
                 Ok(f) => f.to_value(),
                 Err(_) => serde_json::from_str(&facts_json).unwrap_or_default(),
@@ -1227,28 +1252,35 @@ pub fn impact(
             ids.push((id, receipt));
             cases.push(DryRunCase { facts, context });
         }
-        progress(cases.len());
-    }
-    let drafts = [draft];
-    let report = book.dry_run(&drafts, &cases);
-    let mut by_change: BTreeMap<String, usize> = BTreeMap::new();
-    let changes: Vec<Value> = report
-        .changed
-        .iter()
-        .map(|c| {
+        let report = book.dry_run(&drafts, &cases);
+        evaluated += report.cases;
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &report.changed {
             let key = format!("{}: {} → {}", c.route, c.before.as_str(), c.after.as_str());
             *by_change.entry(key).or_default() += 1;
-            let (id, receipt) = ids.get(c.case).cloned().unwrap_or_default();
-            json!({"case_id": id, "receipt_number": receipt, "route": c.route, "before": c.before, "after": c.after})
-        })
-        .collect();
+            seen.insert(c.case);
+            if changes.len() < IMPACT_LISTED {
+                let (id, receipt) = ids.get(c.case).cloned().unwrap_or_default();
+                changes.push(json!({"case_id": id, "receipt_number": receipt, "route": c.route, "before": c.before, "after": c.after}));
+            }
+        }
+        changed_cases += seen.len();
+        for (i, e) in &report.errors {
+            if errors.len() < IMPACT_LISTED {
+                errors.push(json!({"case_id": ids.get(*i).map(|x| x.0.clone()), "error": e}));
+            }
+        }
+        progress(evaluated);
+    }
+    let listed_all = changes.len() == by_change.values().sum::<usize>();
     Ok(json!({
         "route": drafts[0].route(),
         "version": drafts[0].version(),
-        "cases_evaluated": report.cases,
-        "cases_changed": changes.iter().map(|c| c["case_id"].as_str().unwrap_or_default()).collect::<std::collections::BTreeSet<_>>().len(),
+        "cases_evaluated": evaluated,
+        "cases_changed": changed_cases,
         "counts": by_change,
         "changes": changes,
-        "errors": report.errors.iter().map(|(i, e)| json!({"case_id": ids.get(*i).map(|x| x.0.clone()), "error": e})).collect::<Vec<_>>(),
+        "changes_complete": listed_all,
+        "errors": errors,
     }))
 }

@@ -381,6 +381,28 @@ async fn supervisors_preview_and_publish_new_versions() {
         .unwrap()
         .iter()
         .all(|c| c["route"] == "ESTA-CIW" && c["after"] == "ineligible"));
+    // streamed one case at a time, the dry run sums up to the same report
+    let source = draft.clone();
+    let mut steps = Vec::new();
+    let paged = app
+        .ctx
+        .run(move |conn, ctx| {
+            kitdesk::service::eligibility::impact_in_pages(
+                conn,
+                ctx,
+                None,
+                &source,
+                &mut |n| steps.push(n),
+                1,
+            )
+            .map(|report| (report, steps))
+        })
+        .await
+        .unwrap();
+    assert_eq!(paged.1, vec![1, 2], "progress after each page");
+    for key in ["cases_evaluated", "cases_changed", "counts", "changes"] {
+        assert_eq!(paged.0[key], impact[key], "{key}");
+    }
 
     // its own embedded tests (written for 90 days) now fail: publishing refuses with a report
     let refused = post_toml(&app, "/api/v1/rulesets", &supervisor.token, draft).await;

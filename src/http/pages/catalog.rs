@@ -646,6 +646,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("sponsors.registered", "Registered", "등록일"),
     ("rules.title", "Rule sets", "규칙 세트"),
     ("rules.route", "Route", "경로"),
+    ("rules.impact_partial", "Only the first 10,000 changes are listed; the counts above cover every case.", "변경 사항은 처음 10,000건만 표시합니다. 위의 건수는 모든 신청 건을 포함합니다."),
     ("rules.version", "Version", "버전"),
     ("rules.status", "Status", "상태"),
     ("rules.effective", "In force", "시행 기간"),

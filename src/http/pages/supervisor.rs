@@ -111,6 +111,8 @@ pub struct ImpactView {
     pub changed: String,
     pub counts: Vec<(String, String)>,
     pub changes: Vec<(String, String, String, String, String)>,
+    /// Every change is listed (else the first `IMPACT_LISTED`; the counts cover all).
+    pub complete: bool,
 }
 
 #[derive(Template)]
@@ -191,6 +193,7 @@ pub async fn impact(
             let view = ImpactView {
                 evaluated: s(&v["cases_evaluated"]),
                 changed: s(&v["cases_changed"]),
+                complete: v["changes_complete"] != false,
                 counts: v["counts"]
                     .as_object()
                     .into_iter()
