@@ -95,6 +95,10 @@ pub struct CaseChanges {
     pub annotation: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
+    /// The applicant's, when an amendment of the facts changes them: the public look-up
+    /// reads these columns.
+    pub date_of_birth: Option<NaiveDate>,
+    pub nationality: Option<String>,
 }
 
 pub fn insert_many(conn: &mut DbConnection, rows: &[CaseRow]) -> QueryResult<()> {

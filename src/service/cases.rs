@@ -1084,6 +1084,13 @@ pub fn apply_action_in(
                             );
                         }
                         changes.facts_json = Some(amended.to_json());
+                        // The columns the public look-up and the lists read follow the facts.
+                        if changed.iter().any(|c| c == "applicant.date_of_birth") {
+                            changes.date_of_birth = amended.applicant.date_of_birth;
+                        }
+                        if changed.iter().any(|c| c == "applicant.nationality") {
+                            changes.nationality = amended.applicant.nationality.clone();
+                        }
                         // The changed paths only, never values: no personal data in the trail.
                         shared_note = Some(format!(
                             "Facts amended ({}): {}",

@@ -756,3 +756,42 @@ async fn bench_bulk_action_on_200_cases() {
         rate(bulk) / rate(single)
     );
 }
+
+#[tokio::test]
+async fn an_amended_date_of_birth_is_the_one_the_public_look_up_reads() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let id = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let receipt = filed["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.act_ok(&officer, &id, json!({"action": "start_review"}))
+        .await;
+    app.act_ok(
+        &officer,
+        &id,
+        json!({"action": "amend_facts", "reason": "The passport says 13 April",
+               "facts": {"applicant": {"date_of_birth": "1988-04-13", "nationality": "KR"}}}),
+    )
+    .await;
+    let lookup = |dob: &'static str| {
+        let app = &app;
+        let receipt = receipt.clone();
+        async move {
+            app.post_json(
+                "/api/v1/status",
+                None,
+                &json!({"receipt_number": receipt, "date_of_birth": dob}),
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(lookup("1988-04-13").await, 200);
+    assert_eq!(lookup("1988-04-12").await, 404);
+    let (case, _) = app.case(&officer, &id).await;
+    assert_eq!(case["worker"]["date_of_birth"], "1988-04-13");
+}
