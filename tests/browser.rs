@@ -245,7 +245,27 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.open("/desk/sponsors").await;
     assert!(s.body().await.contains("Hanbit Battery Systems"));
     s.shot("desk-sponsors").await;
-    s.click("button[id^='verify-']").await;
+    // the checklist first: each item's finding and note
+    s.click("a[id^='checklist-']").await;
+    assert!(s.says("h1", "Sponsor verification").await);
+    for item in [
+        "business_registration",
+        "korean_ownership",
+        "treaty_investor",
+        "authorised_signatory",
+    ] {
+        s.set(&format!("outcome-{item}"), "confirmed").await;
+        s.fill(&format!("note-{item}"), "Checked against the registry.")
+            .await;
+        s.click(&format!("#save-{item}")).await;
+        // the saved item shows when it was recorded
+        assert!(
+            s.says(&format!("#check-{item} .hint"), "Last recorded")
+                .await
+        );
+    }
+    s.shot("sponsor-checklist").await;
+    s.click("#verify").await;
     assert!(s.text(".flash").await.contains("verified"));
     s.sign_out().await;
 

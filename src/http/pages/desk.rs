@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::cases::outcome_badge;
 use super::forms::FormData;
-use super::{page_id, url_encode, Page, PageError};
+use super::{url_encode, Page, PageError};
 use crate::domain::{CaseStatus, Role, VisaRoute};
 use crate::http::AppState;
 use crate::service::cases::{self, CaseSummary, QueueQuery};
@@ -204,31 +204,6 @@ pub async fn sponsors(
         p: &page,
         sponsors: list,
     })
-}
-
-/// `POST /desk/sponsors/{id}/verify`.
-pub async fn verify_sponsor(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let form = FormData(form.into_inner());
-    let page = Page::load(&req, &state).await?;
-    page.check_post(&req, form.get("csrf"))?;
-    let user = page.require(DESK)?;
-    let id = page_id(&page, &path, "sponsor")?;
-    match state
-        .ctx
-        .run(move |conn, _| sponsors::verify(conn, &user, &id))
-        .await
-    {
-        // Verified twice (two officers at once) ends in the state both wanted.
-        Ok(_) | Err(ServiceError::Conflict { .. }) => {
-            Ok(page.redirect("/desk/sponsors?msg=verified"))
-        }
-        Err(e) => Err(page.fail(e)),
-    }
 }
 
 #[derive(Template)]
