@@ -173,6 +173,34 @@ fn invalid_challenge() -> ServiceError {
     }
 }
 
+fn enrolment_of(totp: &TOTP, email: &str) -> TotpEnrolment {
+    let secret = totp.get_secret_base32();
+    let label = percent_encode(&format!("{ISSUER}:{email}"));
+    TotpEnrolment {
+        otpauth_uri: format!(
+            "otpauth://totp/{label}?secret={secret}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
+            percent_encode(ISSUER)
+        ),
+        secret,
+    }
+}
+
+/// The enrolment started and not yet confirmed, if any (to show its key again after a
+/// mistyped first code).
+pub fn pending_totp(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    user: &AuthUser,
+) -> Result<Option<TotpEnrolment>, ServiceError> {
+    match factors::find_totp(conn, &user.id)? {
+        Some(row) if row.confirmed_at.is_none() => {
+            let totp = authenticator(decrypt_secret(ctx, &user.id, &row.secret)?)?;
+            Ok(Some(enrolment_of(&totp, &user.email)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Starts (or restarts) enrolling an authenticator: a fresh 160-bit secret. Refused once one
 /// is confirmed (an administrator resets it).
 pub fn start_totp(
@@ -213,15 +241,7 @@ pub fn start_totp(
         )?;
         Ok(())
     })?;
-    let secret = totp.get_secret_base32();
-    let label = percent_encode(&format!("{ISSUER}:{}", user.email));
-    Ok(TotpEnrolment {
-        otpauth_uri: format!(
-            "otpauth://totp/{label}?secret={secret}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-            percent_encode(ISSUER)
-        ),
-        secret,
-    })
+    Ok(enrolment_of(&totp, &user.email))
 }
 
 /// Confirms the authenticator with its first code; answers with ten recovery codes (only

@@ -413,6 +413,17 @@ async fn the_pages_enrol_and_sign_in_with_a_code_in_korean() {
     let at = started.body.find(marker).unwrap() + marker.len();
     let secret = started.body[at..].split('<').next().unwrap().to_owned();
     let totp = app_for(&secret);
+    // a mistyped first code shows the same key again
+    let mistyped = browser
+        .post(
+            "/account/mfa/totp/confirm",
+            &[("csrf", &page.csrf()), ("code", "12345x")],
+        )
+        .await;
+    assert_eq!(mistyped.status, 422);
+    assert!(mistyped
+        .body
+        .contains(&format!("id=\"totp-secret\">{secret}<")));
     steady_step().await;
     let confirmed = browser
         .post(

@@ -190,10 +190,19 @@ pub async fn confirm(
     let code = form.get("code").to_owned();
     let result = state
         .ctx
-        .run(move |conn, ctx| mfa::confirm_totp(conn, ctx, &user, &code))
+        .run(
+            move |conn, ctx| match mfa::confirm_totp(conn, ctx, &user, &code) {
+                Ok(codes) => Ok(Ok(codes)),
+                // a mistyped first code: the same key again, to try once more
+                Err(e @ ServiceError::Unprocessable { .. }) => {
+                    Ok(Err((e, mfa::pending_totp(conn, ctx, &user)?)))
+                }
+                Err(e) => Err(e),
+            },
+        )
         .await;
     match result {
-        Ok(codes) => page.render(&EnrolPage {
+        Ok(Ok(codes)) => page.render(&EnrolPage {
             p: &page,
             enrolled: true,
             must_enrol: false,
@@ -201,13 +210,13 @@ pub async fn confirm(
             codes: codes.recovery_codes,
             error: None,
         }),
-        Err(ServiceError::Unprocessable { .. }) => page.render_status(
+        Ok(Err((_, pending))) => page.render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &EnrolPage {
                 p: &page,
                 enrolled: false,
                 must_enrol,
-                enrolment: None,
+                enrolment: pending,
                 codes: Vec::new(),
                 error: Some(page.t("mfa.invalid_code").to_owned()),
             },
