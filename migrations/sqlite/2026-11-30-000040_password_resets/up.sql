@@ -10,8 +10,8 @@ CREATE TABLE password_resets (
 CREATE INDEX password_resets_user_idx ON password_resets (user_id);
 
 -- Account mails (password reset, invitations) also go to desk staff, who are neither
--- applicants nor employers. SQLite cannot alter a CHECK: the table is rebuilt, with every
--- column named (a migration that adds an outbox column must be ordered before this one).
+-- applicants nor employers. SQLite cannot alter a CHECK: the table is rebuilt with the
+-- columns the outbox has after 2026-11-30-000022, in their order.
 CREATE TABLE outbox_new (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -35,12 +35,9 @@ CREATE TABLE outbox_new (
     sent_at TIMESTAMP,
     calendar TEXT
 );
-INSERT INTO outbox_new (id, kind, audience, recipient, case_id, sponsor_id, message_id, subject,
-    body_text, body_html, state, attempts, next_attempt_at, claimed_by, lease_expires_at,
-    last_error, created_at, updated_at, sent_at, calendar)
-SELECT id, kind, audience, recipient, case_id, sponsor_id, message_id, subject,
-    body_text, body_html, state, attempts, next_attempt_at, claimed_by, lease_expires_at,
-    last_error, created_at, updated_at, sent_at, calendar FROM outbox;
+-- `SELECT *` on purpose: should a migration ordered before this one add an outbox column,
+-- the column counts differ and this fails loudly instead of dropping that column's data.
+INSERT INTO outbox_new SELECT * FROM outbox;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due_idx ON outbox (state, next_attempt_at);
