@@ -127,6 +127,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        credential -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> sponsors (sponsor_id));
 diesel::joinable!(sessions -> users (user_id));
 
@@ -477,6 +497,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_challenges,
     sponsor_checks,
     sponsor_decisions,
+    passkeys,
+    passkey_ceremonies,
     projects,
     filings,
     receipt_counters,

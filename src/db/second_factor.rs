@@ -169,3 +169,85 @@ pub fn delete_challenges(
     )
     .execute(conn)
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::passkeys)]
+pub struct PasskeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub credential: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+pub fn passkeys_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<PasskeyRow>> {
+    use super::schema::passkeys;
+    passkeys::table
+        .filter(passkeys::user_id.eq(user_id))
+        .order(passkeys::created_at.asc())
+        .select(PasskeyRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_passkey(conn: &mut DbConnection, row: &PasskeyRow) -> QueryResult<()> {
+    diesel::insert_into(super::schema::passkeys::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_passkey(
+    conn: &mut DbConnection,
+    id: &str,
+    credential: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::passkeys;
+    diesel::update(passkeys::table.find(id))
+        .set((
+            passkeys::credential.eq(credential),
+            passkeys::last_used_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn delete_passkeys(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    use super::schema::passkeys;
+    diesel::delete(passkeys::table.filter(passkeys::user_id.eq(user_id))).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::passkey_ceremonies)]
+pub struct CeremonyRow {
+    pub token_hash: String,
+    pub user_id: String,
+    pub purpose: String,
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_ceremony(conn: &mut DbConnection, row: &CeremonyRow) -> QueryResult<()> {
+    diesel::insert_into(super::schema::passkey_ceremonies::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes (deletes and returns) a live ceremony: each is used once.
+pub fn take_ceremony(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<CeremonyRow>> {
+    use super::schema::passkey_ceremonies as c;
+    let row = c::table
+        .find(token_hash)
+        .filter(c::expires_at.gt(now))
+        .select(CeremonyRow::as_select())
+        .first(conn)
+        .optional()?;
+    if row.is_some() && diesel::delete(c::table.find(token_hash)).execute(conn)? == 0 {
+        return Ok(None);
+    }
+    Ok(row)
+}

@@ -133,3 +133,124 @@ pub async fn reset(
     tracing::info!(actor = %user.id, user_id = %updated.id, "second factor reset");
     Ok(HttpResponse::Ok().json(updated))
 }
+
+/// `POST /api/v1/me/mfa/passkeys/begin`: starts registering a passkey (desk accounts, also
+/// one that must still enrol).
+#[utoipa::path(post, path = "/api/v1/me/mfa/passkeys/begin", tag = "accounts", security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, description = "Options for navigator.credentials.create() and the ceremony token", body = crate::service::passkeys::CeremonyStart), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Employers use an authenticator app", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "The desk is reached by an IP address (`passkeys_unavailable`)", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn passkey_register_begin(
+    state: web::Data<AppState>,
+    Enrolling(user): Enrolling,
+) -> Result<HttpResponse, ApiError> {
+    let start = state
+        .ctx
+        .run(move |conn, ctx| crate::service::passkeys::register_begin(conn, ctx, &user))
+        .await?;
+    Ok(HttpResponse::Ok().json(start))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyRegistration {
+    pub ceremony: String,
+    /// The PublicKeyCredential from navigator.credentials.create(), binary fields in base64url.
+    #[schema(value_type = Object)]
+    pub credential: webauthn_rs::prelude::RegisterPublicKeyCredential,
+}
+
+/// `POST /api/v1/me/mfa/passkeys/finish`: stores the passkey; sign-in then asks for it.
+#[utoipa::path(post, path = "/api/v1/me/mfa/passkeys/finish", tag = "accounts", security(("bearer" = []), ("cookie" = [])), request_body = PasskeyRegistration,
+    responses((status = 204, description = "Registered"), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "An unknown or stale ceremony (`invalid_ceremony`) or an answer that does not check out (`invalid_credential`)", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn passkey_register_finish(
+    state: web::Data<AppState>,
+    Enrolling(user): Enrolling,
+    body: ApiJson<PasskeyRegistration>,
+) -> Result<HttpResponse, ApiError> {
+    let PasskeyRegistration {
+        ceremony,
+        credential,
+    } = body.0;
+    state
+        .ctx
+        .run(move |conn, ctx| {
+            crate::service::passkeys::register_finish(conn, ctx, &user, &ceremony, &credential)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeySignInBegin {
+    pub mfa_token: String,
+}
+
+/// `POST /api/v1/auth/mfa/passkey/begin`: the options for navigator.credentials.get().
+#[utoipa::path(post, path = "/api/v1/auth/mfa/passkey/begin", tag = "accounts", request_body = PasskeySignInBegin,
+    responses((status = 200, description = "Options and the ceremony token", body = crate::service::passkeys::CeremonyStart), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "The account has no passkey (`no_passkey`)", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Unknown or expired `mfa_token`", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 429, description = "Throttled; see Retry-After", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+pub async fn passkey_sign_in_begin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<PasskeySignInBegin>,
+) -> Result<HttpResponse, ApiError> {
+    let mfa_token = body.0.mfa_token;
+    throttle_owner(&state, &req, mfa_token.clone()).await?;
+    let start = state
+        .ctx
+        .run(move |conn, ctx| crate::service::passkeys::sign_in_begin(conn, ctx, &mfa_token))
+        .await?;
+    Ok(HttpResponse::Ok().json(start))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeySignIn {
+    pub mfa_token: String,
+    pub ceremony: String,
+    /// The PublicKeyCredential from navigator.credentials.get(), binary fields in base64url.
+    #[schema(value_type = Object)]
+    pub credential: webauthn_rs::prelude::PublicKeyCredential,
+}
+
+/// `POST /api/v1/auth/mfa/passkey/finish`: the session, as the login.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/passkey/finish", tag = "accounts", request_body = PasskeySignIn,
+    responses((status = 200, description = "Signed in; also sets the kitdesk_session cookie", body = crate::http::auth::LoginResponse), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Unknown or expired token or ceremony, or an answer that does not check out", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 429, description = "Throttled; see Retry-After", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+pub async fn passkey_sign_in_finish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<PasskeySignIn>,
+) -> Result<HttpResponse, ApiError> {
+    let PasskeySignIn {
+        mfa_token,
+        ceremony,
+        credential,
+    } = body.0;
+    throttle_owner(&state, &req, mfa_token.clone()).await?;
+    let session = state
+        .ctx
+        .run(move |conn, ctx| {
+            crate::service::passkeys::sign_in_finish(conn, ctx, &mfa_token, &ceremony, &credential)
+        })
+        .await?;
+    tracing::info!(user_id = %session.user.id, "signed in with a passkey");
+    Ok(super::auth::session_answer(session, &state))
+}
+
+/// Counts a second-factor attempt against the account of a sign-in's token.
+async fn throttle_owner(
+    state: &AppState,
+    req: &HttpRequest,
+    mfa_token: String,
+) -> Result<(), ServiceError> {
+    let owner = state
+        .ctx
+        .run(move |conn, _| mfa::challenge_owner(conn, &mfa_token))
+        .await?;
+    let address = client_ip(req, &state.client_ip);
+    state
+        .account_throttle
+        .check_code(&owner, address)
+        .map_err(|retry_after| ServiceError::Throttled { retry_after })
+}

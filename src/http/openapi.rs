@@ -24,6 +24,8 @@ use super::{
         auth::login, auth::logout, auth::me,
         password_reset::request, password_reset::confirm,
         mfa::sign_in, mfa::start_totp, mfa::confirm_totp, mfa::reset,
+        mfa::passkey_register_begin, mfa::passkey_register_finish, mfa::passkey_sign_in_begin,
+        mfa::passkey_sign_in_finish,
         users::create, users::list, users::get, users::update,
         sponsors::register, sponsors::list, sponsors::get, sponsors::update,
         sponsor_review::verify, sponsor_review::reject, sponsor_review::request_information,

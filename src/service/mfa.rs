@@ -457,6 +457,7 @@ pub fn reset(
         let user = users::find(conn, user_id)?.ok_or(ServiceError::NotFound("user"))?;
         let now = time::now();
         factors::delete_totp(conn, user_id)?;
+        factors::delete_passkeys(conn, user_id)?;
         factors::delete_recovery_codes(conn, user_id)?;
         factors::delete_challenges(conn, user_id, now)?;
         users::set_second_factor(conn, user_id, false, now)?;

@@ -18,6 +18,7 @@ pub mod filing;
 pub mod interviews;
 pub mod mfa;
 pub mod outbox;
+pub mod passkeys;
 pub mod passports;
 pub mod password_reset;
 pub mod passwords;

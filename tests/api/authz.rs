@@ -85,9 +85,42 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         let accept = json!({"token": "not-a-token", "password": PASSWORD, "display_name": "Kim"});
         rows.push(row("post", "/invitations/accept", actor, b(accept), 422));
     }
+    let assertion = json!({"id": "AA", "rawId": "AA", "type": "public-key", "extensions": {},
+        "response": {"authenticatorData": "AA", "clientDataJSON": "AA", "signature": "AA"}});
     for actor in [Anonymous, Officer, Sub] {
         let code = json!({"mfa_token": "not-a-token", "code": "123456"});
         rows.push(row("post", "/auth/mfa", actor, b(code), 422));
+        let begin = json!({"mfa_token": "not-a-token"});
+        rows.push(row("post", "/auth/mfa/passkey/begin", actor, b(begin), 422));
+        let finish = json!({"mfa_token": "not-a-token", "ceremony": "x", "credential": assertion});
+        rows.push(row(
+            "post",
+            "/auth/mfa/passkey/finish",
+            actor,
+            b(finish),
+            422,
+        ));
+    }
+    // passkeys: desk accounts register them; employers use an authenticator app
+    let attestation = json!({"ceremony": "not-a-ceremony", "credential": {"id": "AA", "rawId": "AA",
+        "type": "public-key", "extensions": {},
+        "response": {"attestationObject": "AA", "clientDataJSON": "AA"}}});
+    for (actor, begin, finish) in [
+        (Anonymous, 401, 401),
+        (Admin, 200, 422),
+        (Supervisor, 200, 422),
+        (Officer, 200, 422),
+        (Sub, 403, 422),
+        (Prime, 403, 422),
+    ] {
+        rows.push(row("post", "/me/mfa/passkeys/begin", actor, None, begin));
+        rows.push(row(
+            "post",
+            "/me/mfa/passkeys/finish",
+            actor,
+            b(attestation.clone()),
+            finish,
+        ));
     }
     // a user's own second factor: anyone signed in; resetting another's: administrators
     for (actor, start, confirm, reset) in [

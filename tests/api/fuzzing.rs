@@ -14,6 +14,8 @@ const OPEN: &[&str] = &[
     "/auth/password-reset",
     "/auth/password-reset/confirm",
     "/auth/mfa",
+    "/auth/mfa/passkey/begin",
+    "/auth/mfa/passkey/finish",
     "/invitations/accept",
 ];
 

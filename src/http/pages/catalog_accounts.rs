@@ -115,4 +115,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("admin_outbox.state.dead", "Failed", "실패"),
     ("admin_outbox.state.cancelled", "Cancelled", "취소됨"),
     ("flash.mail_retried", "The message will be sent again shortly.", "메시지를 곧 다시 보냅니다."),
+    ("passkey.title", "Passkey", "패스키"),
+    ("passkey.intro", "A passkey signs you in with this computer's or phone's screen lock or a security key, and cannot be given away to a fake site. Desk accounts should use one.", "패스키는 이 컴퓨터나 휴대전화의 화면 잠금 또는 보안 키로 로그인하며, 가짜 사이트에 넘어가지 않습니다. 데스크 계정은 패스키 사용을 권장합니다."),
+    ("passkey.add", "Add a passkey", "패스키 추가"),
+    ("passkey.added", "The passkey was added.", "패스키를 추가했습니다."),
+    ("passkey.failed", "The passkey did not work:", "패스키를 사용하지 못했습니다:"),
+    ("passkey.sign_in_title", "Or use a passkey", "또는 패스키 사용"),
+    ("passkey.sign_in", "Sign in with a passkey", "패스키로 로그인"),
 ];

@@ -101,6 +101,8 @@ pub async fn sign_in(
 #[template(path = "pages/account_mfa.html")]
 struct EnrolPage<'a> {
     p: &'a Page,
+    /// Desk accounts may add a passkey (employers use an authenticator app).
+    passkeys_allowed: bool,
     enrolled: bool,
     must_enrol: bool,
     enrolment: Option<TotpEnrolment>,
@@ -138,6 +140,7 @@ pub async fn overview(
     let enrolled = has_factor(&page, &state, &user).await?;
     page.render(&EnrolPage {
         p: &page,
+        passkeys_allowed: user.role != crate::domain::Role::Employer,
         enrolled,
         must_enrol: user.must_enrol,
         enrolment: None,
@@ -157,6 +160,7 @@ pub async fn start(
     page.check_post(&req, form.get("csrf"))?;
     let user = signed_in_user(&page)?;
     let must_enrol = user.must_enrol;
+    let passkeys_allowed = user.role != crate::domain::Role::Employer;
     let enrolment = state
         .ctx
         .run(move |conn, ctx| mfa::start_totp(conn, ctx, &user))
@@ -164,6 +168,7 @@ pub async fn start(
         .map_err(|e| page.fail(e))?;
     page.render(&EnrolPage {
         p: &page,
+        passkeys_allowed,
         enrolled: false,
         must_enrol,
         enrolment: Some(enrolment),
@@ -187,6 +192,7 @@ pub async fn confirm(
         return Err(page.fail(ServiceError::Throttled { retry_after }));
     }
     let must_enrol = user.must_enrol;
+    let passkeys_allowed = user.role != crate::domain::Role::Employer;
     let code = form.get("code").to_owned();
     let result = state
         .ctx
@@ -204,6 +210,7 @@ pub async fn confirm(
     match result {
         Ok(Ok(codes)) => page.render(&EnrolPage {
             p: &page,
+            passkeys_allowed,
             enrolled: true,
             must_enrol: false,
             enrolment: None,
@@ -214,6 +221,7 @@ pub async fn confirm(
             StatusCode::UNPROCESSABLE_ENTITY,
             &EnrolPage {
                 p: &page,
+                passkeys_allowed,
                 enrolled: false,
                 must_enrol,
                 enrolment: pending,
