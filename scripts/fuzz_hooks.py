@@ -48,6 +48,10 @@ def login(base, email, password):
 # Seeding
 
 
+# The sponsor verification checklist's items (service::sponsor_review).
+CHECKLIST = ("business_registration", "korean_ownership", "treaty_investor", "authorised_signatory")
+
+
 def _post(base, path, token, body):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     r = requests.post(f"{base}{path}", json=body, headers=headers, timeout=HTTP_TIMEOUT)
@@ -128,6 +132,16 @@ def seed(base, state_file):
     sub = {"sponsor": {"id": _me(base, _sponsor(2)["contact"]["email"])["sponsor_id"]}}
 
     officer = login(base, users["officer"]["email"], PASSWORD)
+    # Verification needs the desk's checklist confirmed item by item first.
+    for item in CHECKLIST:
+        r = requests.put(
+            f"{base}/api/v1/sponsors/{sponsor_id}/checklist/{item}",
+            json={"outcome": "confirmed", "note": "Checked for the fuzz seed."},
+            headers={"Authorization": f"Bearer {officer}"},
+            timeout=HTTP_TIMEOUT,
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"PUT checklist/{item}: {r.status_code} {r.text}")
     _post(base, f"/api/v1/sponsors/{sponsor_id}/verify", officer, None)
     employer = login(base, users["employer"]["email"], PASSWORD)
     project = _post(

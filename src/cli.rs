@@ -113,6 +113,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "KITDESK_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Whether desk staff (officers, supervisors, administrators) must sign in with a second
+    /// factor: `required` lets an account without one do nothing but enrol [default:
+    /// required with --cookie-secure, else optional].
+    #[arg(long, env = "KITDESK_DESK_MFA", value_enum, global = true)]
+    pub desk_mfa: Option<DeskMfaArg>,
+
     /// HTTP worker threads [default: number of cores].
     #[arg(long, env = "KITDESK_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -166,6 +172,12 @@ pub struct SettingsArgs {
         default_value_t = 500_000_000
     )]
     pub bundle_max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeskMfaArg {
+    Required,
+    Optional,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -364,7 +364,7 @@ async fn demo_seed(config: Config, cases: usize, jobs: Option<usize>) -> Result<
     );
     let started = std::time::Instant::now();
     let setup = ctx
-        .run(|conn, _| crate::service::demo::prepare(conn))
+        .run(|conn, ctx| crate::service::demo::prepare(conn, &ctx.settings.public_url))
         .await
         .map_err(describe)?;
     let setup = std::sync::Arc::new(setup);

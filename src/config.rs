@@ -112,6 +112,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// The outbox worker's pace, lease and retry policy.
     pub outbox: crate::notify::OutboxSettings,
+    /// Whether staff accounts must have a second factor (`--desk-mfa`).
+    pub desk_mfa: crate::service::mfa::DeskMfa,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +214,13 @@ impl Config {
             interview_reschedule_limit: args.interview_reschedule_limit,
             workers: args.workers,
             outbox: crate::notify::OutboxSettings::default(),
+            // production (a Secure cookie) holds staff to a second factor unless told not to
+            desk_mfa: match args.desk_mfa {
+                Some(crate::cli::DeskMfaArg::Required) => crate::service::mfa::DeskMfa::Required,
+                Some(crate::cli::DeskMfaArg::Optional) => crate::service::mfa::DeskMfa::Optional,
+                None if args.cookie_secure => crate::service::mfa::DeskMfa::Required,
+                None => crate::service::mfa::DeskMfa::Optional,
+            },
         })
     }
 }
@@ -348,6 +357,29 @@ mod tests {
             Config::from_args(&a),
             Err(ConfigError::PublicUrlMissing)
         ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn desk_mfa_is_required_in_production_unless_configured() {
+        use crate::service::mfa::DeskMfa;
+        let dir = std::env::temp_dir().join(format!("kitdesk-cfg-{}", uuid::Uuid::new_v4()));
+        let mut a = args(&[]);
+        a.data_dir = dir.clone();
+        a.secret_key = Some("9f3c2a7b5e1d4c6a8b0e2f4d6c8a0b1e3f5d7c9a1b3e5f7d".into());
+        assert_eq!(Config::from_args(&a).unwrap().desk_mfa, DeskMfa::Optional);
+        a.cookie_secure = true;
+        a.public_url = Some("https://kitdesk.example.gov".into());
+        assert_eq!(Config::from_args(&a).unwrap().desk_mfa, DeskMfa::Required);
+        let mut b = args(&["--desk-mfa", "optional", "--cookie-secure"]);
+        b.data_dir = dir.clone();
+        b.secret_key = a.secret_key.clone();
+        b.public_url = a.public_url.clone();
+        assert_eq!(Config::from_args(&b).unwrap().desk_mfa, DeskMfa::Optional);
+        let mut c = args(&["--desk-mfa", "required"]);
+        c.data_dir = dir.clone();
+        c.secret_key = a.secret_key.clone();
+        assert_eq!(Config::from_args(&c).unwrap().desk_mfa, DeskMfa::Required);
         let _ = std::fs::remove_dir_all(dir);
     }
 

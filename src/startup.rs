@@ -81,6 +81,7 @@ impl Application {
             login_throttle: Arc::new(LoginThrottle::default()),
             registration_throttle: Arc::new(LoginThrottle::default()),
             status_throttle: Arc::new(StatusThrottle::default()),
+            account_throttle: Arc::new(Default::default()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
             client_ip: config.client_ip.clone(),
@@ -181,6 +182,7 @@ pub async fn open_context(
         tracing::warn!(url = %config.public_url, "KITDESK_PUBLIC_URL is not set: mails link to the bind address; set it to the address people reach the desk at");
     }
     settings.interview_reschedule_limit = i32::from(config.interview_reschedule_limit);
+    settings.desk_mfa = config.desk_mfa;
     if let Some(date) = config.desk_date {
         settings.clock = crate::domain::time::DeskClock::starting_on(date);
         tracing::warn!(%date, "rehearsal desk: the desk's calendar starts on KITDESK_DESK_DATE, not today");
@@ -321,6 +323,7 @@ fn spawn_housekeeping(state: AppState) {
             state.login_throttle.prune();
             state.registration_throttle.prune();
             state.status_throttle.prune();
+            state.account_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions removed"),

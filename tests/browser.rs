@@ -289,7 +289,27 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.open("/desk/sponsors").await;
     assert!(s.body().await.contains("Hanbit Battery Systems"));
     s.shot("desk-sponsors").await;
-    s.click("button[id^='verify-']").await;
+    // the checklist first: each item's finding and note
+    s.click("a[id^='checklist-']").await;
+    assert!(s.says("h1", "Sponsor verification").await);
+    for item in [
+        "business_registration",
+        "korean_ownership",
+        "treaty_investor",
+        "authorised_signatory",
+    ] {
+        s.set(&format!("outcome-{item}"), "confirmed").await;
+        s.fill(&format!("note-{item}"), "Checked against the registry.")
+            .await;
+        s.click(&format!("#save-{item}")).await;
+        // the saved item shows when it was recorded
+        assert!(
+            s.says(&format!("#check-{item} .hint"), "Last recorded")
+                .await
+        );
+    }
+    s.shot("sponsor-checklist").await;
+    s.click("#verify").await;
     assert!(s.text(".flash").await.contains("verified"));
     s.sign_out().await;
 
@@ -600,6 +620,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/login".into(),
                 "/register".into(),
                 "/status".into(),
+                "/password-reset".into(),
                 format!("/cases/{missing}"),
             ],
         ),
@@ -610,6 +631,8 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 format!("/employer/projects/{project}/file"),
                 format!("/employer/projects/{project}/precheck"),
                 format!("/cases/{}", ids[0]),
+                "/employer/users".into(),
+                "/account/mfa".into(),
             ],
         ),
         (
@@ -618,6 +641,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/desk".into(),
                 "/desk?q=KIT".into(),
                 "/desk/sponsors".into(),
+                format!("/desk/sponsors/{}", sponsor.id),
                 format!("/desk/interviews?from={day}"),
                 format!("/cases/{}?queue=", ids[0]),
                 format!("/cases/{}", ids[1]),
@@ -633,7 +657,14 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/supervisor/reports".into(),
             ],
         ),
-        (Some(admin.email.as_str()), vec!["/admin/users".into()]),
+        (
+            Some(admin.email.as_str()),
+            vec![
+                "/admin/users".into(),
+                "/admin/sponsors".into(),
+                "/admin/outbox".into(),
+            ],
+        ),
     ];
     let mut violations = Vec::new();
     let mut checked = 0;
@@ -816,4 +847,177 @@ async fn a_korean_employer_files_from_excel_and_the_desk_works_the_batch() {
     accessible(s.axe(&axe).await.0, "the refused case");
     s.shot("ko-case-refused").await;
     s.c.close().await.expect("close the browser");
+}
+
+/// WebDriver's Virtual Authenticator extension: adds a platform authenticator with user
+/// verification to the browser session (`POST /session/{id}/webauthn/authenticator`).
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        (
+            reqwest::Method::POST,
+            Some(
+                serde_json::json!({
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                    "automaticPresenceSimulation": true
+                })
+                .to_string(),
+            ),
+        )
+    }
+}
+
+/// A desk officer under `KITDESK_DESK_MFA=required` enrols a passkey (Chromium's virtual
+/// authenticator) and signs in with it. Passkeys need a host name, so the app is reached at
+/// `localhost` on a port chosen beforehand, which is also its public address.
+#[tokio::test]
+async fn a_desk_officer_enrols_a_passkey_and_signs_in_with_it() {
+    let driver = Driver::start();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let origin = format!("http://localhost:{port}");
+    let public = origin.clone();
+    let app = helpers::spawn_app_configured(Default::default(), move |c| {
+        c.bind = format!("127.0.0.1:{port}");
+        c.public_url = public;
+        c.desk_mfa = kitdesk::service::mfa::DeskMfa::Required;
+    })
+    .await;
+    let officer = app.create_user(Role::Officer, None).await;
+    let c = driver.browser().await;
+    c.issue_cmd(AddVirtualAuthenticator)
+        .await
+        .expect("a virtual authenticator (WebDriver WebAuthn extension)");
+    let open = |path: &str| format!("{origin}{path}");
+    let text = |css: &'static str| {
+        let c = c.clone();
+        async move {
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .text()
+                .await
+                .unwrap_or_default()
+        }
+    };
+    let sign_in = |c: Client, email: String| {
+        let login = open("/login");
+        async move {
+            c.goto(&login).await.expect("login page");
+            c.find(Locator::Id("email"))
+                .await
+                .unwrap()
+                .send_keys(&email)
+                .await
+                .unwrap();
+            c.find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(PASSWORD)
+                .await
+                .unwrap();
+            c.find(Locator::Css("#login-submit"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+
+    // without a factor, the desk sends the officer to enrol
+    sign_in(c.clone(), officer.email.clone()).await;
+    assert!(text("#mfa-required").await.contains("second factor"));
+    c.find(Locator::Css("#passkey-add"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = text("#passkey-status").await;
+        if status.contains("added") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline && !status.contains("did not work"),
+            "passkey registration: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // the same session may work now
+    c.goto(&open("/desk")).await.unwrap();
+    let landed = c.current_url().await.unwrap();
+    assert_eq!(landed.path(), "/desk", "{}", text("main").await);
+    assert!(text("h1").await.contains("Case queue"));
+
+    // signed out, the password leads to the second step, and the passkey completes it
+    c.find(Locator::Css("header .tools form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text(".flash").await;
+    sign_in(c.clone(), officer.email.clone()).await;
+    assert!(text("h1").await.contains("Enter your code"));
+    c.find(Locator::Css("#passkey-sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if c.current_url().await.unwrap().path() == "/desk" {
+            break;
+        }
+        let status = c.find(Locator::Id("passkey-status")).await.ok();
+        if let Some(s) = status {
+            let t = s.text().await.unwrap_or_default();
+            assert!(!t.contains("did not work"), "passkey sign-in: {t}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not signed in with the passkey"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(text("h1").await.contains("Case queue"));
+    let audit: Vec<String> = app
+        .ctx
+        .run(|conn, _| {
+            use diesel::prelude::*;
+            use kitdesk::db::schema::audit_log::dsl::*;
+            Ok(audit_log
+                .filter(action.eq("account.passkey_registered"))
+                .select(summary)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    c.close().await.expect("close the browser");
 }

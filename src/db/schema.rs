@@ -34,6 +34,8 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        rights -> Text,
+        second_factor -> Bool,
     }
 }
 
@@ -43,6 +45,104 @@ diesel::table! {
         user_id -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        token_hash -> Text,
+        sponsor_id -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        rights -> Text,
+        invited_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    totp_factors (user_id) {
+        user_id -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsor_checks (sponsor_id, item) {
+        sponsor_id -> Text,
+        item -> Text,
+        outcome -> Text,
+        note -> Text,
+        document_id -> Nullable<Text>,
+        checked_by -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sponsor_decisions (id) {
+        id -> Text,
+        sponsor_id -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        credential -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        state -> Text,
         expires_at -> Timestamp,
     }
 }
@@ -390,6 +490,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     sponsors,
     users,
     sessions,
+    password_resets,
+    invitations,
+    totp_factors,
+    recovery_codes,
+    mfa_challenges,
+    sponsor_checks,
+    sponsor_decisions,
+    passkeys,
+    passkey_ceremonies,
     projects,
     filings,
     receipt_counters,

@@ -35,6 +35,8 @@ pub struct SessionUser {
     pub role: String,
     pub sponsor_id: Option<String>,
     pub disabled: bool,
+    pub rights: String,
+    pub second_factor: bool,
 }
 
 pub fn find_with_user(
@@ -52,6 +54,8 @@ pub fn find_with_user(
             users::role,
             users::sponsor_id,
             users::disabled,
+            users::rights,
+            users::second_factor,
         ))
         .first(c)
         .optional())

@@ -104,6 +104,14 @@ pub fn set_notify_mode(
         .execute(conn)
 }
 
+/// Sets `updated_at`: a write that takes the row's lock, so that changes to the sponsor's
+/// users are serialized per sponsor. Returns the rows changed (0: no such sponsor).
+pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sponsors::table.find(id))
+        .set(sponsors::updated_at.eq(at))
+        .execute(conn)
+}
+
 /// Records that `subcontractor_id` asked to file through `prime_id`.
 pub fn insert_link_request(
     conn: &mut DbConnection,

@@ -19,6 +19,10 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `file,manage` and the like for employer users (`domain::rights`); empty for staff.
+    pub rights: String,
+    /// A second factor is confirmed: sign-in asks for a code after the password.
+    pub second_factor: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +38,7 @@ pub struct NewUser<'a> {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub rights: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<()> {
@@ -101,4 +106,34 @@ pub fn active_of_sponsor(conn: &mut DbConnection, sponsor_id: &str) -> QueryResu
         .select(UserRow::as_select())
         .order(users::created_at.asc())
         .load(conn)
+}
+
+pub fn set_rights(
+    conn: &mut DbConnection,
+    id: &str,
+    rights: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::rights.eq(rights), users::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Enabled users of a sponsor holding the `manage` right (rights are a short comma list).
+pub fn active_managers(conn: &mut DbConnection, sponsor_id: &str) -> QueryResult<Vec<UserRow>> {
+    Ok(active_of_sponsor(conn, sponsor_id)?
+        .into_iter()
+        .filter(|u| u.rights.split(',').any(|r| r.trim() == "manage"))
+        .collect())
+}
+
+pub fn set_second_factor(
+    conn: &mut DbConnection,
+    id: &str,
+    on: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::second_factor.eq(on), users::updated_at.eq(at)))
+        .execute(conn)
 }

@@ -10,6 +10,7 @@ pub mod interview;
 pub mod password;
 pub mod receipt;
 pub mod refusal;
+pub mod rights;
 pub mod role;
 pub mod romanization;
 pub mod route;

@@ -271,25 +271,62 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
+/// The signed-in user, even one who must enrol a second factor before anything else
+/// (`KITDESK_DESK_MFA=required`): only the routes that let such a user see itself, enrol and
+/// sign out take this. Every other route takes [`AuthUser`], which refuses that user.
+pub struct Enrolling(pub AuthUser);
+
+impl FromRequest for Enrolling {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = signed_in(req, payload);
+        Box::pin(async move { user.await.map(Enrolling) })
+    }
+}
+
+/// 403 for an account that must enrol a second factor first.
+pub fn enrolment_required() -> ServiceError {
+    ServiceError::Forbidden(
+        "this desk account must enrol a second factor first: POST /api/v1/me/mfa/totp, then /api/v1/me/mfa/totp/confirm".into(),
+    )
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // Resolved already by `resolve_session` (every /api/v1 route): answer at once, so
-        // that a bad session is reported before any other extractor's complaint.
-        if let Some(SessionLookup(result)) = req.extensions_mut().remove::<SessionLookup>() {
-            return Box::pin(std::future::ready(result.map_err(ApiError::from)));
-        }
-        let token = session_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = signed_in(req, payload);
         Box::pin(async move {
-            let token = token.ok_or(ServiceError::Unauthenticated)?;
-            let state =
-                state.ok_or_else(|| ServiceError::Internal("application state missing".into()))?;
-            Ok(lookup_session(&state, token).await?)
+            let user = user.await?;
+            if user.must_enrol {
+                return Err(enrolment_required().into());
+            }
+            Ok(user)
         })
     }
+}
+
+/// The session's user, whatever it may do.
+fn signed_in(
+    req: &HttpRequest,
+    _: &mut Payload,
+) -> Pin<Box<dyn Future<Output = Result<AuthUser, ApiError>>>> {
+    // Resolved already by `resolve_session` (every /api/v1 route): answer at once, so
+    // that a bad session is reported before any other extractor's complaint.
+    if let Some(SessionLookup(result)) = req.extensions_mut().remove::<SessionLookup>() {
+        return Box::pin(std::future::ready(result.map_err(ApiError::from)));
+    }
+    let token = session_token(req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    Box::pin(async move {
+        let token = token.ok_or(ServiceError::Unauthenticated)?;
+        let state =
+            state.ok_or_else(|| ServiceError::Internal("application state missing".into()))?;
+        Ok(lookup_session(&state, token).await?)
+    })
 }
 
 async fn lookup_session(state: &AppState, token: String) -> Result<AuthUser, ServiceError> {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod batch_template;
 pub mod cases;
 pub mod client_ip;
+pub mod colleagues;
 pub mod documents;
 pub mod eligibility;
 pub mod extract;
@@ -13,10 +14,13 @@ pub mod filings;
 pub mod health;
 pub mod interviews;
 pub mod metrics;
+pub mod mfa;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
+pub mod password_reset;
 pub mod reports;
+pub mod sponsor_review;
 pub mod sponsors;
 pub mod status;
 pub mod users;
@@ -60,6 +64,8 @@ pub struct AppState {
     /// Registrations, limited like sign-in (per address, per contact address, per pair).
     pub registration_throttle: Arc<LoginThrottle>,
     pub status_throttle: Arc<StatusThrottle>,
+    /// Password reset requests, link tokens and second-factor codes.
+    pub account_throttle: Arc<crate::service::throttle::AccountThrottle>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
     /// The data folder: the readiness probe checks that it is writable.
@@ -99,17 +105,35 @@ macro_rules! api_routes {
 api_routes![
     "/auth/login" => [(post, auth::login)],
     "/auth/logout" => [(post, auth::logout)],
+    "/auth/password-reset" => [(post, password_reset::request)],
+    "/auth/password-reset/confirm" => [(post, password_reset::confirm)],
+    "/auth/mfa" => [(post, mfa::sign_in)],
+    "/me/mfa/totp" => [(post, mfa::start_totp)],
+    "/me/mfa/totp/confirm" => [(post, mfa::confirm_totp)],
+    "/me/mfa/passkeys/begin" => [(post, mfa::passkey_register_begin)],
+    "/me/mfa/passkeys/finish" => [(post, mfa::passkey_register_finish)],
+    "/auth/mfa/passkey/begin" => [(post, mfa::passkey_sign_in_begin)],
+    "/auth/mfa/passkey/finish" => [(post, mfa::passkey_sign_in_finish)],
+    "/users/{id}/mfa/reset" => [(post, mfa::reset)],
     "/me" => [(get, auth::me)],
     "/users" => [(post, users::create), (get, users::list)],
     "/users/{id}" => [(get, users::get), (patch, users::update)],
     "/sponsors/register" => [(post, sponsors::register)],
     "/sponsors" => [(get, sponsors::list)],
     "/sponsors/{id}" => [(get, sponsors::get), (patch, sponsors::update)],
-    "/sponsors/{id}/verify" => [(post, sponsors::verify)],
+    "/sponsors/{id}/verify" => [(post, sponsor_review::verify)],
+    "/sponsors/{id}/reject" => [(post, sponsor_review::reject)],
+    "/sponsors/{id}/request-information" => [(post, sponsor_review::request_information)],
+    "/sponsors/{id}/checklist" => [(get, sponsor_review::checklist)],
+    "/sponsors/{id}/checklist/{item}" => [(put, sponsor_review::record)],
     "/sponsors/{id}/projects" => [(post, sponsors::create_project), (get, sponsors::list_projects)],
     "/projects/{id}" => [(get, sponsors::get_project)],
     "/sponsors/{id}/subcontractor-requests" => [(get, sponsors::link_requests)],
     "/sponsors/{id}/subcontractor-requests/{sub}" => [(post, sponsors::decide_link)],
+    "/sponsors/{id}/invitations" => [(post, colleagues::invite), (get, colleagues::invitations)],
+    "/sponsors/{id}/users" => [(get, colleagues::users)],
+    "/sponsors/{id}/users/{user_id}" => [(patch, colleagues::update_user)],
+    "/invitations/accept" => [(post, colleagues::accept)],
     "/filings" => [(post, filings::create)],
     "/filings/preview" => [(post, filings::preview)],
     "/filings/template" => [(get, batch_template::download)],

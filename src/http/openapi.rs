@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, batch_template, cases, documents, eligibility, filings, health, interviews, metrics,
-    outbox, reports, sponsors, status, users,
+    auth, batch_template, cases, colleagues, documents, eligibility, filings, health, interviews,
+    metrics, mfa, outbox, password_reset, reports, sponsor_review, sponsors, status, users,
 };
 
 #[derive(OpenApi)]
@@ -22,10 +22,18 @@ use super::{
     ),
     paths(
         auth::login, auth::logout, auth::me,
+        password_reset::request, password_reset::confirm,
+        mfa::sign_in, mfa::start_totp, mfa::confirm_totp, mfa::reset,
+        mfa::passkey_register_begin, mfa::passkey_register_finish, mfa::passkey_sign_in_begin,
+        mfa::passkey_sign_in_finish,
         users::create, users::list, users::get, users::update,
-        sponsors::register, sponsors::list, sponsors::get, sponsors::update, sponsors::verify,
+        sponsors::register, sponsors::list, sponsors::get, sponsors::update,
+        sponsor_review::verify, sponsor_review::reject, sponsor_review::request_information,
+        sponsor_review::checklist, sponsor_review::record,
         sponsors::create_project, sponsors::list_projects, sponsors::get_project,
         sponsors::link_requests, sponsors::decide_link,
+        colleagues::invite, colleagues::invitations, colleagues::users, colleagues::update_user,
+        colleagues::accept,
         filings::create, filings::preview, batch_template::download,
         cases::list, cases::counts, cases::bulk, cases::export, cases::get, cases::act, cases::notes, cases::add_note, cases::history,
         status::lookup,

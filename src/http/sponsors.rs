@@ -53,22 +53,6 @@ pub async fn register(
     Ok(HttpResponse::Accepted().json(REGISTRATION_RECEIVED))
 }
 
-/// `POST /api/v1/sponsors/{id}/verify` (officer, supervisor).
-#[utoipa::path(post, path = "/api/v1/sponsors/{id}/verify", tag = "sponsors", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Sponsor id")),
-    responses((status = 200, description = "Verified", body = crate::service::sponsors::SponsorView), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Desk only", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such sponsor", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "Already verified", content_type = "application/problem+json", body = crate::error::Problem)))]
-pub async fn verify(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path, "sponsor")?;
-    let sponsor = state
-        .ctx
-        .run(move |conn, _| sponsors::verify(conn, &user, &id))
-        .await?;
-    Ok(HttpResponse::Ok().json(sponsor))
-}
-
 /// `GET /api/v1/sponsors`.
 #[utoipa::path(get, path = "/api/v1/sponsors", tag = "sponsors", security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "Sponsors the user may see", body = SponsorList), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem)))]

@@ -92,6 +92,16 @@ impl Links<'_> {
     pub fn project_filing(&self, project_id: &str) -> String {
         format!("{}/employer/projects/{project_id}/file", self.0)
     }
+
+    /// The page where a password reset link's owner sets a new password.
+    pub fn password_reset(&self, token: &str) -> String {
+        format!("{}/password-reset?token={token}", self.0)
+    }
+
+    /// The page where an invited colleague accepts and sets a password.
+    pub fn invitation(&self, token: &str) -> String {
+        format!("{}/invitations/accept?token={token}", self.0)
+    }
 }
 
 fn case_mail(

@@ -492,7 +492,7 @@ pub fn document_rejected_mail(m: &DocumentRejectedMail) -> Result<Rendered, aska
     ))
 }
 
-fn assemble(subject: String, text: String, html: String) -> Rendered {
+pub(crate) fn assemble(subject: String, text: String, html: String) -> Rendered {
     // A subject is one line: template files end with a newline, and a value could carry one.
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     Rendered {

@@ -13,6 +13,7 @@
 //! notes in a mail: INA 222(f) keeps visa records confidential, and every field used here
 //! is one the case's employer can already read.
 
+pub mod account_mail;
 pub mod calendar;
 pub mod digest;
 pub mod enqueue;

@@ -39,9 +39,27 @@ pub fn own_sponsor(user: &AuthUser) -> Result<String, ServiceError> {
         .ok_or_else(|| ServiceError::Forbidden("this account belongs to no sponsor".into()))
 }
 
-/// May `user` file and add projects for `sponsor_id`? Its own sponsor, or a subcontractor
-/// whose prime is the user's sponsor.
+/// May `user` file, add projects and upload documents for `sponsor_id`? Its own sponsor, or
+/// a subcontractor whose prime is the user's sponsor, and only with the `file` right: a
+/// related user without it is refused (403) rather than told the sponsor is unknown.
 pub fn may_file_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    sponsor_id: &str,
+) -> Result<bool, ServiceError> {
+    if !works_for(conn, user, sponsor_id)? {
+        return Ok(false);
+    }
+    if !user.rights.file {
+        return Err(ServiceError::Forbidden(
+            "this account reads its sponsor's cases but may not file; a manager of the sponsor can give it the file right".into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// Is `sponsor_id` the employer's own sponsor, or a subcontractor filing through it?
+fn works_for(
     conn: &mut DbConnection,
     user: &AuthUser,
     sponsor_id: &str,
@@ -66,6 +84,6 @@ pub fn may_read(
 ) -> Result<bool, ServiceError> {
     match user.role {
         Role::Officer | Role::Supervisor | Role::Admin => Ok(true),
-        Role::Employer => may_file_for(conn, user, sponsor_id),
+        Role::Employer => works_for(conn, user, sponsor_id),
     }
 }

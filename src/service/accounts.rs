@@ -13,6 +13,7 @@ use super::{passwords, AppContext, ServiceError};
 use crate::db::sessions::{self, SessionRow};
 use crate::db::users::{self, NewUser, UserRow};
 use crate::db::DbConnection;
+use crate::domain::rights::{Rights, SponsorRight};
 use crate::domain::{time, EmailAddress, Password, Role};
 
 /// The signed-in user, as every use case sees it.
@@ -24,6 +25,13 @@ pub struct AuthUser {
     pub sponsor_id: Option<String>,
     #[serde(skip)]
     pub session_hash: String,
+    /// The user's rights for its sponsor (employers only; `domain::rights`).
+    #[serde(skip)]
+    pub rights: Rights,
+    /// A staff account without a second factor under `KITDESK_DESK_MFA=required`: it may
+    /// only enrol one (and see itself, and sign out).
+    #[serde(skip)]
+    pub must_enrol: bool,
 }
 
 /// A user as shown by the API: never the password hash.
@@ -36,6 +44,11 @@ pub struct UserView {
     pub sponsor_id: Option<String>,
     pub disabled: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// What an employer user may do for its sponsor besides reading: `file`, `manage`.
+    /// Empty for desk staff.
+    pub rights: Vec<SponsorRight>,
+    /// Whether a second factor is confirmed (sign-in then asks for a code).
+    pub second_factor: bool,
 }
 
 impl TryFrom<UserRow> for UserView {
@@ -43,6 +56,8 @@ impl TryFrom<UserRow> for UserView {
 
     fn try_from(row: UserRow) -> Result<Self, ServiceError> {
         Ok(UserView {
+            rights: parse_rights(&row.rights)?.list(),
+            second_factor: row.second_factor,
             role: parse_role(&row.role)?,
             id: row.id,
             email: row.email,
@@ -52,6 +67,11 @@ impl TryFrom<UserRow> for UserView {
             created_at: time::from_stored(row.created_at),
         })
     }
+}
+
+pub(crate) fn parse_rights(stored: &str) -> Result<Rights, ServiceError> {
+    Rights::from_stored(stored)
+        .map_err(|e| ServiceError::Internal(format!("stored rights {stored:?}: {e}")))
 }
 
 fn parse_role(stored: &str) -> Result<Role, ServiceError> {
@@ -115,6 +135,12 @@ pub fn insert_user(
     }
     let id = Uuid::now_v7().to_string();
     let now = time::now();
+    // A sponsor's first user and employer users an administrator creates hold every right;
+    // invited colleagues get theirs from the invitation (`colleagues::accept`).
+    let rights = match account.role {
+        Role::Employer => Rights::FULL.to_stored(),
+        _ => String::new(),
+    };
     users::insert(
         conn,
         &NewUser {
@@ -128,6 +154,7 @@ pub fn insert_user(
             disabled: false,
             created_at: now,
             updated_at: now,
+            rights: &rights,
         },
     )?;
     let row = users::find(conn, &id)?.ok_or(ServiceError::NotFound("user"))?;
@@ -174,6 +201,13 @@ pub struct NewSession {
     pub expires_at: NaiveDateTime,
 }
 
+/// What a correct password leads to: a session, or, for an account with a second factor, a
+/// challenge to answer with a code (`mfa::complete_challenge`).
+pub enum LoginOutcome {
+    Session(NewSession),
+    SecondFactor(super::mfa::Challenge),
+}
+
 /// Signs in. Unknown address, wrong password and disabled account give the same error after
 /// the same work (one argon2 verification), so neither the answer nor its timing tells which.
 /// The verification runs on the hashing pool with no database connection held, so that a
@@ -182,7 +216,7 @@ pub async fn login(
     ctx: &AppContext,
     email: String,
     password: String,
-) -> Result<NewSession, ServiceError> {
+) -> Result<LoginOutcome, ServiceError> {
     let normalized = email.trim().to_lowercase();
     let user = ctx
         .run(move |conn, _| Ok(users::find_by_email(conn, &normalized)?))
@@ -191,15 +225,21 @@ pub async fn login(
     let matches = passwords::verify_in_pool(password, stored).await?;
     match user {
         Some(user) if matches && !user.disabled => {
-            ctx.run(move |conn, ctx| start_session(conn, ctx, user))
-                .await
+            ctx.run(move |conn, ctx| {
+                if user.second_factor {
+                    super::mfa::start_challenge(conn, &user.id).map(LoginOutcome::SecondFactor)
+                } else {
+                    start_session(conn, ctx, user).map(LoginOutcome::Session)
+                }
+            })
+            .await
         }
         _ => Err(ServiceError::InvalidCredentials),
     }
 }
 
-/// A new session for a user whose password was verified.
-fn start_session(
+/// A new session for a user whose password (and second factor, if any) was verified.
+pub(crate) fn start_session(
     conn: &mut DbConnection,
     ctx: &AppContext,
     user: UserRow,
@@ -257,12 +297,15 @@ pub fn authenticate(
     if session.last_seen_at <= stale_before {
         sessions::touch(conn, &hash, now, stale_before)?;
     }
+    let role = parse_role(&session.role)?;
     Ok(AuthUser {
-        role: parse_role(&session.role)?,
+        role,
         id: session.user_id,
         email: session.email,
         sponsor_id: session.sponsor_id,
         session_hash: hash,
+        rights: parse_rights(&session.rights)?,
+        must_enrol: super::mfa::must_enrol(ctx.settings.desk_mfa, role, session.second_factor),
     })
 }
 
@@ -280,7 +323,7 @@ pub fn purge_expired_sessions(
 }
 
 /// 256 random bits, base64url without padding (43 characters).
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

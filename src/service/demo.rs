@@ -123,8 +123,10 @@ fn ensure_user(
         id: row.id,
         email: row.email,
         role,
-        sponsor_id: row.sponsor_id,
         session_hash: String::new(),
+        rights: super::accounts::parse_rights(&row.rights)?,
+        must_enrol: false,
+        sponsor_id: row.sponsor_id,
     })
 }
 
@@ -144,6 +146,7 @@ struct SponsorSpec<'a> {
 
 fn ensure_sponsor(
     conn: &mut DbConnection,
+    public_url: &str,
     desk: &AuthUser,
     spec: SponsorSpec<'_>,
     credentials: &mut Vec<Credential>,
@@ -202,7 +205,15 @@ fn ensure_sponsor(
                 password,
                 note: name.into(),
             });
-            sponsors::verify(conn, desk, &registration.sponsor.id)?;
+            let id = &registration.sponsor.id;
+            super::sponsor_review::confirm_all_for_demo(conn, desk, id, "Demo data: not checked.")?;
+            super::sponsor_review::decide(
+                conn,
+                public_url,
+                desk,
+                id,
+                super::sponsor_review::SponsorDecision::Verify,
+            )?;
             registration.sponsor.id
         }
     };
@@ -328,7 +339,7 @@ pub fn seed(
     cases: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Seeded, ServiceError> {
-    let setup = prepare(conn)?;
+    let setup = prepare(conn, &ctx.settings.public_url)?;
     let mut done = 0;
     file_cases(conn, ctx, &setup, cases, 0, &mut |batch| {
         done += batch;
@@ -357,7 +368,7 @@ pub struct DemoSetup {
 }
 
 /// Creates (or, on a later run, finds) the demo users, sponsors and projects.
-pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
+pub fn prepare(conn: &mut DbConnection, public_url: &str) -> Result<DemoSetup, ServiceError> {
     let mut credentials = Vec::new();
     ensure_user(
         conn,
@@ -388,6 +399,7 @@ pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
     )?;
     let prime = ensure_sponsor(
         conn,
+        public_url,
         &officer,
         SponsorSpec {
             registration_no: "1018100001",
@@ -400,6 +412,7 @@ pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
     )?;
     let sub_a = ensure_sponsor(
         conn,
+        public_url,
         &officer,
         SponsorSpec {
             registration_no: "1018100002",
@@ -412,6 +425,7 @@ pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
     )?;
     let sub_b = ensure_sponsor(
         conn,
+        public_url,
         &officer,
         SponsorSpec {
             registration_no: "1018100003",
@@ -439,6 +453,7 @@ pub fn prepare(conn: &mut DbConnection) -> Result<DemoSetup, ServiceError> {
     }
     let yard = ensure_sponsor(
         conn,
+        public_url,
         &officer,
         SponsorSpec {
             registration_no: "1018100004",

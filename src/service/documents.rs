@@ -301,7 +301,7 @@ pub fn open_for_download(
     let row = store::find(conn, id)?.ok_or(ServiceError::NotFound("document"))?;
     let readable = match user.role {
         Role::Officer | Role::Supervisor => true,
-        Role::Employer | Role::Admin => access::may_file_for(conn, user, &row.sponsor_id)?,
+        Role::Employer | Role::Admin => access::may_read(conn, user, &row.sponsor_id)?,
     };
     if !readable {
         return Err(ServiceError::NotFound("document"));

@@ -9,18 +9,23 @@ pub mod bulk;
 pub mod bundles;
 pub mod case_export;
 pub mod cases;
+pub mod colleagues;
 pub mod csv_export;
 pub mod demo;
 pub mod documents;
 pub mod eligibility;
 pub mod filing;
 pub mod interviews;
+pub mod mfa;
 pub mod outbox;
+pub mod passkeys;
 pub mod passports;
+pub mod password_reset;
 pub mod passwords;
 pub mod pdf_view;
 pub mod reports;
 pub mod secrets;
+pub mod sponsor_review;
 pub mod sponsors;
 pub mod spreadsheet;
 pub mod status;
@@ -254,6 +259,8 @@ pub struct Settings {
     pub work_deadline: Option<std::time::Duration>,
     /// Reschedules of one case's interview before only a supervisor may move it.
     pub interview_reschedule_limit: i32,
+    /// Whether staff accounts must have a second factor (`KITDESK_DESK_MFA`).
+    pub desk_mfa: mfa::DeskMfa,
 }
 
 impl Settings {
@@ -278,6 +285,7 @@ impl Default for Settings {
             audit_anchor_interval: std::time::Duration::from_secs(60),
             work_deadline: Some(std::time::Duration::from_secs(8)),
             interview_reschedule_limit: 2,
+            desk_mfa: mfa::DeskMfa::Optional,
         }
     }
 }

@@ -118,6 +118,28 @@ pub fn list_for(
 /// Makes a dead (or waiting) row due now with a fresh count of tries. Recorded in the audit
 /// trail as the system's act (the command line has no signed-in user).
 pub fn retry(conn: &mut DbConnection, id: &str) -> Result<OutboxItem, ServiceError> {
+    retry_by(conn, None, id)
+}
+
+/// [`retry`] by a signed-in administrator (the admin outbox page), audited as theirs.
+pub fn retry_as(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    id: &str,
+) -> Result<OutboxItem, ServiceError> {
+    if actor.role != Role::Admin {
+        return Err(ServiceError::Forbidden(
+            "the mail outbox is for administrators".into(),
+        ));
+    }
+    retry_by(conn, Some(actor), id)
+}
+
+fn retry_by(
+    conn: &mut DbConnection,
+    actor: Option<&AuthUser>,
+    id: &str,
+) -> Result<OutboxItem, ServiceError> {
     let id = uuid::Uuid::parse_str(id.trim())
         .map(|u| u.to_string())
         .map_err(|_| ServiceError::NotFound("outbox message"))?;
@@ -137,7 +159,7 @@ pub fn retry(conn: &mut DbConnection, id: &str) -> Result<OutboxItem, ServiceErr
                 database::audit::append(
                     conn,
                     &[audit::entry(
-                        None,
+                        actor,
                         "outbox.retried",
                         None,
                         Some(&id),

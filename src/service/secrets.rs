@@ -18,6 +18,9 @@ pub struct Secrets {
     pub audit_chain: [u8; 32],
     /// Key from which each document's encryption key is derived (with its id).
     pub document_encryption: [u8; 32],
+    /// Key of the AEAD that encrypts TOTP secrets at rest, and of the HMAC over recovery
+    /// codes (a copy of the database alone cannot test guesses against them).
+    pub second_factor: [u8; 32],
 }
 
 impl Secrets {
@@ -28,6 +31,7 @@ impl Secrets {
             signing: subkey(master, b"kitdesk/signing/v1"),
             document_encryption: subkey(master, b"kitdesk/document-encryption/v1"),
             audit_chain: subkey(master, b"kitdesk/audit-chain/v1"),
+            second_factor: subkey(master, b"kitdesk/second-factor/v1"),
         }
     }
 }

@@ -373,41 +373,6 @@ pub async fn register_anonymously(
     Ok(())
 }
 
-/// Marks a sponsor verified (officer, supervisor).
-pub fn verify(
-    conn: &mut DbConnection,
-    actor: &AuthUser,
-    id: &str,
-) -> Result<SponsorView, ServiceError> {
-    if !actor.role.is_desk() {
-        return Err(ServiceError::Forbidden(
-            "only desk officers verify sponsors".into(),
-        ));
-    }
-    database::write_tx(conn, |conn| {
-        let sponsor = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
-        if sponsor.status == "verified" {
-            return Err(ServiceError::conflict(
-                "already_verified",
-                "the sponsor is already verified",
-            ));
-        }
-        sponsors::mark_verified(conn, id, &actor.id, time::now())?;
-        database::audit::append(
-            conn,
-            &[audit::entry(
-                Some(actor),
-                "sponsor.verified",
-                None,
-                Some(id),
-                json!({"before": {"status": sponsor.status}, "after": {"status": "verified"}}),
-            )],
-        )?;
-        let row = sponsors::find(conn, id)?.ok_or(ServiceError::NotFound("sponsor"))?;
-        Ok(row.into())
-    })
-}
-
 /// Sponsors the user may see: the desk and admins all, an employer its own and its
 /// subcontractors.
 pub fn list(conn: &mut DbConnection, user: &AuthUser) -> Result<Vec<SponsorView>, ServiceError> {
@@ -642,10 +607,19 @@ pub struct LinkRequestView {
     pub requested_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Only the prime's own employer users answer its link requests.
+/// Only the prime's own managers (employer users with the `manage` right) see and answer
+/// its link requests.
 fn require_own_prime(user: &AuthUser, prime_id: &str) -> Result<(), ServiceError> {
     match user.role {
-        Role::Employer if user.sponsor_id.as_deref() == Some(prime_id) => Ok(()),
+        Role::Employer if user.sponsor_id.as_deref() == Some(prime_id) => {
+            if user.rights.manage {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden(
+                    "a prime contractor's managers answer its subcontractors' requests".into(),
+                ))
+            }
+        }
         Role::Employer => Err(ServiceError::NotFound("sponsor")),
         _ => Err(ServiceError::Forbidden(
             "a prime contractor's own users answer its subcontractors' requests".into(),

@@ -123,6 +123,62 @@ impl StatusThrottle {
     }
 }
 
+/// The account flows that a stranger can start or guess at: asking for a password reset
+/// link (which mails someone), using a link's token (reset, invitation), and second-factor
+/// codes (a six-digit code is guessable without a limit).
+pub struct AccountThrottle {
+    /// reset requests per account: 3 at once, then one every 5 minutes (no mail bombing)
+    reset_per_account: KeyedThrottle<String>,
+    /// reset requests per address: 10 at once, then one every 30 s
+    reset_per_address: KeyedThrottle<IpAddr>,
+    /// token uses per address: 10 at once, then one every 6 s
+    token_per_address: KeyedThrottle<IpAddr>,
+    /// second-factor codes per account: 10 at once, then one a minute: at most about 1,450
+    /// guesses a day against a million codes, three of which are good at a time
+    code_per_account: KeyedThrottle<String>,
+    /// second-factor codes per address: 20 at once, then one every 3 s
+    code_per_address: KeyedThrottle<IpAddr>,
+}
+
+impl Default for AccountThrottle {
+    fn default() -> Self {
+        AccountThrottle {
+            reset_per_account: KeyedThrottle::new(3, Duration::from_secs(300)),
+            reset_per_address: KeyedThrottle::new(10, Duration::from_secs(30)),
+            token_per_address: KeyedThrottle::new(10, Duration::from_secs(6)),
+            code_per_account: KeyedThrottle::new(10, Duration::from_secs(60)),
+            code_per_address: KeyedThrottle::new(20, Duration::from_secs(3)),
+        }
+    }
+}
+
+impl AccountThrottle {
+    /// Counts a password reset request for `email` from `address`.
+    pub fn check_reset_request(&self, email: &str, address: IpAddr) -> Result<(), Duration> {
+        self.reset_per_address.check(&address)?;
+        self.reset_per_account.check(&email.trim().to_lowercase())
+    }
+
+    /// Counts a use of a link's token (password reset, invitation) from `address`.
+    pub fn check_token_use(&self, address: IpAddr) -> Result<(), Duration> {
+        self.token_per_address.check(&address)
+    }
+
+    /// Counts a second-factor code for `account` (a user id) from `address`.
+    pub fn check_code(&self, account: &str, address: IpAddr) -> Result<(), Duration> {
+        self.code_per_address.check(&address)?;
+        self.code_per_account.check(&account.to_owned())
+    }
+
+    pub fn prune(&self) {
+        self.reset_per_account.prune();
+        self.reset_per_address.prune();
+        self.token_per_address.prune();
+        self.code_per_account.prune();
+        self.code_per_address.prune();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,126 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         row("get", "/me", Sub, None, 200),
         row("post", "/status", Anonymous, b(status), 404),
     ];
+    // password reset and accepting an invitation: open to anyone, signed in or not, with
+    // one answer whatever the address (a few actors only: token uses are throttled per
+    // address, and the matrix runs from one)
+    for (i, actor) in [Anonymous, Admin, Officer, Sub].into_iter().enumerate() {
+        let ask = json!({"email": format!("forgot{i}@example.com")});
+        rows.push(row("post", "/auth/password-reset", actor, b(ask), 202));
+        let confirm = json!({"token": "not-a-token", "password": PASSWORD});
+        rows.push(row(
+            "post",
+            "/auth/password-reset/confirm",
+            actor,
+            b(confirm),
+            422,
+        ));
+        let accept = json!({"token": "not-a-token", "password": PASSWORD, "display_name": "Kim"});
+        rows.push(row("post", "/invitations/accept", actor, b(accept), 422));
+    }
+    let assertion = json!({"id": "AA", "rawId": "AA", "type": "public-key", "extensions": {},
+        "response": {"authenticatorData": "AA", "clientDataJSON": "AA", "signature": "AA"}});
+    for actor in [Anonymous, Officer, Sub] {
+        let code = json!({"mfa_token": "not-a-token", "code": "123456"});
+        rows.push(row("post", "/auth/mfa", actor, b(code), 422));
+        let begin = json!({"mfa_token": "not-a-token"});
+        rows.push(row("post", "/auth/mfa/passkey/begin", actor, b(begin), 422));
+        let finish = json!({"mfa_token": "not-a-token", "ceremony": "x", "credential": assertion});
+        rows.push(row(
+            "post",
+            "/auth/mfa/passkey/finish",
+            actor,
+            b(finish),
+            422,
+        ));
+    }
+    // passkeys: desk accounts register them; employers use an authenticator app
+    let attestation = json!({"ceremony": "not-a-ceremony", "credential": {"id": "AA", "rawId": "AA",
+        "type": "public-key", "extensions": {},
+        "response": {"attestationObject": "AA", "clientDataJSON": "AA"}}});
+    for (actor, begin, finish) in [
+        (Anonymous, 401, 401),
+        (Admin, 200, 422),
+        (Supervisor, 200, 422),
+        (Officer, 200, 422),
+        (Sub, 403, 422),
+        (Prime, 403, 422),
+    ] {
+        rows.push(row("post", "/me/mfa/passkeys/begin", actor, None, begin));
+        rows.push(row(
+            "post",
+            "/me/mfa/passkeys/finish",
+            actor,
+            b(attestation.clone()),
+            finish,
+        ));
+    }
+    // a user's own second factor: anyone signed in; resetting another's: administrators
+    for (actor, start, confirm, reset) in [
+        (Anonymous, 401, 401, 401),
+        (Admin, 200, 422, 200),
+        (Supervisor, 200, 422, 403),
+        (Officer, 200, 422, 403),
+        (Sub, 200, 422, 403),
+        (Prime, 200, 422, 403),
+        (Sibling, 200, 422, 403),
+        (Other, 200, 422, 403),
+    ] {
+        rows.push(row("post", "/me/mfa/totp", actor, None, start));
+        rows.push(row(
+            "post",
+            "/me/mfa/totp/confirm",
+            actor,
+            b(json!({"code": "abcdef"})),
+            confirm,
+        ));
+        rows.push(row(
+            "post",
+            "/users/{user}/mfa/reset",
+            actor,
+            b(json!({"reason": "lost phone"})),
+            reset,
+        ));
+    }
+    // a sponsor's users and invitations: its own managers only
+    for (i, (actor, expect)) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Supervisor, 403),
+        (Officer, 403),
+        (Prime, 404),
+        (Sibling, 404),
+        (Other, 404),
+        (Sub, 200),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let invitation = json!({"email": format!("invited{i}@example.com"), "rights": ["file"]});
+        let created = if expect == 200 { 201 } else { expect };
+        rows.push(row(
+            "post",
+            "/sponsors/{sponsor}/invitations",
+            actor,
+            b(invitation),
+            created,
+        ));
+        rows.push(row(
+            "get",
+            "/sponsors/{sponsor}/invitations",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row("get", "/sponsors/{sponsor}/users", actor, None, expect));
+        rows.push(row(
+            "patch",
+            "/sponsors/{sponsor}/users/{subuser}",
+            actor,
+            b(json!({"disabled": false})),
+            expect,
+        ));
+    }
     for (actor, expect) in [
         (Anonymous, 401),
         (Supervisor, 403),
@@ -158,6 +278,47 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
         None,
         409,
     ));
+    // the verification checklist and the other decisions: the desk only
+    let reason = json!({"reason": "The registration certificate is unreadable."});
+    let finding = json!({"outcome": "confirmed", "note": "Checked against the NTS registry."});
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Sub, 403),
+        (Prime, 403),
+        (Other, 403),
+        (Officer, 200),
+        (Supervisor, 200),
+    ] {
+        rows.push(row(
+            "get",
+            "/sponsors/{fresh}/checklist",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row(
+            "put",
+            "/sponsors/{fresh}/checklist/{item}",
+            actor,
+            b(finding.clone()),
+            expect,
+        ));
+        rows.push(row(
+            "post",
+            "/sponsors/{fresh}/request-information",
+            actor,
+            b(reason.clone()),
+            expect,
+        ));
+        rows.push(row(
+            "post",
+            "/sponsors/{fresh}/reject",
+            actor,
+            b(reason.clone()),
+            expect,
+        ));
+    }
     for (actor, expect) in [
         (Anonymous, 401),
         (Admin, 403),
@@ -589,6 +750,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
     let (sibling, _) = app.ready_sponsor(&officer, Some(&prime.id)).await;
     let (other, _) = app.ready_sponsor(&officer, None).await;
     let pending = app.register_sponsor(None).await;
+    app.complete_checklist(&officer, &pending.id).await;
+    let fresh = app.register_sponsor(None).await;
     let filed = app.file(&sub.employer, &sub_project, 2).await;
     let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
     let case2 = filed["cases"][1]["id"].as_str().unwrap().to_owned();
@@ -636,8 +799,11 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         let path = r
             .template
             .replace("{user}", &target_user.id)
+            .replace("{subuser}", &sub.employer.id)
             .replace("{sponsor}", &sub.id)
             .replace("{pending}", &pending.id)
+            .replace("{fresh}", &fresh.id)
+            .replace("{item}", "business_registration")
             .replace("{project}", &sub_project)
             .replace("{case2}", &case2)
             .replace("{case}", &case)
@@ -659,6 +825,7 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             "get" => app.client.get(&url),
             "post" => app.client.post(&url),
             "patch" => app.client.patch(&url),
+            "put" => app.client.put(&url),
             other => panic!("method {other}"),
         };
         if let Some(token) = tokens[&r.actor].as_ref() {
@@ -699,8 +866,10 @@ fn every_api_route_has_a_row_in_the_matrix() {
     let rows = matrix("p", "o");
     let normalize = |t: &str| {
         t.replace("{user}", "{id}")
+            .replace("{subuser}", "{user_id}")
             .replace("{sponsor}", "{id}")
             .replace("{pending}", "{id}")
+            .replace("{fresh}", "{id}")
             .replace("{project}", "{id}")
             .replace("{case2}", "{id}")
             .replace("{case}", "{id}")

@@ -7,7 +7,17 @@ use serde_json::json;
 use crate::helpers::{assert_problem, spawn_app};
 
 /// Routes that answer without a session.
-const OPEN: &[&str] = &["/auth/login", "/sponsors/register", "/status"];
+const OPEN: &[&str] = &[
+    "/auth/login",
+    "/sponsors/register",
+    "/status",
+    "/auth/password-reset",
+    "/auth/password-reset/confirm",
+    "/auth/mfa",
+    "/auth/mfa/passkey/begin",
+    "/auth/mfa/passkey/finish",
+    "/invitations/accept",
+];
 
 fn concrete(template: &str) -> String {
     template

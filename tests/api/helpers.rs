@@ -241,6 +241,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf) -> Config {
             .and_then(|d| d.parse().ok()),
         workers: Some(2),
         outbox: kitdesk::notify::OutboxSettings::default(),
+        desk_mfa: kitdesk::service::mfa::DeskMfa::Optional,
     }
 }
 
@@ -480,21 +481,46 @@ impl TestApp {
         }
     }
 
-    /// Registers and verifies a sponsor, and adds a project: ready to file.
+    /// Records every item of the sponsor's verification checklist as confirmed (as `officer`),
+    /// so that it can be verified.
+    pub async fn complete_checklist(&self, officer: &TestUser, sponsor_id: &str) {
+        for item in [
+            "business_registration",
+            "korean_ownership",
+            "treaty_investor",
+            "authorised_signatory",
+        ] {
+            let response = self
+                .client
+                .put(self.url(&format!(
+                    "/api/v1/sponsors/{sponsor_id}/checklist/{item}"
+                )))
+                .bearer_auth(&officer.token)
+                .json(&serde_json::json!({"outcome": "confirmed", "note": "Checked against the registry."}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        }
+    }
+
+    /// Registers a sponsor, marks it verified by `officer`, and adds a project: ready to file.
     pub async fn ready_sponsor(
         &self,
         officer: &TestUser,
         prime: Option<&str>,
     ) -> (TestSponsor, String) {
         let sponsor = self.register_sponsor(prime).await;
-        let response = self
-            .post_json(
-                &format!("/api/v1/sponsors/{}/verify", sponsor.id),
-                Some(&officer.token),
-                &Value::Null,
-            )
-            .await;
-        assert_eq!(response.status(), 200);
+        // Arranged in the database, as the desk's decision would leave it, without its mail
+        // (which would be in every mail test's way): verification itself is tested through
+        // the API in `sponsor_review`.
+        self.sql(&format!(
+            "UPDATE sponsors SET status = 'verified', verified_by = '{officer}', \
+             verified_at = CURRENT_TIMESTAMP WHERE id = '{id}'",
+            officer = officer.id,
+            id = sponsor.id
+        ))
+        .await;
         let project = self.create_project(&sponsor.employer, &sponsor.id).await;
         (sponsor, project)
     }

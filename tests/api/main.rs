@@ -3,10 +3,13 @@
 //! SQLite file; with `TEST_DATABASE_URL=postgres://…` each test gets a new PostgreSQL database
 //! cloned from a migrated template, dropped when the test ends.
 
+mod account_support;
 mod accounts;
+mod admin_pages;
 mod authz;
 mod bundles;
 mod cases;
+mod colleagues;
 mod documents;
 mod eligibility;
 mod filings;
@@ -14,10 +17,13 @@ mod fuzzing;
 mod health;
 mod helpers;
 mod interviews;
+mod mfa;
 mod outbox;
 mod pages;
+mod password_reset;
 mod profiles;
 mod reports;
 mod rules_v2;
 mod security;
 mod smtp_sink;
+mod sponsor_review;

@@ -256,6 +256,7 @@ async fn forms_without_the_session_token_or_from_another_site_are_refused() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;
     let sponsor = app.register_sponsor(None).await;
+    app.complete_checklist(&officer, &sponsor.id).await;
     let mut desk = Visitor::signed_in(&app, &officer);
     let token = desk.get("/desk/sponsors").await.csrf();
     let verify = format!("/desk/sponsors/{}/verify", sponsor.id);

@@ -329,6 +329,7 @@ async fn cookie_signed_api_requests_need_this_origin_and_an_api_content_type() {
     let officer = app.user(Role::Officer, None).await;
     let supervisor = app.user(Role::Supervisor, None).await;
     let sponsor = app.register_sponsor(None).await;
+    app.complete_checklist(&officer, &sponsor.id).await;
     let verify = app.url(&format!("/api/v1/sponsors/{}/verify", sponsor.id));
     let cookie = format!("kitdesk_session={}", officer.token);
     let post = |headers: &[(&str, &str)]| {
@@ -405,6 +406,7 @@ async fn cookie_signed_api_requests_need_this_origin_and_an_api_content_type() {
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     // bearer tokens are unaffected, whatever the headers
     let other = app.register_sponsor(None).await;
+    app.complete_checklist(&officer, &other.id).await;
     let r = app
         .client
         .post(app.url(&format!("/api/v1/sponsors/{}/verify", other.id)))

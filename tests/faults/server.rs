@@ -304,6 +304,22 @@ pub async fn desk(setup: &Setup, server: &Kitdesk) -> Desk {
         .await
         .expect("json");
     let sponsor_id = me["sponsor_id"].as_str().expect("sponsor id").to_owned();
+    // verification needs the desk's checklist confirmed item by item first
+    for item in [
+        "business_registration",
+        "korean_ownership",
+        "treaty_investor",
+        "authorised_signatory",
+    ] {
+        let response = http
+            .put(server.url(&format!("/api/v1/sponsors/{sponsor_id}/checklist/{item}")))
+            .bearer_auth(&officer)
+            .json(&json!({"outcome": "confirmed", "note": "Checked against the registry."}))
+            .send()
+            .await
+            .expect("checklist");
+        assert_eq!(response.status(), 200, "checklist item {item}");
+    }
     let response = http
         .post(server.url(&format!("/api/v1/sponsors/{sponsor_id}/verify")))
         .bearer_auth(&officer)

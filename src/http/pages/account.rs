@@ -121,20 +121,12 @@ pub async fn login(
     }
     let attempt = accounts::login(&state.ctx, email.clone(), password).await;
     match attempt {
-        Ok(session) => {
+        Ok(accounts::LoginOutcome::SecondFactor(challenge)) => {
+            super::mfa::code_form(&page, challenge.mfa_token, next.clone(), None)
+        }
+        Ok(accounts::LoginOutcome::Session(session)) => {
             tracing::info!(user_id = %session.user.id, "signed in (page)");
-            let target = match (session.user.role, next.as_str()) {
-                (Role::Admin, _) => "/admin/users".to_owned(),
-                (_, "/") => match session.user.role {
-                    Role::Employer => "/employer".to_owned(),
-                    _ => "/desk".to_owned(),
-                },
-                (_, n) => n.to_owned(),
-            };
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, target))
-                .cookie(session_cookie(session.token, state.cookie_secure))
-                .finish())
+            Ok(signed_in(&state, session, &next))
         }
         Err(ServiceError::InvalidCredentials) => {
             tracing::info!(account = %crate::domain::email::mask_email(&email), %address, "sign-in failed (page)");
@@ -142,6 +134,29 @@ pub async fn login(
         }
         Err(e) => Err(page.fail(e)),
     }
+}
+
+/// The redirect after a sign-in: each role's start page (or `next`), or the enrolment page
+/// for a desk account that must enrol a second factor first.
+pub fn signed_in(state: &AppState, session: accounts::NewSession, next: &str) -> HttpResponse {
+    let must_enrol = crate::service::mfa::must_enrol(
+        state.ctx.settings.desk_mfa,
+        session.user.role,
+        session.user.second_factor,
+    );
+    let target = match (session.user.role, next) {
+        _ if must_enrol => "/account/mfa".to_owned(),
+        (Role::Admin, _) => "/admin/users".to_owned(),
+        (_, "/") => match session.user.role {
+            Role::Employer => "/employer".to_owned(),
+            _ => "/desk".to_owned(),
+        },
+        (_, n) => n.to_owned(),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, target))
+        .cookie(session_cookie(session.token, state.cookie_secure))
+        .finish()
 }
 
 /// `POST /logout`.

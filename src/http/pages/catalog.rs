@@ -64,7 +64,7 @@ impl Lang {
 
     /// The text of `key`; the key itself when missing (and the catalog test fails).
     pub fn t(self, key: &str) -> &'static str {
-        match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        match all_messages().find(|(k, _, _)| *k == key) {
             Some((_, en, ko)) => match self {
                 Lang::En => en,
                 Lang::Ko => ko,
@@ -79,10 +79,7 @@ impl Lang {
     /// `t(prefix + name)` without building the key: labels of stored values such as a
     /// status (`status.` + `in_review`). Unknown values show as themselves.
     pub fn label<'a>(self, prefix: &str, name: &'a str) -> &'a str {
-        match MESSAGES
-            .iter()
-            .find(|(k, _, _)| k.strip_prefix(prefix) == Some(name))
-        {
+        match all_messages().find(|(k, _, _)| k.strip_prefix(prefix) == Some(name)) {
             Some((_, en, ko)) => match self {
                 Lang::En => en,
                 Lang::Ko => ko,
@@ -150,10 +147,16 @@ fn from_accept_language(value: &str) -> Option<Lang> {
 
 /// Flash messages that may be named in `?msg=` (anything else is ignored).
 pub fn flash_key(value: &str) -> Option<&'static str> {
-    MESSAGES
-        .iter()
+    all_messages()
         .map(|(k, _, _)| *k)
         .find(|k| k.strip_prefix("flash.") == Some(value))
+}
+
+/// This catalog and the accounts pages' own (`catalog_accounts`).
+fn all_messages() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    MESSAGES
+        .iter()
+        .chain(super::catalog_accounts::MESSAGES.iter())
 }
 
 /// (key, English, Korean)
@@ -738,7 +741,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_are_filled() {
         let mut seen = std::collections::HashSet::new();
-        for (key, en, ko) in MESSAGES {
+        for (key, en, ko) in all_messages() {
             assert!(seen.insert(*key), "duplicate key {key}");
             assert!(
                 !en.is_empty() && !ko.is_empty(),
@@ -757,7 +760,7 @@ mod tests {
             for piece in text.split(".t(\"").skip(1) {
                 let key = piece.split('"').next().unwrap();
                 assert!(
-                    MESSAGES.iter().any(|(k, _, _)| *k == key),
+                    all_messages().any(|(k, _, _)| *k == key),
                     "missing catalog key {key}"
                 );
                 checked += 1;

@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::post::Post;
 use super::view::outcome_badge;
-use super::{page_id, url_encode, Page, PageError};
+use super::{url_encode, Page, PageError};
 use crate::domain::{CaseStatus, Role, VisaRoute};
 use crate::http::AppState;
 use crate::service::cases::{self, CaseSummary, QueueQuery};
@@ -249,28 +249,6 @@ pub async fn sponsors(
         p: &page,
         sponsors: list,
     })
-}
-
-/// `POST /desk/sponsors/{id}/verify`.
-pub async fn verify_sponsor(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    post: Post,
-) -> Result<HttpResponse, PageError> {
-    let Post { page, .. } = post;
-    let user = page.require(DESK)?;
-    let id = page_id(&page, &path, "sponsor")?;
-    match state
-        .ctx
-        .run(move |conn, _| sponsors::verify(conn, &user, &id))
-        .await
-    {
-        // Verified twice (two officers at once) ends in the state both wanted.
-        Ok(_) | Err(ServiceError::Conflict { .. }) => {
-            Ok(page.redirect("/desk/sponsors?msg=verified"))
-        }
-        Err(e) => Err(page.fail(e)),
-    }
 }
 
 #[derive(Template)]

@@ -114,7 +114,12 @@ async fn render_dashboard(
             let own = access::own_sponsor(&user)?;
             let sponsor = sponsors::get(conn, &user, &own)?;
             let projects = sponsors::list_projects(conn, &user, &own)?;
-            let requests = sponsors::link_requests(conn, &user, &own)?;
+            // subcontractors' requests are for the sponsor's managers
+            let requests = if user.rights.manage {
+                sponsors::link_requests(conn, &user, &own)?
+            } else {
+                Vec::new()
+            };
             let queue = cases::queue(conn, &user, query)?;
             Ok((sponsor, (projects, requests), queue))
         })

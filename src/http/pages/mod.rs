@@ -9,18 +9,24 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_tools;
 pub mod assets;
 pub mod cases;
 pub mod catalog;
+pub mod catalog_accounts;
 pub mod charts;
+pub mod colleagues;
 pub mod desk;
 pub mod employer;
 pub mod form_errors;
 pub mod forms;
 pub mod interviews;
+pub mod mfa;
+pub mod password_reset;
 pub mod post;
 pub mod public_status;
 pub mod security;
+pub mod sponsor_review;
 pub mod supervisor;
 pub mod validation_ko;
 pub mod view;
@@ -61,6 +67,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(account::logout))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))
+        .route("/password-reset", web::get().to(password_reset::form))
+        .route("/password-reset", web::post().to(password_reset::request))
+        .route(
+            "/password-reset/confirm",
+            web::post().to(password_reset::confirm),
+        )
+        .route("/login/mfa", web::post().to(mfa::sign_in))
+        .route("/account/mfa", web::get().to(mfa::overview))
+        .route("/account/mfa/totp", web::post().to(mfa::start))
+        .route("/account/mfa/totp/confirm", web::post().to(mfa::confirm))
+        .route("/employer/users", web::get().to(colleagues::list))
+        .route("/employer/users/invite", web::post().to(colleagues::invite))
+        .route("/employer/users/{id}", web::post().to(colleagues::update))
+        .route(
+            "/invitations/accept",
+            web::get().to(colleagues::accept_form),
+        )
+        .route("/invitations/accept", web::post().to(colleagues::accept))
         .route("/status", web::get().to(public_status::form))
         .route("/status", web::post().to(public_status::lookup))
         .route("/employer", web::get().to(employer::dashboard))
@@ -124,6 +148,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/users/{id}/disabled",
             web::post().to(admin::set_disabled),
         )
+        .route(
+            "/admin/users/{id}/mfa-reset",
+            web::post().to(admin_tools::reset_second_factor),
+        )
+        .route("/admin/sponsors", web::get().to(admin_tools::sponsors))
+        .route("/admin/outbox", web::get().to(admin_tools::outbox))
+        .route(
+            "/admin/outbox/{id}/retry",
+            web::post().to(admin_tools::retry),
+        )
         .route("/desk/sponsors", web::get().to(desk::sponsors))
         .route("/desk/interviews", web::get().to(interviews::calendar))
         .route("/desk/interviews/book", web::post().to(interviews::book))
@@ -138,7 +172,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/desk/sponsors/{id}/verify",
-            web::post().to(desk::verify_sponsor),
+            web::post().to(sponsor_review::verify),
+        )
+        .route("/desk/sponsors/{id}", web::get().to(sponsor_review::show))
+        .route(
+            "/desk/sponsors/{id}/checklist/{item}",
+            web::post().to(sponsor_review::record),
+        )
+        .route(
+            "/desk/sponsors/{id}/decide",
+            web::post().to(sponsor_review::decide),
         )
         .route("/supervisor/rules", web::get().to(supervisor::rulesets))
         .route(
@@ -244,6 +287,8 @@ impl Page {
                 "/login?next={}",
                 url_encode(&self.path)
             ))),
+            // a desk account that must enrol a second factor sees the enrolment page only
+            Some(u) if u.must_enrol => Err(PageError::redirect("/account/mfa".to_owned())),
             Some(u) if roles.contains(&u.role) => Ok(u.clone()),
             Some(_) => Err(self.fail(ServiceError::Forbidden(String::new()))),
         }
@@ -257,6 +302,12 @@ impl Page {
     }
     pub fn is_employer(&self) -> bool {
         self.role() == Some(Role::Employer)
+    }
+    /// An employer user with its sponsor's `manage` right (colleagues page).
+    pub fn is_manager(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Employer && u.rights.manage)
     }
     pub fn is_desk(&self) -> bool {
         self.role().is_some_and(Role::is_desk)

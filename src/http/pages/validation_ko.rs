@@ -440,6 +440,47 @@ static MESSAGES: &[(&str, &str)] = &[
     ("trailing input", "날짜나 시각 뒤에 불필요한 문자가 있습니다."),
     ("no possible date and time matching input", "존재하지 않는 날짜 또는 시각입니다."),
     ("input is not enough for unique date and time", "날짜와 시각을 하나로 정할 수 있을 만큼 입력되지 않았습니다."),
+    // accounts: colleagues, second factor, passkeys, password reset, sponsor review
+    ("unknown right {}", "알 수 없는 권한입니다: {}"),
+    ("name `disabled`, `rights` or both", "`disabled`, `rights` 중 하나 이상을 지정해 주세요."),
+    (
+        "this desk account must enrol a second factor first: POST /api/v1/me/mfa/totp, then /api/v1/me/mfa/totp/confirm",
+        "이 데스크 계정은 먼저 2단계 인증을 등록해야 합니다(POST /api/v1/me/mfa/totp 후 /api/v1/me/mfa/totp/confirm).",
+    ),
+    ("must be reject or request_information", "거절(reject) 또는 추가 정보 요청(request_information)이어야 합니다."),
+    (
+        "this account reads its sponsor's cases but may not file; a manager of the sponsor can give it the file right",
+        "이 계정은 회사의 신청 건을 볼 수는 있지만 신청할 수는 없습니다. 회사의 관리자가 신청 권한을 줄 수 있습니다.",
+    ),
+    (
+        "a sponsor keeps at least one enabled manager: give another user the manage right first",
+        "회사에는 사용 중인 관리자가 한 명 이상 있어야 합니다. 먼저 다른 사용자에게 관리 권한을 주세요.",
+    ),
+    ("this address already has an account", "이 이메일 주소로 이미 계정이 있습니다."),
+    ("only the sponsor's managers manage its users", "회사의 사용자는 그 회사의 관리자만 관리할 수 있습니다."),
+    ("a sponsor's users are managed by the sponsor's own managers", "회사의 사용자는 그 회사의 관리자가 관리합니다."),
+    ("this account has an authenticator; an administrator can reset it", "이 계정에는 이미 인증 앱이 등록되어 있습니다. 관리자가 초기화할 수 있습니다."),
+    ("start with POST /api/v1/me/mfa/totp, then confirm with a code", "먼저 POST /api/v1/me/mfa/totp로 시작한 뒤 코드로 확인해 주세요."),
+    ("this account's authenticator is confirmed already", "이 계정의 인증 앱은 이미 확인되었습니다."),
+    ("the code is wrong, already used or too old; use the current one", "코드가 틀렸거나 이미 사용되었거나 만료되었습니다. 지금 표시된 코드를 입력해 주세요."),
+    ("this sign-in is unknown or older than 5 minutes; sign in again", "알 수 없는 로그인이거나 5분이 지났습니다. 다시 로그인해 주세요."),
+    ("administrators reset second factors", "2단계 인증은 관리자가 초기화합니다."),
+    ("this account has no passkey; use the authenticator app's code", "이 계정에는 패스키가 없습니다. 인증 앱의 코드를 입력해 주세요."),
+    ("passkeys need the desk to be reached by a host name, not an IP address", "패스키는 IP 주소가 아닌 호스트 이름으로 접속할 때만 쓸 수 있습니다."),
+    ("this passkey request is unknown, used or older than 5 minutes; start again", "알 수 없거나 이미 사용되었거나 5분이 지난 패스키 요청입니다. 처음부터 다시 해 주세요."),
+    ("the authenticator's answer does not check out", "인증기의 응답을 확인할 수 없습니다."),
+    ("passkeys are for desk accounts; employers use an authenticator app", "패스키는 데스크 계정용입니다. 고용주 계정은 인증 앱을 사용해 주세요."),
+    ("this link is unknown, already used or expired; ask for a new one", "알 수 없거나 이미 사용되었거나 만료된 링크입니다. 새 링크를 요청해 주세요."),
+    (
+        "not_applicable fits only the treaty-investor item of a sponsor that does not claim to be one",
+        "'해당 없음'은 조약 투자자라고 밝히지 않은 회사의 조약 투자자 항목에만 쓸 수 있습니다.",
+    ),
+    ("no document of this sponsor has this id", "이 회사의 서류 중 해당 ID가 없습니다."),
+    ("is required: say what was checked and how", "필수 항목입니다. 무엇을 어떻게 확인했는지 적어 주세요."),
+    ("the sponsor is verified; its checklist is closed", "이미 인증된 회사라 확인 목록을 고칠 수 없습니다."),
+    ("must be a document id (UUID)", "서류 ID(UUID)여야 합니다."),
+    ("every checklist item must be confirmed first; open: {}", "먼저 확인 목록의 모든 항목을 확인해야 합니다. 남은 항목: {}"),
+    ("a prime contractor's managers answer its subcontractors' requests", "하도급 업체의 요청에는 원청 회사의 관리자가 답합니다."),
 ];
 
 /// (path as the services write it, without indexes; English; Korean). Worker and facts leaves
@@ -714,6 +755,18 @@ static FIELDS: &[(&str, &str, &str)] = &[
     // E-4 cap simulation
     ("cap", "Cap to simulate", "가정 한도"),
     ("approval_rate", "Expected approval rate", "예상 승인율"),
+    ("code", "Code", "인증 코드"),
+    ("mfa_token", "Sign-in step", "로그인 단계"),
+    (
+        "KITDESK_PUBLIC_URL",
+        "The desk's public address",
+        "데스크 공개 주소",
+    ),
+    ("ceremony", "Passkey request", "패스키 요청"),
+    ("credential", "Passkey", "패스키"),
+    ("token", "Link", "링크"),
+    ("outcome", "Finding", "확인 결과"),
+    ("document_id", "Document", "서류"),
 ];
 
 /// Lists whose members a path names by index: (name, English, Korean), `{n}` the number the

@@ -1,0 +1,2 @@
+DROP TABLE sponsor_decisions;
+DROP TABLE sponsor_checks;
