@@ -2,10 +2,12 @@
 //! endpoints. Handlers parse the request, call one use case in `service`, and shape the
 //! answer; they hold no business rules and issue no SQL.
 
+pub mod after_visa_doc;
 pub mod auth;
 pub mod batch_template;
 pub mod cases;
 pub mod client_ip;
+pub mod confirmations;
 pub mod documents;
 pub mod eligibility;
 pub mod extract;
@@ -59,6 +61,8 @@ pub struct AppState {
     /// Registrations, limited like sign-in (per address, per contact address, per pair).
     pub registration_throttle: Arc<LoginThrottle>,
     pub status_throttle: Arc<StatusThrottle>,
+    /// Public verifications of confirmations, per client address.
+    pub verify_throttle: Arc<crate::service::throttle::KeyedThrottle<std::net::IpAddr>>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
     /// The data folder: the readiness probe checks that it is writable.
@@ -141,6 +145,10 @@ api_routes![
     "/interview-rebookings" => [(get, interviews::rebookings)],
     "/filings/{id}/interviews" => [(post, interviews::book_filing)],
     "/reports/interviews" => [(get, interviews::report)],
+    // after the visa (issue 16)
+    "/cases/{id}/confirmation" => [(get, confirmations::get)],
+    "/cases/{id}/confirmation.pdf" => [(get, confirmations::pdf)],
+    "/verify/{token}" => [(get, confirmations::verify)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
@@ -151,6 +159,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(openapi::docs())
         .service(api_scope())
         .configure(pages::routes)
+        .configure(confirmations::public_routes)
         .default_service(web::to(not_found));
 }
 

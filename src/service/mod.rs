@@ -9,6 +9,8 @@ pub mod bulk;
 pub mod bundles;
 pub mod case_export;
 pub mod cases;
+pub mod confirmation;
+pub mod confirmation_pdf;
 pub mod csv_export;
 pub mod demo;
 pub mod documents;

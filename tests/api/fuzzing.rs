@@ -7,7 +7,12 @@ use serde_json::json;
 use crate::helpers::{assert_problem, spawn_app};
 
 /// Routes that answer without a session.
-const OPEN: &[&str] = &["/auth/login", "/sponsors/register", "/status"];
+const OPEN: &[&str] = &[
+    "/auth/login",
+    "/sponsors/register",
+    "/status",
+    "/verify/{token}",
+];
 
 fn concrete(template: &str) -> String {
     template

@@ -4,6 +4,7 @@
 //! cloned from a migrated template, dropped when the test ends.
 
 mod accounts;
+mod after_visa;
 mod authz;
 mod bundles;
 mod cases;

@@ -1,0 +1,290 @@
+//! After the visa (issue 16): the desk's signed confirmation and its public verification.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use kitdesk::domain::Role;
+use kitdesk::service::confirmation::{ConfirmationKey, Statement};
+use kitdesk::service::Secrets;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, TestApp, TestUser};
+
+/// A sponsor with one filed case, approved on B1-CIW by an officer.
+struct Approved {
+    app: TestApp,
+    officer: TestUser,
+    employer: TestUser,
+    other_employer: TestUser,
+    case_id: String,
+}
+
+async fn approved_case() -> Approved {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let (other, _) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let case_id = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    app.act_ok(&officer, &case_id, json!({"action": "start_review"}))
+        .await;
+    let approved = app
+        .act_ok(&officer, &case_id, json!({"action": "approve", "route": "B1-CIW", "reason": "Installer under the sales contract"}))
+        .await;
+    assert_eq!(approved["status"], "approved");
+    Approved {
+        app,
+        officer,
+        employer: sponsor.employer,
+        other_employer: other.employer,
+        case_id,
+    }
+}
+
+async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    let response = app.get(path, token).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_approved_case_has_a_confirmation_that_verifies_with_the_published_key() {
+    let d = approved_case().await;
+    let path = format!("/api/v1/cases/{}/confirmation", d.case_id);
+    let (status, confirmation) = get_json(&d.app, &path, Some(&d.employer.token)).await;
+    assert_eq!(status, 200, "{confirmation}");
+    let token = confirmation["token"].as_str().unwrap();
+    assert!(token.len() < 800, "a token of {} characters", token.len());
+    assert_eq!(
+        confirmation["verify_url"],
+        format!("https://kitdesk.test/verify/{token}")
+    );
+    let statement = &confirmation["statement"];
+    assert_eq!(statement["route"], "B1-CIW");
+    assert_eq!(statement["outcome"], "approved");
+    assert_eq!(statement["worker"], "KIM Minjun0");
+    assert!(statement["basis"]
+        .as_str()
+        .unwrap()
+        .contains("9 FAM 402.2-5(E)"));
+    assert_eq!(
+        statement["activities"],
+        json!(["install", "train_us_workers"])
+    );
+    // minimal personal data: no date of birth, no full passport number, no e-mail
+    let claims = statement.as_object().unwrap();
+    for key in ["date_of_birth", "passport_number", "email", "name_ko"] {
+        assert!(!claims.contains_key(key), "{key} in {statement}");
+    }
+    assert_eq!(statement["passport_last4"].as_str().unwrap().len(), 4);
+
+    // the desk sees the same; another sponsor does not learn the case exists
+    let (status, _) = get_json(&d.app, &path, Some(&d.officer.token)).await;
+    assert_eq!(status, 200);
+    let (status, _) = get_json(&d.app, &path, Some(&d.other_employer.token)).await;
+    assert_eq!(status, 404);
+
+    // the signature verifies with the key set, as an offline tool would check it
+    let (status, keys) = get_json(&d.app, "/.well-known/kitdesk-keys.json", None).await;
+    assert_eq!(status, 200);
+    let jwk = &keys["keys"][0];
+    assert_eq!(jwk["kty"], "OKP");
+    assert_eq!(jwk["crv"], "Ed25519");
+    assert_eq!(jwk["alg"], "EdDSA");
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(input.split_once('.').unwrap().0)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["kid"], jwk["kid"]);
+    let x: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(jwk["x"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let public = ed25519_dalek::VerifyingKey::from_bytes(&x).unwrap();
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    public
+        .verify_strict(
+            input.as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&signature),
+        )
+        .expect("the published key verifies the token");
+
+    // anyone may verify it, without an account
+    let (status, verified) = get_json(&d.app, &format!("/api/v1/verify/{token}"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(verified["valid"], true);
+    assert_eq!(verified["status"], "valid");
+    assert_eq!(verified["receipt_number"], statement["receipt_number"]);
+    assert_eq!(verified["worker"], "KIM Minjun0");
+}
+
+#[tokio::test]
+async fn a_tampered_token_or_another_key_fails_and_a_withdrawn_case_shows_revoked() {
+    let d = approved_case().await;
+    let (_, confirmation) = get_json(
+        &d.app,
+        &format!("/api/v1/cases/{}/confirmation", d.case_id),
+        Some(&d.employer.token),
+    )
+    .await;
+    let token = confirmation["token"].as_str().unwrap().to_owned();
+
+    // one byte of the claims changed (another route), signature kept
+    let (header, rest) = token.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["route"] = json!("E2-ESS");
+    let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    let tampered = format!("{header}.{forged_payload}.{signature}");
+    // and a single character of the signature
+    let mut flipped = token.clone().into_bytes();
+    let last = flipped.len() - 2;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    // the same statement signed by another key
+    let statement: Statement = serde_json::from_value(confirmation["statement"].clone()).unwrap();
+    let other_key =
+        ConfirmationKey::from_secrets(&Secrets::derive(b"another desk's secret key, long enough"));
+    let foreign = other_key.sign(&statement).unwrap();
+    for bad in [&tampered, &flipped, &foreign, &"not-a-token".to_owned()] {
+        let (status, verified) = get_json(&d.app, &format!("/api/v1/verify/{bad}"), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(verified["valid"], false, "{bad}");
+        assert_eq!(verified["status"], "invalid");
+        assert!(
+            verified.get("worker").is_none(),
+            "claims of a bad token are not shown"
+        );
+    }
+
+    // the page says the same to a person with a phone, in both languages
+    let page = d
+        .app
+        .get(&format!("/verify/{token}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("유효한 확인서입니다"), "{page}");
+    assert!(page.contains("Valid confirmation"));
+    assert!(page.contains("KIM Minjun0"));
+    assert!(page.contains("장비 설치"));
+    let page = d
+        .app
+        .get(&format!("/verify/{tampered}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("확인할 수 없는 확인서입니다"));
+    assert!(!page.contains("KIM Minjun0"));
+
+    // the sponsor withdraws: the same token now shows revoked
+    d.app
+        .act_ok(
+            &d.employer,
+            &d.case_id,
+            json!({"action": "withdraw", "reason": "project delayed"}),
+        )
+        .await;
+    let (_, verified) = get_json(&d.app, &format!("/api/v1/verify/{token}"), None).await;
+    assert_eq!(verified["valid"], false);
+    assert_eq!(verified["status"], "revoked");
+    assert_eq!(verified["worker"], "KIM Minjun0");
+    let page = d
+        .app
+        .get(&format!("/verify/{token}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("취소된 확인서입니다"));
+    assert_problem(
+        d.app
+            .get(
+                &format!("/api/v1/cases/{}/confirmation", d.case_id),
+                Some(&d.employer.token),
+            )
+            .await,
+        409,
+        "confirmation_revoked",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_undecided_case_has_no_confirmation() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let id = filed["cases"][0]["id"].as_str().unwrap();
+    for resource in ["confirmation", "confirmation.pdf"] {
+        assert_problem(
+            app.get(
+                &format!("/api/v1/cases/{id}/{resource}"),
+                Some(&sponsor.employer.token),
+            )
+            .await,
+            409,
+            "no_confirmation",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_pdf_carries_a_qr_code_of_the_verification_address() {
+    let d = approved_case().await;
+    let (_, confirmation) = get_json(
+        &d.app,
+        &format!("/api/v1/cases/{}/confirmation", d.case_id),
+        Some(&d.employer.token),
+    )
+    .await;
+    let pdf_path = format!("/api/v1/cases/{}/confirmation.pdf", d.case_id);
+    let response = d.app.get(&pdf_path, Some(&d.employer.token)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        kitdesk::service::pdf_view::page_count(pdf.clone()).unwrap(),
+        1
+    );
+
+    // another sponsor gets 404, the desk gets the sheet (asked before the slow rendering
+    // below, which outlasts the server's keep-alive)
+    let response = d.app.get(&pdf_path, Some(&d.other_employer.token)).await;
+    assert_eq!(response.status(), 404);
+    let response = d.app.get(&pdf_path, Some(&d.officer.token)).await;
+    assert_eq!(response.status(), 200);
+
+    // look at it as a person would: the page as an image, the QR code read back from it
+    let page = kitdesk::service::pdf_view::render_page(pdf, 1).unwrap();
+    if let Ok(dir) = std::env::var("KITDESK_KEEP_CONFIRMATION_PNG") {
+        std::fs::write(format!("{dir}/confirmation.png"), &page.png).unwrap();
+    }
+    let decoder = png::Decoder::new(std::io::Cursor::new(page.png));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * channels;
+        buf[i]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    let (_, content) = grids[0].decode().unwrap();
+    assert_eq!(content, confirmation["verify_url"].as_str().unwrap());
+}
