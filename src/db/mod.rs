@@ -18,6 +18,7 @@ pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod sponsors;
+pub mod trips;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};

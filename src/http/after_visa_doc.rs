@@ -4,13 +4,17 @@
 
 use utoipa::OpenApi;
 
-use super::confirmations;
+use super::{confirmations, trips};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(confirmations::get, confirmations::pdf, confirmations::verify),
+    paths(
+        confirmations::get, confirmations::pdf, confirmations::verify,
+        trips::add, trips::list, trips::presence,
+    ),
     tags(
         (name = "confirmations", description = "The desk's signed confirmation the worker carries, and its public verification"),
+        (name = "after the visa", description = "Trips to the United States and days present, per worker"),
     )
 )]
 pub struct AfterVisaDoc;

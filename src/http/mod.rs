@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod pages;
 pub mod sponsors;
 pub mod status;
+pub mod trips;
 pub mod users;
 
 use std::sync::Arc;
@@ -149,6 +150,8 @@ api_routes![
     "/cases/{id}/confirmation" => [(get, confirmations::get)],
     "/cases/{id}/confirmation.pdf" => [(get, confirmations::pdf)],
     "/verify/{token}" => [(get, confirmations::verify)],
+    "/cases/{id}/trips" => [(get, trips::list), (post, trips::add)],
+    "/cases/{id}/presence" => [(get, trips::presence)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

@@ -27,6 +27,7 @@ pub mod sponsors;
 pub mod spreadsheet;
 pub mod status;
 pub mod throttle;
+pub mod trips;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -288,3 +288,180 @@ async fn the_pdf_carries_a_qr_code_of_the_verification_address() {
     let (_, content) = grids[0].decode().unwrap();
     assert_eq!(content, confirmation["verify_url"].as_str().unwrap());
 }
+
+// ---- trips and presence ----
+
+fn days_ago(n: i64) -> String {
+    (kitdesk::domain::time::desk_today() - chrono::Duration::days(n)).to_string()
+}
+
+async fn post_trip(app: &TestApp, user: &TestUser, case: &str, body: Value) -> (u16, Value) {
+    let response = app
+        .post_json(
+            &format!("/api/v1/cases/{case}/trips"),
+            Some(&user.token),
+            &body,
+        )
+        .await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn presence_counts_calendar_days_once_with_open_trips_to_today() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let employer = &sponsor.employer;
+    // 10 days on B1, then an overlapping ESTA record of 10 days (5 new), then an open trip
+    for (class, entry, exit) in [("B1", 100, Some(91)), ("WB", 95, Some(86)), ("wb", 4, None)] {
+        let body = json!({"admission_class": class, "entry_date": days_ago(entry),
+            "exit_date": exit.map(days_ago), "port": "ATL"});
+        let (status, trip) = post_trip(&app, employer, &case, body).await;
+        assert_eq!(status, 201, "{trip}");
+    }
+    let (status, list) = get_json(
+        &app,
+        &format!("/api/v1/cases/{case}/trips"),
+        Some(&employer.token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let days: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["days"].as_i64().unwrap())
+        .collect();
+    assert_eq!(days, [10, 10, 5]);
+    assert_eq!(list["items"][2]["admission_class"], "WB");
+
+    let (status, presence) = get_json(
+        &app,
+        &format!("/api/v1/cases/{case}/presence"),
+        Some(&employer.token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut keys: Vec<&String> = presence.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["days_by_class", "days_in_us_last_365", "open_trip", "trips"]
+    );
+    assert_eq!(presence["days_in_us_last_365"], 20);
+    assert_eq!(presence["days_by_class"], json!({"B1": 5, "WB": 15}));
+    assert_eq!(presence["open_trip"], true);
+    assert_eq!(presence["trips"].as_array().unwrap().len(), 3);
+
+    // bad input is refused naming the field
+    for (body, field) in [
+        (
+            json!({"admission_class": "VISITOR1", "entry_date": days_ago(3)}),
+            "admission_class",
+        ),
+        (
+            json!({"admission_class": "B1", "entry_date": days_ago(3), "exit_date": days_ago(5)}),
+            "exit_date",
+        ),
+        (
+            json!({"admission_class": "B1", "entry_date": days_ago(-3)}),
+            "entry_date",
+        ),
+    ] {
+        let response = app
+            .post_json(
+                &format!("/api/v1/cases/{case}/trips"),
+                Some(&employer.token),
+                &body,
+            )
+            .await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+}
+
+#[tokio::test]
+async fn the_desk_sees_one_worker_across_sponsors_and_no_sponsor_learns_of_the_other() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (first, first_project) = app.ready_sponsor(&officer, None).await;
+    let (second, second_project) = app.ready_sponsor(&officer, None).await;
+    // the same worker (same passport) filed by two unrelated sponsors
+    let worker = crate::helpers::worker(1);
+    let file = |sponsor: &crate::helpers::TestSponsor, project: &str| {
+        let mut w = worker.clone();
+        w["email"] = json!(format!("{}@example.kr", uuid::Uuid::new_v4().simple()));
+        (
+            sponsor.employer.token.clone(),
+            json!({"project_id": project, "workers": [w]}),
+        )
+    };
+    let mut ids = Vec::new();
+    for (token, body) in [file(&first, &first_project), file(&second, &second_project)] {
+        let response = app.post_json("/api/v1/filings", Some(&token), &body).await;
+        assert_eq!(response.status(), 201);
+        let filed: Value = response.json().await.unwrap();
+        ids.push(filed["cases"][0]["id"].as_str().unwrap().to_owned());
+    }
+    let (mine, theirs) = (&ids[0], &ids[1]);
+    let (status, _) = post_trip(
+        &app,
+        &first.employer,
+        mine,
+        json!({"admission_class": "B1", "entry_date": days_ago(30), "exit_date": days_ago(21)}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = post_trip(
+        &app,
+        &second.employer,
+        theirs,
+        json!({"admission_class": "WB", "entry_date": days_ago(60), "exit_date": days_ago(41)}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // the desk: both sponsors' trips, and the other case named
+    let (_, desk) = get_json(
+        &app,
+        &format!("/api/v1/cases/{mine}/presence"),
+        Some(&officer.token),
+    )
+    .await;
+    assert_eq!(desk["days_in_us_last_365"], 30);
+    assert_eq!(desk["other_cases"][0]["id"], theirs.as_str());
+    // the employer: its own trips only, and nothing about the other case
+    let response = app
+        .get(
+            &format!("/api/v1/cases/{mine}/presence"),
+            Some(&first.employer.token),
+        )
+        .await;
+    let text = response.text().await.unwrap();
+    let own: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(own["days_in_us_last_365"], 10);
+    assert!(own.get("other_cases").is_none());
+    assert!(!text.contains(theirs.as_str()));
+    assert!(!text.contains("WB"));
+    // another sponsor: 404 on the case's trips and presence, and may not record
+    for path in ["trips", "presence"] {
+        let (status, _) = get_json(
+            &app,
+            &format!("/api/v1/cases/{mine}/{path}"),
+            Some(&second.employer.token),
+        )
+        .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, _) = post_trip(
+        &app,
+        &second.employer,
+        mine,
+        json!({"admission_class": "B1", "entry_date": days_ago(3)}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

@@ -575,6 +575,30 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
     for actor in [Anonymous, Admin, Officer, Sub, Other] {
         rows.push(row("get", "/verify/{token}", actor, None, 200));
     }
+    // trips and presence: the case's readers; trips are recorded by its sponsor, the prime
+    // that files for it, and the desk
+    let trip =
+        json!({"admission_class": "B1", "entry_date": "2026-01-05", "exit_date": "2026-01-20"});
+    for (actor, read, write) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 200, 201),
+        (Supervisor, 200, 201),
+        (Sub, 200, 201),
+        (Prime, 200, 201),
+        (Sibling, 404, 404),
+        (Other, 404, 404),
+    ] {
+        rows.push(row("get", "/cases/{case}/trips", actor, None, read));
+        rows.push(row("get", "/cases/{case}/presence", actor, None, read));
+        rows.push(row(
+            "post",
+            "/cases/{case}/trips",
+            actor,
+            b(trip.clone()),
+            write,
+        ));
+    }
     rows
 }
 
