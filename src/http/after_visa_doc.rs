@@ -10,7 +10,7 @@ use super::{confirmations, trips};
 #[openapi(
     paths(
         confirmations::get, confirmations::pdf, confirmations::verify,
-        trips::add, trips::list, trips::presence,
+        trips::add, trips::list, trips::presence, trips::import,
     ),
     tags(
         (name = "confirmations", description = "The desk's signed confirmation the worker carries, and its public verification"),

@@ -152,6 +152,7 @@ api_routes![
     "/verify/{token}" => [(get, confirmations::verify)],
     "/cases/{id}/trips" => [(get, trips::list), (post, trips::add)],
     "/cases/{id}/presence" => [(get, trips::presence)],
+    "/cases/{id}/trips/import" => [(post, trips::import)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

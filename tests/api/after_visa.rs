@@ -465,3 +465,58 @@ async fn the_desk_sees_one_worker_across_sponsors_and_no_sponsor_learns_of_the_o
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn an_i94_travel_history_imports_as_trips_all_or_nothing() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    let (body, _) = app.case(&officer, &case).await;
+    let last4 = body["worker"]["passport_last4"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let import = |csv: String| {
+        app.client
+            .post(app.url(&format!("/api/v1/cases/{case}/trips/import")))
+            .bearer_auth(&sponsor.employer.token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+    };
+    let good = format!(
+        "Date,Document,Class,Port,Type\n{},M0000{last4},B1,ATL,Arrival\n{},M0000{last4},B1,ATL,Departure\n{},M0000{last4},WB,ATL,Arrival\n",
+        days_ago(50), days_ago(41), days_ago(2)
+    );
+    let bad = format!("{good}{},X1,B1,ATL,Arrival\n", days_ago(1));
+    let problem = assert_problem(import(bad).await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(
+        problem["errors"][0]["field"], "lines[5].document",
+        "{problem}"
+    );
+    let response = import(good).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["imported"], 2);
+    assert_eq!(report["items"][0]["source"], "i94_import");
+    let (_, presence) = get_json(
+        &app,
+        &format!("/api/v1/cases/{case}/presence"),
+        Some(&sponsor.employer.token),
+    )
+    .await;
+    assert_eq!(presence["days_in_us_last_365"], 13);
+    assert_eq!(presence["days_by_class"], json!({"B1": 10, "WB": 3}));
+    assert_eq!(presence["open_trip"], true);
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/cases/{case}/trips/import")))
+        .bearer_auth(&sponsor.employer.token)
+        .json(&json!({"csv": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+}

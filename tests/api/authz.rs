@@ -598,6 +598,14 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             b(trip.clone()),
             write,
         ));
+        // the I-94 import (text/csv, sent by the runner); the history names no document
+        rows.push(row(
+            "post",
+            "/cases/{case}/trips/import",
+            actor,
+            None,
+            write,
+        ));
     }
     rows
 }
@@ -728,6 +736,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                 req.multipart(pdf_form())
             }
             None if r.template == "/filings/preview" => req.multipart(batch_form(&sub_project)),
+            None if r.template.ends_with("/trips/import") => req
+                .header("content-type", "text/csv")
+                .body("date,class,type\n2026-02-02,B1,Arrival\n2026-02-09,,Departure\n"),
             None => req,
         };
         let got = req.send().await.unwrap().status().as_u16();
