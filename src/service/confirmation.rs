@@ -494,6 +494,31 @@ mod tests {
     }
 
     #[test]
+    fn approval_and_esta_advice_confirm_withdrawal_and_refusal_revoke() {
+        use CaseStatus as S;
+        for (status, outcome) in [
+            (S::Approved, ConfirmedOutcome::Approved),
+            (S::VisaIssued, ConfirmedOutcome::Approved),
+            (S::EstaAdvised, ConfirmedOutcome::EstaAdvised),
+        ] {
+            assert_eq!(outcome_of(status).unwrap(), outcome, "{status}");
+        }
+        for status in S::ALL {
+            let code = match outcome_of(status) {
+                Ok(_) => continue,
+                Err(ServiceError::Conflict { code, .. }) => code,
+                Err(other) => panic!("{other}"),
+            };
+            let expected = if matches!(status, S::Withdrawn | S::Refused) {
+                "confirmation_revoked"
+            } else {
+                "no_confirmation"
+            };
+            assert_eq!(code, expected, "{status}");
+        }
+    }
+
+    #[test]
     fn every_changed_byte_fails() {
         let desk = key(b"the desk's master secret, long enough");
         let token = desk.sign(&statement()).unwrap();
