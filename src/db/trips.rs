@@ -63,3 +63,13 @@ pub fn cases_of_passport(
         .order(cases::created_at.asc())
         .load(conn)
 }
+
+/// The passport blind index of a case (`None`: no such case).
+pub fn passport_of_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<String>> {
+    use super::schema::cases;
+    cases::table
+        .find(case_id)
+        .select(cases::passport_index)
+        .first(conn)
+        .optional()
+}

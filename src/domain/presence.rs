@@ -115,6 +115,57 @@ pub fn last_365(stays: &[Stay], on: NaiveDate) -> PresenceCount {
     days_present(stays, on - Duration::days(364), on)
 }
 
+/// What the rules read of a worker's presence for a planned stay (`ctx.days_in_us_last_365`,
+/// `ctx.esta_admission_days`), from the recorded stays as known on `today` (open stays run to
+/// `today`, never into the future).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedStayPresence {
+    /// Recorded days in the 365 days that end on the planned exit, before the planned entry:
+    /// the past presence that shares the planned stay's window (the stay itself is counted by
+    /// the rule, so no day counts twice).
+    pub days_before_stay: i64,
+    /// Days from the entry of an ESTA admission that is still open (no departure recorded:
+    /// the worker is in the U.S. or on a side trip to Canada, Mexico or the adjacent islands)
+    /// to the day before the planned entry: a return within it continues the admission.
+    pub esta_admission_days: i64,
+}
+
+/// Presence for a stay planned from `entry` to `exit` (both included).
+pub fn for_planned_stay(
+    stays: &[Stay],
+    today: NaiveDate,
+    entry: NaiveDate,
+    exit: NaiveDate,
+) -> PlannedStayPresence {
+    let known: Vec<Stay> = stays
+        .iter()
+        .filter(|s| s.entry <= today)
+        .map(|s| Stay {
+            class: s.class.clone(),
+            entry: s.entry,
+            exit: Some(s.exit.unwrap_or(today).min(today)),
+        })
+        .collect();
+    let first = exit - Duration::days(364);
+    let last = entry - Duration::days(1);
+    let days_before_stay = if last >= first {
+        days_present(&known, first, last).days
+    } else {
+        0
+    };
+    let esta_admission_days = stays
+        .iter()
+        .filter(|s| s.exit.is_none() && s.class.is_visa_waiver() && s.entry <= today)
+        .filter(|s| s.entry < entry)
+        .map(|s| (entry - s.entry).num_days())
+        .max()
+        .unwrap_or(0);
+    PlannedStayPresence {
+        days_before_stay,
+        esta_admission_days,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +247,45 @@ mod tests {
         assert!(AdmissionClass::parse("").is_err());
         assert!(AdmissionClass::parse("VISITOR1").is_err());
         assert!(AdmissionClass::parse("WB").unwrap().is_visa_waiver());
+    }
+
+    #[test]
+    fn planned_stay_counts_past_days_in_the_window_ending_at_exit_only() {
+        // 2026-03-01..2026-05-29 (90 days), 2026-09-01..2026-09-30 (30 days): a stay planned
+        // 2027-01-04..2027-03-04 has the window 2026-03-05..2027-03-04, so 4 days of the first
+        // trip fall out of it.
+        let stays = [
+            stay("B1", "2026-03-01", Some("2026-05-29")),
+            stay("B1", "2026-09-01", Some("2026-09-30")),
+        ];
+        let p = for_planned_stay(&stays, d("2026-11-30"), d("2027-01-04"), d("2027-03-04"));
+        assert_eq!(p.days_before_stay, 86 + 30);
+        assert_eq!(p.esta_admission_days, 0);
+        // no trips: 0
+        let none = for_planned_stay(&[], d("2026-11-30"), d("2027-01-04"), d("2027-03-04"));
+        assert_eq!(none.days_before_stay, 0);
+    }
+
+    #[test]
+    fn planned_stay_runs_an_open_trip_to_today_and_never_counts_the_stay_twice() {
+        // in the U.S. since 2026-11-01 on WB, no departure recorded (a side trip to Canada on
+        // the way): 30 days to today; the planned re-entry on 2026-12-10 is 39 days into the
+        // admission.
+        let stays = [stay("WB", "2026-11-01", None)];
+        let p = for_planned_stay(&stays, d("2026-11-30"), d("2026-12-10"), d("2027-01-20"));
+        assert_eq!(p.days_before_stay, 30);
+        assert_eq!(p.esta_admission_days, 39);
+        // a recorded trip inside the planned stay itself is the stay, not past presence
+        let inside = [stay("B1", "2026-11-20", Some("2026-11-28"))];
+        let q = for_planned_stay(&inside, d("2026-11-30"), d("2026-11-20"), d("2026-12-20"));
+        assert_eq!(q.days_before_stay, 0);
+        // a closed ESTA trip ended the admission; a B-1 open trip is no ESTA admission
+        let closed = [
+            stay("WB", "2026-10-01", Some("2026-10-20")),
+            stay("B1", "2026-11-01", None),
+        ];
+        let r = for_planned_stay(&closed, d("2026-11-30"), d("2026-12-10"), d("2027-01-20"));
+        assert_eq!(r.esta_admission_days, 0);
+        assert_eq!(r.days_before_stay, 20 + 30);
     }
 }

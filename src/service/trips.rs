@@ -164,8 +164,22 @@ pub fn add(
             port,
         };
         let trip = insert(conn, user, &row, data, "entered")?;
+        reevaluate_if_undecided(conn, ctx, &row)?;
         Ok(view(trip, today))
     })
+}
+
+/// The worker's presence is a derived fact of the rules (`ctx.days_in_us_last_365`,
+/// `ctx.esta_admission_days`): an undecided case is re-evaluated once its trips change.
+fn reevaluate_if_undecided(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    case: &CaseRow,
+) -> Result<(), ServiceError> {
+    if super::eligibility::UNDECIDED.contains(&case.status.as_str()) {
+        super::eligibility::reevaluate_case(conn, ctx, case, "trips")?;
+    }
+    Ok(())
 }
 
 /// A trip as read from a request or an I-94 history, before it is stored.
@@ -270,7 +284,7 @@ pub fn presence(
     })
 }
 
-fn stay_of(row: &TripRow) -> Option<Stay> {
+pub(crate) fn stay_of(row: &TripRow) -> Option<Stay> {
     Some(Stay {
         class: AdmissionClass::parse(&row.admission_class).ok()?,
         entry: row.entry_date,
@@ -467,6 +481,7 @@ pub fn import_i94(
             let trip = insert(conn, user, &row, data, "i94_import")?;
             items.push(view(trip, today));
         }
+        reevaluate_if_undecided(conn, ctx, &row)?;
         Ok(ImportReport {
             imported: items.len(),
             items,
