@@ -82,6 +82,7 @@ impl Application {
             registration_throttle: Arc::new(LoginThrottle::default()),
             status_throttle: Arc::new(StatusThrottle::default()),
             account_throttle: Arc::new(Default::default()),
+            verify_throttle: Arc::new(http::confirmations::verify_throttle()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
             client_ip: config.client_ip.clone(),
@@ -324,6 +325,7 @@ fn spawn_housekeeping(state: AppState) {
             state.registration_throttle.prune();
             state.status_throttle.prune();
             state.account_throttle.prune();
+            state.verify_throttle.prune();
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions removed"),

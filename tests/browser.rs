@@ -613,6 +613,17 @@ async fn every_page_passes_axe_in_korean_and_english() {
         shots: 0,
     };
     let missing = uuid::Uuid::new_v4();
+    // the approved case's confirmation, as the worker's QR code opens it
+    let confirmation: serde_json::Value = app
+        .get(
+            &format!("/api/v1/cases/{}/confirmation", ids[1]),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .expect("the confirmation");
+    let token = confirmation["token"].as_str().expect("a token").to_owned();
     let pages: Vec<(Option<&str>, Vec<String>)> = vec![
         (
             None,
@@ -621,6 +632,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/register".into(),
                 "/status".into(),
                 "/password-reset".into(),
+                format!("/verify/{token}"),
                 format!("/cases/{missing}"),
             ],
         ),

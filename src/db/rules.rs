@@ -203,10 +203,15 @@ pub fn case_facts_page(
     conn: &mut DbConnection,
     after_id: Option<&str>,
     limit: i64,
-) -> QueryResult<Vec<(String, String, String)>> {
+) -> QueryResult<Vec<(String, String, String, String)>> {
     use super::schema::cases;
     let mut query = cases::table
-        .select((cases::id, cases::receipt_number, cases::facts_json))
+        .select((
+            cases::id,
+            cases::receipt_number,
+            cases::facts_json,
+            cases::passport_index,
+        ))
         .order(cases::id.asc())
         .into_boxed();
     if let Some(id) = after_id {

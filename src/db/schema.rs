@@ -474,6 +474,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trips (id) {
+        id -> Text,
+        case_id -> Text,
+        passport_index -> Text,
+        admission_class -> Text,
+        entry_date -> Date,
+        exit_date -> Nullable<Date>,
+        port -> Nullable<Text>,
+        source -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -481,6 +496,7 @@ diesel::joinable!(case_notes -> cases (case_id));
 diesel::joinable!(interview_slots -> interview_windows (window_id));
 diesel::joinable!(interview_bookings -> interview_slots (slot_id));
 diesel::joinable!(interview_bookings -> cases (case_id));
+diesel::joinable!(trips -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rulesets,
@@ -518,5 +534,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     interview_slots,
     interview_bookings,
     case_refusals,
-    administrative_processing
+    administrative_processing,
+    trips
 );

@@ -8,6 +8,7 @@ pub mod email;
 pub mod facts;
 pub mod interview;
 pub mod password;
+pub mod presence;
 pub mod receipt;
 pub mod refusal;
 pub mod rights;

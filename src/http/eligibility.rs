@@ -43,10 +43,11 @@ pub async fn evaluate(
     // an `error` on the rules that read it.
     let facts =
         FactsV2::from_value(body.0).map_err(|p| ServiceError::validation(p.field, p.message))?;
-    let on = query.into_inner().on;
+    let query = query.into_inner();
+    let (on, days) = (query.on, query.days_in_us_last_365);
     let explanation = state
         .ctx
-        .run(move |conn, ctx| eligibility::evaluate_document(conn, ctx, &user, &facts, on))
+        .run(move |conn, ctx| eligibility::evaluate_document(conn, ctx, &user, &facts, on, days))
         .await?;
     Ok(HttpResponse::Ok().json(explanation))
 }
@@ -58,6 +59,10 @@ pub async fn evaluate(
 pub struct EvaluateQuery {
     /// The evaluation date: versions and parameters are chosen by it.
     pub on: Option<chrono::NaiveDate>,
+    /// The worker's days in the U.S. in the 365 days that end at the planned exit, before the
+    /// planned entry (`ctx.days_in_us_last_365`, read by GEN-PRESENCE); default 0: a dry run
+    /// has no recorded trips.
+    pub days_in_us_last_365: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/eligibility", tag = "eligibility", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id")),

@@ -2,11 +2,13 @@
 //! endpoints. Handlers parse the request, call one use case in `service`, and shape the
 //! answer; they hold no business rules and issue no SQL.
 
+pub mod after_visa_doc;
 pub mod auth;
 pub mod batch_template;
 pub mod cases;
 pub mod client_ip;
 pub mod colleagues;
+pub mod confirmations;
 pub mod documents;
 pub mod eligibility;
 pub mod extract;
@@ -23,6 +25,7 @@ pub mod reports;
 pub mod sponsor_review;
 pub mod sponsors;
 pub mod status;
+pub mod trips;
 pub mod users;
 
 use std::sync::Arc;
@@ -66,6 +69,8 @@ pub struct AppState {
     pub status_throttle: Arc<StatusThrottle>,
     /// Password reset requests, link tokens and second-factor codes.
     pub account_throttle: Arc<crate::service::throttle::AccountThrottle>,
+    /// Public verifications of confirmations, per client address.
+    pub verify_throttle: Arc<crate::service::throttle::KeyedThrottle<std::net::IpAddr>>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
     /// The data folder: the readiness probe checks that it is writable.
@@ -168,6 +173,13 @@ api_routes![
     "/reports/interviews" => [(get, interviews::report)],
     "/reports/cases" => [(get, reports::summary)],
     "/reports/cases/export" => [(get, reports::export)],
+    // after the visa (issue 16)
+    "/cases/{id}/confirmation" => [(get, confirmations::get)],
+    "/cases/{id}/confirmation.pdf" => [(get, confirmations::pdf)],
+    "/verify/{token}" => [(get, confirmations::verify)],
+    "/cases/{id}/trips" => [(get, trips::list), (post, trips::add)],
+    "/cases/{id}/presence" => [(get, trips::presence)],
+    "/cases/{id}/trips/import" => [(post, trips::import)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
@@ -178,6 +190,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(openapi::docs())
         .service(api_scope())
         .configure(pages::routes)
+        .configure(confirmations::public_routes)
         .default_service(web::to(not_found));
 }
 

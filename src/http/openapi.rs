@@ -88,7 +88,10 @@ impl Modify for SecuritySchemes {
 /// The document as served: generated from the annotations, then [`constrain`]ed.
 pub fn document() -> serde_json::Value {
     // utoipa's model is plain data: it always serializes.
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| {
+    let mut api = ApiDoc::openapi();
+    // after the visa (issue 16): its own document, merged
+    api.merge(super::after_visa_doc::AfterVisaDoc::openapi());
+    let mut doc = serde_json::to_value(api).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document did not serialize");
         serde_json::Value::Null
     });

@@ -19,6 +19,21 @@ use thiserror::Error;
 /// Key of the E-4 cap usage in `EvalContext` (read by rules as `ctx.e4_cap_used`).
 pub const E4_CAP_USED: &str = "e4_cap_used";
 
+/// Key of the worker's recorded days in the U.S. (`ctx.days_in_us_last_365`): the days in the
+/// 365 that end at the planned exit, before the planned entry (the past presence that shares
+/// the stay's window). Derived from the trips, never declared; missing, it reads as 0.
+pub const DAYS_IN_US_LAST_365: &str = "days_in_us_last_365";
+
+/// Key of the days already spent on an open ESTA admission before the planned entry
+/// (`ctx.esta_admission_days`): a return from a side trip to Canada, Mexico or the adjacent
+/// islands continues that admission (8 CFR 217.3(b)). Missing, it reads as 0.
+pub const ESTA_ADMISSION_DAYS: &str = "esta_admission_days";
+
+/// Context values derived from records: a worker with no records has 0, never a missing fact.
+const ZERO_WHEN_MISSING: [&str; 2] = [DAYS_IN_US_LAST_365, ESTA_ADMISSION_DAYS];
+
+static ZERO: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::from(0));
+
 /// What an evaluation reads beside the facts: ledger values (read by rules as `ctx.<name>`),
 /// the evidence rules an officer confirmed on the case, and the evaluation date.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +72,18 @@ impl EvalContext {
     pub fn with_e4_cap_used(mut self, used: u64) -> Self {
         self.values
             .insert(E4_CAP_USED.to_string(), Value::from(used));
+        self
+    }
+
+    /// The worker's presence from the recorded trips (`ctx.days_in_us_last_365`,
+    /// `ctx.esta_admission_days`).
+    pub fn with_presence(mut self, days_in_us: u64, esta_admission_days: u64) -> Self {
+        self.values
+            .insert(DAYS_IN_US_LAST_365.to_string(), Value::from(days_in_us));
+        self.values.insert(
+            ESTA_ADMISSION_DAYS.to_string(),
+            Value::from(esta_admission_days),
+        );
         self
     }
 
@@ -395,7 +422,10 @@ impl<'a> Inputs<'a> {
             Source::Fact => lookup_segments(self.facts, &read.segments),
             Source::Context => {
                 let key = read.path.strip_prefix("ctx.").unwrap_or_default();
-                self.ctx.values.get(key)
+                self.ctx
+                    .values
+                    .get(key)
+                    .or_else(|| ZERO_WHEN_MISSING.contains(&key).then_some(&*ZERO))
             }
             Source::Derived => None,
         };

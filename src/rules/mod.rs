@@ -41,7 +41,7 @@ pub use condition::{
 pub use evaluator::{
     add_months_clamped, days_inclusive, document_name_en, document_name_ko, fiscal_year,
     outcome_of, EvalContext, Evaluation, FactsError, ParamValues, ReadValues, RouteResult,
-    RuleResult, RuleSetRef, E4_CAP_USED,
+    RuleResult, RuleSetRef, DAYS_IN_US_LAST_365, E4_CAP_USED, ESTA_ADMISSION_DAYS,
 };
 pub use model::{
     BaseType, DocumentKind, Outcome, RuleKind, RuleSetStatus, RuleStatus, ValueType, ValuedAt,

@@ -16,11 +16,12 @@ use super::{audit, ServiceError};
 use crate::db::cases::CaseRow;
 use crate::db::rules::{self as store, EvaluationRow, PublishedRuleSet, ReevaluationRun};
 use crate::db::{self as database, DbConnection};
+use crate::domain::presence::{self, Stay};
 use crate::domain::receipt::fiscal_year;
 use crate::domain::{time, FactsV2, Role, VisaRoute};
 use crate::rules::{
     DryRunCase, EvalContext, Evaluation, Outcome, RuleBook, RuleKind, RuleSet, RuleSetRef,
-    RuleSetStatus, RuleStatus, ValidationReport, COMMON_ROUTE,
+    RuleSetStatus, RuleStatus, ValidationReport, COMMON_ROUTE, DAYS_IN_US_LAST_365,
 };
 
 /// The rule book in force in this process, replaced whole when a version is published.
@@ -99,6 +100,44 @@ pub fn context_for(
         .with_e4_cap_used(u64::try_from(used).unwrap_or(0))
         .with_confirmed(confirmed)
         .on(on))
+}
+
+/// Adds the worker's presence for the planned stay of `document` (`ctx.days_in_us_last_365`,
+/// `ctx.esta_admission_days`): derived from the trips recorded for the passport on every case,
+/// whatever the sponsor (the desk's count), as known on `today`. Never declared: a worker with no
+/// trips has 0. An employer's view of the rules never shows these values
+/// (`Explanation::for_viewer` leaves out every `ctx.*`).
+pub fn with_presence(
+    conn: &mut DbConnection,
+    context: EvalContext,
+    passport_index: Option<&str>,
+    document: &Value,
+    today: NaiveDate,
+) -> Result<EvalContext, ServiceError> {
+    let stays: Vec<Stay> = match passport_index {
+        Some(index) if !index.is_empty() => crate::db::trips::for_passport(conn, index)?
+            .iter()
+            .filter_map(super::trips::stay_of)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let date = |name: &str| {
+        document["assignment"][name]
+            .as_str()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let (days, esta) = match (date("planned_entry"), date("planned_exit")) {
+        (Some(entry), Some(exit)) if exit >= entry => {
+            let p = presence::for_planned_stay(&stays, today, entry, exit);
+            (p.days_before_stay, p.esta_admission_days)
+        }
+        // No usable planned stay (its rules are then in error): the last 365 days.
+        _ => (presence::last_365(&stays, today).days, 0),
+    };
+    Ok(context.with_presence(
+        u64::try_from(days).unwrap_or(0),
+        u64::try_from(esta).unwrap_or(0),
+    ))
 }
 
 /// A rule-set version as recorded with an evaluation.
@@ -230,8 +269,10 @@ fn evaluate_row(
     trigger: &str,
 ) -> Result<(EvaluationRow, EvaluationSummary), ServiceError> {
     let confirmed = store::confirmed_rules(conn, case_id)?;
-    let context = context_for(conn, on, confirmed)?;
     let document = facts.to_value();
+    let passport = crate::db::trips::passport_of_case(conn, case_id)?;
+    let context = context_for(conn, on, confirmed)?;
+    let context = with_presence(conn, context, passport.as_deref(), &document, on)?;
     let evaluation = book
         .evaluate(&document, &context)
         .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
@@ -270,6 +311,14 @@ pub fn evaluate_new_cases(
             }
         };
         let document = facts.to_value();
+        // The cached context is per date; the presence is the worker's.
+        let context = with_presence(
+            conn,
+            context,
+            Some(&row.passport_index),
+            &document,
+            row.filing_date,
+        )?;
         let evaluation = book
             .evaluate(&document, &context)
             .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
@@ -823,11 +872,20 @@ pub fn evaluate_document(
     user: &AuthUser,
     facts: &FactsV2,
     on: Option<NaiveDate>,
+    days_in_us_last_365: Option<u64>,
 ) -> Result<Explanation, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
     let date = on.unwrap_or(facts.filing_date);
-    let context = context_for(conn, date, Vec::new())?;
     let document = facts.to_value();
+    // No case, so no recorded trips: the presence is 0 unless the dry run passes it (the
+    // employer's pre-check never looks a passport up, so it cannot learn of another
+    // sponsor's trips).
+    let context = context_for(conn, date, Vec::new())?;
+    let context = with_presence(conn, context, None, &document, date)?;
+    let context = match days_in_us_last_365 {
+        Some(days) => context.with_value(DAYS_IN_US_LAST_365, Value::from(days)),
+        None => context,
+    };
     let evaluation = book
         .evaluate(&document, &context)
         .map_err(|e| ServiceError::validation("filing_date", e.to_string()))?;
@@ -1232,7 +1290,7 @@ pub fn impact_in_pages(
         after = Some(last.0.clone());
         let mut ids = Vec::with_capacity(rows.len());
         let mut cases = Vec::with_capacity(rows.len());
-        for (id, receipt, facts_json) in rows {
+        for (id, receipt, facts_json, passport_index) in rows {
             let facts = match FactsV2::from_stored(&facts_json) {
                 Ok(f) => f.to_value(),
                 Err(_) => serde_json::from_str(&facts_json).unwrap_or_default(),
@@ -1249,6 +1307,8 @@ pub fn impact_in_pages(
                     c
                 }
             };
+            // The cached context is per date; the presence is the worker's.
+            let context = with_presence(conn, context, Some(&passport_index), &facts, ctx.today())?;
             ids.push((id, receipt));
             cases.push(DryRunCase { facts, context });
         }

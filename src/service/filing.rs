@@ -1214,5 +1214,5 @@ pub fn precheck_worker(
     let sponsor =
         sponsors::find(conn, &project.sponsor_id)?.ok_or(ServiceError::NotFound("sponsor"))?;
     let facts = facts_v2(&valid, &project, &sponsor, today)?;
-    super::eligibility::evaluate_document(conn, ctx, user, &facts, None)
+    super::eligibility::evaluate_document(conn, ctx, user, &facts, None, None)
 }

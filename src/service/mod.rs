@@ -10,6 +10,8 @@ pub mod bundles;
 pub mod case_export;
 pub mod cases;
 pub mod colleagues;
+pub mod confirmation;
+pub mod confirmation_pdf;
 pub mod csv_export;
 pub mod demo;
 pub mod documents;
@@ -30,6 +32,7 @@ pub mod sponsors;
 pub mod spreadsheet;
 pub mod status;
 pub mod throttle;
+pub mod trips;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,6 +21,10 @@ pub struct Secrets {
     /// Key of the AEAD that encrypts TOTP secrets at rest, and of the HMAC over recovery
     /// codes (a copy of the database alone cannot test guesses against them).
     pub second_factor: [u8; 32],
+    /// Seed of the Ed25519 key that signs the desk's confirmations (`service::confirmation`).
+    /// HKDF-SHA256 rather than the HMAC labels above: it becomes a public key that officers'
+    /// tools hold, so it follows the standard extract-and-expand derivation.
+    pub confirmation_seed: [u8; 32],
 }
 
 impl Secrets {
@@ -32,12 +36,21 @@ impl Secrets {
             document_encryption: subkey(master, b"kitdesk/document-encryption/v1"),
             audit_chain: subkey(master, b"kitdesk/audit-chain/v1"),
             second_factor: subkey(master, b"kitdesk/second-factor/v1"),
+            confirmation_seed: hkdf_sha256(master, b"kitdesk/confirmation-signing/ed25519/v1"),
         }
     }
 }
 
 fn subkey(master: &[u8], label: &[u8]) -> [u8; 32] {
     hmac_sha256(master, label)
+}
+
+/// HKDF-SHA256 (RFC 5869) of the master secret with a fixed salt and `info`.
+fn hkdf_sha256(master: &[u8], info: &[u8]) -> [u8; 32] {
+    let mut okm = [0u8; 32];
+    // 32 bytes is far below HKDF-SHA256's limit of 255 × 32, so `expand` cannot fail.
+    let _ = hkdf::Hkdf::<Sha256>::new(Some(b"kitdesk"), master).expand(info, &mut okm);
+    okm
 }
 
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -65,6 +78,11 @@ mod tests {
         let s = Secrets::derive(b"a master secret of enough length!!");
         assert_ne!(s.passport_encryption, s.passport_index);
         assert_ne!(s.passport_index, s.signing);
+        assert_ne!(s.confirmation_seed, s.signing);
+        assert_ne!(
+            s.confirmation_seed,
+            Secrets::derive(b"another master secret of enough length").confirmation_seed
+        );
         let again = Secrets::derive(b"a master secret of enough length!!");
         assert_eq!(s.passport_index, again.passport_index);
     }

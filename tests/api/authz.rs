@@ -708,6 +708,68 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             read,
         ));
     }
+    // after the visa (issue 16): a case's confirmation goes to its readers (the subject case
+    // is undecided: 409 once the reader is let through); verification is public
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 409),
+        (Supervisor, 409),
+        (Sub, 409),
+        (Prime, 409),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row(
+            "get",
+            "/cases/{case}/confirmation",
+            actor,
+            None,
+            expect,
+        ));
+        rows.push(row(
+            "get",
+            "/cases/{case}/confirmation.pdf",
+            actor,
+            None,
+            expect,
+        ));
+    }
+    for actor in [Anonymous, Admin, Officer, Sub, Other] {
+        rows.push(row("get", "/verify/{token}", actor, None, 200));
+    }
+    // trips and presence: the case's readers; trips are recorded by its sponsor, the prime
+    // that files for it, and the desk
+    let trip =
+        json!({"admission_class": "B1", "entry_date": "2026-01-05", "exit_date": "2026-01-20"});
+    for (actor, read, write) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 200, 201),
+        (Supervisor, 200, 201),
+        (Sub, 200, 201),
+        (Prime, 200, 201),
+        (Sibling, 404, 404),
+        (Other, 404, 404),
+    ] {
+        rows.push(row("get", "/cases/{case}/trips", actor, None, read));
+        rows.push(row("get", "/cases/{case}/presence", actor, None, read));
+        rows.push(row(
+            "post",
+            "/cases/{case}/trips",
+            actor,
+            b(trip.clone()),
+            write,
+        ));
+        // the I-94 import (text/csv, sent by the runner); the history names no document
+        rows.push(row(
+            "post",
+            "/cases/{case}/trips/import",
+            actor,
+            None,
+            write,
+        ));
+    }
     rows
 }
 
@@ -814,7 +876,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{fy}", "2027")
             .replace("{run}", "0193a5c2-0000-7000-8000-000000000000")
             .replace("{doc}", &doc)
-            .replace("{page}", "1");
+            .replace("{page}", "1")
+            .replace("{token}", "not-a-token");
         let url = app.url(&format!("/api/v1{path}"));
         let (body, expect) = if r.template == "/sponsors/register" {
             (Some(app.sponsor_body(None)), 202)
@@ -842,6 +905,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
                 req.multipart(pdf_form())
             }
             None if r.template == "/filings/preview" => req.multipart(batch_form(&sub_project)),
+            None if r.template.ends_with("/trips/import") => req
+                .header("content-type", "text/csv")
+                .body("date,class,type\n2026-02-02,B1,Arrival\n2026-02-09,,Departure\n"),
             None => req,
         };
         let got = req.send().await.unwrap().status().as_u16();

@@ -455,3 +455,44 @@ async fn supervisors_preview_and_publish_new_versions() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_dry_run_reads_no_presence_as_zero_and_may_pass_it() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    // a 90-day stay evaluated under v2 (from 2026-12-01)
+    let presence = |evaluation: &Value| -> Value {
+        route(evaluation, "B1-CIW")["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "GEN-PRESENCE")
+            .cloned()
+            .unwrap_or_else(|| panic!("GEN-PRESENCE in {evaluation}"))
+    };
+    let mut seen = Vec::new();
+    for query in ["", "&days_in_us_last_365=90", "&days_in_us_last_365=91"] {
+        let response = app
+            .post_json(
+                &format!("/api/v1/eligibility/evaluate?on=2026-12-01{query}"),
+                Some(&officer.token),
+                &sample_facts(),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let evaluation: Value = response.json().await.unwrap();
+        let rule = presence(&evaluation);
+        seen.push((
+            rule["status"].as_str().unwrap().to_owned(),
+            rule["facts"]["ctx.days_in_us_last_365"].clone(),
+        ));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("passed".to_owned(), json!(0)),
+            ("passed".to_owned(), json!(90)),
+            ("flagged".to_owned(), json!(91)),
+        ]
+    );
+}

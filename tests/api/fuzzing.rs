@@ -17,6 +17,7 @@ const OPEN: &[&str] = &[
     "/auth/mfa/passkey/begin",
     "/auth/mfa/passkey/finish",
     "/invitations/accept",
+    "/verify/{token}",
 ];
 
 fn concrete(template: &str) -> String {

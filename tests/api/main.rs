@@ -6,6 +6,7 @@
 mod account_support;
 mod accounts;
 mod admin_pages;
+mod after_visa;
 mod authz;
 mod bundles;
 mod cases;

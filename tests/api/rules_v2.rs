@@ -710,3 +710,72 @@ async fn a_version_taking_effect_reevaluates_the_undecided_cases_once() {
     assert_eq!(route(&after, "B1-BUS")["ruleset"]["version"], 1);
     assert_eq!(route(&after, "B1-CIW")["ruleset"]["version"], 2);
 }
+
+fn rule<'a>(route: &'a Value, id: &str) -> &'a Value {
+    route["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {route}"))
+}
+
+#[tokio::test]
+async fn recorded_trips_flag_long_visitor_presence_and_no_trips_read_as_zero() {
+    let d = filed(2).await;
+    let (with_trips, without) = (&d.cases[0], &d.cases[1]);
+    // The stay is 2027-02-01..2027-04-01 (60 days); its window starts 2026-04-02. 153 days on
+    // B-1 from June to October 2026: 213 days in the window, over 180.
+    let response = d
+        .app
+        .post_json(
+            &format!("/api/v1/cases/{with_trips}/trips"),
+            Some(&d.employer.token),
+            &json!({"admission_class": "B1", "entry_date": "2026-06-01", "exit_date": "2026-10-31"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+
+    let desk = eligibility(&d.app, &d.officer, with_trips).await;
+    assert_eq!(desk["trigger"], "trips");
+    for name in ["B1-CIW", "B1-BUS", "ESTA-CIW"] {
+        let r = route(&desk, name);
+        assert!(statuses(r, "flagged").contains(&"GEN-PRESENCE"), "{r}");
+        let presence = rule(r, "GEN-PRESENCE");
+        assert_eq!(
+            presence["facts"]["ctx.days_in_us_last_365"], 153,
+            "{presence}"
+        );
+        assert_eq!(presence["facts"]["derived.stay_days"], 60, "{presence}");
+        // a closed B-1 trip is no open ESTA admission
+        if name == "ESTA-CIW" {
+            assert_eq!(rule(r, "ESTA-SIDETRIP")["status"], "passed");
+        }
+    }
+    // not on the work-visa routes
+    let e2 = route(&desk, "E2-ESS");
+    assert!(e2["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["id"] != "GEN-PRESENCE"));
+
+    // The employer sees the flag and its message, never the figure (the count is the desk's,
+    // across every sponsor's cases of the passport).
+    let employer = eligibility(&d.app, &d.employer, with_trips).await;
+    let presence = rule(route(&employer, "B1-CIW"), "GEN-PRESENCE");
+    assert_eq!(presence["status"], "flagged");
+    assert!(
+        presence["facts"].get("ctx.days_in_us_last_365").is_none(),
+        "{presence}"
+    );
+    assert!(!employer.to_string().contains("days_in_us_last_365"));
+
+    // a worker with no trips: 0, passed, no error
+    let none = eligibility(&d.app, &d.officer, without).await;
+    let r = route(&none, "B1-CIW");
+    let presence = rule(r, "GEN-PRESENCE");
+    assert_eq!(presence["status"], "passed", "{presence}");
+    assert_eq!(presence["facts"]["ctx.days_in_us_last_365"], 0);
+    assert!(statuses(r, "error").is_empty(), "{r}");
+}

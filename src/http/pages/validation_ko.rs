@@ -481,6 +481,31 @@ static MESSAGES: &[(&str, &str)] = &[
     ("must be a document id (UUID)", "서류 ID(UUID)여야 합니다."),
     ("every checklist item must be confirmed first; open: {}", "먼저 확인 목록의 모든 항목을 확인해야 합니다. 남은 항목: {}"),
     ("a prime contractor's managers answer its subcontractors' requests", "하도급 업체의 요청에는 원청 회사의 관리자가 답합니다."),
+    // after the visa: trips, the I-94 import, confirmations
+    ("a class of admission as on the I-94, such as B1, WB or E2", "I-94에 적힌 입국 자격(예: B1, WB, E2)으로 입력해 주세요."),
+    ("the file is not UTF-8 text", "UTF-8 텍스트 파일이 아닙니다."),
+    ("send the travel history as text/csv", "출입국 기록을 text/csv 형식으로 보내 주세요."),
+    ("this case was withdrawn or refused: it has no confirmation", "철회되었거나 거절된 신청 건이라 확인서가 없습니다."),
+    ("the desk issues a confirmation when it approves a case or advises ESTA travel", "확인서는 데스크가 신청 건을 승인하거나 ESTA 입국을 안내할 때 발급됩니다."),
+    ("the case has no planned entry and exit: amend the facts first", "입국·출국 예정일이 없습니다. 먼저 사실 정보를 수정해 주세요."),
+    ("not a CSV file", "CSV 파일이 아닙니다."),
+    (
+        "the header line must name the columns: date, document, class, port, type (arrival or departure)",
+        "첫 줄에 열 이름이 있어야 합니다: date, document, class, port, type(arrival 또는 departure).",
+    ),
+    ("no crossings in the file", "파일에 출입국 기록이 없습니다."),
+    ("a trip is recorded once it has begun (not in the future)", "방문은 시작된 뒤에 기록합니다(미래 날짜는 안 됩니다)."),
+    ("must be on or after the entry date", "입국일과 같거나 그 뒤여야 합니다."),
+    ("leave it empty until the worker has left", "근로자가 출국할 때까지 비워 두세요."),
+    ("at most 60 characters", "60자 이하로 입력해 주세요."),
+    ("not a CSV line", "CSV 형식의 줄이 아닙니다."),
+    ("a date such as 2026-03-24 or 03/24/2026", "2026-03-24 또는 03/24/2026 같은 날짜로 입력해 주세요."),
+    ("Arrival or Departure", "Arrival(입국) 또는 Departure(출국)여야 합니다."),
+    ("this travel history is of another passport than the case's", "이 출입국 기록은 신청 건과 다른 여권의 기록입니다."),
+    ("an arrival names its class of admission", "입국 기록에는 입국 자격이 있어야 합니다."),
+    ("an arrival without a departure before the next arrival", "다음 입국 전에 출국 기록이 없는 입국이 있습니다."),
+    ("a departure without an arrival before it", "앞선 입국 기록이 없는 출국이 있습니다."),
+    ("trips are recorded by the case's sponsor or the desk", "방문 기록은 신청 건의 스폰서 또는 데스크가 입력합니다."),
 ];
 
 /// (path as the services write it, without indexes; English; Korean). Worker and facts leaves
@@ -767,6 +792,10 @@ static FIELDS: &[(&str, &str, &str)] = &[
     ("token", "Link", "링크"),
     ("outcome", "Finding", "확인 결과"),
     ("document_id", "Document", "서류"),
+    ("entry_date", "Entry date", "입국일"),
+    ("exit_date", "Exit date", "출국일"),
+    ("port", "Port of entry", "입국 항구·공항"),
+    ("admission_class", "Class of admission", "입국 자격"),
 ];
 
 /// Lists whose members a path names by index: (name, English, Korean), `{n}` the number the

@@ -1,0 +1,75 @@
+//! The `trips` table: a worker's trips to the United States.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::trips;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = trips)]
+pub struct TripRow {
+    pub id: String,
+    pub case_id: String,
+    pub passport_index: String,
+    pub admission_class: String,
+    pub entry_date: NaiveDate,
+    pub exit_date: Option<NaiveDate>,
+    pub port: Option<String>,
+    pub source: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &TripRow) -> QueryResult<()> {
+    diesel::insert_into(trips::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The trips recorded on one case, earliest first.
+pub fn for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<TripRow>> {
+    trips::table
+        .filter(trips::case_id.eq(case_id))
+        .select(TripRow::as_select())
+        .order((trips::entry_date.asc(), trips::id.asc()))
+        .load(conn)
+}
+
+/// The trips of one worker (one passport) on any case, earliest first: for the desk only.
+pub fn for_passport(conn: &mut DbConnection, passport_index: &str) -> QueryResult<Vec<TripRow>> {
+    trips::table
+        .filter(trips::passport_index.eq(passport_index))
+        .select(TripRow::as_select())
+        .order((trips::entry_date.asc(), trips::id.asc()))
+        .load(conn)
+}
+
+/// The cases filed for one passport (any sponsor): (id, receipt number, sponsor, status).
+pub fn cases_of_passport(
+    conn: &mut DbConnection,
+    passport_index: &str,
+) -> QueryResult<Vec<(String, String, String, String)>> {
+    use super::schema::cases;
+    cases::table
+        .filter(cases::passport_index.eq(passport_index))
+        .select((
+            cases::id,
+            cases::receipt_number,
+            cases::sponsor_id,
+            cases::status,
+        ))
+        .order(cases::created_at.asc())
+        .load(conn)
+}
+
+/// The passport blind index of a case (`None`: no such case).
+pub fn passport_of_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Option<String>> {
+    use super::schema::cases;
+    cases::table
+        .find(case_id)
+        .select(cases::passport_index)
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,20 @@
+//! The OpenAPI part of "after the visa" (issue 16): confirmations, trips and presence, the
+//! training ledger. Merged into the main document by `openapi::document`, so these routes
+//! are described without touching the main path list.
+
+use utoipa::OpenApi;
+
+use super::{confirmations, trips};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        confirmations::get, confirmations::pdf, confirmations::verify,
+        trips::add, trips::list, trips::presence, trips::import,
+    ),
+    tags(
+        (name = "confirmations", description = "The desk's signed confirmation the worker carries, and its public verification"),
+        (name = "after the visa", description = "Trips to the United States and days present, per worker"),
+    )
+)]
+pub struct AfterVisaDoc;
