@@ -137,10 +137,13 @@ async fn app_with_anchored_chain(n: usize) -> TestApp {
     let dir = app.data_dir.clone();
     app.ctx
         .run(move |conn, ctx| {
-            for i in 0..n {
-                let entry = audit::entry(None, "test.event", None, None, json!({"i": i}));
-                audit_rows::append(conn, &[entry])?;
-            }
+            // One append: the app's own anchoring task, which anchors the first head it sees,
+            // finds either no row or all of them, never a head halfway (under load it used to
+            // anchor row 3 of 8, and the tests below expect the anchor at the last row).
+            let entries: Vec<_> = (0..n)
+                .map(|i| audit::entry(None, "test.event", None, None, json!({"i": i})))
+                .collect();
+            audit_rows::append(conn, &entries)?;
             audit::anchor_head(conn, &ctx.secrets.audit_chain, &dir)?;
             Ok(())
         })

@@ -259,6 +259,15 @@ async fn asking_for_more_and_rejecting_tell_the_managers_why() {
         .text
         .contains("Send the shareholder register dated this year."));
     assert_korean_then_english(mail);
+    // the company's page says what the desk asked for, and when (Seoul time)
+    let mut employer = crate::pages::Visitor::signed_in(&app, &sponsor.employer);
+    let page = employer.get("/employer").await;
+    let message = &page.body[page
+        .body
+        .find("id=\"sponsor-desk-message\"")
+        .expect("the desk's message on the dashboard")..];
+    assert!(message.contains("Send the shareholder register dated this year."));
+    assert!(message.contains(" KST)"));
     // still no filing
     assert_problem(
         app.post_json(

@@ -240,6 +240,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("common.back", "Back", "돌아가기"),
     ("error.refused_title", "Form refused", "양식이 거부되었습니다"),
     ("error.csrf", "This form has expired or was not sent from this site. Reload the page and try again.", "양식이 만료되었거나 이 사이트에서 보낸 것이 아닙니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."),
+    ("employer.desk_message", "The desk's message", "데스크가 남긴 내용"),
     ("error.bad_form", "The form could not be read: it was too large or not sent as a form. Go back and try again.", "양식을 읽을 수 없습니다. 내용이 너무 크거나 양식 형식으로 보내지지 않았습니다. 이전 페이지로 돌아가 다시 시도해 주세요."),
     ("error.cross_site", "Forms may only be sent from this site's own pages.", "양식은 이 사이트의 페이지에서만 보낼 수 있습니다."),
     ("error.forbidden_title", "Not available for your account", "이 계정으로는 볼 수 없습니다"),

@@ -38,6 +38,9 @@ struct Dashboard<'a> {
     projects: Vec<ProjectView>,
     /// Sponsors asking to file through this one as their prime contractor.
     requests: Vec<sponsors::LinkRequestView>,
+    /// What the desk said when it asked for more information or rejected the company, and
+    /// when.
+    desk_message: Option<(String, chrono::DateTime<chrono::Utc>)>,
     cases: Vec<CaseSummary>,
     /// The next page of cases, with the filters.
     next: Option<String>,
@@ -108,11 +111,18 @@ async fn render_dashboard(
 ) -> Result<HttpResponse, PageError> {
     let user = page.require(&[Role::Employer])?;
     let query = list.query();
-    let (sponsor, (projects, requests), queue) = state
+    let (sponsor, (projects, requests), queue, desk_message) = state
         .ctx
         .run(move |conn, _| {
             let own = access::own_sponsor(&user)?;
             let sponsor = sponsors::get(conn, &user, &own)?;
+            let desk_message = match sponsor.status.as_str() {
+                "rejected" | "information_requested" => {
+                    crate::db::sponsor_review::latest_decision(conn, &own)?
+                        .and_then(|d| d.reason.map(|r| (r, d.decided_at.and_utc())))
+                }
+                _ => None,
+            };
             let projects = sponsors::list_projects(conn, &user, &own)?;
             // subcontractors' requests are for the sponsor's managers
             let requests = if user.rights.manage {
@@ -121,7 +131,7 @@ async fn render_dashboard(
                 Vec::new()
             };
             let queue = cases::queue(conn, &user, query)?;
-            Ok((sponsor, (projects, requests), queue))
+            Ok((sponsor, (projects, requests), queue, desk_message))
         })
         .await
         .map_err(|e| page.fail(e))?;
@@ -147,6 +157,7 @@ async fn render_dashboard(
             sponsor,
             projects,
             requests,
+            desk_message,
             cases: queue.items,
             next,
             filters,
