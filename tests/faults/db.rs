@@ -30,6 +30,8 @@ pub struct FilingRow {
 
 #[derive(QueryableByName, Debug)]
 pub struct OutboxRow {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub case_id: Option<String>,
     #[diesel(sql_type = Text)]
@@ -56,7 +58,7 @@ pub fn filings(conn: &mut PgConnection) -> Vec<FilingRow> {
 }
 
 pub fn outbox(conn: &mut PgConnection) -> Vec<OutboxRow> {
-    diesel::sql_query("SELECT case_id, audience, state, message_id FROM outbox")
+    diesel::sql_query("SELECT kind, case_id, audience, state, message_id FROM outbox")
         .load(conn)
         .expect("outbox")
 }
