@@ -110,9 +110,11 @@ impl Application {
                 .configure(http::extractor_config)
                 .configure(http::routes)
         })
-        // In-flight requests get 6 s after SIGTERM; with the outbox worker's 2 s and the
-        // audit anchor, the process is gone within a container's 10 s stop.
+        // In-flight requests get 6 s after SIGTERM; with the accept grace, the outbox worker's
+        // 2 s and the audit anchor, the process is gone within a container's 10 s stop.
         .shutdown_timeout(6)
+        // SIGTERM and SIGINT are handled by `run_until_stopped` (the accept grace).
+        .disable_signals()
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: config.bind.clone(),
@@ -145,10 +147,29 @@ impl Application {
         self.ctx.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to 6 s), lets the
-    /// outbox worker finish the mail it is sending (up to 2 s; a mail cut short is sent again
-    /// when its lease ends) and anchors the audit chain.
+    /// Serves until SIGINT/SIGTERM; then keeps taking connections for [`ACCEPT_GRACE`]
+    /// (a client's request already on its way, still in the kernel's accept queue or in its
+    /// connect, is served rather than reset when the listener closes), closes the listener,
+    /// finishes in-flight requests (up to 6 s), lets the outbox worker finish the mail it is
+    /// sending (up to 2 s; a mail cut short is sent again when its lease ends) and anchors
+    /// the audit chain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            match stop_signal().await {
+                Ok(signal) => tracing::info!(
+                    signal,
+                    grace_ms = ACCEPT_GRACE.as_millis() as u64,
+                    "stopping: connections still taken during the grace, then in-flight requests finish"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for stop signals");
+                    return;
+                }
+            }
+            tokio::time::sleep(ACCEPT_GRACE).await;
+            handle.stop(true).await;
+        });
         let served = self.server.await;
         if let Some(worker) = self.outbox_worker {
             worker.stop_within(Duration::from_secs(2)).await;
@@ -169,6 +190,20 @@ impl Application {
         }
         served
     }
+}
+
+/// How long the listener keeps taking connections after a stop signal.
+pub const ACCEPT_GRACE: Duration = Duration::from_millis(300);
+
+/// The first SIGTERM or SIGINT (Ctrl-C): its name.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
 }
 
 /// Opens the pool and applies migrations: the part of start-up shared by every subcommand
@@ -305,7 +340,8 @@ fn spawn_audit_anchoring(ctx: AppContext, dir: PathBuf) {
     });
 }
 
-/// Periodic clean-up: expired sessions and idle throttle entries.
+/// Periodic work: expired sessions and idle throttle entries, re-evaluation when a rule set
+/// takes effect, and the overstay sweep.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -326,6 +362,12 @@ fn spawn_housekeeping(state: AppState) {
             state.status_throttle.prune();
             state.account_throttle.prune();
             state.verify_throttle.prune();
+            // Open trips whose admit-until date has passed tell the desk, once each.
+            match state.ctx.run(crate::service::overstay::sweep).await {
+                Ok(0) | Err(ServiceError::Unavailable(_)) => {}
+                Ok(n) => tracing::info!(raised = n, "overstay alerts raised"),
+                Err(e) => tracing::warn!(error = %e, "overstay check failed"),
+            }
             match state.ctx.run(accounts::purge_expired_sessions).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired sessions removed"),

@@ -63,6 +63,8 @@ pub struct QueueRow {
     pub interview_at: Option<NaiveDateTime>,
     pub filing_date: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// An overstay alert awaits the desk's finding (`service::overstay`).
+    pub overstay_open: bool,
 }
 
 /// What the public status look-up needs of a case: the date of birth to check and the status
@@ -205,6 +207,8 @@ pub struct CaseFilter {
     pub route_decided_or_suggested: Option<String>,
     /// Only cases with a document (its own or its project's) awaiting the desk's review.
     pub documents_awaiting_review: bool,
+    /// Only cases with an overstay alert awaiting the desk's finding.
+    pub overstay_open: bool,
     /// What a person typed in the search box, read every way it can mean.
     pub search: Option<CaseSearch>,
     pub project_id: Option<String>,
@@ -246,6 +250,14 @@ pub struct CaseSearch {
 diesel::define_sql_function! {
     /// SQL `lower`, on both backends.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Sets or clears a case's overstay flag (not a change of the case: no new version).
+pub fn set_overstay_open(conn: &mut DbConnection, id: &str, open: bool) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::overstay_open.eq(open))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// One page in (created_at, id) order: oldest first, as a queue is worked.
@@ -312,6 +324,9 @@ pub fn page(
             }
             if let Some(day) = filter.filed_to {
                 query = query.filter(cases::filing_date.le(day));
+            }
+            if filter.overstay_open {
+                query = query.filter(cases::overstay_open.eq(true));
             }
             if filter.documents_awaiting_review {
                 use super::schema::documents;

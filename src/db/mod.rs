@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod literal_limit;
 pub mod notes;
 pub mod outbox;
+pub mod overstay;
 pub mod password_resets;
 pub mod projects;
 pub mod receipts;

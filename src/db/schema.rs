@@ -219,6 +219,7 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        overstay_open -> Bool,
     }
 }
 
@@ -486,6 +487,23 @@ diesel::table! {
         source -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        admitted_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    overstay_alerts (id) {
+        id -> Text,
+        case_id -> Text,
+        trip_id -> Text,
+        admitted_until -> Date,
+        kind -> Text,
+        detected_on -> Date,
+        status -> Text,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -497,6 +515,8 @@ diesel::joinable!(interview_slots -> interview_windows (window_id));
 diesel::joinable!(interview_bookings -> interview_slots (slot_id));
 diesel::joinable!(interview_bookings -> cases (case_id));
 diesel::joinable!(trips -> cases (case_id));
+diesel::joinable!(overstay_alerts -> cases (case_id));
+diesel::joinable!(overstay_alerts -> trips (trip_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rulesets,
@@ -535,5 +555,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     interview_bookings,
     case_refusals,
     administrative_processing,
-    trips
+    trips,
+    overstay_alerts
 );

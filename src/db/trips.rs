@@ -19,6 +19,8 @@ pub struct TripRow {
     pub source: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// The I-94's admit-until date (for an ESTA admission, its 90th day when not given).
+    pub admitted_until: Option<NaiveDate>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &TripRow) -> QueryResult<()> {
@@ -26,6 +28,48 @@ pub fn insert(conn: &mut DbConnection, row: &TripRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// One trip of a case.
+pub fn find(conn: &mut DbConnection, case_id: &str, id: &str) -> QueryResult<Option<TripRow>> {
+    trips::table
+        .filter(trips::case_id.eq(case_id))
+        .filter(trips::id.eq(id))
+        .select(TripRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records the exit of an open trip; false when the trip is no longer open.
+pub fn close(conn: &mut DbConnection, id: &str, exit: NaiveDate) -> QueryResult<bool> {
+    diesel::update(
+        trips::table
+            .filter(trips::id.eq(id))
+            .filter(trips::exit_date.is_null()),
+    )
+    .set(trips::exit_date.eq(exit))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Open trips whose admit-until date is before `today` and that have no overstay alert yet:
+/// what the daily sweep reports, oldest first.
+pub fn open_past_admission(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<TripRow>> {
+    use super::schema::overstay_alerts;
+    trips::table
+        .filter(trips::exit_date.is_null())
+        .filter(trips::admitted_until.lt(today))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            overstay_alerts::table.filter(overstay_alerts::trip_id.eq(trips::id)),
+        )))
+        .select(TripRow::as_select())
+        .order((trips::admitted_until.asc(), trips::id.asc()))
+        .limit(limit)
+        .load(conn)
 }
 
 /// The trips recorded on one case, earliest first.

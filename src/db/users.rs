@@ -64,6 +64,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+/// The enabled users with a role (`supervisor`…), oldest first.
+pub fn active_with_role(conn: &mut DbConnection, role: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::role.eq(role))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .order((users::created_at.asc(), users::id.asc()))
+        .load(conn)
+}
+
 /// All users, oldest first, optionally only those of one sponsor.
 pub fn list(conn: &mut DbConnection, sponsor_id: Option<&str>) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table

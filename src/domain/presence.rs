@@ -166,6 +166,84 @@ pub fn for_planned_stay(
     }
 }
 
+/// The last day of a Visa Waiver (ESTA) admission when the I-94's own date is not at hand:
+/// the program admits for 90 days (INA 217(a)(1); 8 CFR 217.2), counted like every stay here,
+/// the day of entry as the first, so the 90th is entry + 89. For every other class CBP writes
+/// the date on each I-94 (a B-1 admission's length is the officer's), so it is read from the
+/// record and never guessed: `None`.
+pub fn default_admitted_until(class: &AdmissionClass, entry: NaiveDate) -> Option<NaiveDate> {
+    class
+        .is_visa_waiver()
+        .then(|| entry + Duration::days(ESTA_ADMISSION_DAYS - 1))
+}
+
+/// Days of one Visa Waiver admission.
+pub const ESTA_ADMISSION_DAYS: i64 = 90;
+
+/// How a trip went past its admit-until date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverstayKind {
+    /// The recorded exit is after the admit-until date.
+    ExitAfter,
+    /// No exit is recorded and the admit-until date has passed.
+    OpenPast,
+}
+
+impl OverstayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverstayKind::ExitAfter => "exit_after",
+            OverstayKind::OpenPast => "open_past",
+        }
+    }
+}
+
+/// A trip past its admit-until date, as the desk is told of it (never a finding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overstay {
+    pub kind: OverstayKind,
+    /// Days after the admit-until date: to the exit, or to today for an open trip.
+    pub days_over: i64,
+}
+
+/// Did the trip from `entry` (exit `exit`, `None` while open) stay past `admitted_until`, as
+/// known on `today`? The admit-until day itself is still lawful.
+pub fn overstay(
+    exit: Option<NaiveDate>,
+    admitted_until: NaiveDate,
+    today: NaiveDate,
+) -> Option<Overstay> {
+    match exit {
+        Some(exit) if exit > admitted_until => Some(Overstay {
+            kind: OverstayKind::ExitAfter,
+            days_over: (exit - admitted_until).num_days(),
+        }),
+        Some(_) => None,
+        None if today > admitted_until => Some(Overstay {
+            kind: OverstayKind::OpenPast,
+            days_over: (today - admitted_until).num_days(),
+        }),
+        None => None,
+    }
+}
+
+/// For each day from `first` to `last` (both included), was the worker in the U.S.? The
+/// series the presence plot draws; open stays run to `last`.
+pub fn daily(stays: &[Stay], first: NaiveDate, last: NaiveDate) -> Vec<bool> {
+    let len = ((last - first).num_days() + 1).max(0) as usize;
+    let mut present = vec![false; len];
+    for stay in stays.iter().filter(|s| s.entry <= last) {
+        let end = stay.exit.map_or(last, |exit| exit.min(last));
+        let mut day = stay.entry.max(first);
+        while day <= end {
+            present[(day - first).num_days() as usize] = true;
+            day += Duration::days(1);
+        }
+    }
+    present
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +365,60 @@ mod tests {
         let r = for_planned_stay(&closed, d("2026-11-30"), d("2026-12-10"), d("2027-01-20"));
         assert_eq!(r.esta_admission_days, 0);
         assert_eq!(r.days_before_stay, 20 + 30);
+    }
+
+    #[test]
+    fn an_esta_admission_ends_on_its_90th_day_and_other_classes_are_read_from_the_i94() {
+        let wb = AdmissionClass::parse("WB").unwrap();
+        assert_eq!(
+            default_admitted_until(&wb, d("2026-01-01")),
+            Some(d("2026-03-31"))
+        );
+        // a leap year's February is one day more
+        assert_eq!(
+            default_admitted_until(&wb, d("2028-01-01")),
+            Some(d("2028-03-30"))
+        );
+        let b1 = AdmissionClass::parse("B1").unwrap();
+        assert_eq!(default_admitted_until(&b1, d("2026-01-01")), None);
+    }
+
+    #[test]
+    fn an_overstay_is_an_exit_after_the_admit_until_day_or_an_open_trip_past_it() {
+        let until = d("2026-03-31");
+        // leaving on the last day is lawful
+        assert_eq!(overstay(Some(until), until, d("2026-11-30")), None);
+        assert_eq!(
+            overstay(Some(d("2026-04-03")), until, d("2026-11-30")),
+            Some(Overstay {
+                kind: OverstayKind::ExitAfter,
+                days_over: 3
+            })
+        );
+        // still in the U.S.: on the last day nothing, the day after one day over
+        assert_eq!(overstay(None, until, until), None);
+        assert_eq!(
+            overstay(None, until, d("2026-04-01")),
+            Some(Overstay {
+                kind: OverstayKind::OpenPast,
+                days_over: 1
+            })
+        );
+    }
+
+    #[test]
+    fn the_daily_series_marks_each_day_present_once() {
+        let stays = [
+            stay("B1", "2026-03-02", Some("2026-03-03")),
+            stay("B1", "2026-03-03", Some("2026-03-04")),
+            stay("WB", "2026-03-09", None),
+        ];
+        let days = daily(&stays, d("2026-03-01"), d("2026-03-10"));
+        let marks: String = days.iter().map(|p| if *p { '#' } else { '.' }).collect();
+        assert_eq!(marks, ".###....##");
+        assert_eq!(
+            days.iter().filter(|p| **p).count() as i64,
+            days_present(&stays, d("2026-03-01"), d("2026-03-10")).days
+        );
     }
 }

@@ -4,17 +4,18 @@
 
 use utoipa::OpenApi;
 
-use super::{confirmations, trips};
+use super::{confirmations, overstay, trips};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(
         confirmations::get, confirmations::pdf, confirmations::verify,
-        trips::add, trips::list, trips::presence, trips::import,
+        trips::add, trips::list, trips::presence, trips::import, trips::record_exit,
+        overstay::list, overstay::finding,
     ),
     tags(
         (name = "confirmations", description = "The desk's signed confirmation the worker carries, and its public verification"),
-        (name = "after the visa", description = "Trips to the United States and days present, per worker"),
+        (name = "after the visa", description = "Trips to the United States and days present, per worker; the desk's overstay alerts and findings"),
     )
 )]
 pub struct AfterVisaDoc;

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod openapi;
 pub mod outbox;
+pub mod overstay;
 pub mod pages;
 pub mod password_reset;
 pub mod reports;
@@ -180,6 +181,9 @@ api_routes![
     "/cases/{id}/trips" => [(get, trips::list), (post, trips::add)],
     "/cases/{id}/presence" => [(get, trips::presence)],
     "/cases/{id}/trips/import" => [(post, trips::import)],
+    "/cases/{id}/trips/{trip_id}" => [(patch, trips::record_exit)],
+    "/cases/{id}/overstay-alerts" => [(get, overstay::list)],
+    "/overstay-alerts/{id}/finding" => [(post, overstay::finding)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
@@ -208,7 +212,7 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// `value` as JSON for `role`: employers do not get the duplicate-passport flag, which
-/// would tell them that another sponsor filed the same passport.
+/// would tell them that another sponsor filed the same passport, nor the overstay flag.
 pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<serde_json::Value, ApiError> {
     let mut json = serde_json::to_value(value)
         .map_err(|e| ServiceError::Internal(format!("answer did not serialize: {e}")))?;
@@ -222,6 +226,7 @@ fn strip_desk_only(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(fields) => {
             fields.remove("duplicate_passport");
+            fields.remove("overstay_alert");
             fields.values_mut().for_each(strip_desk_only);
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(strip_desk_only),

@@ -1,7 +1,9 @@
 //! Trips and presence: `POST/GET /api/v1/cases/{id}/trips`, `GET /api/v1/cases/{id}/presence`.
 //!
+//! Also `PATCH /api/v1/cases/{id}/trips/{trip_id}` (the exit of an open trip).
+//!
 //! Authorization: whoever reads the case reads its trips and presence (its sponsor's employer
-//! users, the prime, the desk; another sponsor 404, admins 403). Recording a trip: the case's
+//! users, the prime, the desk; another sponsor 404, admins 403). Recording a trip or its exit: the case's
 //! sponsor (or its prime) and the desk. The desk's presence counts the worker's trips on
 //! every case with the same passport and lists those cases; an employer's counts this case's
 //! trips only. Checked by `service::trips`.
@@ -12,7 +14,7 @@ use super::extract::{parse_id, ApiJson};
 use super::AppState;
 use crate::error::ApiError;
 use crate::service::accounts::AuthUser;
-use crate::service::trips::{self, NewTrip};
+use crate::service::trips::{self, NewTrip, TripExit};
 use crate::service::ServiceError;
 
 /// `POST /api/v1/cases/{id}/trips`.
@@ -31,6 +33,26 @@ pub async fn add(
         .run(move |conn, ctx| trips::add(conn, ctx, &user, &id, input))
         .await?;
     Ok(HttpResponse::Created().json(trip))
+}
+
+/// `PATCH /api/v1/cases/{id}/trips/{trip_id}`: the worker has left.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}/trips/{trip_id}", tag = "after the visa", security(("bearer" = []), ("cookie" = [])), params(("id" = String, Path, description = "Case id"), ("trip_id" = String, Path, description = "Trip id")), request_body = TripExit,
+    responses((status = 200, description = "The trip with its exit", body = crate::service::trips::TripView), (status = 400, description = "Malformed JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Not the case's sponsor or the desk", content_type = "application/problem+json", body = crate::error::Problem), (status = 404, description = "No such case or trip (or another sponsor's)", content_type = "application/problem+json", body = crate::error::Problem), (status = 409, description = "`trip_closed`: the exit is already recorded", content_type = "application/problem+json", body = crate::error::Problem), (status = 415, description = "Not JSON", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "An exit before the entry or in the future", content_type = "application/problem+json", body = crate::error::Problem)))]
+pub async fn record_exit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<TripExit>,
+) -> Result<HttpResponse, ApiError> {
+    let (case, trip) = path.into_inner();
+    let case = parse_id(&case, "case")?;
+    let trip = parse_id(&trip, "trip")?;
+    let input = body.0;
+    let view = state
+        .ctx
+        .run(move |conn, ctx| trips::record_exit(conn, ctx, &user, &case, &trip, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// `GET /api/v1/cases/{id}/trips`.

@@ -15,6 +15,7 @@
 
 pub mod account_mail;
 pub mod calendar;
+pub mod desk_mail;
 pub mod digest;
 pub mod enqueue;
 pub mod mailer;

@@ -86,6 +86,9 @@ pub struct CaseSummary {
     pub suggested_route: Option<String>,
     pub evidence_due: Option<NaiveDate>,
     pub overdue: bool,
+    /// Desk only: an overstay alert awaits the desk's finding.
+    #[schema(required = false)]
+    pub overstay_alert: bool,
     pub interview_at: Option<DateTime<Utc>>,
     pub filing_date: NaiveDate,
     pub created_at: DateTime<Utc>,
@@ -178,6 +181,7 @@ fn summary(row: QueueRow, today: NaiveDate) -> CaseSummary {
         interview_at: row.interview_at.map(time::from_stored),
         filing_date: row.filing_date,
         created_at: time::from_stored(row.created_at),
+        overstay_alert: row.overstay_open,
     }
 }
 
@@ -217,6 +221,8 @@ pub struct QueueQuery {
     pub overdue: Option<bool>,
     /// `awaiting_review`: cases with a document the desk has not reviewed yet.
     pub documents: Option<String>,
+    /// `open`: cases with an overstay alert awaiting the desk's finding (the desk only).
+    pub overstay: Option<String>,
     /// Search: a receipt number (as the public look-up reads it), a name (romanised in either
     /// order, or Hangul), the passport's last four, a sponsor, a project or a filing id.
     pub q: Option<String>,
@@ -584,6 +590,18 @@ fn filter_of(
             false
         }
     };
+    let overstay_open = match q.overstay.as_deref() {
+        None | Some("") => false,
+        Some("open") if user.role.is_desk() => true,
+        Some("open") => {
+            errors.add("overstay", "is for the desk");
+            false
+        }
+        Some(_) => {
+            errors.add("overstay", "must be open");
+            false
+        }
+    };
     let search = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(text) if text.chars().count() > 100 => {
             errors.add("q", "is longer than 100 characters");
@@ -624,6 +642,7 @@ fn filter_of(
         sponsor_ids,
         overdue_on: q.overdue.unwrap_or(false).then_some(today),
         documents_awaiting_review,
+        overstay_open,
         search,
         project_id,
         filing_id,
@@ -1421,6 +1440,8 @@ pub fn history(
     Ok(database::audit::for_case(conn, case_id)?
         .into_iter()
         .filter(|r| desk || r.action != "case.note_added" || r.summary.contains("\"shared\""))
+        // overstay alerts and findings are the desk's alone (`service::overstay`)
+        .filter(|r| desk || !r.action.starts_with("case.overstay_"))
         .map(|r| HistoryEntry {
             seq: r.seq,
             at: time::from_stored(r.occurred_at),

@@ -20,6 +20,7 @@ pub mod filing;
 pub mod interviews;
 pub mod mfa;
 pub mod outbox;
+pub mod overstay;
 pub mod passkeys;
 pub mod passports;
 pub mod password_reset;

@@ -34,6 +34,17 @@ pub struct NewTrip {
     pub exit_date: Option<NaiveDate>,
     /// Port of entry, as on the I-94 (`ATL`, `Atlanta`…).
     pub port: Option<String>,
+    /// The I-94's admit-until date. Left out for an ESTA admission (`WB`, `WT`), it is the
+    /// 90th day; other classes have no check without it.
+    #[serde(default)]
+    pub admitted_until: Option<NaiveDate>,
+}
+
+/// `PATCH /api/v1/cases/{id}/trips/{trip_id}`: the worker has left.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TripExit {
+    pub exit_date: NaiveDate,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -44,6 +55,8 @@ pub struct TripView {
     pub entry_date: NaiveDate,
     pub exit_date: Option<NaiveDate>,
     pub port: Option<String>,
+    /// The I-94's admit-until date (for ESTA, the 90th day unless given).
+    pub admitted_until: Option<NaiveDate>,
     /// `entered` or `i94_import`.
     pub source: String,
     /// Days in the U.S. on this trip (entry and exit days included; an open trip to today).
@@ -79,10 +92,7 @@ pub struct WorkerCase {
     pub status: String,
 }
 
-fn parse(
-    input: &NewTrip,
-    today: NaiveDate,
-) -> Result<(AdmissionClass, Option<String>), ServiceError> {
+fn parse(input: &NewTrip, today: NaiveDate) -> Result<TripData, ServiceError> {
     let mut errors = FieldErrors::new();
     let class = errors.check(
         "admission_class",
@@ -94,13 +104,7 @@ fn parse(
             "a trip is recorded once it has begun (not in the future)",
         );
     }
-    if let Some(exit) = input.exit_date {
-        if exit < input.entry_date {
-            errors.add("exit_date", "must be on or after the entry date");
-        } else if exit > today {
-            errors.add("exit_date", "leave it empty until the worker has left");
-        }
-    }
+    check_exit(&mut errors, input.entry_date, input.exit_date, today);
     let port = input
         .port
         .as_deref()
@@ -110,10 +114,35 @@ fn parse(
     if port.as_ref().is_some_and(|p| p.chars().count() > 60) {
         errors.add("port", "at most 60 characters");
     }
+    if input.admitted_until.is_some_and(|d| d < input.entry_date) {
+        errors.add("admitted_until", "must be on or after the entry date");
+    }
     errors.finish()?;
-    match class {
-        Some(class) => Ok((class, port)),
-        None => Err(ServiceError::Internal("class parsed without error".into())),
+    let class = class.ok_or_else(|| ServiceError::Internal("class parsed without error".into()))?;
+    Ok(TripData {
+        admitted_until: input
+            .admitted_until
+            .or_else(|| presence::default_admitted_until(&class, input.entry_date)),
+        class,
+        entry: input.entry_date,
+        exit: input.exit_date,
+        port,
+    })
+}
+
+/// Is `exit` a day the worker can have left on, after `entry`, by `today`?
+fn check_exit(
+    errors: &mut FieldErrors,
+    entry: NaiveDate,
+    exit: Option<NaiveDate>,
+    today: NaiveDate,
+) {
+    if let Some(exit) = exit {
+        if exit < entry {
+            errors.add("exit_date", "must be on or after the entry date");
+        } else if exit > today {
+            errors.add("exit_date", "leave it empty until the worker has left");
+        }
     }
 }
 
@@ -128,6 +157,20 @@ fn may_record(conn: &mut DbConnection, user: &AuthUser, row: &CaseRow) -> Result
     }
 }
 
+/// May `user` record trips on the case `case_id` (which they read)? For the pages' forms.
+pub fn may_record_on(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    case_id: &str,
+) -> Result<bool, ServiceError> {
+    let row = load_visible(conn, user, case_id)?;
+    match may_record(conn, user, &row) {
+        Ok(()) => Ok(true),
+        Err(ServiceError::Forbidden(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 fn view(row: TripRow, today: NaiveDate) -> TripView {
     // entry and exit days both count; an open trip runs to today
     let last = row.exit_date.unwrap_or(today).max(row.entry_date);
@@ -139,6 +182,7 @@ fn view(row: TripRow, today: NaiveDate) -> TripView {
         entry_date: row.entry_date,
         exit_date: row.exit_date,
         port: row.port,
+        admitted_until: row.admitted_until,
         source: row.source,
         created_at: time::from_stored(row.created_at),
     }
@@ -156,16 +200,51 @@ pub fn add(
     database::write_tx(conn, |conn| {
         let row = load_visible(conn, user, case_id)?;
         may_record(conn, user, &row)?;
-        let (class, port) = parse(&input, today)?;
-        let data = TripData {
-            class,
-            entry: input.entry_date,
-            exit: input.exit_date,
-            port,
-        };
-        let trip = insert(conn, user, &row, data, "entered")?;
+        let data = parse(&input, today)?;
+        let trip = insert(conn, ctx, user, &row, data, "entered")?;
         reevaluate_if_undecided(conn, ctx, &row)?;
         Ok(view(trip, today))
+    })
+}
+
+/// Records the exit of an open trip (the worker has left): 409 `trip_closed` when it has one.
+pub fn record_exit(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    user: &AuthUser,
+    case_id: &str,
+    trip_id: &str,
+    input: TripExit,
+) -> Result<TripView, ServiceError> {
+    let today = ctx.today();
+    database::write_tx(conn, |conn| {
+        let row = load_visible(conn, user, case_id)?;
+        may_record(conn, user, &row)?;
+        let trip = trips::find(conn, &row.id, trip_id)?.ok_or(ServiceError::NotFound("trip"))?;
+        let mut errors = FieldErrors::new();
+        check_exit(&mut errors, trip.entry_date, Some(input.exit_date), today);
+        errors.finish()?;
+        if !trips::close(conn, &trip.id, input.exit_date)? {
+            return Err(ServiceError::Conflict {
+                code: "trip_closed",
+                message: "this trip's exit is already recorded".into(),
+                details: None,
+            });
+        }
+        database::audit::append(
+            conn,
+            &[audit::entry(
+                Some(user),
+                "case.trip_exit_recorded",
+                Some(&row.id),
+                Some(&trip.id),
+                json!({"exit_date": input.exit_date}),
+            )],
+        )?;
+        let closed = trips::find(conn, &row.id, &trip.id)?.ok_or(ServiceError::NotFound("trip"))?;
+        super::overstay::check_trip(conn, ctx, &row, &closed)?;
+        reevaluate_if_undecided(conn, ctx, &row)?;
+        Ok(view(closed, today))
     })
 }
 
@@ -189,10 +268,13 @@ struct TripData {
     entry: NaiveDate,
     exit: Option<NaiveDate>,
     port: Option<String>,
+    admitted_until: Option<NaiveDate>,
 }
 
+/// Stores a trip with its audit row, and raises its overstay alert if it owes one.
 fn insert(
     conn: &mut DbConnection,
+    ctx: &AppContext,
     user: &AuthUser,
     case: &CaseRow,
     data: TripData,
@@ -209,6 +291,7 @@ fn insert(
         source: source.to_owned(),
         created_by: user.id.clone(),
         created_at: time::now(),
+        admitted_until: data.admitted_until,
     };
     trips::insert(conn, &trip)?;
     database::audit::append(
@@ -221,6 +304,7 @@ fn insert(
             json!({"admission_class": trip.admission_class, "source": source}),
         )],
     )?;
+    super::overstay::check_trip(conn, ctx, case, &trip)?;
     Ok(trip)
 }
 
@@ -315,6 +399,8 @@ struct Crossing {
     arrival: bool,
     class: Option<AdmissionClass>,
     port: Option<String>,
+    /// On an arrival: the admit-until date, when the file has the column.
+    admitted_until: Option<NaiveDate>,
 }
 
 fn parse_i94_date(raw: &str) -> Option<NaiveDate> {
@@ -356,10 +442,11 @@ fn trips_from_i94(csv_text: &str, passport_last4: &str) -> Result<Vec<TripData>,
             "the header line must name the columns: date, document, class, port, type (arrival or departure)",
         ));
     };
-    let (doc_col, class_col, port_col) = (
+    let (doc_col, class_col, port_col, until_col) = (
         column(&["document", "document number"]),
         column(&["class", "class of admission"]),
         column(&["port", "location"]),
+        column(&["admit until", "admit until date", "admitted until"]),
     );
     let mut errors = FieldErrors::new();
     let mut crossings = Vec::new();
@@ -408,6 +495,21 @@ fn trips_from_i94(csv_text: &str, passport_last4: &str) -> Result<Vec<TripData>,
             )
         };
         let port = Some(text::one_line(&cell(port_col))).filter(|p| !p.is_empty());
+        let until_text = cell(until_col);
+        // "D/S" (duration of status) has no date to check against
+        let admitted_until = match until_text.to_ascii_uppercase().as_str() {
+            "" | "D/S" | "DS" => None,
+            _ => {
+                let parsed = parse_i94_date(&until_text);
+                if parsed.is_none() {
+                    errors.add(
+                        format!("lines[{line}].admit_until"),
+                        "a date such as 2026-03-24 or 03/24/2026, or D/S",
+                    );
+                }
+                parsed
+            }
+        };
         if let (Some(date), Some(arrival)) = (date, arrival) {
             crossings.push(Crossing {
                 line,
@@ -415,6 +517,7 @@ fn trips_from_i94(csv_text: &str, passport_last4: &str) -> Result<Vec<TripData>,
                 arrival,
                 class,
                 port,
+                admitted_until,
             });
         }
     }
@@ -425,6 +528,9 @@ fn trips_from_i94(csv_text: &str, passport_last4: &str) -> Result<Vec<TripData>,
     let mut close = |arrival: Crossing, exit: Option<NaiveDate>, errors: &mut FieldErrors| {
         match arrival.class {
             Some(class) => trips.push(TripData {
+                admitted_until: arrival
+                    .admitted_until
+                    .or_else(|| presence::default_admitted_until(&class, arrival.date)),
                 class,
                 entry: arrival.date,
                 exit,
@@ -478,7 +584,7 @@ pub fn import_i94(
         let parsed = trips_from_i94(csv_text, &row.passport_last4)?;
         let mut items = Vec::new();
         for data in parsed {
-            let trip = insert(conn, user, &row, data, "i94_import")?;
+            let trip = insert(conn, ctx, user, &row, data, "i94_import")?;
             items.push(view(trip, today));
         }
         reevaluate_if_undecided(conn, ctx, &row)?;

@@ -770,6 +770,53 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             write,
         ));
     }
+    // the exit of an open trip: as recording; the first writer closes it, the next are let
+    // through to find it closed (409)
+    for (actor, expect) in [
+        (Anonymous, 401),
+        (Admin, 403),
+        (Officer, 200),
+        (Supervisor, 409),
+        (Sub, 409),
+        (Prime, 409),
+        (Sibling, 404),
+        (Other, 404),
+    ] {
+        rows.push(row(
+            "patch",
+            "/cases/{case}/trips/{trip}",
+            actor,
+            b(json!({"exit_date": "2026-01-20"})),
+            expect,
+        ));
+    }
+    // overstay alerts and findings: the desk only (the first finding is recorded, the next is
+    // let through to find it decided)
+    for (actor, read, decide) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 200, 200),
+        (Supervisor, 200, 409),
+        (Sub, 403, 403),
+        (Prime, 403, 403),
+        (Sibling, 403, 403),
+        (Other, 403, 403),
+    ] {
+        rows.push(row(
+            "get",
+            "/cases/{case}/overstay-alerts",
+            actor,
+            None,
+            read,
+        ));
+        rows.push(row(
+            "post",
+            "/overstay-alerts/{alert}/finding",
+            actor,
+            b(json!({"finding": "no_violation", "reason": "The I-94 shows an extension of stay"})),
+            decide,
+        ));
+    }
     rows
 }
 
@@ -846,6 +893,39 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         .unwrap()
         .to_owned();
 
+    // an open trip for the exit rows, and an ESTA stay past its 90th day for the alert rows
+    let trip = app
+        .post_json(
+            &format!("/api/v1/cases/{case}/trips"),
+            Some(&officer.token),
+            &json!({"admission_class": "B1", "entry_date": "2026-01-05"}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let late = app
+        .post_json(
+            &format!("/api/v1/cases/{case}/trips"),
+            Some(&officer.token),
+            &json!({"admission_class": "WB", "entry_date": "2026-02-01", "exit_date": "2026-05-20"}),
+        )
+        .await;
+    assert_eq!(late.status(), 201);
+    let alerts: Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/overstay-alerts"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alert = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+
     let tokens: HashMap<Actor, Option<String>> = HashMap::from([
         (Anonymous, None),
         (Admin, Some(admin.token.clone())),
@@ -876,6 +956,8 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             .replace("{fy}", "2027")
             .replace("{run}", "0193a5c2-0000-7000-8000-000000000000")
             .replace("{doc}", &doc)
+            .replace("{trip}", &trip)
+            .replace("{alert}", &alert)
             .replace("{page}", "1")
             .replace("{token}", "not-a-token");
         let url = app.url(&format!("/api/v1{path}"));
@@ -942,6 +1024,8 @@ fn every_api_route_has_a_row_in_the_matrix() {
             .replace("{filing}", "{id}")
             .replace("{window}", "{id}")
             .replace("{doc}", "{id}")
+            .replace("{trip}", "{trip_id}")
+            .replace("{alert}", "{id}")
             .replace("{run}", "{sub}")
             .replace("{capped}", "{route}")
     };

@@ -20,6 +20,7 @@ mod helpers;
 mod interviews;
 mod mfa;
 mod outbox;
+mod overstay;
 mod pages;
 mod password_reset;
 mod profiles;

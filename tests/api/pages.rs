@@ -1711,3 +1711,161 @@ async fn korean_form_errors_read_in_korean() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+async fn trips_presence_and_overstay_findings_work_from_the_case_page() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let case = filing["cases"][0]["id"].as_str().unwrap().to_owned();
+    let receipt = filing["cases"][0]["receipt_number"].as_str().unwrap();
+    let day =
+        |n: i64| (kitdesk::domain::time::desk_today() - chrono::Duration::days(n)).to_string();
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    employer.accept_language = Some("ko-KR,ko;q=0.9");
+    let page = employer.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains("id=\"after-visa\""));
+    assert!(page.body.contains("id=\"no-trips\""));
+    assert!(page.body.contains("id=\"trip-form\""));
+    let token = page.csrf();
+    let path = format!("/cases/{case}/trips");
+
+    // an exit before the entry is refused in Korean, and nothing is recorded
+    let (entry, early) = (day(120), day(130));
+    let page = employer
+        .post(
+            &path,
+            &[
+                ("csrf", token.as_str()),
+                ("admission_class", "WB"),
+                ("entry_date", entry.as_str()),
+                ("exit_date", early.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("입국일과 같거나 그 뒤여야 합니다"), "{}", page.body);
+    assert!(page.body.contains("id=\"no-trips\""));
+
+    // an ESTA stay of 101 days: recorded, counted and drawn
+    let exit = day(20);
+    let page = employer
+        .post(
+            &path,
+            &[
+                ("csrf", token.as_str()),
+                ("admission_class", "WB"),
+                ("entry_date", entry.as_str()),
+                ("exit_date", exit.as_str()),
+                ("port", "ATL"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = employer.get(page.location()).await;
+    assert!(page.body.contains("방문이 기록되었습니다"));
+    assert!(page.body.contains("최근 365일 중 미국 체류 101일"));
+    assert!(page.body.contains("id=\"presence-chart\""));
+    assert!(page.body.contains("90일(ESTA)") && page.body.contains(">180일</text>"));
+    // the alert is the desk's alone
+    assert!(!page.body.contains("overstay-alerts"));
+    assert!(!page.body.contains("체류 기한 초과"));
+
+    // an I-94 history imported from the page adds an open trip; its exit is recorded there
+    let csv = format!("date,class,port,type\n{},B1,SEA,Arrival\n", day(5));
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("i94.csv"),
+        );
+    let response = employer
+        .client
+        .post(app.url(&format!("/cases/{case}/trips/import")))
+        .header(COOKIE, employer.cookie_header())
+        .header("sec-fetch-site", "same-origin")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = employer.finish(response).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = employer.get(page.location()).await;
+    assert!(page.body.contains("현재 미국 체류 중"));
+    let trips: serde_json::Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/trips"),
+            Some(&sponsor.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let open = trips["items"][1]["id"].as_str().unwrap().to_owned();
+    assert!(page.body.contains(&format!("id=\"do-exit-{open}\"")));
+    let left = day(1);
+    let page = employer
+        .post(
+            &format!("/cases/{case}/trips/{open}/exit"),
+            &[("csrf", token.as_str()), ("exit_date", left.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = employer.get(page.location()).await;
+    assert!(page.body.contains("출국일이 기록되었습니다"));
+    assert!(page.body.contains("최근 365일 중 미국 체류 106일"));
+
+    // the desk: the queue flags the case, the case page asks for a finding
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko-KR,ko;q=0.9");
+    let queue = desk.get("/desk?overstay=1").await;
+    assert!(queue.body.contains(receipt));
+    assert!(queue.body.contains("체류 기한 초과"));
+    let page = desk.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains("id=\"overstay-flag\""));
+    let list: serde_json::Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/overstay-alerts"),
+            Some(&officer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alert = list["items"][0]["id"].as_str().unwrap().to_owned();
+    assert!(page.body.contains(&format!("id=\"finding-{alert}\"")));
+    let token = page.csrf();
+    // without a reason: refused in Korean
+    let page = desk
+        .post(
+            &format!("/overstay-alerts/{alert}/finding"),
+            &[
+                ("csrf", token.as_str()),
+                ("case", case.as_str()),
+                ("finding", "no_violation"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("사유를 입력해 주세요"));
+    let page = desk
+        .post(
+            &format!("/overstay-alerts/{alert}/finding"),
+            &[
+                ("csrf", token.as_str()),
+                ("case", case.as_str()),
+                ("finding", "no_violation"),
+                ("reason", "출국 기록 확인: 캐나다 측면 여행 후 재입국"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = desk.get(page.location()).await;
+    assert!(page.body.contains("판단이 기록되었습니다"));
+    assert!(page.body.contains("위반 아님"));
+    assert!(!page.body.contains("id=\"overstay-flag\""));
+    let queue = desk.get("/desk?overstay=1").await;
+    assert!(!queue.body.contains(receipt));
+}

@@ -371,6 +371,8 @@ struct CasePage<'a> {
     /// The viewer may add documents (the case's employer users or the desk, before a
     /// decision).
     can_upload: bool,
+    /// Trips, presence, overstay alerts, the confirmation.
+    after_visa: super::after_visa::AfterVisaPanel,
 }
 
 impl CasePage<'_> {
@@ -405,7 +407,7 @@ impl CasePage<'_> {
 }
 
 /// Loads everything the case page shows, in one blocking call.
-async fn render_case(
+pub(super) async fn render_case(
     page: &Page,
     state: &AppState,
     id: String,
@@ -465,6 +467,7 @@ async fn render_case_in(
             let notes = cases::list_notes(conn, &user, &id)?;
             let history = cases::history(conn, &user, &id)?;
             let documents = crate::service::documents::list_for_case(conn, &user, &id)?;
+            let after_visa = super::after_visa::load(conn, ctx, &user, &id, &case.status, lang)?;
             // The rule-by-rule explanation is the desk's working view.
             let eligibility = if user.role.is_desk() {
                 match eligibility::case_eligibility(conn, ctx, &user, &id) {
@@ -482,12 +485,13 @@ async fn render_case_in(
                 notes,
                 history,
                 eligibility,
-                documents,
+                (documents, after_visa),
             ))
         })
         .await
         .map_err(|e| page.fail(e))?;
-    let (user, case, (sponsor, project), notes, history, eligibility, documents) = loaded;
+    let (user, case, (sponsor, project), notes, history, eligibility, (documents, after_visa)) =
+        loaded;
     let routes = eligibility
         .as_ref()
         .map(|e| routes_view(&e.evaluation, lang))
@@ -623,6 +627,7 @@ async fn render_case_in(
                 .to_vec(),
             documents,
             can_upload,
+            after_visa,
             actions,
             unavailable,
             approvable,

@@ -152,11 +152,13 @@ pub fn flash_key(value: &str) -> Option<&'static str> {
         .find(|k| k.strip_prefix("flash.") == Some(value))
 }
 
-/// This catalog and the accounts pages' own (`catalog_accounts`).
+/// This catalog, the accounts pages' own (`catalog_accounts`) and after the visa's
+/// (`catalog_after_visa`).
 fn all_messages() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     MESSAGES
         .iter()
         .chain(super::catalog_accounts::MESSAGES.iter())
+        .chain(super::catalog_after_visa::MESSAGES.iter())
 }
 
 /// (key, English, Korean)

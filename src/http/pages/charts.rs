@@ -116,6 +116,124 @@ pub fn bars(id: &str, title: &str, bars: &[(String, i64)], dashed: bool) -> Stri
     svg
 }
 
+/// What the presence plot writes besides the numbers, in the page's language.
+pub struct PresenceLabels<'a> {
+    pub title: &'a str,
+    /// The 180-day line (GEN-PRESENCE's threshold).
+    pub line_180: &'a str,
+    /// The 90-day line (one ESTA admission).
+    pub line_90: &'a str,
+    /// The running count's legend.
+    pub count: &'a str,
+    /// The strip of days present.
+    pub days_present: &'a str,
+}
+
+/// The presence plot: the days in the U.S. over the window that starts on `first`, as a
+/// running count that climbs a step each day present, drawn against the 90- and 180-day
+/// lines, with the days present marked on a strip below and the first of each month named.
+/// `present` holds one entry per day of the window.
+pub fn presence(
+    id: &str,
+    labels: &PresenceLabels<'_>,
+    first: chrono::NaiveDate,
+    present: &[bool],
+) -> String {
+    use chrono::Datelike;
+    let (width, height, top, left, right) = (720.0_f64, 280.0_f64, 30.0, 34.0, 10.0);
+    let (strip_y, strip_h, axis_y) = (height - 44.0, 12.0, height - 52.0);
+    let plot = axis_y - top;
+    let days = present.len().max(1) as f64;
+    let total = present.iter().filter(|p| **p).count() as i64;
+    let max = (total.max(180) + 20) as f64;
+    let x_of = |i: usize| left + (width - left - right) * i as f64 / days;
+    let y_of = |v: i64| axis_y - plot * v as f64 / max;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"{id}-title\" class=\"chart\" id=\"{id}\"><title id=\"{id}-title\">{}</title>",
+        escape(labels.title)
+    );
+    // the legend
+    svg.push_str(&format!(
+        "<g font-size=\"11\"><line x1=\"{left}\" y1=\"12\" x2=\"{}\" y2=\"12\" stroke=\"{FILLED}\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"16\">{}</text><rect x=\"{}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{DASHED}\"/><text x=\"{}\" y=\"16\">{}</text></g>",
+        left + 18.0,
+        left + 22.0,
+        escape(labels.count),
+        left + 240.0,
+        left + 256.0,
+        escape(labels.days_present)
+    ));
+    // the reference lines, each named at its right end
+    for (value, label, dash) in [(90, labels.line_90, "6 3"), (180, labels.line_180, "2 2")] {
+        let y = y_of(value);
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#8b1a1a\" stroke-dasharray=\"{dash}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" fill=\"#8b1a1a\">{}</text>",
+            width - right,
+            width - right - 2.0,
+            y - 4.0,
+            escape(label)
+        ));
+    }
+    // the running count
+    let mut count = 0;
+    let mut points = format!("{left:.1},{:.1}", y_of(0));
+    for (i, here) in present.iter().enumerate() {
+        if *here {
+            count += 1;
+        }
+        points.push_str(&format!(" {:.1},{:.1}", x_of(i + 1), y_of(count)));
+    }
+    svg.push_str(&format!(
+        "<polyline points=\"{points}\" fill=\"none\" stroke=\"{FILLED}\" stroke-width=\"2.5\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"end\">{total}</text>",
+        width - right - 2.0,
+        y_of(total) - 6.0
+    ));
+    // the strip: one mark per run of days present
+    let mut i = 0;
+    while i < present.len() {
+        if present[i] {
+            let start = i;
+            while i < present.len() && present[i] {
+                i += 1;
+            }
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{strip_y}\" width=\"{:.1}\" height=\"{strip_h}\" fill=\"{DASHED}\"/>",
+                x_of(start),
+                (x_of(i) - x_of(start)).max(1.0)
+            ));
+        } else {
+            i += 1;
+        }
+    }
+    // the axes: counts at the left, the first of each month below
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{axis_y}\" x2=\"{:.1}\" y2=\"{axis_y}\" stroke=\"#555\"/><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{axis_y}\" stroke=\"#555\"/><rect x=\"{left}\" y=\"{strip_y}\" width=\"{:.1}\" height=\"{strip_h}\" fill=\"none\" stroke=\"#999\"/>",
+        width - right,
+        width - left - right
+    ));
+    for value in [0, 90, 180] {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{value}</text>",
+            left - 4.0,
+            y_of(value) + 3.0
+        ));
+    }
+    for i in 0..present.len() {
+        let day = first + chrono::Duration::days(i as i64);
+        if day.day() == 1 {
+            svg.push_str(&format!(
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#999\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                strip_y + strip_h,
+                strip_y + strip_h + 4.0,
+                height - 12.0,
+                day.format("%y/%m"),
+                x = x_of(i)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +251,26 @@ mod tests {
         assert!(svg.contains(">0</text>"));
         assert!(svg.contains("8+ &amp; more"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn the_presence_plot_counts_the_days_and_draws_both_lines() {
+        let first: chrono::NaiveDate = "2026-01-30".parse().unwrap();
+        let mut present = vec![false; 10];
+        present[2..5].iter_mut().for_each(|p| *p = true);
+        let labels = PresenceLabels {
+            title: "Days <in> the U.S.",
+            line_180: "180 days",
+            line_90: "90 days",
+            count: "count",
+            days_present: "present",
+        };
+        let svg = presence("p", &labels, first, &present);
+        assert!(svg.contains("Days &lt;in&gt; the U.S."));
+        assert!(svg.contains(">180 days</text>") && svg.contains(">90 days</text>"));
+        // the total, one run on the strip, and February named
+        assert!(svg.contains(">3</text>"));
+        assert_eq!(svg.matches("fill=\"#d99a00\"/>").count(), 2);
+        assert!(svg.contains(">26/02</text>"));
     }
 }

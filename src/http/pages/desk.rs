@@ -27,6 +27,8 @@ pub struct QueueParams {
     mine: Option<String>,
     /// `1`: only cases with documents awaiting review.
     documents: Option<String>,
+    /// `1`: only cases with an overstay alert awaiting the desk's finding.
+    overstay: Option<String>,
     /// The search box.
     q: Option<String>,
     /// One project's or one filing's cases (links from a case page or a filing).
@@ -48,6 +50,7 @@ impl QueueParams {
                 .documents
                 .as_deref()
                 .map(|_| "awaiting_review".to_owned()),
+            overstay: self.overstay.as_deref().map(|_| "open".to_owned()),
             q: nonempty(&self.q),
             project_id: nonempty(&self.project_id),
             filing_id: nonempty(&self.filing_id),
@@ -67,6 +70,7 @@ impl QueueParams {
             ("overdue", &self.overdue),
             ("mine", &self.mine),
             ("documents", &self.documents),
+            ("overstay", &self.overstay),
             ("q", &self.q),
             ("project_id", &self.project_id),
             ("filing_id", &self.filing_id),
@@ -100,6 +104,7 @@ struct QueuePage<'a> {
     overdue: bool,
     mine: bool,
     documents: bool,
+    overstay: bool,
     q: String,
     /// The queue's filters, URL-encoded once more: case links carry them as `?queue=`.
     context: String,
@@ -215,6 +220,7 @@ pub async fn queue(
         overdue: params.overdue.is_some(),
         mine: params.mine.is_some(),
         documents: params.documents.is_some(),
+        overstay: params.overstay.is_some(),
         q: params.q.unwrap_or_default(),
         context: url_encode(&context),
         routes: VisaRoute::ALL.iter().map(|r| r.id()).collect(),

@@ -10,10 +10,12 @@
 pub mod account;
 pub mod admin;
 pub mod admin_tools;
+pub mod after_visa;
 pub mod assets;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_accounts;
+pub mod catalog_after_visa;
 pub mod charts;
 pub mod colleagues;
 pub mod desk;
@@ -132,6 +134,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/documents/{id}/view", web::get().to(cases::view_document))
         .route("/cases/{id}/act", web::post().to(cases::act))
         .route("/cases/{id}/notes", web::post().to(cases::add_note))
+        .route("/cases/{id}/trips", web::post().to(after_visa::add_trip))
+        .route(
+            "/cases/{id}/trips/import",
+            web::post().to(after_visa::import_trips),
+        )
+        .route(
+            "/cases/{id}/trips/{trip_id}/exit",
+            web::post().to(after_visa::record_exit),
+        )
+        .route(
+            "/overstay-alerts/{id}/finding",
+            web::post().to(after_visa::finding),
+        )
         .route(
             "/cases/{id}/documents",
             web::post().to(cases::upload_document),

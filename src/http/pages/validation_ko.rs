@@ -506,6 +506,15 @@ static MESSAGES: &[(&str, &str)] = &[
     ("an arrival without a departure before the next arrival", "다음 입국 전에 출국 기록이 없는 입국이 있습니다."),
     ("a departure without an arrival before it", "앞선 입국 기록이 없는 출국이 있습니다."),
     ("trips are recorded by the case's sponsor or the desk", "방문 기록은 신청 건의 스폰서 또는 데스크가 입력합니다."),
+    // after the visa: the exit of a trip, the overstay check
+    ("this trip's exit is already recorded", "이 방문의 출국일은 이미 기록되어 있습니다."),
+    ("a date such as 2026-03-24 or 03/24/2026, or D/S", "2026-03-24 또는 03/24/2026 같은 날짜나 D/S로 입력해 주세요."),
+    ("overstay alerts are for the desk's officers and supervisors", "체류 기한 초과 알림은 데스크 심사관과 감독관만 볼 수 있습니다."),
+    ("only a violation is declared on the worker's cases", "위반으로 판단한 경우에만 근로자의 신청 건에 위반 이력을 기록할 수 있습니다."),
+    ("the desk already recorded a finding: {}", "데스크가 이미 판단을 기록했습니다: {}"),
+    ("another officer recorded a finding first", "다른 심사관이 먼저 판단을 기록했습니다."),
+    ("is for the desk", "데스크만 쓸 수 있는 조건입니다."),
+    ("must be open", "open이어야 합니다."),
 ];
 
 /// (path as the services write it, without indexes; English; Korean). Worker and facts leaves
@@ -796,6 +805,23 @@ static FIELDS: &[(&str, &str, &str)] = &[
     ("exit_date", "Exit date", "출국일"),
     ("port", "Port of entry", "입국 항구·공항"),
     ("admission_class", "Class of admission", "입국 자격"),
+    (
+        "admitted_until",
+        "Admitted until (I-94)",
+        "체류 허가 기한(I-94)",
+    ),
+    (
+        "admit_until",
+        "Admitted until (I-94)",
+        "체류 허가 기한(I-94)",
+    ),
+    (
+        "amend_open_cases",
+        "Declare on the worker's open cases",
+        "근로자의 진행 중인 신청 건에 기록",
+    ),
+    ("finding", "Finding", "판단"),
+    ("overstay", "Overstay alerts", "체류 기한 초과 알림"),
 ];
 
 /// Lists whose members a path names by index: (name, English, Korean), `{n}` the number the
