@@ -242,9 +242,43 @@ pub struct CaseSearch {
     pub id: Option<String>,
     /// The passport's last four characters, when the text is four letters or digits.
     pub passport_last4: Option<String>,
-    /// `%text%`, lower-cased: names (romanised in either order, or Hangul), the sponsor's
-    /// legal name (English or Korean), the project's name.
+    /// `%text%`, lower-cased, LIKE's wildcards escaped with `\`: names (romanised in either
+    /// order, or Hangul), the sponsor's legal name (English or Korean), the project's name.
     pub pattern: String,
+    /// `%text%`, lower-cased, without LIKE's wildcards and `\` (names hold none): the names'
+    /// pattern on SQLite, whose trigram index answers `LIKE` only without an `ESCAPE`.
+    pub plain_pattern: String,
+    /// Two Hangul syllables: a given name, too short for trigrams (`given_name_ko`).
+    pub given_name_ko: Option<String>,
+}
+
+/// The sponsors and projects whose names a search matches: read first, from their small
+/// tables, so that the cases' query is an OR of index look-ups.
+fn search_targets(
+    conn: &mut DbConnection,
+    search: &CaseSearch,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
+    use super::schema::{projects, sponsors};
+    let sponsors = sponsors::table
+        .filter(
+            lower(sponsors::legal_name)
+                .like(search.pattern.clone())
+                .escape('\\')
+                .or(sponsors::legal_name_ko
+                    .like(search.pattern.clone())
+                    .escape('\\')),
+        )
+        .select(sponsors::id)
+        .load(conn)?;
+    let projects = projects::table
+        .filter(
+            lower(projects::name)
+                .like(search.pattern.clone())
+                .escape('\\'),
+        )
+        .select(projects::id)
+        .load(conn)?;
+    Ok((sponsors, projects))
 }
 
 diesel::define_sql_function! {
@@ -260,12 +294,127 @@ pub fn set_overstay_open(conn: &mut DbConnection, id: &str, open: bool) -> Query
         .map(|_| ())
 }
 
+/// The names' term of a search, through their trigram index: PostgreSQL's pg_trgm index on
+/// `search_names` (backslash is its LIKE's own escape), SQLite's FTS5 trigram table
+/// `cases_search`; two Hangul syllables (a given name: too short for trigrams) by the index on
+/// `given_name_ko`. Raw SQL: the two generated columns are left out of `schema.rs`, which
+/// holds at most 32 columns a table.
+macro_rules! names_condition {
+    ($search:expr, $postgres:expr) => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Bool, Text};
+        let search: &CaseSearch = $search;
+        let (open, value, close) = match (&search.given_name_ko, $postgres) {
+            (Some(given), _) => ("(cases.given_name_ko = ", given.clone(), ")"),
+            (None, true) => ("(cases.search_names LIKE ", search.pattern.clone(), ")"),
+            (None, false) => (
+                "(cases.rowid IN (SELECT rowid FROM cases_search WHERE search_names LIKE ",
+                search.plain_pattern.clone(),
+                "))",
+            ),
+        };
+        sql::<Bool>(open).bind::<Text, _>(value).sql(close)
+    }};
+}
+
+/// At most this many matches of a search are collected before the page is read.
+pub const SEARCH_CANDIDATES: i64 = 2_000;
+
+/// The cases a search matches, collected from the indexes without the queue's order, when
+/// there are fewer than [`SEARCH_CANDIDATES`]; `None` when there are more. A rare name at a
+/// million cases is then a few index look-ups and a sort, where the queue's order would have
+/// walked most of the table to fill a page; a common one (more matches) is found soon in
+/// the queue's order.
+fn search_candidates(
+    conn: &mut DbConnection,
+    search: &CaseSearch,
+    sponsors: &[String],
+    projects: &[String],
+    postgres: bool,
+) -> QueryResult<Option<Vec<String>>> {
+    let limit = SEARCH_CANDIDATES;
+    let mut ids: Vec<String> = on_backend!(conn, c => cases::table
+        .filter(names_condition!(search, postgres))
+        .select(cases::id)
+        .limit(limit)
+        .load(c))?;
+    if ids.len() as i64 >= limit {
+        return Ok(None);
+    }
+    // Each exact term on its own: one index look-up each (SQLite does not answer an OR of
+    // them from its indexes).
+    if let Some(receipt) = &search.receipt {
+        ids.extend(
+            cases::table
+                .filter(cases::receipt_number.eq(receipt))
+                .select(cases::id)
+                .load::<String>(conn)?,
+        );
+    }
+    if let Some(last4) = &search.passport_last4 {
+        ids.extend(
+            cases::table
+                .filter(cases::passport_last4.eq(last4))
+                .select(cases::id)
+                .limit(limit)
+                .load::<String>(conn)?,
+        );
+    }
+    if let Some(id) = &search.id {
+        ids.extend(
+            cases::table
+                .filter(cases::id.eq(id))
+                .select(cases::id)
+                .load::<String>(conn)?,
+        );
+        ids.extend(
+            cases::table
+                .filter(cases::filing_id.eq(id))
+                .select(cases::id)
+                .limit(limit)
+                .load::<String>(conn)?,
+        );
+    }
+    for (column_is_sponsor, targets) in [(true, sponsors), (false, projects)] {
+        if ids.len() as i64 >= limit {
+            break;
+        }
+        if targets.is_empty() {
+            continue;
+        }
+        let query = cases::table.select(cases::id).limit(limit).into_boxed();
+        let query = if column_is_sponsor {
+            query.filter(cases::sponsor_id.eq_any(targets.to_vec()))
+        } else {
+            query.filter(cases::project_id.eq_any(targets.to_vec()))
+        };
+        ids.extend(query.load::<String>(conn)?);
+    }
+    if ids.len() as i64 >= limit {
+        return Ok(None);
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
 /// One page in (created_at, id) order: oldest first, as a queue is worked.
 pub fn page(
     conn: &mut DbConnection,
     filter: &CaseFilter,
     limit: i64,
 ) -> QueryResult<Vec<QueueRow>> {
+    let targets = match &filter.search {
+        Some(search) => Some(search_targets(conn, search)?),
+        None => None,
+    };
+    let postgres = super::is_postgres(conn);
+    let candidates = match (&filter.search, &targets) {
+        (Some(search), Some((sponsors, projects))) => {
+            search_candidates(conn, search, sponsors, projects, postgres)?
+        }
+        _ => None,
+    };
     // Built once per backend (see `on_backend!`): the same query, typed for each.
     macro_rules! query {
         () => {{
@@ -350,35 +499,27 @@ pub fn page(
             if let Some(filing) = &filter.filing_id {
                 query = query.filter(cases::filing_id.eq(filing.clone()));
             }
-            if let Some(search) = &filter.search {
-                use super::schema::{projects, sponsors};
-                let pattern = search.pattern.clone();
-                let sponsor_match = sponsors::table
-                    .filter(
-                        lower(sponsors::legal_name)
-                            .like(pattern.clone())
-                            .escape('\\')
-                            .or(sponsors::legal_name_ko.like(pattern.clone()).escape('\\')),
-                    )
-                    .select(sponsors::id);
-                let project_match = projects::table
-                    .filter(lower(projects::name).like(pattern.clone()).escape('\\'))
-                    .select(projects::id);
-                let by_name = lower(cases::family_name.concat(" ").concat(cases::given_name))
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(
-                        lower(cases::given_name.concat(" ").concat(cases::family_name))
-                            .like(pattern.clone())
-                            .escape('\\'),
-                    )
-                    .or(cases::name_ko.like(pattern.clone()).escape('\\'))
-                    .or(cases::sponsor_id.eq_any(sponsor_match))
-                    .or(cases::project_id.eq_any(project_match))
-                    .or(cases::receipt_number.eq(search.receipt.clone().unwrap_or_default()))
-                    .or(cases::passport_last4.eq(search.passport_last4.clone().unwrap_or_default()))
-                    .or(cases::filing_id.eq(search.id.clone().unwrap_or_default()))
-                    .or(cases::id.eq(search.id.clone().unwrap_or_default()));
+            if let (Some(search), Some((sponsor_match, project_match))) = (&filter.search, &targets)
+            {
+                use diesel::sql_types::Bool;
+                // A search is answered from indexes (docs/benchmarks.md, P8): its matches were
+                // collected first when they are few (`candidates`); when they are many, they
+                // are dense and the queue's own order finds a page of them soon.
+                let by_name = match &candidates {
+                    Some(ids) => Box::new(cases::id.eq_any(ids.clone()))
+                        as Box<dyn BoxableExpression<cases::table, _, SqlType = Bool>>,
+                    None => Box::new(
+                        names_condition!(search, postgres)
+                            .or(cases::sponsor_id.eq_any(sponsor_match.clone()))
+                            .or(cases::project_id.eq_any(project_match.clone()))
+                            .or(cases::receipt_number
+                                .eq(search.receipt.clone().unwrap_or_default()))
+                            .or(cases::passport_last4
+                                .eq(search.passport_last4.clone().unwrap_or_default()))
+                            .or(cases::filing_id.eq(search.id.clone().unwrap_or_default()))
+                            .or(cases::id.eq(search.id.clone().unwrap_or_default())),
+                    ),
+                };
                 query = query.filter(by_name);
             }
             if let Some((at, id)) = &filter.before {

@@ -669,7 +669,25 @@ fn search_of(text: &str) -> CaseSearch {
         })
         .collect();
     let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let plain: String = text
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    let hangul = |c: char| ('\u{ac00}'..='\u{d7a3}').contains(&c);
+    let trimmed = text.trim();
     CaseSearch {
+        // nothing left of the text (wildcards only): a pattern no name matches
+        plain_pattern: if plain.is_empty() {
+            "\t".to_owned()
+        } else {
+            format!("%{plain}%")
+        },
+        given_name_ko: (trimmed.chars().count() == 2 && trimmed.chars().all(hangul))
+            .then(|| trimmed.to_owned()),
         receipt: ReceiptNumber::parse(text)
             .ok()
             .map(|r| r.as_str().to_owned()),

@@ -2,10 +2,12 @@
 //! calls take tens of milliseconds of CPU: call them from blocking threads only, or hand the
 //! verification of a sign-in to [`verify_in_pool`].
 //!
-//! Sign-in verifications run on a pool of their own, one thread per core at a lowered
-//! priority: however many sign-ins arrive at once (a flood of wrong passwords), at most that
-//! many hashes run — each holds 19 MiB and a core — and the other requests (status look-ups,
-//! the desk's work) get the CPU first. Measured in docs/benchmarks.md (P4).
+//! Sign-in verifications run on a pool of their own, one thread fewer than the cores (at least
+//! one) at a lowered priority: however many sign-ins arrive at once (a flood of wrong
+//! passwords), at most that many hashes run — each holds 19 MiB and a core — so one core is
+//! always left to the other requests (status look-ups, the desk's work). A flood then slows
+//! sign-ins, never the rest of the desk; the price is the sign-in rate (half on two cores).
+//! Measured in docs/benchmarks.md (P4).
 
 use std::sync::mpsc;
 use std::sync::{LazyLock, Mutex};
@@ -101,9 +103,11 @@ pub fn warm_up() {
     LazyLock::force(&POOL);
 }
 
-/// Threads of the hashing pool: one per core.
+/// Threads of the hashing pool: one fewer than the cores, at least one.
 pub fn pool_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
 }
 
 type Job = Box<dyn FnOnce(&mut HashMemory) + Send>;

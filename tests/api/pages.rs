@@ -1745,7 +1745,11 @@ async fn trips_presence_and_overstay_findings_work_from_the_case_page() {
         )
         .await;
     assert_eq!(page.status, 422, "{}", page.body);
-    assert!(page.body.contains("입국일과 같거나 그 뒤여야 합니다"), "{}", page.body);
+    assert!(
+        page.body.contains("입국일과 같거나 그 뒤여야 합니다"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("id=\"no-trips\""));
 
     // an ESTA stay of 101 days: recorded, counted and drawn

@@ -1,0 +1,19 @@
+-- P8: an officer searches the queue: a name (romanised, either order, or Hangul), a receipt
+-- number or a passport's last four, taken at random from BENCH_DIR/searches (one search a
+-- line, URL-encoded, drawn from the stored cases by bench/run).
+expected = { [200] = true }
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+
+local dir = os.getenv("BENCH_DIR")
+local token = io.open(dir .. "/token_officer"):read("*l")
+local searches = read_rows(dir .. "/searches")
+local headers = { ["Authorization"] = "Bearer " .. token }
+
+function init(args)
+  math.randomseed(tid * 7919)
+end
+
+function request()
+  local q = searches[math.random(#searches)][1]
+  return wrk.format("GET", "/api/v1/cases?limit=50&q=" .. q, headers)
+end
