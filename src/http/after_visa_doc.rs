@@ -4,17 +4,20 @@
 
 use utoipa::OpenApi;
 
-use super::{confirmations, trips};
+use super::{confirmations, training, trips};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(
         confirmations::get, confirmations::pdf, confirmations::verify,
         trips::add, trips::list, trips::presence, trips::import,
+        training::record, training::list, training::import, training::report, training::export,
+        training::public,
     ),
     tags(
         (name = "confirmations", description = "The desk's signed confirmation the worker carries, and its public verification"),
         (name = "after the visa", description = "Trips to the United States and days present, per worker"),
+        (name = "training", description = "The training ledger: U.S. workers trained by the desk's workers, per case, in reports, and as public figures"),
     )
 )]
 pub struct AfterVisaDoc;

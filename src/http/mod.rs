@@ -25,6 +25,7 @@ pub mod reports;
 pub mod sponsor_review;
 pub mod sponsors;
 pub mod status;
+pub mod training;
 pub mod trips;
 pub mod users;
 
@@ -180,6 +181,11 @@ api_routes![
     "/cases/{id}/trips" => [(get, trips::list), (post, trips::add)],
     "/cases/{id}/presence" => [(get, trips::presence)],
     "/cases/{id}/trips/import" => [(post, trips::import)],
+    "/cases/{id}/training-sessions" => [(get, training::list), (post, training::record)],
+    "/cases/{id}/training-sessions/import" => [(post, training::import)],
+    "/reports/training" => [(get, training::report)],
+    "/reports/training/export" => [(get, training::export)],
+    "/public/training" => [(get, training::public)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.
