@@ -371,6 +371,8 @@ struct CasePage<'a> {
     /// The viewer may add documents (the case's employer users or the desk, before a
     /// decision).
     can_upload: bool,
+    /// The training ledger's section (`pages/case_training.html`).
+    training: Option<super::training::CaseTraining>,
 }
 
 impl CasePage<'_> {
@@ -405,7 +407,7 @@ impl CasePage<'_> {
 }
 
 /// Loads everything the case page shows, in one blocking call.
-async fn render_case(
+pub(super) async fn render_case(
     page: &Page,
     state: &AppState,
     id: String,
@@ -488,6 +490,9 @@ async fn render_case_in(
         .await
         .map_err(|e| page.fail(e))?;
     let (user, case, (sponsor, project), notes, history, eligibility, documents) = loaded;
+    let training = super::training::case_section(state, &user, &case)
+        .await
+        .map_err(|e| page.fail(e))?;
     let routes = eligibility
         .as_ref()
         .map(|e| routes_view(&e.evaluation, lang))
@@ -637,6 +642,7 @@ async fn render_case_in(
                 .collect(),
             errors,
             can_write: own_case,
+            training,
         },
     )
 }

@@ -157,6 +157,7 @@ fn all_messages() -> impl Iterator<Item = &'static (&'static str, &'static str, 
     MESSAGES
         .iter()
         .chain(super::catalog_accounts::MESSAGES.iter())
+        .chain(super::catalog_training::MESSAGES.iter())
 }
 
 /// (key, English, Korean)

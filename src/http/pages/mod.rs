@@ -14,6 +14,7 @@ pub mod assets;
 pub mod cases;
 pub mod catalog;
 pub mod catalog_accounts;
+pub mod catalog_training;
 pub mod charts;
 pub mod colleagues;
 pub mod desk;
@@ -28,6 +29,7 @@ pub mod public_status;
 pub mod security;
 pub mod sponsor_review;
 pub mod supervisor;
+pub mod training;
 pub mod validation_ko;
 pub mod view;
 
@@ -197,7 +199,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/supervisor/reports.csv",
             web::get().to(supervisor::reports_csv),
-        );
+        )
+        .configure(training::routes);
 }
 
 /// What every page knows about its request.
