@@ -35,7 +35,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("training.trainees", "U.S. workers trained", "교육받은 미국 근로자 수"),
     ("training.skill", "Skill or task taught", "기술/직무"),
     ("training.equipment", "Equipment", "장비"),
-    ("training.source", "Recorded by", "입력 방법"),
+    ("training.source", "How it was recorded", "입력 방법"),
     ("training.source.entered", "Entered", "직접 입력"),
     ("training.source.csv_import", "Imported", "파일 가져오기"),
     ("training.total", "Total", "합계"),
