@@ -424,6 +424,20 @@ fn column_of(table: &Table, field: &str) -> Option<usize> {
 /// The header a ledger file needs, for messages and the page's hint.
 pub const IMPORT_HEADER: &str = "date,hours,us_workers_trained,skill,equipment";
 
+/// An empty ledger sheet for Excel: UTF-8 with a byte-order mark (so that Excel reads the
+/// Hangul), and the header in Korean and English with each column's code in parentheses, which
+/// the import reads back (`service::spreadsheet::header_name`).
+pub fn ledger_template() -> String {
+    let header = [
+        "교육 일자 / Date (date)",
+        "교육 시간 / Hours (hours)",
+        "교육받은 미국 근로자 수 / U.S. workers trained (us_workers_trained)",
+        "기술/직무 / Skill or task (skill)",
+        "장비 / Equipment (equipment)",
+    ];
+    format!("\u{feff}{}\r\n", header.join(","))
+}
+
 fn cell(table_row: &TableRow, column: Option<usize>) -> String {
     column
         .and_then(|c| table_row.cells.get(c))
@@ -548,6 +562,18 @@ mod tests {
         assert_eq!(sessions[0].skill, "전극 코팅 설비 운전");
         assert_eq!(sessions[0].equipment.as_deref(), Some("Coater line 2"));
         assert_eq!(sessions[1].equipment, None);
+    }
+
+    #[test]
+    fn the_ledger_template_reads_back_as_the_import_columns() {
+        let sheet = format!(
+            "{}2026-11-03,7.5,12,Coating,Coater line 2\r\n",
+            ledger_template()
+        );
+        let sessions = sessions_from_table(&table(&sheet), days()).unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].us_workers_trained, 12);
+        assert_eq!(sessions[0].equipment.as_deref(), Some("Coater line 2"));
     }
 
     #[test]

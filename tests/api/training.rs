@@ -99,6 +99,18 @@ async fn import(app: &TestApp, user: &TestUser, case_id: &str, csv: &str) -> req
         .unwrap()
 }
 
+/// A text answer to a request without an account, checked to be CSV.
+async fn get_csv(app: &TestApp, path: &str) -> String {
+    let response = app.get(path, None).await;
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    response.text().await.unwrap()
+}
+
 fn fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
@@ -334,6 +346,13 @@ async fn a_ledger_sheet_is_imported_whole_or_not_at_all() {
         "nothing of the bad file"
     );
     assert_eq!(list["us_workers_trained"], 15);
+
+    // the empty sheet the case page offers reads back, once filled in
+    let template = get_csv(&app, "/training/ledger-template.csv").await;
+    assert!(template.starts_with('\u{feff}') && template.contains("교육 일자 / Date (date)"));
+    let filled = format!("{template}{d2},3,2,Stacking,Stacker 1\r\n");
+    let response = import(&app, &sponsor.employer, &case, &filled).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
 
     // a sheet without the columns, and a body that is not CSV
     let response = import(&app, &sponsor.employer, &case, "when,where\n1,2\n").await;
@@ -833,6 +852,7 @@ async fn the_case_page_records_and_imports_sessions_and_shows_errors_in_korean()
     assert!(posted.location().contains("msg=training_recorded"));
     let page = employer.get(posted.location()).await;
     assert!(page.body.contains("교육 기록을 저장했습니다."));
+    assert!(page.body.contains("교육 기록 입력"), "the history's line");
     assert!(
         page.body.contains("<td id=\"training-trained\">12</td>"),
         "{}",

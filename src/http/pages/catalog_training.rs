@@ -44,6 +44,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("training.import", "Import a ledger sheet", "교육 대장 파일 가져오기"),
     ("training.import_hint", "A CSV file (UTF-8, or as Excel saves it) or an Excel workbook. First line: 날짜, 시간, 교육인원, 기술/직무, 장비 (or date, hours, us_workers_trained, skill, equipment); then one session per line. Every line must read, or nothing is recorded.", "CSV 파일(UTF-8 또는 Excel에서 저장한 형식)이나 Excel 통합 문서를 올려 주세요. 첫 줄은 날짜, 시간, 교육인원, 기술/직무, 장비(또는 date, hours, us_workers_trained, skill, equipment)이고, 그다음 줄부터 한 줄에 교육 한 건씩 적습니다. 한 줄이라도 오류가 있으면 아무것도 저장되지 않습니다."),
     ("training.file", "Ledger file", "교육 대장 파일"),
+    ("training.template", "Download an empty ledger sheet (CSV for Excel)", "빈 교육 대장 양식 내려받기(Excel용 CSV)"),
     ("training.import_submit", "Import the sessions", "교육 기록 가져오기"),
     ("training.withheld", "Withheld (fewer than two companies)", "비공개(2개 회사 미만)"),
     ("training.public_title", "U.S. workers trained by Korean technicians", "한국 기술자가 교육한 미국 근로자"),
@@ -52,6 +53,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("training.public_withheld_all", "Fewer than two companies have recorded training so far: the desk publishes figures once there are more.", "지금까지 교육을 기록한 회사가 2개 미만이라 수치를 공개하지 않습니다. 더 많은 회사가 기록하면 공개합니다."),
     ("training.as_of", "Figures as of", "기준일"),
     ("training.public_link", "U.S. workers trained by Korean technicians (public figures)", "한국 기술자가 교육한 미국 근로자 (공개 통계)"),
+    // the case history's line for a session's audit row (`case.training_recorded`)
+    ("action.training_recorded", "Training session recorded", "교육 기록 입력"),
     ("flash.training_recorded", "The training session is recorded.", "교육 기록을 저장했습니다."),
     ("flash.training_imported", "The ledger sheet is imported: every session in it is recorded.", "교육 대장 파일을 가져와 모든 교육 기록을 저장했습니다."),
 ];

@@ -1,12 +1,14 @@
 //! The training ledger's pages: the desk's report (`/supervisor/training`), the employer's
-//! (`/employer/training`), the public figures (`/training/figures`), and the case page's
-//! section with its forms (`POST /cases/{id}/training`, `POST /cases/{id}/training/import`).
+//! (`/employer/training`), the public figures (`/training/figures`), the case page's section
+//! with its forms (`POST /cases/{id}/training`, `POST /cases/{id}/training/import`), and the
+//! empty ledger sheet (`/training/ledger-template.csv`).
 //!
 //! Authorization: the desk's report for officers and supervisors; the employer's for employer
-//! users (their own sponsor, a prime also its subcontractors'); the public figures for anyone,
-//! without signing in. The case section is shown to the case's readers, its forms to those who
-//! may record (the case's sponsor with the `file` right or its prime, and the desk) once the
-//! case is approved, its visa issued or ESTA travel advised; `service::training` checks again.
+//! users (their own sponsor, a prime also its subcontractors'); the public figures and the
+//! empty ledger sheet for anyone, without signing in. The case section is shown to the case's
+//! readers, its forms to those who may record (the case's sponsor with the `file` right or its
+//! prime, and the desk) once the case is approved, its visa issued or ESTA travel advised;
+//! `service::training` checks again.
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -32,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/supervisor/training", web::get().to(desk_report))
         .route("/employer/training", web::get().to(employer_report))
         .route("/training/figures", web::get().to(public_figures))
+        .route(
+            "/training/ledger-template.csv",
+            web::get().to(ledger_template),
+        )
         .route("/cases/{id}/training", web::post().to(record))
         .route("/cases/{id}/training/import", web::post().to(import));
 }
@@ -251,6 +257,12 @@ pub async fn public_figures(
         .await
         .map_err(|e| page.fail(e))?;
     page.render(&FiguresPage { p: &page, figures })
+}
+
+/// `GET /training/ledger-template.csv`: the empty ledger sheet the import reads (no data in
+/// it: anyone may have it).
+pub async fn ledger_template() -> HttpResponse {
+    crate::http::training::csv_download(training::ledger_template(), "training-ledger.csv")
 }
 
 /// The case page's training section.
