@@ -134,3 +134,21 @@ pub fn trainers(
         .into_boxed();
     narrow!(query, f).load(conn)
 }
+
+/// A project as the reports place it: (id, name, sponsor id, sector, state).
+pub type ProjectPlace = (String, String, String, String, String);
+
+/// The projects `ids`, in one query.
+pub fn project_places(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<ProjectPlace>> {
+    use super::schema::projects;
+    projects::table
+        .filter(projects::id.eq_any(ids.to_vec()))
+        .select((
+            projects::id,
+            projects::name,
+            projects::sponsor_id,
+            projects::sector,
+            projects::state,
+        ))
+        .load(conn)
+}

@@ -176,21 +176,20 @@ struct Ledger {
 fn load_ledger(conn: &mut DbConnection, filter: &TrainingFilter) -> Result<Ledger, ServiceError> {
     let days = queries::day_totals(conn, filter)?;
     let trainers = queries::trainers(conn, filter)?;
-    let mut projects_seen = BTreeMap::new();
-    for project_id in days.iter().map(|d| &d.project_id) {
-        if !projects_seen.contains_key(project_id) {
-            let facts = projects::find(conn, project_id)?.map(|p| ProjectFacts {
-                name: p.name,
-                sponsor_id: p.sponsor_id,
-                sector: p.sector,
-                state: p.state,
-            });
-            projects_seen.insert(project_id.clone(), facts);
-        }
-    }
-    let projects: BTreeMap<String, ProjectFacts> = projects_seen
+    let mut ids: Vec<String> = days.iter().map(|d| d.project_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let projects: BTreeMap<String, ProjectFacts> = queries::project_places(conn, &ids)?
         .into_iter()
-        .filter_map(|(id, facts)| facts.map(|f| (id, f)))
+        .map(|(id, name, sponsor_id, sector, state)| {
+            let facts = ProjectFacts {
+                name,
+                sponsor_id,
+                sector,
+                state,
+            };
+            (id, facts)
+        })
         .collect();
     let mut ledger = Ledger {
         total: Acc::default(),
@@ -327,18 +326,22 @@ pub fn report(
 ) -> Result<TrainingReport, ServiceError> {
     let (filter, filters) = scope(conn, user, query)?;
     let ledger = load_ledger(conn, &filter)?;
-    let mut sponsor_names = BTreeMap::new();
+    let sponsor_ids: Vec<String> = ledger
+        .projects
+        .values()
+        .map(|p| p.sponsor_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let sponsor_names: BTreeMap<String, String> = sponsors::list(conn, Some(&sponsor_ids))?
+        .into_iter()
+        .map(|s| (s.id, s.legal_name))
+        .collect();
     let mut by_project = Vec::with_capacity(ledger.by_project.len());
     for (project_id, acc) in &ledger.by_project {
         let Some(p) = ledger.projects.get(project_id) else {
             continue;
         };
-        if !sponsor_names.contains_key(&p.sponsor_id) {
-            let name = sponsors::find(conn, &p.sponsor_id)?
-                .map(|s| s.legal_name)
-                .unwrap_or_else(|| p.sponsor_id.clone());
-            sponsor_names.insert(p.sponsor_id.clone(), name);
-        }
         by_project.push(ProjectTraining {
             project_id: project_id.clone(),
             project_name: p.name.clone(),
@@ -346,7 +349,7 @@ pub fn report(
             sponsor_name: sponsor_names
                 .get(&p.sponsor_id)
                 .cloned()
-                .unwrap_or_default(),
+                .unwrap_or_else(|| p.sponsor_id.clone()),
             sector: p.sector.clone(),
             state: p.state.clone(),
             sessions: acc.sessions,
