@@ -912,6 +912,8 @@ async fn the_case_page_records_and_imports_sessions_and_shows_errors_in_korean()
     .unwrap();
     let refused = employer.finish(response).await;
     assert_eq!(refused.status, 422);
+    let beside_the_form = refused.body.split("id=\"training-errors\"").nth(1).unwrap();
+    assert!(beside_the_form.starts_with("><p class=\"field-error\">3번째 줄의 교육 시간"));
     assert!(
         visible_text(&refused.body).contains("3번째 줄의 교육 시간"),
         "{}",

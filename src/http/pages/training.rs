@@ -276,6 +276,16 @@ pub struct CaseTraining {
     pub today: String,
 }
 
+impl CaseTraining {
+    /// Is `field` one of the training forms' (so that its error is repeated beside them)?
+    pub fn is_own_field(&self, field: &str) -> bool {
+        matches!(
+            field,
+            "date" | "hours" | "us_workers_trained" | "skill" | "equipment" | "file" | "csv"
+        ) || field.starts_with("lines[")
+    }
+}
+
 /// The case page's training section for `user`: `None` when there is nothing to show (no
 /// session, and the case is not after the visa).
 pub async fn case_section(
