@@ -635,6 +635,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/password-reset".into(),
                 format!("/verify/{token}"),
                 format!("/cases/{missing}"),
+                "/training/figures".into(),
             ],
         ),
         (
@@ -646,6 +647,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 format!("/cases/{}", ids[0]),
                 "/employer/users".into(),
                 "/account/mfa".into(),
+                "/employer/training".into(),
             ],
         ),
         (
@@ -668,6 +670,7 @@ async fn every_page_passes_axe_in_korean_and_english() {
                 "/supervisor/rules/B1-CIW".into(),
                 "/supervisor/cap".into(),
                 "/supervisor/reports".into(),
+                "/supervisor/training".into(),
             ],
         ),
         (

@@ -23,6 +23,7 @@ pub mod second_factor;
 pub mod sessions;
 pub mod sponsor_review;
 pub mod sponsors;
+pub mod training;
 pub mod trips;
 pub mod users;
 

@@ -507,6 +507,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    training_sessions (id) {
+        id -> Text,
+        case_id -> Text,
+        sponsor_id -> Text,
+        project_id -> Text,
+        passport_index -> Text,
+        session_date -> Date,
+        minutes -> Integer,
+        us_workers_trained -> Integer,
+        skill -> Text,
+        equipment -> Nullable<Text>,
+        source -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(projects -> sponsors (sponsor_id));
 diesel::joinable!(cases -> projects (project_id));
 diesel::joinable!(cases -> sponsors (sponsor_id));
@@ -517,6 +535,7 @@ diesel::joinable!(interview_bookings -> cases (case_id));
 diesel::joinable!(trips -> cases (case_id));
 diesel::joinable!(overstay_alerts -> cases (case_id));
 diesel::joinable!(overstay_alerts -> trips (trip_id));
+diesel::joinable!(training_sessions -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rulesets,
@@ -556,5 +575,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_refusals,
     administrative_processing,
     trips,
-    overstay_alerts
+    overstay_alerts,
+    training_sessions
 );

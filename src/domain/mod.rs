@@ -17,6 +17,7 @@ pub mod romanization;
 pub mod route;
 pub mod text;
 pub mod time;
+pub mod training;
 pub mod worker;
 
 pub use case::{ActionKind, CaseStatus};

@@ -26,6 +26,7 @@ pub mod reports;
 pub mod sponsor_review;
 pub mod sponsors;
 pub mod status;
+pub mod training;
 pub mod trips;
 pub mod users;
 
@@ -184,6 +185,11 @@ api_routes![
     "/cases/{id}/trips/{trip_id}" => [(patch, trips::record_exit)],
     "/cases/{id}/overstay-alerts" => [(get, overstay::list)],
     "/overstay-alerts/{id}/finding" => [(post, overstay::finding)],
+    "/cases/{id}/training-sessions" => [(get, training::list), (post, training::record)],
+    "/cases/{id}/training-sessions/import" => [(post, training::import)],
+    "/reports/training" => [(get, training::report)],
+    "/reports/training/export" => [(get, training::export)],
+    "/public/training" => [(get, training::public)],
 ];
 
 /// The whole route table. Each route's authorization rule is stated in its handler's module.

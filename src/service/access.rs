@@ -87,3 +87,18 @@ pub fn may_read(
         Role::Employer => works_for(conn, user, sponsor_id),
     }
 }
+
+/// May `user` add records (documents, trips, training sessions) to the cases and projects of
+/// `sponsor_id`? The desk; the sponsor's own employer users, or its prime's, with the `file`
+/// right. Admins never.
+pub fn may_record_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    sponsor_id: &str,
+) -> Result<bool, ServiceError> {
+    match user.role {
+        Role::Officer | Role::Supervisor => Ok(true),
+        Role::Employer => may_file_for(conn, user, sponsor_id),
+        Role::Admin => Ok(false),
+    }
+}

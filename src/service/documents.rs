@@ -131,20 +131,6 @@ pub fn document_key(ctx: &super::AppContext, document_id: &str) -> DocumentKey {
     super::secrets::hmac_sha256(&ctx.secrets.document_encryption, document_id.as_bytes())
 }
 
-/// May `user` add documents for `sponsor_id`? Its employer users (a prime also for its
-/// subcontractors) and the desk.
-fn may_upload(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    sponsor_id: &str,
-) -> Result<bool, ServiceError> {
-    match user.role {
-        Role::Officer | Role::Supervisor => Ok(true),
-        Role::Employer => access::may_file_for(conn, user, sponsor_id),
-        Role::Admin => Ok(false),
-    }
-}
-
 fn admins_read_no_documents() -> ServiceError {
     ServiceError::Forbidden(
         "administrators manage accounts; documents are for the desk and the sponsor".into(),
@@ -165,7 +151,7 @@ pub fn plan_upload(
     let (case_id, project_id, sponsor_id, used) = match target {
         UploadTarget::Case(id) => {
             let case = super::cases::load_visible(conn, user, id)?;
-            if !may_upload(conn, user, &case.sponsor_id)? {
+            if !access::may_record_for(conn, user, &case.sponsor_id)? {
                 return Err(ServiceError::NotFound("case"));
             }
             if !super::eligibility::UNDECIDED.contains(&case.status.as_str()) {
@@ -182,7 +168,7 @@ pub fn plan_upload(
         }
         UploadTarget::Project(id) => {
             let project = projects::find(conn, id)?.ok_or(ServiceError::NotFound("project"))?;
-            if !may_upload(conn, user, &project.sponsor_id)? {
+            if !access::may_record_for(conn, user, &project.sponsor_id)? {
                 return Err(ServiceError::NotFound("project"));
             }
             let used = store::project_bytes(conn, &project.id)?;

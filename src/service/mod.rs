@@ -33,6 +33,8 @@ pub mod sponsors;
 pub mod spreadsheet;
 pub mod status;
 pub mod throttle;
+pub mod training;
+pub mod training_report;
 pub mod trips;
 
 use std::sync::Arc;

@@ -37,41 +37,10 @@ impl ReportQuery {
     /// The filters, checked: a 422 names each field that is not what it should be.
     pub fn parse(&self) -> Result<ReportFilter, ServiceError> {
         let mut errors = FieldErrors::new();
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let date = |field: &str, v: &Option<String>, errors: &mut FieldErrors| {
-            text(v).and_then(|s| {
-                errors.check(
-                    field.to_owned(),
-                    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                        .map_err(|_| "must be a date (YYYY-MM-DD)"),
-                )
-            })
-        };
-        let id = |field: &str, v: &Option<String>, errors: &mut FieldErrors| {
-            text(v).and_then(|s| {
-                errors.check(
-                    field.to_owned(),
-                    Uuid::parse_str(&s)
-                        .map(|u| u.to_string())
-                        .map_err(|_| "must be an id (UUID)"),
-                )
-            })
-        };
-        let from = date("from", &self.from, &mut errors);
-        let to = date("to", &self.to, &mut errors);
-        if let (Some(from), Some(to)) = (from, to) {
-            if to < from {
-                errors.add("to", "is before from");
-            }
-        }
-        let sponsor_id = id("sponsor_id", &self.sponsor_id, &mut errors);
-        let officer_id = id("officer_id", &self.officer_id, &mut errors);
-        let route = text(&self.route).and_then(|r| {
+        let (from, to) = date_range(&self.from, &self.to, &mut errors);
+        let sponsor_id = filter_id("sponsor_id", &self.sponsor_id, &mut errors);
+        let officer_id = filter_id("officer_id", &self.officer_id, &mut errors);
+        let route = filter_text(&self.route).and_then(|r| {
             errors
                 .check("route", r.parse::<VisaRoute>())
                 .map(|r| r.id().to_owned())
@@ -85,6 +54,52 @@ impl ReportQuery {
             route,
         })
     }
+}
+
+/// A filter's text, trimmed; empty counts as absent.
+fn filter_text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// An optional id filter (a UUID), or its error under `field`.
+pub fn filter_id(field: &str, v: &Option<String>, errors: &mut FieldErrors) -> Option<String> {
+    filter_text(v).and_then(|s| {
+        errors.check(
+            field.to_owned(),
+            Uuid::parse_str(&s)
+                .map(|u| u.to_string())
+                .map_err(|_| "must be an id (UUID)"),
+        )
+    })
+}
+
+/// The optional `from` and `to` days of a report (YYYY-MM-DD), `to` not before `from`; each
+/// error under its field.
+pub fn date_range(
+    from: &Option<String>,
+    to: &Option<String>,
+    errors: &mut FieldErrors,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let date = |field: &str, v: &Option<String>, errors: &mut FieldErrors| {
+        filter_text(v).and_then(|s| {
+            errors.check(
+                field.to_owned(),
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|_| "must be a date (YYYY-MM-DD)"),
+            )
+        })
+    };
+    let from = date("from", from, errors);
+    let to = date("to", to, errors);
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            errors.add("to", "is before from");
+        }
+    }
+    (from, to)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

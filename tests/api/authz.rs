@@ -817,6 +817,49 @@ fn matrix(project_id: &str, officer_id: &str) -> Vec<Row> {
             decide,
         ));
     }
+    // the training ledger: a case's sessions go to its readers; its sponsor, the prime that
+    // files for it and the desk record them, once the visa is granted (the subject case is
+    // undecided: 409 once the recorder is let through)
+    let session = json!({"date": "2026-01-05", "hours": 7.5, "us_workers_trained": 4, "skill": "Coating line"});
+    for (actor, read, write) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 200, 409),
+        (Supervisor, 200, 409),
+        (Sub, 200, 409),
+        (Prime, 200, 409),
+        (Sibling, 404, 404),
+        (Other, 404, 404),
+    ] {
+        let sessions = "/cases/{case}/training-sessions";
+        rows.push(row("get", sessions, actor, None, read));
+        rows.push(row("post", sessions, actor, b(session.clone()), write));
+        // the ledger sheet (text/csv, sent by the runner)
+        let import = "/cases/{case}/training-sessions/import";
+        rows.push(row("post", import, actor, None, write));
+    }
+    // the training report: employers their own (another sponsor's or project's id: 404), the
+    // desk every sponsor; the public figures: anyone
+    for (actor, all, of_sub) in [
+        (Anonymous, 401, 401),
+        (Admin, 403, 403),
+        (Officer, 200, 200),
+        (Supervisor, 200, 200),
+        (Sub, 200, 200),
+        (Prime, 200, 200),
+        (Sibling, 200, 404),
+        (Other, 200, 404),
+    ] {
+        rows.push(row("get", "/reports/training", actor, None, all));
+        let of_sponsor = "/reports/training?sponsor_id={sponsor}";
+        rows.push(row("get", of_sponsor, actor, None, of_sub));
+        rows.push(row("get", "/reports/training/export", actor, None, all));
+        let of_project = "/reports/training/export?project_id={project}";
+        rows.push(row("get", of_project, actor, None, of_sub));
+    }
+    for actor in [Anonymous, Admin, Officer, Sub, Other] {
+        rows.push(row("get", "/public/training", actor, None, 200));
+    }
     rows
 }
 
@@ -990,6 +1033,9 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
             None if r.template.ends_with("/trips/import") => req
                 .header("content-type", "text/csv")
                 .body("date,class,type\n2026-02-02,B1,Arrival\n2026-02-09,,Departure\n"),
+            None if r.template.ends_with("/training-sessions/import") => req
+                .header("content-type", "text/csv")
+                .body("date,hours,us_workers_trained,skill\n2026-01-05,7.5,4,Coating line\n"),
             None => req,
         };
         let got = req.send().await.unwrap().status().as_u16();

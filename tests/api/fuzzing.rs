@@ -18,6 +18,7 @@ const OPEN: &[&str] = &[
     "/auth/mfa/passkey/finish",
     "/invitations/accept",
     "/verify/{token}",
+    "/public/training",
 ];
 
 fn concrete(template: &str) -> String {

@@ -638,6 +638,24 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Starts the review of a case and approves it on B1-CIW, as the desk would.
+    pub async fn approve(&self, officer: &TestUser, case_id: &str) {
+        self.act_ok(
+            officer,
+            case_id,
+            serde_json::json!({"action": "start_review"}),
+        )
+        .await;
+        let approved = self
+            .act_ok(
+                officer,
+                case_id,
+                serde_json::json!({"action": "approve", "route": "B1-CIW", "reason": "Installer under the sales contract"}),
+            )
+            .await;
+        assert_eq!(approved["status"], "approved");
+    }
+
     /// Acts with the case's current ETag; asserts success; returns the case.
     pub async fn act_ok(&self, user: &TestUser, id: &str, action: Value) -> Value {
         let (_, etag) = self.case(user, id).await;

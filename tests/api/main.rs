@@ -29,3 +29,4 @@ mod rules_v2;
 mod security;
 mod smtp_sink;
 mod sponsor_review;
+mod training;

@@ -11,7 +11,7 @@ pub struct Visitor<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
-    accept_language: Option<&'static str>,
+    pub accept_language: Option<&'static str>,
 }
 
 pub struct Page {
@@ -21,7 +21,7 @@ pub struct Page {
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -29,7 +29,7 @@ impl Page {
     }
 
     /// The CSRF token of the first form on the page.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
         let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
         self.body[start..].split('"').next().unwrap().to_owned()
@@ -84,7 +84,7 @@ impl<'a> Visitor<'a> {
         self.finish(response).await
     }
 
-    fn new(app: &'a TestApp) -> Self {
+    pub fn new(app: &'a TestApp) -> Self {
         Visitor {
             app,
             client: reqwest::Client::builder()
@@ -103,7 +103,7 @@ impl<'a> Visitor<'a> {
         v
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -111,7 +111,7 @@ impl<'a> Visitor<'a> {
             .join("; ")
     }
 
-    async fn finish(&mut self, response: reqwest::Response) -> Page {
+    pub async fn finish(&mut self, response: reqwest::Response) -> Page {
         for value in response.headers().get_all(SET_COOKIE) {
             let text = value.to_str().unwrap();
             let pair = text.split(';').next().unwrap();
@@ -162,7 +162,7 @@ impl<'a> Visitor<'a> {
     }
 
     /// A same-origin form post, as a browser sends it.
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         self.post_with(path, form, &[("sec-fetch-site", "same-origin")])
             .await
     }
@@ -1453,7 +1453,7 @@ fn vocabulary_codes() -> Vec<String> {
 
 /// The text a reader sees: tags, attributes, scripts and styles removed, and the codes a page
 /// shows to be typed (`<code>`, `<pre>`: file names, column names) left out.
-fn visible_text(html: &str) -> String {
+pub fn visible_text(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(open) = rest.find('<') {

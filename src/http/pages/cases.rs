@@ -373,6 +373,8 @@ struct CasePage<'a> {
     can_upload: bool,
     /// Trips, presence, overstay alerts, the confirmation.
     after_visa: super::after_visa::AfterVisaPanel,
+    /// The training ledger's section (`pages/case_training.html`).
+    training: Option<super::training::CaseTraining>,
 }
 
 impl CasePage<'_> {
@@ -492,6 +494,9 @@ async fn render_case_in(
         .map_err(|e| page.fail(e))?;
     let (user, case, (sponsor, project), notes, history, eligibility, (documents, after_visa)) =
         loaded;
+    let training = super::training::case_section(state, &user, &case)
+        .await
+        .map_err(|e| page.fail(e))?;
     let routes = eligibility
         .as_ref()
         .map(|e| routes_view(&e.evaluation, lang))
@@ -642,6 +647,7 @@ async fn render_case_in(
                 .collect(),
             errors,
             can_write: own_case,
+            training,
         },
     )
 }

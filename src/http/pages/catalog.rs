@@ -159,6 +159,7 @@ fn all_messages() -> impl Iterator<Item = &'static (&'static str, &'static str, 
         .iter()
         .chain(super::catalog_accounts::MESSAGES.iter())
         .chain(super::catalog_after_visa::MESSAGES.iter())
+        .chain(super::catalog_training::MESSAGES.iter())
 }
 
 /// (key, English, Korean)

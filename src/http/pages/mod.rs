@@ -16,6 +16,7 @@ pub mod cases;
 pub mod catalog;
 pub mod catalog_accounts;
 pub mod catalog_after_visa;
+pub mod catalog_training;
 pub mod charts;
 pub mod colleagues;
 pub mod desk;
@@ -30,6 +31,7 @@ pub mod public_status;
 pub mod security;
 pub mod sponsor_review;
 pub mod supervisor;
+pub mod training;
 pub mod validation_ko;
 pub mod view;
 
@@ -212,7 +214,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/supervisor/reports.csv",
             web::get().to(supervisor::reports_csv),
-        );
+        )
+        .configure(training::routes);
 }
 
 /// What every page knows about its request.

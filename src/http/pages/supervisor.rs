@@ -402,21 +402,13 @@ impl ReportsPage<'_> {
 
 /// The report's filters, as a query string (`&from=…`), for links that keep them.
 fn filter_string(q: &ReportQuery) -> String {
-    [
+    super::view::filter_string(&[
         ("from", &q.from),
         ("to", &q.to),
         ("sponsor_id", &q.sponsor_id),
         ("officer_id", &q.officer_id),
         ("route", &q.route),
-    ]
-    .iter()
-    .filter_map(|(k, v)| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(|v| format!("&{k}={}", super::url_encode(v)))
-    })
-    .collect()
+    ])
 }
 
 /// `GET /supervisor/reports?from=&to=&sponsor_id=&officer_id=&route=`: a GET form, so a

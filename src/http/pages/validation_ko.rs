@@ -515,6 +515,26 @@ static MESSAGES: &[(&str, &str)] = &[
     ("another officer recorded a finding first", "다른 심사관이 먼저 판단을 기록했습니다."),
     ("is for the desk", "데스크만 쓸 수 있는 조건입니다."),
     ("must be open", "open이어야 합니다."),
+    // after the visa: the training ledger
+    ("a session is recorded once it has taken place (not in the future)", "교육이 끝난 뒤에 기록합니다(미래 날짜는 안 됩니다)."),
+    ("must be on or after {}, the day the desk decided the case", "데스크가 신청 건을 결정한 날({}) 이후여야 합니다."),
+    ("must be a date such as 2026-11-03", "2026-11-03 같은 날짜로 입력해 주세요."),
+    ("must be more than 0 and at most 24 hours", "0시간보다 많고 24시간 이하여야 합니다."),
+    ("write hours with one decimal (7.5) or in quarters of an hour (1.25)", "시간은 소수 첫째 자리(7.5)나 15분 단위(1.25)로 입력해 주세요."),
+    ("must be a number of hours such as 7.5", "7.5 같은 시간 수로 입력해 주세요."),
+    ("training sessions are recorded by the case's sponsor or the desk", "교육 기록은 신청 건의 스폰서 또는 데스크가 입력합니다."),
+    (
+        "training is recorded once the case is approved, its visa issued or ESTA travel advised",
+        "교육 기록은 신청 건이 승인되거나 비자가 발급되거나 ESTA 입국이 안내된 뒤에 입력할 수 있습니다.",
+    ),
+    (
+        "the header line must name the columns: {} (equipment may be left out)",
+        "첫 줄에 열 이름이 있어야 합니다: {} (장비 열은 없어도 됩니다)",
+    ),
+    ("no sessions in the file", "파일에 교육 기록이 없습니다."),
+    ("at most {} sessions in one file", "한 파일에는 교육 기록을 {}건까지 넣을 수 있습니다."),
+    ("send the training ledger as text/csv", "교육 대장을 text/csv 형식으로 보내 주세요."),
+    ("choose a file", "파일을 선택해 주세요."),
 ];
 
 /// (path as the services write it, without indexes; English; Korean). Worker and facts leaves
@@ -822,7 +842,20 @@ static FIELDS: &[(&str, &str, &str)] = &[
     ),
     ("finding", "Finding", "판단"),
     ("overstay", "Overstay alerts", "체류 기한 초과 알림"),
+    // the training ledger
+    ("hours", "Hours of training", "교육 시간"),
+    (
+        "us_workers_trained",
+        "Number of U.S. workers trained",
+        "교육받은 미국 근로자 수",
+    ),
+    ("skill", "Skill or task taught", "기술/직무"),
+    ("equipment", "Equipment", "장비"),
 ];
+
+/// Lists whose members a path names by their number as the reader sees it (no one added):
+/// the lines of an imported file, numbered as the spreadsheet numbers them.
+static NUMBERED: &[(&str, &str, &str)] = &[("lines", "line {n}", "{n}번째 줄")];
 
 /// Lists whose members a path names by index: (name, English, Korean), `{n}` the number the
 /// reader counts (the index plus one: the services count from 0).
@@ -1064,6 +1097,11 @@ fn name_path(path: &str, lang: Lang) -> (String, bool) {
     let last = steps.len().saturating_sub(1);
     for (at, (name, index)) in steps.iter().enumerate() {
         if let Some(i) = index {
+            if let Some((_, en, ko)) = NUMBERED.iter().find(|(n, _, _)| n == name) {
+                let template = if lang.is_ko() { ko } else { en };
+                parts.push(template.replace("{n}", &i.to_string()));
+                continue;
+            }
             match LISTS.iter().find(|(n, _, _)| n == name) {
                 Some((_, en, ko)) => {
                     let template = if lang.is_ko() { ko } else { en };
@@ -1637,6 +1675,12 @@ mod tests {
             "trip 2: from"
         );
         assert_eq!(field_ko("preferred_dates[0]"), "1번째 희망 날짜");
+        // an imported file's lines as the spreadsheet numbers them
+        assert_eq!(field_ko("lines[3].hours"), "3번째 줄의 교육 시간");
+        assert_eq!(
+            field_en("lines[3].us_workers_trained"),
+            "line 3: number of U.S. workers trained"
+        );
         assert_eq!(field_ko("contact.email"), "담당자 이메일");
         assert_eq!(
             field_ko("employer.korean_ownership_pct"),

@@ -21,6 +21,20 @@ pub fn percent(share: &Option<f64>, none: &str) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
+/// Filters as a query string (`&from=…&to=…`), the empty ones left out, for links that keep
+/// them.
+pub fn filter_string(filters: &[(&str, &Option<String>)]) -> String {
+    filters
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("&{k}={}", url_encode(v)))
+        })
+        .collect()
+}
+
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
