@@ -296,8 +296,8 @@ pub fn set_overstay_open(conn: &mut DbConnection, id: &str, open: bool) -> Query
 
 /// The names' term of a search, through their trigram index: PostgreSQL's pg_trgm index on
 /// `search_names` (backslash is its LIKE's own escape), SQLite's FTS5 trigram table
-/// `cases_search`; two Hangul syllables (a given name: too short for trigrams) by the index on
-/// `given_name_ko`. Raw SQL: the two generated columns are left out of `schema.rs`, which
+/// `cases_search` (shorter than three characters: the column itself); two Hangul syllables (a
+/// given name: too short for trigrams) by the index on `given_name_ko`. Raw SQL: the two generated columns are left out of `schema.rs`, which
 /// holds at most 32 columns a table.
 macro_rules! names_condition {
     ($search:expr, $postgres:expr) => {{
@@ -307,6 +307,13 @@ macro_rules! names_condition {
         let (open, value, close) = match (&search.given_name_ko, $postgres) {
             (Some(given), _) => ("(cases.given_name_ko = ", given.clone(), ")"),
             (None, true) => ("(cases.search_names LIKE ", search.pattern.clone(), ")"),
+            // FTS5's trigrams match nothing shorter than three characters: those (a surname)
+            // are read from the column itself
+            (None, false) if search.plain_pattern.trim_matches('%').chars().count() < 3 => (
+                "(cases.search_names LIKE ",
+                search.plain_pattern.clone(),
+                ")",
+            ),
             (None, false) => (
                 "(cases.rowid IN (SELECT rowid FROM cases_search WHERE search_names LIKE ",
                 search.plain_pattern.clone(),

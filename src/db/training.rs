@@ -45,6 +45,18 @@ pub fn for_case(conn: &mut DbConnection, case_id: &str) -> QueryResult<Vec<Train
         .load(conn)
 }
 
+/// The sessions of one worker (one passport) on any case, earliest first: for the desk only.
+pub fn for_passport(
+    conn: &mut DbConnection,
+    passport_index: &str,
+) -> QueryResult<Vec<TrainingRow>> {
+    ts::table
+        .filter(ts::passport_index.eq(passport_index))
+        .select(TrainingRow::as_select())
+        .order((ts::session_date.asc(), ts::id.asc()))
+        .load(conn)
+}
+
 /// Which sessions a report covers; every field narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct TrainingFilter {

@@ -478,6 +478,8 @@ async fn cases_are_found_by_receipt_name_passport_sponsor_project_or_filing() {
         search(desk.clone(), "seoyeon lee".into()).await,
         vec![lee_case.clone()]
     );
+    // the Hangul surname alone (one character: shorter than any trigram)
+    assert!(search(desk.clone(), "이".into()).await.contains(&lee_case));
     // the Hangul given name alone (two syllables: too short for trigrams), and a part of it
     assert_eq!(
         search(desk.clone(), "서연".into()).await,

@@ -1873,3 +1873,62 @@ async fn trips_presence_and_overstay_findings_work_from_the_case_page() {
     let queue = desk.get("/desk?overstay=1").await;
     assert!(!queue.body.contains(receipt));
 }
+
+#[tokio::test]
+async fn the_desk_sees_the_workers_training_on_every_case_on_the_timeline_and_a_sponsor_only_its_own(
+) {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (first, first_project) = app.ready_sponsor(&officer, None).await;
+    let (second, second_project) = app.ready_sponsor(&officer, None).await;
+    // one worker (one passport) filed by two unrelated sponsors
+    let mut ids = Vec::new();
+    let same = worker(3);
+    for (sponsor, project) in [(&first, &first_project), (&second, &second_project)] {
+        let mut w = same.clone();
+        w["email"] = format!("{}@example.kr", uuid::Uuid::new_v4().simple()).into();
+        let response = app
+            .post_json(
+                "/api/v1/filings",
+                Some(&sponsor.employer.token),
+                &serde_json::json!({"project_id": project, "workers": [w]}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let filed: serde_json::Value = response.json().await.unwrap();
+        ids.push(filed["cases"][0]["id"].as_str().unwrap().to_owned());
+    }
+    app.approve(&officer, &ids[0]).await;
+    let today = kitdesk::domain::time::desk_today().to_string();
+    let response = app
+        .post_json(
+            &format!("/api/v1/cases/{}/training-sessions", ids[0]),
+            Some(&first.employer.token),
+            &serde_json::json!({"date": today, "hours": 4, "us_workers_trained": 3, "skill": "Coating line"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+
+    // the desk, on the second sponsor's case: the worker's training on the first one
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko-KR,ko;q=0.9");
+    let page = desk.get(&format!("/cases/{}", ids[1])).await;
+    assert!(page.body.contains("id=\"worker-cases\""));
+    assert!(
+        page.body.contains("교육 1회, 4시간, 교육 인원 연 3명"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("height=\"9\" fill=\"#2e7d32\""));
+    // the second sponsor: no other case, no other sponsor's training
+    let mut employer = Visitor::signed_in(&app, &second.employer);
+    let page = employer.get(&format!("/cases/{}", ids[1])).await;
+    assert!(page.body.contains("id=\"presence-chart\""));
+    assert!(!page.body.contains("worker-cases"));
+    assert!(!page.body.contains("height=\"9\" fill=\"#2e7d32\""));
+    assert!(!page.body.contains(&ids[0]));
+    // the first sponsor sees its own session on its own case's timeline
+    let mut own = Visitor::signed_in(&app, &first.employer);
+    let page = own.get(&format!("/cases/{}", ids[0])).await;
+    assert!(page.body.contains("height=\"9\" fill=\"#2e7d32\""));
+}

@@ -29,3 +29,5 @@ CREATE INDEX training_sessions_case_idx ON training_sessions (case_id, session_d
 CREATE INDEX training_sessions_sponsor_idx ON training_sessions (sponsor_id, session_date);
 CREATE INDEX training_sessions_project_idx ON training_sessions (project_id, session_date);
 CREATE INDEX training_sessions_date_idx ON training_sessions (session_date);
+-- one worker's sessions on every case (the desk's case page)
+CREATE INDEX training_sessions_passport_idx ON training_sessions (passport_index, session_date);

@@ -36,12 +36,27 @@ pub struct AfterVisaPanel {
     pub chart: String,
     /// The first day of the plot's window.
     pub window_from: NaiveDate,
-    /// The desk only: the worker's other cases (same passport, any sponsor).
-    pub other_cases: Vec<WorkerCase>,
+    /// The desk only: the worker's other cases (same passport, any sponsor), each with the
+    /// training sessions recorded on it.
+    pub other_cases: Vec<(WorkerCase, TrainingSum)>,
     /// The desk only: the case's overstay alerts.
     pub alerts: Vec<AlertView>,
     /// The viewer may record trips (the case's sponsor or the desk).
     pub can_record: bool,
+}
+
+/// Training sessions added up: how many, hours, trainee places.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrainingSum {
+    pub sessions: i64,
+    pub minutes: i64,
+    pub trained: i64,
+}
+
+impl TrainingSum {
+    pub fn hours(&self) -> String {
+        crate::domain::training::hours(self.minutes).to_string()
+    }
 }
 
 impl AfterVisaPanel {
@@ -61,6 +76,21 @@ pub fn load(
 ) -> Result<AfterVisaPanel, ServiceError> {
     let today = ctx.today();
     let presence = trips::presence(conn, ctx, user, case_id)?;
+    let case = crate::service::cases::load_visible(conn, user, case_id)?;
+    // The training sessions on the timeline: the desk sees the worker's on every case, an
+    // employer this case's.
+    let sessions = if user.role.is_desk() {
+        crate::db::training::for_passport(conn, &case.passport_index)?
+    } else {
+        crate::db::training::for_case(conn, &case.id)?
+    };
+    let mut by_case: std::collections::HashMap<&str, TrainingSum> = Default::default();
+    for s in &sessions {
+        let sum = by_case.entry(s.case_id.as_str()).or_default();
+        sum.sessions += 1;
+        sum.minutes += i64::from(s.minutes);
+        sum.trained += i64::from(s.us_workers_trained);
+    }
     let alerts = if user.role.is_desk() {
         overstay::list(conn, ctx, user, case_id)?.items
     } else {
@@ -89,9 +119,11 @@ pub fn load(
             line_90: lang.t("after.line_90"),
             count: lang.t("after.chart_count"),
             days_present: lang.t("after.chart_days"),
+            training: lang.t("after.chart_training"),
         },
         window_from,
         &presence::daily(&stays, window_from, today),
+        &sessions.iter().map(|s| s.session_date).collect::<Vec<_>>(),
     );
     Ok(AfterVisaPanel {
         confirmation: matches!(status, "approved" | "visa_issued" | "esta_advised"),
@@ -101,7 +133,15 @@ pub fn load(
         trips: presence.trips,
         chart,
         window_from,
-        other_cases: presence.other_cases.unwrap_or_default(),
+        other_cases: presence
+            .other_cases
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| {
+                let sum = by_case.get(c.id.as_str()).copied().unwrap_or_default();
+                (c, sum)
+            })
+            .collect(),
         alerts,
         can_record: trips::may_record_on(conn, user, case_id)?,
     })

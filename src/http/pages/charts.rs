@@ -127,17 +127,21 @@ pub struct PresenceLabels<'a> {
     pub count: &'a str,
     /// The strip of days present.
     pub days_present: &'a str,
+    /// The marks of training sessions.
+    pub training: &'a str,
 }
 
 /// The presence plot: the days in the U.S. over the window that starts on `first`, as a
 /// running count that climbs a step each day present, drawn against the 90- and 180-day
-/// lines, with the days present marked on a strip below and the first of each month named.
-/// `present` holds one entry per day of the window.
+/// lines, with the days present marked on a strip below, the days of training sessions as
+/// ticks above it, and the first of each month named. `present` holds one entry per day of the
+/// window; `training` the days (in the window or not) of the sessions.
 pub fn presence(
     id: &str,
     labels: &PresenceLabels<'_>,
     first: chrono::NaiveDate,
     present: &[bool],
+    training: &[chrono::NaiveDate],
 ) -> String {
     use chrono::Datelike;
     let (width, height, top, left, right) = (720.0_f64, 280.0_f64, 30.0, 34.0, 10.0);
@@ -161,6 +165,12 @@ pub fn presence(
         left + 240.0,
         left + 256.0,
         escape(labels.days_present)
+    ));
+    svg.push_str(&format!(
+        "<g font-size=\"11\"><rect x=\"{}\" y=\"6\" width=\"4\" height=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"16\">{}</text></g>",
+        left + 420.0,
+        left + 430.0,
+        escape(labels.training)
     ));
     // the reference lines, each named at its right end
     for (value, label, dash) in [(90, labels.line_90, "6 3"), (180, labels.line_180, "2 2")] {
@@ -203,6 +213,21 @@ pub fn presence(
         } else {
             i += 1;
         }
+    }
+    // the training sessions: a tick above the strip on each day with one
+    let mut ticks: Vec<usize> = training
+        .iter()
+        .filter_map(|d| usize::try_from((*d - first).num_days()).ok())
+        .filter(|i| *i < present.len())
+        .collect();
+    ticks.sort_unstable();
+    ticks.dedup();
+    for i in ticks {
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"2\" height=\"9\" fill=\"#2e7d32\"/>",
+            x_of(i),
+            strip_y - 11.0
+        ));
     }
     // the axes: counts at the left, the first of each month below
     svg.push_str(&format!(
@@ -264,13 +289,20 @@ mod tests {
             line_90: "90 days",
             count: "count",
             days_present: "present",
+            training: "training",
         };
-        let svg = presence("p", &labels, first, &present);
+        let training = [
+            first + chrono::Duration::days(3),
+            first - chrono::Duration::days(1),
+        ];
+        let svg = presence("p", &labels, first, &present, &training);
         assert!(svg.contains("Days &lt;in&gt; the U.S."));
         assert!(svg.contains(">180 days</text>") && svg.contains(">90 days</text>"));
         // the total, one run on the strip, and February named
         assert!(svg.contains(">3</text>"));
         assert_eq!(svg.matches("fill=\"#d99a00\"/>").count(), 2);
         assert!(svg.contains(">26/02</text>"));
+        // one tick: the session before the window is left out
+        assert_eq!(svg.matches("height=\"9\" fill=\"#2e7d32\"").count(), 1);
     }
 }
