@@ -339,6 +339,12 @@ fn search_candidates(
     projects: &[String],
     postgres: bool,
 ) -> QueryResult<Option<Vec<String>>> {
+    // A text shorter than a trigram (a surname, or a typo'd letter) has no index to be read
+    // from, and matches many: the queue's order finds a page of them soon.
+    if search.given_name_ko.is_none() && search.plain_pattern.trim_matches('%').chars().count() < 3
+    {
+        return Ok(None);
+    }
     let limit = SEARCH_CANDIDATES;
     let mut ids: Vec<String> = on_backend!(conn, c => cases::table
         .filter(names_condition!(search, postgres))
