@@ -83,6 +83,7 @@ impl Application {
             status_throttle: Arc::new(StatusThrottle::default()),
             account_throttle: Arc::new(Default::default()),
             verify_throttle: Arc::new(http::confirmations::verify_throttle()),
+            figures_throttle: Arc::new(http::training::figures_throttle()),
             metrics: telemetry::metrics_handle(),
             cookie_secure: config.cookie_secure,
             client_ip: config.client_ip.clone(),
@@ -362,6 +363,7 @@ fn spawn_housekeeping(state: AppState) {
             state.status_throttle.prune();
             state.account_throttle.prune();
             state.verify_throttle.prune();
+            state.figures_throttle.prune();
             // Open trips whose admit-until date has passed tell the desk, once each.
             match state.ctx.run(crate::service::overstay::sweep).await {
                 Ok(0) | Err(ServiceError::Unavailable(_)) => {}

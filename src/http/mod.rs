@@ -73,6 +73,9 @@ pub struct AppState {
     pub account_throttle: Arc<crate::service::throttle::AccountThrottle>,
     /// Public verifications of confirmations, per client address.
     pub verify_throttle: Arc<crate::service::throttle::KeyedThrottle<std::net::IpAddr>>,
+    /// The public training figures (page and API), per client address: each answer sums
+    /// the whole ledger.
+    pub figures_throttle: Arc<crate::service::throttle::KeyedThrottle<std::net::IpAddr>>,
     pub metrics: Option<PrometheusHandle>,
     pub cookie_secure: bool,
     /// The data folder: the readiness probe checks that it is writable.

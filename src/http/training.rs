@@ -10,7 +10,8 @@
 //! - The report and its export: employers their own sponsor's sessions (a prime also its
 //!   subcontractors'; another sponsor's or project's id is a 404); officers and supervisors
 //!   every sponsor, with the sector and state tables; admins 403 (`service::training_report`).
-//! - The public figures: anyone, no session needed; aggregates only.
+//! - The public figures: anyone, no session needed; aggregates only; throttled per client
+//!   address (`figures_throttle`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -139,8 +140,13 @@ pub fn csv_download(body: String, name: &str) -> HttpResponse {
 
 /// `GET /api/v1/public/training`: the figures the desk gives the press.
 #[utoipa::path(get, path = "/api/v1/public/training", tag = "public", 
-    responses((status = 200, description = "U.S. workers trained by Korean technicians (trainee places), hours, sessions and trainers: in all, by state, by sector and by month. No names, sponsors, projects or cases; a state or sector from fewer than `min_sponsors` sponsors is withheld", body = crate::service::training_report::PublicTraining)))]
-pub async fn public(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "U.S. workers trained by Korean technicians (trainee places), hours, sessions and trainers: in all, by state, by sector and by month. No names, sponsors, projects or cases; a state or sector from fewer than `min_sponsors` sponsors is withheld", body = crate::service::training_report::PublicTraining),
+        (status = 429, description = "Throttled: 60 answers at once per client address, then one a second", content_type = "application/problem+json", body = crate::error::Problem, headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+pub async fn public(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    check_figures_throttle(&state, &req)?;
     let figures = state
         .ctx
         .run(|conn, ctx| training_report::public_figures(conn, ctx.today()))
@@ -148,4 +154,19 @@ pub async fn public(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .json(figures))
+}
+
+/// Public figures per client address: 60 at once, then one a second (a reader, or a
+/// newsroom's script refreshing the page, is well inside it; each answer sums the ledger).
+pub fn figures_throttle() -> crate::service::throttle::KeyedThrottle<std::net::IpAddr> {
+    crate::service::throttle::KeyedThrottle::new(60, std::time::Duration::from_secs(1))
+}
+
+/// Refuses (429, with Retry-After) a client over [`figures_throttle`].
+pub fn check_figures_throttle(state: &AppState, req: &HttpRequest) -> Result<(), ServiceError> {
+    let address = super::extract::client_ip(req, &state.client_ip);
+    state
+        .figures_throttle
+        .check(&address)
+        .map_err(|retry_after| ServiceError::Throttled { retry_after })
 }

@@ -945,3 +945,27 @@ async fn the_case_page_records_and_imports_sessions_and_shows_errors_in_korean()
         .await;
     assert_eq!(posted.status, 404);
 }
+
+/// The public figures sum the whole ledger on every answer: a client address gets 60 at
+/// once, then one a second (429 with Retry-After), the page as the API.
+#[tokio::test]
+async fn the_public_figures_are_throttled_per_client_address() {
+    let app = crate::helpers::spawn_app().await;
+    for _ in 0..60 {
+        let response = app.get("/api/v1/public/training", None).await;
+        assert_eq!(response.status(), 200);
+    }
+    let response = app.get("/api/v1/public/training", None).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let page = app.get("/training/figures", None).await;
+    assert_eq!(page.status(), 429);
+    // another address is not held back
+    let other = app
+        .client_from(9)
+        .get(app.url("/api/v1/public/training"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+}

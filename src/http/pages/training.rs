@@ -251,6 +251,7 @@ pub async fn public_figures(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let page = Page::load(&req, &state).await?;
+    crate::http::training::check_figures_throttle(&state, &req).map_err(|e| page.fail(e))?;
     let figures = state
         .ctx
         .run(|conn, ctx| training_report::public_figures(conn, ctx.today()))
