@@ -413,6 +413,21 @@ pub fn client_ip(req: &HttpRequest, source: &super::client_ip::ClientIpSource) -
 }
 
 /// A path id that must be a UUID; anything else cannot name a record, so it is a 404.
+/// Refuses (415, with `refusal`) a body that is not `text/csv`: the imports' file uploads.
+pub fn require_csv(req: &actix_web::HttpRequest, refusal: &str) -> Result<(), ApiError> {
+    use actix_web::HttpMessage;
+    let is_csv = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.type_() == "text" && m.subtype() == "csv");
+    if is_csv {
+        Ok(())
+    } else {
+        Err(ServiceError::UnsupportedMediaType(refusal.to_owned()).into())
+    }
+}
+
 pub fn parse_id(raw: &str, what: &'static str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.to_string())

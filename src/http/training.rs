@@ -14,7 +14,7 @@
 //!   address (`figures_throttle`).
 
 use actix_web::http::header;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{parse_id, ApiJson};
 use super::AppState;
@@ -70,17 +70,7 @@ pub async fn import(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "case")?;
-    let is_csv = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "text" && m.subtype() == "csv");
-    if !is_csv {
-        return Err(ServiceError::UnsupportedMediaType(
-            "send the training ledger as text/csv".into(),
-        )
-        .into());
-    }
+    super::extract::require_csv(&req, "send the training ledger as text/csv")?;
     let table = super::filings::read_batch_file(&body)?;
     let report = state
         .ctx

@@ -8,7 +8,7 @@
 //! every case with the same passport and lists those cases; an employer's counts this case's
 //! trips only. Checked by `service::trips`.
 
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use super::extract::{parse_id, ApiJson};
 use super::AppState;
@@ -99,17 +99,7 @@ pub async fn import(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path, "case")?;
-    let is_csv = req
-        .mime_type()
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.type_() == "text" && m.subtype() == "csv");
-    if !is_csv {
-        return Err(ServiceError::UnsupportedMediaType(
-            "send the travel history as text/csv".into(),
-        )
-        .into());
-    }
+    super::extract::require_csv(&req, "send the travel history as text/csv")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ServiceError::validation("csv", "the file is not UTF-8 text"))?;
     let report = state
