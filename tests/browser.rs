@@ -937,6 +937,20 @@ async fn a_desk_officer_enrols_a_passkey_and_signs_in_with_it() {
                 .unwrap_or_default()
         }
     };
+    // After a click that submits a form, the old page can still answer for a moment: wait
+    // (10 s at most) until the element says `needle`.
+    let says = |css: &'static str, needle: &'static str| {
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let now = text(css).await;
+                if now.contains(needle) || std::time::Instant::now() > deadline {
+                    return now.contains(needle);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
     let sign_in = |c: Client, email: String| {
         let login = open("/login");
         async move {
@@ -998,7 +1012,7 @@ async fn a_desk_officer_enrols_a_passkey_and_signs_in_with_it() {
         .unwrap();
     text(".flash").await;
     sign_in(c.clone(), officer.email.clone()).await;
-    assert!(text("h1").await.contains("Enter your code"));
+    assert!(says("h1", "Enter your code").await);
     c.find(Locator::Css("#passkey-sign-in"))
         .await
         .unwrap()
@@ -1021,7 +1035,7 @@ async fn a_desk_officer_enrols_a_passkey_and_signs_in_with_it() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(text("h1").await.contains("Case queue"));
+    assert!(says("h1", "Case queue").await);
     let audit: Vec<String> = app
         .ctx
         .run(|conn, _| {
