@@ -939,16 +939,14 @@ async fn a_desk_officer_enrols_a_passkey_and_signs_in_with_it() {
     };
     // After a click that submits a form, the old page can still answer for a moment: wait
     // (10 s at most) until the element says `needle`.
-    let says = |css: &'static str, needle: &'static str| {
-        async move {
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            loop {
-                let now = text(css).await;
-                if now.contains(needle) || std::time::Instant::now() > deadline {
-                    return now.contains(needle);
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+    let says = |css: &'static str, needle: &'static str| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = text(css).await;
+            if now.contains(needle) || std::time::Instant::now() > deadline {
+                return now.contains(needle);
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
     let sign_in = |c: Client, email: String| {
