@@ -280,8 +280,8 @@ pub enum DocumentsCommand {
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// Send queued mail until stopped (SIGINT/SIGTERM), next to or instead of the worker
-    /// inside `serve`; any number may run against one PostgreSQL database. The message in
-    /// flight is finished before exiting.
+    /// inside `serve`; any number may run against one PostgreSQL database. The messages in
+    /// flight are finished before exiting.
     Run {
         /// Send what is due now (and any due daily digests), then exit.
         #[arg(long)]

@@ -38,6 +38,8 @@ pub struct Application {
     server: Server,
     ctx: AppContext,
     outbox_worker: Option<WorkerHandle>,
+    /// Hears other instances' session changes (PostgreSQL); stops when dropped.
+    _auth_listener: Option<db::auth_listener::AuthListener>,
     data_dir: PathBuf,
 }
 
@@ -91,6 +93,13 @@ impl Application {
         };
         spawn_housekeeping(state.clone());
         spawn_audit_anchoring(ctx.clone(), config.data_dir.clone());
+        let auth_listener = match &config.database {
+            db::DbUrl::Postgres(url) => Some(
+                db::auth_listener::spawn(url.clone())
+                    .map_err(|e| StartupError::Other(format!("session listener: {e}")))?,
+            ),
+            db::DbUrl::Sqlite(_) => None,
+        };
         let outbox_worker = config
             .outbox
             .run_in_server
@@ -135,6 +144,7 @@ impl Application {
             server: server.run(),
             ctx,
             outbox_worker,
+            _auth_listener: auth_listener,
             data_dir: config.data_dir.clone(),
         })
     }
@@ -249,6 +259,7 @@ pub async fn open_context(
         settings: Arc::new(settings),
         rules: Arc::new(rules),
         documents: Arc::new(documents),
+        sessions: Arc::default(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! [`DbConnection`]. Nothing in this module knows about HTTP.
 
 pub mod audit;
+pub mod auth_listener;
 pub mod bundles;
 pub mod cases;
 pub mod documents;

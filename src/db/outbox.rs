@@ -111,9 +111,58 @@ pub fn claim(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
+    claim_from(
+        conn,
+        worker,
+        now,
+        lease_until,
+        limit,
+        &ClaimFrom::everything(),
+    )
+    .map(|c| c.rows)
+}
+
+/// Where a claim looks, for a worker draining a backlog.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFrom {
+    /// Take rows whose sender's lease ran out.
+    pub expired_leases: bool,
+    /// Pending rows after this (due time, id) first: what this worker claimed before. The
+    /// index entries of rows already sent stay until a vacuum, at the head of the due order,
+    /// and a claim that starts at the head reads them all — more with every mail sent. Rows
+    /// due before the mark are still taken, when the rows after it run short.
+    pub pending_after: Option<(NaiveDateTime, String)>,
+}
+
+impl ClaimFrom {
+    pub fn everything() -> ClaimFrom {
+        ClaimFrom {
+            expired_leases: true,
+            pending_after: None,
+        }
+    }
+}
+
+/// What a claim took.
+#[derive(Debug)]
+pub struct Claimed {
+    pub rows: Vec<OutboxRow>,
+    /// The last pending row taken (due time, id), for the next claim's `pending_after`.
+    pub last_pending: Option<(NaiveDateTime, String)>,
+}
+
+/// [`claim`], looking where `from` says.
+pub fn claim_from(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+    from: &ClaimFrom,
+) -> QueryResult<Claimed> {
     write_tx(conn, |conn| {
         // Rows whose sender's lease ran out first (they are the oldest work), then due
-        // pending rows. Two queries, each in the order of an index on (state, time): one
+        // pending rows. Separate queries, each in the order of an index on (state, time): one
         // query with an OR of both made PostgreSQL read and sort the whole backlog on every
         // claim (200 ms with 100,000 pending mails). The same queries on both backends; only
         // PostgreSQL takes row locks that let other instances skip what this one claims.
@@ -123,28 +172,56 @@ pub fn claim(
                     .filter(outbox::state.eq($state))
                     .filter($time.le(now))
                     .order(($time.asc(), outbox::id.asc()))
-                    .select(outbox::id)
+                    .select((outbox::id, $time))
                     .limit($limit)
             };
         }
         macro_rules! claimable {
-            ($state:expr, $time:expr, $limit:expr) => {
+            ($query:expr) => {
                 match &mut *conn {
-                    DbConnection::Pg(c) => due!($state, $time, $limit)
-                        .for_update()
-                        .skip_locked()
-                        .load::<String>(c)?,
-                    DbConnection::Sqlite(c) => due!($state, $time, $limit).load::<String>(c)?,
+                    DbConnection::Pg(c) => $query.for_update().skip_locked().load(c)?,
+                    DbConnection::Sqlite(c) => $query.load(c)?,
                 }
             };
         }
-        let mut ids = claimable!(SENDING, outbox::lease_expires_at, limit);
-        let room = limit - ids.len() as i64;
-        if room > 0 {
-            ids.extend(claimable!(PENDING, outbox::next_attempt_at, room));
+        let mut ids: Vec<String> = Vec::new();
+        if from.expired_leases {
+            let expired: Vec<(String, Option<NaiveDateTime>)> =
+                claimable!(due!(SENDING, outbox::lease_expires_at, limit));
+            ids.extend(expired.into_iter().map(|(id, _)| id));
         }
+        let mut pending: Vec<(String, NaiveDateTime)> = Vec::new();
+        if let Some((at, id)) = &from.pending_after {
+            let room = limit - ids.len() as i64;
+            if room > 0 {
+                pending = claimable!(due!(PENDING, outbox::next_attempt_at, room)
+                    .filter(outbox::next_attempt_at.ge(*at))
+                    .filter(
+                        outbox::next_attempt_at
+                            .gt(*at)
+                            .or(outbox::id.gt(id.clone()))
+                    ));
+            }
+        }
+        let room = limit - ids.len() as i64 - pending.len() as i64;
+        if room > 0 {
+            let taken: Vec<String> = pending.iter().map(|(id, _)| id.clone()).collect();
+            let rest: Vec<(String, NaiveDateTime)> =
+                claimable!(
+                    due!(PENDING, outbox::next_attempt_at, room).filter(outbox::id.ne_all(&taken))
+                );
+            pending.extend(rest);
+        }
+        let last_pending = pending
+            .iter()
+            .max_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)))
+            .map(|(id, at)| (*at, id.clone()));
+        ids.extend(pending.into_iter().map(|(id, _)| id));
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Claimed {
+                rows: Vec::new(),
+                last_pending,
+            });
         }
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
@@ -155,11 +232,12 @@ pub fn claim(
                 outbox::updated_at.eq(now),
             ))
             .execute(conn)?;
-        outbox::table
+        let rows = outbox::table
             .filter(outbox::id.eq_any(&ids))
             .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
             .select(OutboxRow::as_select())
-            .load(conn)
+            .load(conn)?;
+        Ok(Claimed { rows, last_pending })
     })
 }
 
@@ -174,23 +252,30 @@ macro_rules! held_by {
     };
 }
 
-/// Marks a claimed row delivered; returns false if the worker no longer held it.
-pub fn mark_sent(
+/// Marks claimed rows delivered in one statement; returns how many `worker` still held.
+pub fn mark_sent_many(
     conn: &mut DbConnection,
-    id: &str,
+    ids: &[String],
     worker: &str,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    diesel::update(held_by!(id, worker))
-        .set((
-            outbox::state.eq(SENT),
-            outbox::sent_at.eq(now),
-            outbox::updated_at.eq(now),
-            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::state.eq(SENT),
+        outbox::sent_at.eq(now),
+        outbox::updated_at.eq(now),
+        outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
 }
 
 /// Puts a claimed row back to wait until `next_attempt_at`, recording why it failed.

@@ -1,11 +1,28 @@
 //! The `sessions` table: one row per signed-in browser or API client, keyed by the SHA-256
 //! of its token.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{sessions, users};
 use super::{on_backend, DbConnection};
+
+/// Counts the changes to sessions and users that may end or narrow a session's authority,
+/// made by this process or (on PostgreSQL, through [`super::auth_listener`]) by any other.
+/// A cached session read before the latest change is not used (`service::session_cache`).
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// The number of such changes so far.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}
+
+/// Records such a change (the writers below call it; so do tests that edit the tables).
+pub fn note_change() {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+}
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = sessions)]
@@ -84,11 +101,15 @@ pub fn touch(
 }
 
 pub fn delete(conn: &mut DbConnection, token_hash: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.find(token_hash)).execute(conn)
+    diesel::delete(sessions::table.find(token_hash))
+        .execute(conn)
+        .inspect(|_| note_change())
 }
 
 pub fn delete_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .execute(conn)
+        .inspect(|_| note_change())
 }
 
 /// Removes sessions past their absolute end or idle since before `idle_cutoff`.
@@ -105,4 +126,9 @@ pub fn delete_expired(
         ),
     )
     .execute(conn)
+    .inspect(|n| {
+        if *n > 0 {
+            note_change()
+        }
+    })
 }

@@ -90,6 +90,29 @@ pub fn for_passport(conn: &mut DbConnection, passport_index: &str) -> QueryResul
         .load(conn)
 }
 
+/// The trips of several workers at once (by passport index), earliest first per worker.
+pub fn for_passports(
+    conn: &mut DbConnection,
+    passport_indexes: &[String],
+) -> QueryResult<Vec<TripRow>> {
+    let mut rows = Vec::new();
+    // Bounded lists: SQLite caps the parameters of one statement.
+    for chunk in passport_indexes.chunks(1000) {
+        rows.extend(
+            trips::table
+                .filter(trips::passport_index.eq_any(chunk))
+                .select(TripRow::as_select())
+                .order((
+                    trips::passport_index.asc(),
+                    trips::entry_date.asc(),
+                    trips::id.asc(),
+                ))
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 /// The cases filed for one passport (any sponsor): (id, receipt number, sponsor, status).
 pub fn cases_of_passport(
     conn: &mut DbConnection,

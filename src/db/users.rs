@@ -95,6 +95,7 @@ pub fn set_disabled(
     diesel::update(users::table.find(id))
         .set((users::disabled.eq(disabled), users::updated_at.eq(at)))
         .execute(conn)
+        .inspect(|_| super::sessions::note_change())
 }
 
 pub fn set_password_hash(
@@ -106,6 +107,7 @@ pub fn set_password_hash(
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
         .execute(conn)
+        .inspect(|_| super::sessions::note_change())
 }
 
 /// Employer users of a sponsor that can receive mail (not disabled).
@@ -127,6 +129,7 @@ pub fn set_rights(
     diesel::update(users::table.find(id))
         .set((users::rights.eq(rights), users::updated_at.eq(at)))
         .execute(conn)
+        .inspect(|_| super::sessions::note_change())
 }
 
 /// Enabled users of a sponsor holding the `manage` right (rights are a short comma list).
@@ -146,4 +149,5 @@ pub fn set_second_factor(
     diesel::update(users::table.find(id))
         .set((users::second_factor.eq(on), users::updated_at.eq(at)))
         .execute(conn)
+        .inspect(|_| super::sessions::note_change())
 }

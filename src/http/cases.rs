@@ -50,7 +50,9 @@ pub async fn list(
         .ctx
         .run(move |conn, _| cases::queue(conn, &user, q))
         .await?;
-    Ok(HttpResponse::Ok().json(super::for_role(role, &page)?))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(super::for_role(role, &page)?))
 }
 
 /// `GET /api/v1/cases/counts` — cases per status the user can see.
@@ -80,7 +82,8 @@ pub async fn get(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(case.version)))
-        .json(super::for_role(role, &case)?))
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(super::for_role(role, &case)?))
 }
 
 /// `POST /api/v1/cases/{id}/actions` — needs `If-Match`.
@@ -108,7 +111,8 @@ pub async fn act(
     tracing::info!(case_id = %case.id, action = %kind, actor = %actor, status = %case.status, "case action");
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(case.version)))
-        .json(super::for_role(role, &case)?))
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(super::for_role(role, &case)?))
 }
 
 /// `GET /api/v1/cases/{id}/notes` — employers see shared messages only.

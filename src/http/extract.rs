@@ -330,6 +330,9 @@ fn signed_in(
 }
 
 async fn lookup_session(state: &AppState, token: String) -> Result<AuthUser, ServiceError> {
+    if let Some(user) = accounts::authenticate_cached(&state.ctx, &token) {
+        return Ok(user);
+    }
     state
         .ctx
         .run(move |conn, ctx| accounts::authenticate(conn, ctx, &token))

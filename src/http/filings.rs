@@ -266,7 +266,9 @@ pub async fn preview(
         bundle_id,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(super::for_role(user.role, &preview)?))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(super::for_role(user.role, &preview)?))
 }
 
 fn require_employer(user: &AuthUser) -> Result<(), ServiceError> {
@@ -437,5 +439,7 @@ pub async fn create(
         header::LOCATION,
         format!("/api/v1/filings/{}", outcome.result.id),
     ));
-    Ok(response.json(super::for_role(role, &outcome.result)?))
+    Ok(response
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(super::for_role(role, &outcome.result)?))
 }

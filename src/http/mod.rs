@@ -221,14 +221,18 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// `value` as JSON for `role`: employers do not get the duplicate-passport flag, which
-/// would tell them that another sponsor filed the same passport, nor the overstay flag.
-pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<serde_json::Value, ApiError> {
-    let mut json = serde_json::to_value(value)
-        .map_err(|e| ServiceError::Internal(format!("answer did not serialize: {e}")))?;
-    if !role.is_desk() {
-        strip_desk_only(&mut json);
+/// would tell them that another sponsor filed the same passport, nor the overstay flag. The
+/// desk's answer is written straight to bytes; only an employer's passes through a
+/// `serde_json::Value` to lose those fields.
+pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<Vec<u8>, ApiError> {
+    let failed =
+        |e: serde_json::Error| ServiceError::Internal(format!("answer did not serialize: {e}"));
+    if role.is_desk() {
+        return Ok(serde_json::to_vec(value).map_err(failed)?);
     }
-    Ok(json)
+    let mut json = serde_json::to_value(value).map_err(failed)?;
+    strip_desk_only(&mut json);
+    Ok(serde_json::to_vec(&json).map_err(failed)?)
 }
 
 fn strip_desk_only(value: &mut serde_json::Value) {

@@ -215,13 +215,17 @@ fn classify_smtp(e: lettre::transport::smtp::Error) -> SendError {
 /// Writes `<dir>/<id>.eml` through a temporary file and a rename, so that a reader never
 /// sees half a message and a resend overwrites rather than duplicates.
 async fn write_eml(dir: &std::path::Path, id: &str, raw: &[u8]) -> Result<(), SendError> {
-    let io = |e: std::io::Error| SendError::Transient(format!("mail folder: {e}"));
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let tmp = dir.join(format!(".{id}.eml.tmp"));
-    tokio::fs::write(&tmp, raw).await.map_err(io)?;
-    tokio::fs::rename(&tmp, dir.join(format!("{id}.eml")))
-        .await
-        .map_err(io)
+    let (dir, id, raw) = (dir.to_owned(), id.to_owned(), raw.to_owned());
+    // One trip to the blocking pool for the three calls (tokio::fs would take three).
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".{id}.eml.tmp"));
+        std::fs::write(&tmp, raw)?;
+        std::fs::rename(&tmp, dir.join(format!("{id}.eml")))
+    })
+    .await
+    .map_err(|e| SendError::Transient(format!("mail folder: {e}")))?
+    .map_err(|e| SendError::Transient(format!("mail folder: {e}")))
 }
 
 /// `smtp://` is plain SMTP that upgrades with STARTTLS when the server offers it (a loopback

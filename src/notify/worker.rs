@@ -1,6 +1,6 @@
-//! The outbox worker: claims due rows, sends them one at a time, and settles each one —
-//! sent, retried later with exponential backoff and jitter, or dead after a bounded number of
-//! tries. It also sends the daily digests when they are due.
+//! The outbox worker: claims due rows, sends them a few at a time, and settles each group in
+//! one transaction: sent, retried later with exponential backoff and jitter, or dead after a
+//! bounded number of tries. It also sends the daily digests when they are due.
 //!
 //! Several workers may run against one PostgreSQL database (each `kitdesk serve` and any
 //! `kitdesk outbox run`): a claim takes rows with `FOR UPDATE SKIP LOCKED` and holds them
@@ -9,7 +9,7 @@
 //! takes them over and sends again with the same Message-ID, which lets a recipient's
 //! system recognise the copy. Delivery is therefore at least once, and never lost.
 //!
-//! Stopping (`WorkerHandle::stop`) lets the message in flight finish and hands the rest
+//! Stopping (`WorkerHandle::stop`) lets the messages in flight finish and hands the rest
 //! of the claimed rows back untouched.
 
 use std::time::{Duration, Instant};
@@ -75,6 +75,8 @@ pub struct OutboxSettings {
     pub poll_interval: Duration,
     /// Rows claimed at once.
     pub batch_size: i64,
+    /// Messages sent at once within a claim.
+    pub parallel_sends: usize,
     /// How long a claim holds; must comfortably exceed sending one batch (at least 60 s).
     pub lease: Duration,
     pub retry: RetryPolicy,
@@ -89,8 +91,9 @@ impl Default for OutboxSettings {
         OutboxSettings {
             run_in_server: true,
             poll_interval: Duration::from_secs(2),
-            batch_size: 10,
-            // 10 rows × (connect + 5 commands) × 10 s time-outs would still fit.
+            batch_size: 64,
+            parallel_sends: 8,
+            // 64 rows, 8 at a time, × (connect + 5 commands) × 10 s time-outs would still fit.
             lease: Duration::from_secs(600),
             retry: RetryPolicy::default(),
             digest_hour: 8,
@@ -122,7 +125,7 @@ pub struct PassReport {
     pub released: usize,
 }
 
-/// A running worker; stop it to let it finish the message in flight.
+/// A running worker; stop it to let it finish the messages in flight.
 pub struct WorkerHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -138,7 +141,7 @@ impl WorkerHandle {
     }
 
     /// As [`stop`](Self::stop), but gives up after `limit` (a mute SMTP server must not
-    /// hold a shutdown): the message in flight stays claimed and is sent again when its
+    /// hold a shutdown): the messages in flight stay claimed and are sent again when their
     /// lease ends.
     pub async fn stop_within(self, limit: std::time::Duration) {
         let _ = self.stop.send(true);
@@ -162,7 +165,21 @@ pub struct Worker {
     mailer: Mailer,
     settings: OutboxSettings,
     id: String,
+    /// Where the next claim starts; see [`outbox::ClaimFrom`].
+    mark: std::sync::Mutex<Mark>,
 }
+
+/// The worker's place in a backlog it is draining.
+#[derive(Default)]
+struct Mark {
+    pending_after: Option<(chrono::NaiveDateTime, String)>,
+    /// When the worker last looked at the whole outbox (expired leases, and pending rows due
+    /// before its mark).
+    full_look: Option<Instant>,
+}
+
+/// How often a draining worker looks at the whole outbox, not only past its mark.
+const FULL_LOOK_EVERY: Duration = Duration::from_secs(10);
 
 impl Worker {
     pub fn new(pool: Pool, mailer: Mailer, mut settings: OutboxSettings) -> Worker {
@@ -179,6 +196,7 @@ impl Worker {
             mailer,
             settings,
             id,
+            mark: std::sync::Mutex::default(),
         }
     }
 
@@ -288,35 +306,54 @@ impl Worker {
             .unwrap_or_else(|_| chrono::Duration::minutes(10));
         let limit = self.settings.batch_size.max(1);
         let claimed_at = Instant::now();
-        let rows = self
-            .db(move |conn| Ok(outbox::claim(conn, &worker, now, now + lease, limit)?))
+        let from = self.claim_from();
+        let claimed = self
+            .db(move |conn| {
+                Ok(outbox::claim_from(
+                    conn,
+                    &worker,
+                    now,
+                    now + lease,
+                    limit,
+                    &from,
+                )?)
+            })
             .await?;
+        self.remember(&claimed, limit);
+        let rows = claimed.rows;
         let mut report = PassReport {
             claimed: rows.len(),
             ..PassReport::default()
         };
-        let mut rows = rows.into_iter();
-        while let Some(row) = rows.next() {
-            // Stop between messages, never inside one; and leave a row alone if the lease
-            // might run out while it is being sent (another worker could take it over).
+        let parallel = self.settings.parallel_sends.max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            // Stop between groups of messages, never inside one; and leave rows alone if the
+            // lease might run out while they are being sent (another worker could take them
+            // over).
             let lease_left = self.settings.lease.saturating_sub(claimed_at.elapsed());
             if *stopped.borrow() || lease_left < SMTP_TIMEOUT * 3 {
-                let mut ids = vec![row.id];
-                ids.extend(rows.map(|r| r.id));
+                let ids: Vec<String> = rows.map(|r| r.id).collect();
                 let worker = self.id.clone();
                 report.released = self
                     .db(move |conn| Ok(outbox::release(conn, &ids, &worker, time::now())?))
                     .await?;
                 break;
             }
-            let outcome = self.mailer.send(&row).await;
-            match self.settle(row, outcome).await {
-                Ok(Settled::Sent) => report.sent += 1,
-                Ok(Settled::Retry) => report.retried += 1,
-                Ok(Settled::Dead) => report.dead += 1,
-                // The row stays claimed; when the lease ends it is tried again.
+            // A few messages at once: a mail server answers each in a few round trips, and
+            // one at a time the worker would mostly wait.
+            let group: Vec<OutboxRow> = rows.by_ref().take(parallel).collect();
+            let outcomes =
+                futures_util::future::join_all(group.iter().map(|row| self.mailer.send(row))).await;
+            match self.settle(group, outcomes).await {
+                Ok(settled) => {
+                    report.sent += settled.sent;
+                    report.retried += settled.retried;
+                    report.dead += settled.dead;
+                }
+                // The rows stay claimed; when the lease ends they are tried again.
                 Err(e) => {
-                    tracing::warn!(worker = %self.id, error = %e, "could not record a delivery")
+                    tracing::warn!(worker = %self.id, error = %e, "could not record deliveries")
                 }
             }
         }
@@ -326,55 +363,86 @@ impl Worker {
         Ok(report)
     }
 
+    /// Where the next claim looks: past the mark while a backlog drains, everywhere now and
+    /// then (and whenever there is no mark).
+    fn claim_from(&self) -> outbox::ClaimFrom {
+        let mut mark = self.mark.lock().unwrap_or_else(|p| p.into_inner());
+        let due = mark
+            .full_look
+            .is_none_or(|at| at.elapsed() >= FULL_LOOK_EVERY);
+        if due || mark.pending_after.is_none() {
+            mark.full_look = Some(Instant::now());
+            return outbox::ClaimFrom::everything();
+        }
+        outbox::ClaimFrom {
+            expired_leases: false,
+            pending_after: mark.pending_after.clone(),
+        }
+    }
+
+    /// Moves the mark after a claim: kept while claims come back full (a backlog), dropped
+    /// when one does not (the backlog is drained).
+    fn remember(&self, claimed: &outbox::Claimed, limit: i64) {
+        let mut mark = self.mark.lock().unwrap_or_else(|p| p.into_inner());
+        mark.pending_after = if claimed.rows.len() as i64 >= limit {
+            claimed.last_pending.clone()
+        } else {
+            None
+        };
+    }
+
+    /// Records what became of a group of sent rows, in one transaction (one commit for the
+    /// group, not one per mail).
     async fn settle(
         &self,
-        row: OutboxRow,
-        outcome: Result<(), SendError>,
-    ) -> Result<Settled, WorkerError> {
+        rows: Vec<OutboxRow>,
+        outcomes: Vec<Result<(), SendError>>,
+    ) -> Result<PassReport, WorkerError> {
         let worker = self.id.clone();
         let policy = self.settings.retry.clone();
         self.db(move |conn| {
-            let now = time::now();
-            let (settled, held) = match outcome {
-                Ok(()) => (
-                    Settled::Sent,
-                    outbox::mark_sent(conn, &row.id, &worker, now)?,
-                ),
-                Err(error) => {
+            crate::db::write_tx(conn, |conn| {
+                let now = time::now();
+                let mut settled = PassReport::default();
+                let mut delivered = Vec::new();
+                for (row, outcome) in rows.into_iter().zip(outcomes) {
+                    let error = match outcome {
+                        Ok(()) => {
+                            delivered.push(row.id);
+                            continue;
+                        }
+                        Err(error) => error,
+                    };
                     let limit = match error {
                         SendError::Transient(_) => policy.max_attempts,
                         SendError::Permanent(_) => policy.max_permanent_attempts,
                     };
                     let message = truncate(&error.to_string(), 1000);
-                    if row.attempts >= limit {
+                    let held = if row.attempts >= limit {
                         tracing::error!(outbox_id = %row.id, attempts = row.attempts, error = %message, "mail is dead: giving up");
-                        (
-                            Settled::Dead,
-                            outbox::mark_dead(conn, &row.id, &worker, &message, now)?,
-                        )
+                        settled.dead += 1;
+                        outbox::mark_dead(conn, &row.id, &worker, &message, now)?
                     } else {
                         let wait = chrono::Duration::from_std(policy.backoff(row.attempts))
                             .unwrap_or_else(|_| chrono::Duration::hours(1));
-                        (
-                            Settled::Retry,
-                            outbox::mark_retry(conn, &row.id, &worker, &message, now + wait, now)?,
-                        )
+                        settled.retried += 1;
+                        outbox::mark_retry(conn, &row.id, &worker, &message, now + wait, now)?
+                    };
+                    if !held {
+                        tracing::warn!(outbox_id = %row.id, worker = %worker, "lease lost before the failure was recorded");
                     }
                 }
-            };
-            if !held {
-                tracing::warn!(outbox_id = %row.id, worker = %worker, "lease lost before the delivery was recorded");
-            }
-            Ok(settled)
+                settled.sent = delivered.len();
+                let held = outbox::mark_sent_many(conn, &delivered, &worker, now)?;
+                let lost = delivered.len() - held;
+                if lost > 0 {
+                    tracing::warn!(worker = %worker, rows = lost, "lease lost before the delivery was recorded");
+                }
+                Ok(settled)
+            })
         })
         .await
     }
-}
-
-enum Settled {
-    Sent,
-    Retry,
-    Dead,
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -284,7 +284,8 @@ pub fn authenticate(
         return Err(ServiceError::Unauthenticated);
     }
     let hash = token_hash(token);
-    let Some(session) = sessions::find_with_user(conn, &hash)? else {
+    let changes = sessions::changes();
+    let Some(mut session) = sessions::find_with_user(conn, &hash)? else {
         return Err(ServiceError::Unauthenticated);
     };
     let now = time::now();
@@ -296,14 +297,41 @@ pub fn authenticate(
     let stale_before = now - chrono::Duration::seconds(TOUCH_EVERY_SECONDS);
     if session.last_seen_at <= stale_before {
         sessions::touch(conn, &hash, now, stale_before)?;
+        session.last_seen_at = now;
     }
+    let user = auth_user(ctx, &session, hash.clone())?;
+    ctx.sessions.put(hash, session, changes);
+    Ok(user)
+}
+
+/// [`authenticate`] from the sessions read a moment ago, without the database; `None` when
+/// the database must answer (not cached, changed since, expired, or due for its touch).
+pub fn authenticate_cached(ctx: &AppContext, token: &str) -> Option<AuthUser> {
+    if token.is_empty() || token.len() > 128 {
+        return None;
+    }
+    let hash = token_hash(token);
+    let session = ctx.sessions.get(&hash)?;
+    let now = time::now();
+    let touch_before = now - chrono::Duration::seconds(TOUCH_EVERY_SECONDS);
+    if !super::session_cache::usable(&session, now, ctx.settings.session_idle, touch_before) {
+        return None;
+    }
+    auth_user(ctx, &session, hash).ok()
+}
+
+fn auth_user(
+    ctx: &AppContext,
+    session: &sessions::SessionUser,
+    session_hash: String,
+) -> Result<AuthUser, ServiceError> {
     let role = parse_role(&session.role)?;
     Ok(AuthUser {
         role,
-        id: session.user_id,
-        email: session.email,
-        sponsor_id: session.sponsor_id,
-        session_hash: hash,
+        id: session.user_id.clone(),
+        email: session.email.clone(),
+        sponsor_id: session.sponsor_id.clone(),
+        session_hash,
         rights: parse_rights(&session.rights)?,
         must_enrol: super::mfa::must_enrol(ctx.settings.desk_mfa, role, session.second_factor),
     })

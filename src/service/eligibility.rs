@@ -2,7 +2,7 @@
 //! `crate::rules`), storing what was decided with which rule-set versions, replaying it,
 //! publishing new rule-set versions, dry runs of drafts, and the E-4 cap ledger.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
@@ -121,6 +121,38 @@ pub fn with_presence(
             .collect(),
         _ => Vec::new(),
     };
+    Ok(with_stays(context, &stays, document, today))
+}
+
+/// The recorded stays of many workers, by passport index, in one query: for evaluating a
+/// page of cases without a query per case.
+pub fn stays_by_passport(
+    conn: &mut DbConnection,
+    passport_indexes: &[String],
+) -> Result<HashMap<String, Vec<Stay>>, ServiceError> {
+    let mut wanted: Vec<String> = passport_indexes
+        .iter()
+        .filter(|i| !i.is_empty())
+        .cloned()
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut stays: HashMap<String, Vec<Stay>> = HashMap::new();
+    for trip in crate::db::trips::for_passports(conn, &wanted)? {
+        if let Some(stay) = super::trips::stay_of(&trip) {
+            stays.entry(trip.passport_index).or_default().push(stay);
+        }
+    }
+    Ok(stays)
+}
+
+/// [`with_presence`] with the worker's stays already read.
+pub fn with_stays(
+    context: EvalContext,
+    stays: &[Stay],
+    document: &Value,
+    today: NaiveDate,
+) -> EvalContext {
     let date = |name: &str| {
         document["assignment"][name]
             .as_str()
@@ -128,16 +160,16 @@ pub fn with_presence(
     };
     let (days, esta) = match (date("planned_entry"), date("planned_exit")) {
         (Some(entry), Some(exit)) if exit >= entry => {
-            let p = presence::for_planned_stay(&stays, today, entry, exit);
+            let p = presence::for_planned_stay(stays, today, entry, exit);
             (p.days_before_stay, p.esta_admission_days)
         }
         // No usable planned stay (its rules are then in error): the last 365 days.
-        _ => (presence::last_365(&stays, today).days, 0),
+        _ => (presence::last_365(stays, today).days, 0),
     };
-    Ok(context.with_presence(
+    context.with_presence(
         u64::try_from(days).unwrap_or(0),
         u64::try_from(esta).unwrap_or(0),
-    ))
+    )
 }
 
 /// A rule-set version as recorded with an evaluation.
@@ -299,6 +331,8 @@ pub fn evaluate_new_cases(
     let mut out = Vec::with_capacity(rows.len());
     let mut contexts: BTreeMap<NaiveDate, EvalContext> = BTreeMap::new();
     let now = time::now();
+    let indexes: Vec<String> = rows.iter().map(|r| r.passport_index.clone()).collect();
+    let stays = stays_by_passport(conn, &indexes)?;
     for row in rows.iter_mut() {
         let facts = stored_facts(row)?;
         let context = match contexts.get(&row.filing_date) {
@@ -312,13 +346,10 @@ pub fn evaluate_new_cases(
         };
         let document = facts.to_value();
         // The cached context is per date; the presence is the worker's.
-        let context = with_presence(
-            conn,
-            context,
-            Some(&row.passport_index),
-            &document,
-            row.filing_date,
-        )?;
+        let worker_stays = stays
+            .get(&row.passport_index)
+            .map_or(&[][..], Vec::as_slice);
+        let context = with_stays(context, worker_stays, &document, row.filing_date);
         let evaluation = book
             .evaluate(&document, &context)
             .map_err(|e| ServiceError::Internal(format!("evaluation failed: {e}")))?;
@@ -1290,6 +1321,8 @@ pub fn impact_in_pages(
         after = Some(last.0.clone());
         let mut ids = Vec::with_capacity(rows.len());
         let mut cases = Vec::with_capacity(rows.len());
+        let indexes: Vec<String> = rows.iter().map(|r| r.3.clone()).collect();
+        let stays = stays_by_passport(conn, &indexes)?;
         for (id, receipt, facts_json, passport_index) in rows {
             let facts = match FactsV2::from_stored(&facts_json) {
                 Ok(f) => f.to_value(),
@@ -1308,7 +1341,8 @@ pub fn impact_in_pages(
                 }
             };
             // The cached context is per date; the presence is the worker's.
-            let context = with_presence(conn, context, Some(&passport_index), &facts, ctx.today())?;
+            let worker_stays = stays.get(&passport_index).map_or(&[][..], Vec::as_slice);
+            let context = with_stays(context, worker_stays, &facts, ctx.today());
             ids.push((id, receipt));
             cases.push(DryRunCase { facts, context });
         }

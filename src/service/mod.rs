@@ -28,6 +28,7 @@ pub mod passwords;
 pub mod pdf_view;
 pub mod reports;
 pub mod secrets;
+pub mod session_cache;
 pub mod sponsor_review;
 pub mod sponsors;
 pub mod spreadsheet;
@@ -305,6 +306,8 @@ pub struct AppContext {
     pub rules: Arc<eligibility::Rules>,
     /// Where document bodies are kept, encrypted.
     pub documents: Arc<crate::storage::DocumentStore>,
+    /// Sessions read a moment ago (`session_cache`).
+    pub sessions: Arc<session_cache::SessionCache>,
 }
 
 impl AppContext {
