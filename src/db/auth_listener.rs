@@ -17,6 +17,8 @@ use super::sessions::note_change;
 /// sign-out or disable reaches this one's cache.
 pub const POLL: Duration = Duration::from_millis(100);
 const RETRY: Duration = Duration::from_secs(1);
+/// How often the listener checks that its connection still answers.
+const PING: Duration = Duration::from_secs(5);
 
 /// Stops the listener thread when dropped.
 pub struct AuthListener {
@@ -52,12 +54,12 @@ fn listen(url: &str, stopped: &AtomicBool) -> Result<(), Box<dyn std::error::Err
     conn.batch_execute("LISTEN kitdesk_auth")?;
     // Whatever changed while nobody listened.
     note_change();
-    let mut polls = 0u32;
+    let mut last_ping = std::time::Instant::now();
     while !stopped.load(Ordering::Acquire) {
-        polls = polls.wrapping_add(1);
-        if polls % 50 == 0 {
+        if last_ping.elapsed() >= PING {
             // A connection cut without a word is found out here, within seconds.
             conn.batch_execute("SELECT 1")?;
+            last_ping = std::time::Instant::now();
         }
         let mut heard = false;
         for notification in conn.notifications_iter() {

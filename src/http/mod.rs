@@ -98,15 +98,25 @@ macro_rules! api_routes {
         fn api_scope() -> impl actix_web::dev::HttpServiceFactory {
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(extract::resolve_session))
-                $(.service(
-                    web::resource($path)
-                        $(.route(web::$method().to($handler)))+
-                        .default_service(web::to(|req: HttpRequest| async move {
-                            let mut allowed = [$(stringify!($method).to_ascii_uppercase()),+];
-                            allowed.sort();
-                            crate::error::method_not_allowed(req.method(), &allowed)
-                        })),
-                ))*
+                .configure(|cfg| {
+                    // The router tries resources in the order they were registered, matching
+                    // each template with a regular expression: literal paths first (a string
+                    // comparison each), so that a request for one never pays for the
+                    // templates; then the templates in the order listed.
+                    for literals in [true, false] {
+                        $(if literals != $path.contains('{') {
+                            cfg.service(
+                                web::resource($path)
+                                    $(.route(web::$method().to($handler)))+
+                                    .default_service(web::to(|req: HttpRequest| async move {
+                                        let mut allowed = [$(stringify!($method).to_ascii_uppercase()),+];
+                                        allowed.sort();
+                                        crate::error::method_not_allowed(req.method(), &allowed)
+                                    })),
+                            );
+                        })*
+                    }
+                })
                 .default_service(web::to(not_found))
         }
     };

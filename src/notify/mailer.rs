@@ -170,34 +170,75 @@ impl Mailer {
 
     /// Delivers one row.
     pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
-        let message = self.build(row)?;
-        let to = mask_email(&row.recipient);
-        let result = match &self.backend {
-            Backend::Smtp(transport) => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(classify_smtp),
-            Backend::Files(dir) => write_eml(dir, &row.id, &message.formatted()).await,
-            Backend::Memory(store) => {
-                store
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(SentMail {
-                        message_id: row.message_id.clone(),
-                        recipient: row.recipient.clone(),
-                        raw: message.formatted(),
-                    });
-                Ok(())
-            }
+        let result = match self.build(row) {
+            Err(e) => Err(e),
+            Ok(message) => match &self.backend {
+                Backend::Smtp(transport) => transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(classify_smtp),
+                Backend::Files(dir) => {
+                    let (dir, id, raw) = (dir.clone(), row.id.clone(), message.formatted());
+                    tokio::task::spawn_blocking(move || write_eml(&dir, &id, &raw))
+                        .await
+                        .unwrap_or_else(|e| Err(SendError::Transient(format!("mail folder: {e}"))))
+                }
+                Backend::Memory(store) => {
+                    store
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(SentMail {
+                            message_id: row.message_id.clone(),
+                            recipient: row.recipient.clone(),
+                            raw: message.formatted(),
+                        });
+                    Ok(())
+                }
+            },
         };
-        match &result {
-            Ok(()) => tracing::info!(outbox_id = %row.id, kind = %row.kind, to = %to, "mail sent"),
-            Err(e) => {
-                tracing::warn!(outbox_id = %row.id, kind = %row.kind, to = %to, error = %e, "mail not sent")
-            }
-        }
+        log_outcome(row, &result);
         result
+    }
+
+    /// Delivers a group of rows, each outcome in the rows' order: to a mail server all at
+    /// once (each waits on the server's answers, not on the machine); to the mail folder in
+    /// one trip to the blocking pool, one file after another.
+    pub async fn send_all(&self, rows: &[OutboxRow]) -> Vec<Result<(), SendError>> {
+        let Backend::Files(dir) = &self.backend else {
+            return futures_util::future::join_all(rows.iter().map(|row| self.send(row))).await;
+        };
+        let built: Vec<(String, Result<Vec<u8>, SendError>)> = rows
+            .iter()
+            .map(|row| (row.id.clone(), self.build(row).map(|m| m.formatted())))
+            .collect();
+        let dir = dir.clone();
+        let results = tokio::task::spawn_blocking(move || {
+            built
+                .into_iter()
+                .map(|(id, raw)| raw.and_then(|raw| write_eml(&dir, &id, &raw)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_else(|e| {
+            rows.iter()
+                .map(|_| Err(SendError::Transient(format!("mail folder: {e}"))))
+                .collect()
+        });
+        for (row, result) in rows.iter().zip(&results) {
+            log_outcome(row, result);
+        }
+        results
+    }
+}
+
+fn log_outcome(row: &OutboxRow, result: &Result<(), SendError>) {
+    let to = mask_email(&row.recipient);
+    match result {
+        Ok(()) => tracing::info!(outbox_id = %row.id, kind = %row.kind, to = %to, "mail sent"),
+        Err(e) => {
+            tracing::warn!(outbox_id = %row.id, kind = %row.kind, to = %to, error = %e, "mail not sent")
+        }
     }
 }
 
@@ -213,19 +254,13 @@ fn classify_smtp(e: lettre::transport::smtp::Error) -> SendError {
 }
 
 /// Writes `<dir>/<id>.eml` through a temporary file and a rename, so that a reader never
-/// sees half a message and a resend overwrites rather than duplicates.
-async fn write_eml(dir: &std::path::Path, id: &str, raw: &[u8]) -> Result<(), SendError> {
-    let (dir, id, raw) = (dir.to_owned(), id.to_owned(), raw.to_owned());
-    // One trip to the blocking pool for the three calls (tokio::fs would take three).
-    tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".{id}.eml.tmp"));
-        std::fs::write(&tmp, raw)?;
-        std::fs::rename(&tmp, dir.join(format!("{id}.eml")))
-    })
-    .await
-    .map_err(|e| SendError::Transient(format!("mail folder: {e}")))?
-    .map_err(|e| SendError::Transient(format!("mail folder: {e}")))
+/// sees half a message and a resend overwrites rather than duplicates. Blocks.
+fn write_eml(dir: &std::path::Path, id: &str, raw: &[u8]) -> Result<(), SendError> {
+    let io = |e: std::io::Error| SendError::Transient(format!("mail folder: {e}"));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let tmp = dir.join(format!(".{id}.eml.tmp"));
+    std::fs::write(&tmp, raw).map_err(io)?;
+    std::fs::rename(&tmp, dir.join(format!("{id}.eml"))).map_err(io)
 }
 
 /// `smtp://` is plain SMTP that upgrades with STARTTLS when the server offers it (a loopback
