@@ -252,6 +252,16 @@ macro_rules! held_by {
     };
 }
 
+/// [`held_by!`] for several rows at once.
+macro_rules! held_all {
+    ($ids:expr, $worker:expr) => {
+        outbox::table
+            .filter(outbox::id.eq_any($ids))
+            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::claimed_by.eq($worker))
+    };
+}
+
 /// Marks claimed rows delivered in one statement; returns how many `worker` still held.
 pub fn mark_sent_many(
     conn: &mut DbConnection,
@@ -262,20 +272,15 @@ pub fn mark_sent_many(
     if ids.is_empty() {
         return Ok(0);
     }
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq_any(ids))
-            .filter(outbox::state.eq(SENDING))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::state.eq(SENT),
-        outbox::sent_at.eq(now),
-        outbox::updated_at.eq(now),
-        outbox::lease_expires_at.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(conn)
+    diesel::update(held_all!(ids, worker))
+        .set((
+            outbox::state.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::updated_at.eq(now),
+            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
 }
 
 /// Puts a claimed row back to wait until `next_attempt_at`, recording why it failed.
@@ -331,21 +336,16 @@ pub fn release(
     if ids.is_empty() {
         return Ok(0);
     }
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq_any(ids))
-            .filter(outbox::state.eq(SENDING))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::state.eq(PENDING),
-        outbox::claimed_by.eq(None::<String>),
-        outbox::lease_expires_at.eq(None::<NaiveDateTime>),
-        outbox::attempts.eq(outbox::attempts - 1),
-        outbox::next_attempt_at.eq(now),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(conn)
+    diesel::update(held_all!(ids, worker))
+        .set((
+            outbox::state.eq(PENDING),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::lease_expires_at.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::next_attempt_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 /// Makes a dead (or waiting) row due now with a fresh count of attempts. Sent rows and rows
