@@ -10,11 +10,14 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailConfig, MailTransportConfig};
 use crate::db::outbox::OutboxRow;
 use crate::domain::email::mask_email;
+
+use super::smtp_pool::{SmtpPool, SmtpServer, StartTls};
 
 /// Connect and per-command time limit for SMTP: a hung server must not hold a worker.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,9 +51,17 @@ pub struct SentMail {
 
 #[derive(Clone)]
 enum Backend {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Smtp),
     Files(PathBuf),
     Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+/// How mail reaches an SMTP server: our own connections (`smtp://`, see `smtp_pool` for
+/// why), or lettre's transport for `smtps://`.
+#[derive(Clone)]
+enum Smtp {
+    Pooled(Arc<SmtpPool>),
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 /// Sends outbox rows. Cheap to clone.
@@ -86,11 +97,7 @@ impl Mailer {
                 url,
                 username,
                 password,
-            } => Backend::Smtp(smtp_transport(
-                url,
-                username.as_deref(),
-                password.as_deref(),
-            )?),
+            } => Backend::Smtp(smtp_backend(url, username.as_deref(), password.as_deref())?),
         };
         Ok(Mailer { from, backend })
     }
@@ -173,7 +180,10 @@ impl Mailer {
         let result = match self.build(row) {
             Err(e) => Err(e),
             Ok(message) => match &self.backend {
-                Backend::Smtp(transport) => transport
+                Backend::Smtp(Smtp::Pooled(pool)) => {
+                    pool.send(message.envelope(), &message.formatted()).await
+                }
+                Backend::Smtp(Smtp::Lettre(transport)) => transport
                     .send(message)
                     .await
                     .map(|_| ())
@@ -244,7 +254,7 @@ fn log_outcome(row: &OutboxRow, result: &Result<(), SendError>) {
 
 /// 5xx replies and messages the client cannot even form are permanent; everything else
 /// (4xx, refused or dropped connections, time-outs, TLS trouble) may pass on a later try.
-fn classify_smtp(e: lettre::transport::smtp::Error) -> SendError {
+pub(super) fn classify_smtp(e: lettre::transport::smtp::Error) -> SendError {
     let text = e.to_string();
     if e.is_permanent() || e.is_client() {
         SendError::Permanent(text)
@@ -266,7 +276,64 @@ fn write_eml(dir: &std::path::Path, id: &str, raw: &[u8]) -> Result<(), SendErro
 /// `smtp://` is plain SMTP that upgrades with STARTTLS when the server offers it (a loopback
 /// test server offers nothing and is spoken to in plain); `smtps://` is TLS from the first
 /// byte; `?tls=required` insists on STARTTLS. Credentials come from the URL, else from
-/// `SMTP_USERNAME`/`SMTP_PASSWORD`.
+/// `SMTP_USERNAME`/`SMTP_PASSWORD`. A path names this client in EHLO (`smtp://host/name`).
+fn smtp_backend(
+    url: &str,
+    username: Option<&str>,
+    password: Option<&str>,
+) -> Result<Smtp, MailerError> {
+    let bad = |e: &dyn std::fmt::Display| MailerError::BadSmtpUrl(format!("{e}"));
+    // lettre's own reading of the URL first, so that both paths accept the same URLs.
+    let transport = smtp_transport(url, username, password)?;
+    let parsed = url::Url::parse(url).map_err(|e| bad(&e))?;
+    if parsed.scheme() != "smtp" {
+        return Ok(Smtp::Lettre(transport));
+    }
+    let host = smtp_host(url).ok_or_else(|| bad(&"no host"))?;
+    let tls = || TlsParameters::new(host.clone()).map_err(|e| bad(&e));
+    let tls_mode = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let (start_tls, default_port) = match tls_mode.as_deref() {
+        None => (StartTls::WhenOffered(tls()?), 25),
+        Some("opportunistic") => (StartTls::WhenOffered(tls()?), 587),
+        Some("required") => (StartTls::Required(tls()?), 587),
+        Some(other) => return Err(bad(&format!("unknown tls={other}"))),
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    // As lettre reads it: a URL that names a user brings its own password or none.
+    let credentials = if !parsed.username().is_empty() || parsed.password().is_some() {
+        parsed
+            .password()
+            .map(|pass| Credentials::new(decode(parsed.username()), decode(pass)))
+    } else {
+        match (username, password) {
+            (Some(user), Some(pass)) => Some(Credentials::new(user.to_owned(), pass.to_owned())),
+            _ => None,
+        }
+    };
+    let name = parsed.path().trim_matches('/');
+    let hello = if name.is_empty() {
+        ClientId::default()
+    } else {
+        ClientId::Domain(name.to_owned())
+    };
+    Ok(Smtp::Pooled(Arc::new(SmtpPool::new(SmtpServer {
+        host,
+        port: parsed.port().unwrap_or(default_port),
+        start_tls,
+        credentials,
+        hello,
+        timeout: SMTP_TIMEOUT,
+    }))))
+}
+
+/// lettre's transport for a URL (it checks the URL too).
 fn smtp_transport(
     url: &str,
     username: Option<&str>,

@@ -20,6 +20,7 @@ pub mod digest;
 pub mod enqueue;
 pub mod mailer;
 pub mod messages;
+pub mod smtp_pool;
 pub mod worker;
 
 pub use mailer::{Mailer, SendError};

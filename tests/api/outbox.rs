@@ -589,6 +589,54 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
 }
 
 #[tokio::test]
+async fn mails_to_one_server_share_a_kept_open_connection_that_is_replaced_when_it_breaks() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_configured(Settings::default(), |c| {
+        c.outbox.run_in_server = false;
+    })
+    .await;
+    let mut config = crate::helpers::test_config(&app.db, app.data_dir.clone());
+    fast_smtp(&mut config, sink.url());
+    let mailer = Mailer::from_config(&config.mail).unwrap();
+    let mail = |i: usize| {
+        outbox_row(
+            "test",
+            "applicant",
+            &format!("worker{i}@example.kr"),
+            None,
+            None,
+            &Rendered {
+                subject: format!("[KIT 데스크] 시험 {i} / [KIT Desk] Test {i}"),
+                text: format!("시험 메일 {i}\n\nTest mail {i}"),
+                html: format!("<p>시험 메일 {i}</p><p>Test mail {i}</p>"),
+            },
+            time::now(),
+        )
+    };
+    for i in 0..3 {
+        mailer.send(&mail(i)).await.unwrap();
+    }
+    assert_eq!(sink.count(), 3);
+    assert_eq!(sink.connections(), 1, "one connection carried all three");
+
+    // A refusal leaves the connection usable.
+    sink.script(&["450 mailbox busy"]);
+    assert!(matches!(
+        mailer.send(&mail(3)).await,
+        Err(kitdesk::notify::mailer::SendError::Transient(_))
+    ));
+    mailer.send(&mail(4)).await.unwrap();
+    assert_eq!(sink.connections(), 1);
+
+    // The server restarts: the kept connection is dead, the next mail opens a new one.
+    sink.kill();
+    sink.restart().await;
+    mailer.send(&mail(5)).await.unwrap();
+    assert_eq!(sink.count(), 5);
+    assert_eq!(sink.connections(), 2);
+}
+
+#[tokio::test]
 async fn stopping_a_worker_finishes_the_mail_in_flight_and_hands_back_the_rest() {
     let sink = SmtpSink::start().await;
     sink.delay_data(Duration::from_millis(400));

@@ -43,6 +43,8 @@ struct Shared {
     delayed: AtomicUsize,
     /// DATA commands answered with something other than 250.
     refused: AtomicUsize,
+    /// Connections accepted since the start.
+    connections: AtomicUsize,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -134,6 +136,11 @@ impl SmtpSink {
         *self.shared.delay.lock().unwrap() = Some(delay);
     }
 
+    /// How many connections clients opened, in all.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
     /// How many messages are waiting inside a delayed DATA.
     pub fn delayed(&self) -> usize {
         self.shared.delayed.load(Ordering::SeqCst)
@@ -181,6 +188,7 @@ impl SmtpSink {
                     let Ok((stream, _)) = listener.accept().await else {
                         return;
                     };
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
                     let conn = tokio::spawn(session(stream, shared.clone()));
                     shared.tasks.lock().unwrap().push(conn);
                 }
