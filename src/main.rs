@@ -8,7 +8,38 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its `enum mi_option_e`, version 3, as built by
+/// libmimalloc-sys 0.1 without the `v2` feature).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Memory freed is given back to the system at once. With mimalloc's default delay (1 s)
+    // the purge is done by a later call into the allocator, which an idle server does not
+    // make: it kept what starting up had freed, 67 MB idle against 52 MB (docs/benchmarks.md,
+    // issue 18).
+    // SAFETY: sets a plain integer option; mimalloc allows it at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = kitdesk::cli::Cli::parse();
     kitdesk::commands::run(cli)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // The purge delay's default in mimalloc 3 (1,000 ms, or MIMALLOC_PURGE_DELAY): a
+        // shifted index would read another option's value.
+        // SAFETY: reads an integer option.
+        let default = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(
+            default,
+            std::env::var("MIMALLOC_PURGE_DELAY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1000),
+            "mimalloc's purge delay"
+        );
+    }
 }

@@ -138,14 +138,15 @@ pub fn find_status_by_receipt(
 }
 
 /// Applies `changes` and bumps the version only if the case is still at `expected_version`.
-/// Returns the rows changed: 0 means someone else changed it first (or it does not exist).
+/// Returns the case as it is now, in the same statement; `None` means someone else changed it
+/// first (or it does not exist).
 pub fn update_if_version(
     conn: &mut DbConnection,
     id: &str,
     expected_version: i64,
     changes: &CaseChanges,
     at: NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<Option<CaseRow>> {
     on_backend!(conn, c => diesel::update(
         cases::table
             .filter(cases::id.eq(id))
@@ -156,7 +157,9 @@ pub fn update_if_version(
         cases::version.eq(expected_version + 1),
         cases::updated_at.eq(at),
     ))
-    .execute(c))
+    .returning(CaseRow::as_returning())
+    .get_result(c)
+    .optional())
 }
 
 /// Cases already filed with any of these passport blind-index values.

@@ -20,7 +20,7 @@ use crate::db::outbox::{self, DigestItemRow, OutboxRow};
 use crate::db::projects::{self, ProjectRow};
 use crate::db::sponsors::{self, SponsorRow};
 use crate::db::{users, DbConnection};
-use crate::domain::{time, ActionKind, VisaRoute};
+use crate::domain::{time, ActionKind, CaseStatus, VisaRoute};
 
 pub const DAILY_DIGEST: &str = "daily_digest";
 pub const PER_EVENT: &str = "per_event";
@@ -333,17 +333,20 @@ pub fn event_of(kind: ActionKind) -> Option<CaseEvent> {
 /// same the audit row keeps and the employer sees in the shared note.
 ///
 /// `employer_mail` false leaves the employer's mail (or digest line) out: a batch booking
-/// tells the employer once, in [`interviews_booked`].
+/// tells the employer once, in [`interviews_booked`]. `was` is the status before the action.
 pub fn case_event(
     conn: &mut DbConnection,
     case: &CaseRow,
+    was: CaseStatus,
     kind: ActionKind,
     details: &Value,
     links: Links<'_>,
     employer_mail: bool,
 ) -> Result<(), NotifyError> {
     // Reminders of an evidence request stop once the case has moved on (or is asked again).
-    if case.status != "evidence_requested" || kind == ActionKind::RequestEvidence {
+    // Only a request schedules them, so only a case leaving that state can have any.
+    let moved_on = was == CaseStatus::EvidenceRequested && case.status != was.as_str();
+    if moved_on || kind == ActionKind::RequestEvidence {
         outbox::cancel_pending(conn, &case.id, messages::EVIDENCE_REMINDER, time::now())?;
     }
     // A reminder waits for the interview it announces: any change that moves, cancels or

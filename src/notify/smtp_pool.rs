@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::Rset;
 use lettre::transport::smtp::extension::ClientId;
 
 use super::mailer::SendError;
@@ -69,8 +68,8 @@ impl SmtpPool {
     }
 
     /// Sends one message on an idle connection (checked with NOOP first) or a new one. The
-    /// connection goes back to the pool after a mail the server accepted or refused, and is
-    /// dropped after any other failure.
+    /// connection goes back to the pool after a mail the server accepted; after a refusal or
+    /// a failure lettre has already closed it.
     pub async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
         let mut conn = match self.reuse().await {
             Some(conn) => conn,
@@ -86,16 +85,8 @@ impl SmtpPool {
                 self.give_back(conn);
                 Ok(())
             }
-            Ok(Err(e)) => {
-                // A refusal (4xx or 5xx reply) leaves the session usable after RSET; a broken
-                // connection does not.
-                if !conn.has_broken() && e.status().is_some() {
-                    if let Ok(Ok(_)) = tokio::time::timeout(limit, conn.command(Rset)).await {
-                        self.give_back(conn);
-                    }
-                }
-                Err(super::mailer::classify_smtp(e))
-            }
+            // lettre ends the session on any failure (QUIT, then close): nothing to keep.
+            Ok(Err(e)) => Err(super::mailer::classify_smtp(e)),
         }
     }
 

@@ -1248,15 +1248,16 @@ pub fn apply_action_in(
         if let Some(cancelled) = cancelled_interview {
             details["interview_cancelled"] = cancelled;
         }
-        let changed = cases::update_if_version(conn, case_id, expected_version, &changes, now)?;
-        if changed == 0 {
+        let Some(mut updated) =
+            cases::update_if_version(conn, case_id, expected_version, &changes, now)?
+        else {
             let current = cases::find(conn, case_id)?
                 .map(|r| r.version)
                 .unwrap_or(expected_version);
             return Err(ServiceError::PreconditionFailed {
                 current_version: current,
             });
-        }
+        };
         if let Some(body) = shared_note {
             notes::insert(
                 conn,
@@ -1270,7 +1271,6 @@ pub fn apply_action_in(
                 },
             )?;
         }
-        let mut updated = cases::find(conn, case_id)?.ok_or(ServiceError::NotFound("case"))?;
         if let Some(trigger) = reevaluate {
             let summary = super::eligibility::reevaluate_case(conn, ctx, &updated, trigger)?;
             details["evaluation"] = json!(summary
@@ -1283,6 +1283,7 @@ pub fn apply_action_in(
         crate::notify::enqueue::case_event(
             conn,
             &updated,
+            status,
             kind,
             &details,
             crate::notify::enqueue::Links(&ctx.settings.public_url),

@@ -589,7 +589,7 @@ async fn a_digest_sponsor_gets_one_mail_a_day_instead_of_one_per_event() {
 }
 
 #[tokio::test]
-async fn mails_to_one_server_share_a_kept_open_connection_that_is_replaced_when_it_breaks() {
+async fn mails_to_one_server_share_a_kept_open_connection_replaced_after_a_refusal_or_a_restart() {
     let sink = SmtpSink::start().await;
     let app = spawn_app_configured(Settings::default(), |c| {
         c.outbox.run_in_server = false;
@@ -619,21 +619,22 @@ async fn mails_to_one_server_share_a_kept_open_connection_that_is_replaced_when_
     assert_eq!(sink.count(), 3);
     assert_eq!(sink.connections(), 1, "one connection carried all three");
 
-    // A refusal leaves the connection usable.
+    // A refusal ends that session (lettre says QUIT); the next mail opens another.
     sink.script(&["450 mailbox busy"]);
     assert!(matches!(
         mailer.send(&mail(3)).await,
         Err(kitdesk::notify::mailer::SendError::Transient(_))
     ));
     mailer.send(&mail(4)).await.unwrap();
-    assert_eq!(sink.connections(), 1);
+    mailer.send(&mail(5)).await.unwrap();
+    assert_eq!(sink.connections(), 2);
 
     // The server restarts: the kept connection is dead, the next mail opens a new one.
     sink.kill();
     sink.restart().await;
-    mailer.send(&mail(5)).await.unwrap();
-    assert_eq!(sink.count(), 5);
-    assert_eq!(sink.connections(), 2);
+    mailer.send(&mail(6)).await.unwrap();
+    assert_eq!(sink.count(), 6);
+    assert_eq!(sink.connections(), 3);
 }
 
 #[tokio::test]
