@@ -47,8 +47,9 @@ pub struct SettingsArgs {
     #[arg(long, env = "KITDESK_MAIL_DIR", global = true)]
     pub mail_dir: Option<PathBuf>,
 
-    /// SMTP server for outgoing mail: smtp://HOST:PORT (STARTTLS when offered),
-    /// smtps://HOST:PORT (TLS), optionally with USER:PASSWORD@ before the host.
+    /// SMTP server for outgoing mail: smtp://HOST:PORT (STARTTLS when offered;
+    /// ?tls=required insists), smtps://HOST:PORT (TLS), optionally with USER:PASSWORD@ before
+    /// the host and /NAME after it (the name this client gives in EHLO).
     /// Unset: mail goes to files in the mail folder.
     #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,

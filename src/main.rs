@@ -11,14 +11,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `mi_option_purge_delay` (its `enum mi_option_e`, version 3, as built by
 /// libmimalloc-sys 0.1 without the `v2` feature).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const PURGE_DELAY_MS: std::ffi::c_long = 20;
 
 fn main() -> ExitCode {
-    // Memory freed is given back to the system at once. With mimalloc's default delay (1 s)
-    // the purge is done by a later call into the allocator, which an idle server does not
-    // make: it kept what starting up had freed, 67 MB idle against 52 MB (docs/benchmarks.md,
-    // issue 18).
+    // Memory freed is given back to the system after 20 ms rather than mimalloc's 1 s. The
+    // purge is done by a later call into the allocator, which an idle server does not make:
+    // with 1 s it kept what starting up had freed (idle RSS 67 MB; 56 MB with 20 ms). 0
+    // (purge at every free) gave 52 MB but cost P2 about a tenth of its rate; see
+    // docs/benchmarks.md, issue 18.
     // SAFETY: sets a plain integer option; mimalloc allows it at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     let cli = kitdesk::cli::Cli::parse();
     kitdesk::commands::run(cli)
 }
