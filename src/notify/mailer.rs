@@ -19,7 +19,8 @@ use crate::domain::email::mask_email;
 
 use super::smtp_pool::{SmtpPool, SmtpServer, StartTls};
 
-/// Connect and per-command time limit for SMTP: a hung server must not hold a worker.
+/// Time limit for SMTP: to connect and greet, and for each message (per command with
+/// lettre's transport, `smtps://`). A hung server must not hold a worker.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a delivery failed, which decides whether it is tried again.
@@ -467,6 +468,36 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert!(dir.join(format!("{}.eml", r.id)).exists());
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn reads_smtp_urls_as_lettre_does() {
+        let pooled = |url: &str| match smtp_backend(url, None, None).unwrap() {
+            Smtp::Pooled(pool) => pool,
+            Smtp::Lettre(_) => panic!("{url} should use our own connections"),
+        };
+        let plain = pooled("smtp://127.0.0.1");
+        assert_eq!(
+            (plain.server().host.as_str(), plain.server().port),
+            ("127.0.0.1", 25)
+        );
+        assert!(matches!(plain.server().start_tls, StartTls::WhenOffered(_)));
+        assert!(plain.server().credentials.is_none());
+        let strict =
+            pooled("smtp://kit%40desk:p%3Ass@mail.example.org/kitdesk.example?tls=required");
+        assert_eq!(strict.server().port, 587);
+        assert!(matches!(strict.server().start_tls, StartTls::Required(_)));
+        assert!(strict.server().credentials.is_some());
+        assert_eq!(
+            strict.server().hello,
+            ClientId::Domain("kitdesk.example".into())
+        );
+        assert_eq!(pooled("smtp://mail.example.org:2525").server().port, 2525);
+        assert!(matches!(
+            smtp_backend("smtps://mail.example.org", None, None).unwrap(),
+            Smtp::Lettre(_)
+        ));
+        assert!(smtp_backend("smtp://mail.example.org?tls=sometimes", None, None).is_err());
     }
 
     #[tokio::test]

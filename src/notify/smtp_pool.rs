@@ -67,6 +67,11 @@ impl SmtpPool {
         }
     }
 
+    #[cfg(test)]
+    pub(super) fn server(&self) -> &SmtpServer {
+        &self.server
+    }
+
     /// Sends one message on an idle connection (checked with NOOP first) or a new one. The
     /// connection goes back to the pool after a mail the server accepted; after a refusal or
     /// a failure lettre has already closed it.
