@@ -47,27 +47,28 @@ async fn rows(app: &TestApp) -> Vec<OutboxRow> {
 }
 
 /// Queues `n` plain test mails straight into the outbox; returns their Message-IDs.
+/// Test mail number `i` to an applicant, in Korean then English.
+fn test_mail(i: usize, now: chrono::NaiveDateTime) -> OutboxRow {
+    outbox_row(
+        "test",
+        "applicant",
+        &format!("worker{i}@example.kr"),
+        None,
+        None,
+        &Rendered {
+            subject: format!("[KIT 데스크] 시험 {i} / [KIT Desk] Test {i}"),
+            text: format!("시험 메일 {i}\n\nTest mail {i}"),
+            html: format!("<p>시험 메일 {i}</p><p>Test mail {i}</p>"),
+        },
+        now,
+    )
+}
+
 async fn enqueue(app: &TestApp, n: usize) -> Vec<String> {
     app.ctx
         .run(move |conn, _| {
             let now = time::now();
-            let rows: Vec<OutboxRow> = (0..n)
-                .map(|i| {
-                    outbox_row(
-                        "test",
-                        "applicant",
-                        &format!("worker{i}@example.kr"),
-                        None,
-                        None,
-                        &Rendered {
-                            subject: format!("[KIT 데스크] 시험 {i} / [KIT Desk] Test {i}"),
-                            text: format!("시험 메일 {i}\n\nTest mail {i}"),
-                            html: format!("<p>시험 메일 {i}</p><p>Test mail {i}</p>"),
-                        },
-                        now,
-                    )
-                })
-                .collect();
+            let rows: Vec<OutboxRow> = (0..n).map(|i| test_mail(i, now)).collect();
             outbox::insert_many(conn, &rows)?;
             Ok(rows.into_iter().map(|r| r.message_id).collect())
         })
@@ -598,21 +599,7 @@ async fn mails_to_one_server_share_a_kept_open_connection_replaced_after_a_refus
     let mut config = crate::helpers::test_config(&app.db, app.data_dir.clone());
     fast_smtp(&mut config, sink.url());
     let mailer = Mailer::from_config(&config.mail).unwrap();
-    let mail = |i: usize| {
-        outbox_row(
-            "test",
-            "applicant",
-            &format!("worker{i}@example.kr"),
-            None,
-            None,
-            &Rendered {
-                subject: format!("[KIT 데스크] 시험 {i} / [KIT Desk] Test {i}"),
-                text: format!("시험 메일 {i}\n\nTest mail {i}"),
-                html: format!("<p>시험 메일 {i}</p><p>Test mail {i}</p>"),
-            },
-            time::now(),
-        )
-    };
+    let mail = |i: usize| test_mail(i, time::now());
     for i in 0..3 {
         mailer.send(&mail(i)).await.unwrap();
     }
