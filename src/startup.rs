@@ -260,6 +260,10 @@ pub async fn open_context(
         rules: Arc::new(rules),
         documents: Arc::new(documents),
         sessions: Arc::default(),
+        status_reader: match &config.database {
+            db::DbUrl::Postgres(url) => db::status_reader::StatusReader::for_url(url).map(Arc::new),
+            db::DbUrl::Sqlite(_) => None,
+        },
     })
 }
 

@@ -24,6 +24,7 @@ pub mod second_factor;
 pub mod sessions;
 pub mod sponsor_review;
 pub mod sponsors;
+pub mod status_reader;
 pub mod training;
 pub mod trips;
 pub mod users;

@@ -25,10 +25,7 @@ pub async fn lookup(
     if let Err(retry_after) = state.status_throttle.check(address, &query.receipt_number) {
         return Err(ServiceError::Throttled { retry_after }.into());
     }
-    let answer = state
-        .ctx
-        .run(move |conn, _| status::lookup(conn, &query))
-        .await?;
+    let answer = status::find(&state.ctx, query).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(answer))

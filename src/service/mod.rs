@@ -308,6 +308,21 @@ pub struct AppContext {
     pub documents: Arc<crate::storage::DocumentStore>,
     /// Sessions read a moment ago (`session_cache`).
     pub sessions: Arc<session_cache::SessionCache>,
+    /// The status look-up's own PostgreSQL reads, where they may run without TLS
+    /// (`db::status_reader`); `None` reads on the pool.
+    pub status_reader: Option<Arc<crate::db::status_reader::StatusReader>>,
+}
+
+/// The answer when the database did not answer within the request's deadline (logged).
+pub(crate) fn deadline_passed(limit: std::time::Duration) -> ServiceError {
+    tracing::warn!(
+        seconds = limit.as_secs(),
+        "database work exceeded its deadline"
+    );
+    ServiceError::Unavailable(format!(
+        "the database did not answer within {} s",
+        limit.as_secs()
+    ))
 }
 
 impl AppContext {
@@ -339,16 +354,9 @@ impl AppContext {
         // request is answered 503 now. Work that then completes still commits: callers retry
         // with the same Idempotency-Key where it matters (filings).
         let joined = match deadline {
-            Some(limit) => tokio::time::timeout(limit, task).await.map_err(|_| {
-                tracing::warn!(
-                    seconds = limit.as_secs(),
-                    "database work exceeded its deadline"
-                );
-                ServiceError::Unavailable(format!(
-                    "the database did not answer within {} s",
-                    limit.as_secs()
-                ))
-            })?,
+            Some(limit) => tokio::time::timeout(limit, task)
+                .await
+                .map_err(|_| deadline_passed(limit))?,
             None => task.await,
         };
         joined.map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?

@@ -5,8 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ServiceError;
-use crate::db::{cases, DbConnection};
+use super::{AppContext, ServiceError};
+use crate::db::cases::{self, StatusRow};
+use crate::db::DbConnection;
 use crate::domain::{time, CaseStatus, ReceiptNumber};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -29,29 +30,96 @@ pub struct PublicStatus {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Answers the look-up: on PostgreSQL next to this machine from the HTTP worker's own
+/// connection (`db::status_reader`), elsewhere (and if that connection fails) on the pool.
+pub async fn find(ctx: &AppContext, query: StatusQuery) -> Result<PublicStatus, ServiceError> {
+    let Some(reader) = ctx.status_reader.as_deref() else {
+        return ctx.run(move |conn, _| lookup(conn, &query)).await;
+    };
+    let (receipt, dob) = parse(&query)?;
+    let read = reader.find(receipt.as_str());
+    let read = match ctx.settings.work_deadline {
+        Some(limit) => match tokio::time::timeout(limit, read).await {
+            Ok(read) => read,
+            Err(_) => {
+                reader.forget_current();
+                return Err(super::deadline_passed(limit));
+            }
+        },
+        None => read.await,
+    };
+    let row = match read {
+        Ok(row) => row,
+        Err(e) => {
+            tracing::warn!(error = %e, "status look-up: reading from the pool instead");
+            return ctx.run(move |conn, _| lookup(conn, &query)).await;
+        }
+    };
+    let (row, status) = matching(row, dob)?;
+    let place = match (status, row.interview_at) {
+        (CaseStatus::InterviewScheduled, Some(_)) => {
+            let id = row.id.clone();
+            ctx.run(move |conn, _| interview_place(conn, &id)).await?
+        }
+        _ => None,
+    };
+    Ok(answer(row, status, place))
+}
+
+/// Answers the look-up on `conn`.
 pub fn lookup(conn: &mut DbConnection, query: &StatusQuery) -> Result<PublicStatus, ServiceError> {
-    let not_found = || ServiceError::NotFound("case with this receipt number and date of birth");
+    let (receipt, dob) = parse(query)?;
+    let row = cases::find_status_by_receipt(conn, receipt.as_str())?;
+    let (row, status) = matching(row, dob)?;
+    let place = match (status, row.interview_at) {
+        // Only scheduled cases pay for the second read (the look-up is frequent).
+        (CaseStatus::InterviewScheduled, Some(_)) => interview_place(conn, &row.id)?,
+        _ => None,
+    };
+    Ok(answer(row, status, place))
+}
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound("case with this receipt number and date of birth")
+}
+
+/// The receipt number and the date of birth, read once at the edge.
+fn parse(query: &StatusQuery) -> Result<(ReceiptNumber, NaiveDate), ServiceError> {
     let receipt = ReceiptNumber::parse(&query.receipt_number).map_err(|_| not_found())?;
     let dob = NaiveDate::parse_from_str(query.date_of_birth.trim(), "%Y-%m-%d")
         .map_err(|_| ServiceError::validation("date_of_birth", "must be a date as YYYY-MM-DD"))?;
-    let row = cases::find_status_by_receipt(conn, receipt.as_str())?.ok_or_else(not_found)?;
-    if row.date_of_birth != dob {
-        return Err(not_found());
-    }
-    let status: CaseStatus = row
+    Ok((receipt, dob))
+}
+
+/// The case if its date of birth is the one given: a wrong date answers as an unknown receipt.
+fn matching(
+    row: Option<StatusRow>,
+    dob: NaiveDate,
+) -> Result<(StatusRow, CaseStatus), ServiceError> {
+    let row = row
+        .filter(|r| r.date_of_birth == dob)
+        .ok_or_else(not_found)?;
+    let status = row
         .status
         .parse()
         .map_err(|_| ServiceError::Internal("stored status unknown".into()))?;
+    Ok((row, status))
+}
+
+/// Where the case's booked interview takes place, if it has a booking.
+fn interview_place(conn: &mut DbConnection, case_id: &str) -> Result<Option<String>, ServiceError> {
+    Ok(crate::db::interviews::find_booking(conn, case_id)?
+        .and_then(|b| b.slot_id)
+        .map(|slot| crate::db::interviews::find_slot(conn, &slot))
+        .transpose()?
+        .flatten()
+        .map(|s| s.location))
+}
+
+fn answer(row: StatusRow, status: CaseStatus, place: Option<String>) -> PublicStatus {
     let (en, ko) = status.public_message();
     let (next_en, next_ko) = match (status, row.interview_at) {
         (CaseStatus::InterviewScheduled, Some(at)) => {
-            // Only scheduled cases pay for the second read (the look-up is frequent).
-            let place = crate::db::interviews::find_booking(conn, &row.id)?
-                .and_then(|b| b.slot_id)
-                .map(|slot| crate::db::interviews::find_slot(conn, &slot))
-                .transpose()?
-                .flatten()
-                .map(|s| s.location);
             let when = time::seoul_label(time::from_stored(at));
             match place {
                 Some(place) => (
@@ -66,7 +134,7 @@ pub fn lookup(conn: &mut DbConnection, query: &StatusQuery) -> Result<PublicStat
         }
         _ => (None, None),
     };
-    Ok(PublicStatus {
+    PublicStatus {
         next_en,
         next_ko,
         receipt_number: row.receipt_number,
@@ -74,5 +142,5 @@ pub fn lookup(conn: &mut DbConnection, query: &StatusQuery) -> Result<PublicStat
         message_en: en.to_owned(),
         message_ko: ko.to_owned(),
         updated_at: time::from_stored(row.updated_at),
-    })
+    }
 }

@@ -3,7 +3,7 @@
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 #[tokio::test]
 async fn full_workflow_from_registration_to_visa() {
@@ -374,6 +374,80 @@ async fn status_lookup_does_not_reveal_which_part_was_wrong() {
             .as_u16();
     }
     assert_eq!(last, 429);
+}
+
+/// Status look-up connections this test's service has open on PostgreSQL.
+fn status_connections(app: &TestApp) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let kitdesk::db::DbUrl::Postgres(url) = app.db.url() else {
+        return 0;
+    };
+    let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE application_name = 'kitdesk status look-up' AND datname = current_database()",
+    )
+    .get_result::<Count>(&mut conn)
+    .expect("count")
+    .n
+}
+
+/// On PostgreSQL the look-up reads on the HTTP worker's own connection (no blocking pool): the
+/// same answer as the pool's read, and a connection the server ended costs no failed look-up.
+#[tokio::test]
+async fn status_lookup_reads_on_the_workers_own_connection_and_outlives_its_loss() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let receipt = filing["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"});
+    let ask = || app.post_json("/api/v1/status", None, &body);
+    let response = ask().await;
+    assert_eq!(response.status(), 200);
+    let first: Value = response.json().await.unwrap();
+    let query = kitdesk::service::status::StatusQuery {
+        receipt_number: receipt.clone(),
+        date_of_birth: "1988-04-12".into(),
+    };
+    let pooled = app
+        .ctx
+        .run(move |conn, _| kitdesk::service::status::lookup(conn, &query))
+        .await
+        .unwrap();
+    assert_eq!(first, serde_json::to_value(pooled).unwrap());
+    assert_eq!(first["status"], "filed");
+    if !app.db.is_postgres() {
+        assert!(app.ctx.status_reader.is_none());
+        return;
+    }
+    assert!(app.ctx.status_reader.is_some());
+    assert!(
+        status_connections(&app) >= 1,
+        "the look-up opened its own connection"
+    );
+    app.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'kitdesk status look-up' AND datname = current_database()",
+    )
+    .await;
+    for _ in 0..3 {
+        let response = ask().await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.json::<Value>().await.unwrap(), first);
+    }
+    assert!(
+        status_connections(&app) >= 1,
+        "a new connection replaced the ended one"
+    );
 }
 
 #[tokio::test]

@@ -85,8 +85,7 @@ pub async fn lookup(
                 Some(both("status_page.throttled", Some(secs))),
             )
         } else {
-            let q = query.clone();
-            match state.ctx.run(move |conn, _| status::lookup(conn, &q)).await {
+            match status::find(&state.ctx, query.clone()).await {
                 Ok(found) => (StatusCode::OK, Some(found), None),
                 Err(ServiceError::NotFound(_) | ServiceError::Validation(_)) => (
                     StatusCode::NOT_FOUND,
