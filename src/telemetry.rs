@@ -11,7 +11,13 @@ use crate::cli::LogFormat;
 /// Installs the global log subscriber. `RUST_LOG` overrides the default level (info).
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_target(true);
+    // Colours only for a person at a terminal: escape codes in a log file or a collector's
+    // stream are noise, and styling every request span's fields costs CPU on the hot paths.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(true)
+        .with_ansi(colours);
     // try_init: a second call (tests start many apps in one process) keeps the first.
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
