@@ -65,6 +65,16 @@ impl Application {
         }
         prepare_data_dir(&config)?;
         let ctx = open_context(&config, settings).await?;
+        if let db::DbUrl::Postgres(_) = &config.database {
+            match ctx.status_reader {
+                Some(_) => tracing::info!(
+                    "status look-up: each HTTP worker reads on its own connection, without TLS (the database is on this machine, or sslmode=disable)"
+                ),
+                None => tracing::info!(
+                    "status look-up: reads on the pool (the URL asks for TLS or names another host)"
+                ),
+            }
+        }
         let mailer =
             Mailer::from_config(&config.mail).map_err(|e| StartupError::Other(e.to_string()))?;
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AppContext, ServiceError};
 use crate::db::cases::{self, StatusRow};
+use crate::db::status_reader::StatusReader;
 use crate::db::DbConnection;
 use crate::domain::{time, CaseStatus, ReceiptNumber};
 
@@ -32,23 +33,31 @@ pub struct PublicStatus {
 
 /// Answers the look-up: on PostgreSQL next to this machine from the HTTP worker's own
 /// connection (`db::status_reader`), elsewhere (and if that connection fails) on the pool.
+/// Either way the answer comes within the request's deadline, or 503.
 pub async fn find(ctx: &AppContext, query: StatusQuery) -> Result<PublicStatus, ServiceError> {
     let Some(reader) = ctx.status_reader.as_deref() else {
         return ctx.run(move |conn, _| lookup(conn, &query)).await;
     };
-    let (receipt, dob) = parse(&query)?;
-    let read = reader.find(receipt.as_str());
-    let read = match ctx.settings.work_deadline {
-        Some(limit) => match tokio::time::timeout(limit, read).await {
-            Ok(read) => read,
+    let work = find_on(reader, ctx, query);
+    match ctx.settings.work_deadline {
+        Some(limit) => match tokio::time::timeout(limit, work).await {
+            Ok(answer) => answer,
             Err(_) => {
                 reader.forget_current();
-                return Err(super::deadline_passed(limit));
+                Err(super::deadline_passed(limit))
             }
         },
-        None => read.await,
-    };
-    let row = match read {
+        None => work.await,
+    }
+}
+
+async fn find_on(
+    reader: &StatusReader,
+    ctx: &AppContext,
+    query: StatusQuery,
+) -> Result<PublicStatus, ServiceError> {
+    let (receipt, dob) = parse(&query)?;
+    let row = match reader.find(receipt.as_str()).await {
         Ok(row) => row,
         Err(e) => {
             tracing::warn!(error = %e, "status look-up: reading from the pool instead");

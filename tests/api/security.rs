@@ -833,6 +833,61 @@ async fn a_database_that_does_not_answer_gives_503_within_the_deadline() {
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
 }
 
+/// The status look-up reads on its own connection on PostgreSQL (`db::status_reader`): a case
+/// table that does not answer still gives 503 within the deadline, and the look-up answers
+/// again once it does. (On SQLite a writer does not block WAL readers: nothing to hold.)
+#[tokio::test]
+async fn a_status_look_up_that_the_database_does_not_answer_gives_503_within_the_deadline() {
+    let app = spawn_app_with(Settings {
+        work_deadline: Some(std::time::Duration::from_secs(1)),
+        ..Settings::default()
+    })
+    .await;
+    let kitdesk::db::DbUrl::Postgres(url) = app.db.url() else {
+        return;
+    };
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filing = app.file(&sponsor.employer, &project, 1).await;
+    let receipt = filing["cases"][0]["receipt_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"});
+    // the worker's connection is open before the table is locked, and once more after
+    let first = app.post_json("/api/v1/status", None, &body).await;
+    assert_eq!(first.status(), 200);
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut c = diesel::PgConnection::establish(&url).unwrap();
+        c.batch_execute("BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
+            .unwrap();
+        locked_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+        c.batch_execute("ROLLBACK").unwrap();
+    });
+    locked_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    // bounded here too, so that a look-up that hangs fails the test instead of holding it
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.post_json("/api/v1/status", None, &body),
+    )
+    .await;
+    let took = started.elapsed();
+    release_tx.send(()).unwrap();
+    let r = r.expect("the look-up answered within 10 s");
+    holder.join().unwrap();
+    assert!(r.headers().get("retry-after").is_some());
+    assert_problem(r, 503, "unavailable").await;
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    let again = app.post_json("/api/v1/status", None, &body).await;
+    assert_eq!(again.status(), 200);
+}
+
 #[tokio::test]
 async fn rows_written_before_the_key_still_verify_and_keyed_rows_cannot_pose_as_them() {
     let app = spawn_app().await;
