@@ -34,7 +34,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Opens and finds the worker's connection for one database.
-#[derive(Clone)]
 pub struct StatusReader {
     id: u64,
     config: tokio_postgres::Config,

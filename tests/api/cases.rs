@@ -402,13 +402,7 @@ fn status_connections(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn status_lookup_reads_on_the_workers_own_connection_and_outlives_its_loss() {
     let app = spawn_app().await;
-    let officer = app.user(Role::Officer, None).await;
-    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
-    let filing = app.file(&sponsor.employer, &project, 1).await;
-    let receipt = filing["cases"][0]["receipt_number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let receipt = app.one_filed_receipt().await;
     let body = json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"});
     let ask = || app.post_json("/api/v1/status", None, &body);
     let response = ask().await;

@@ -563,6 +563,17 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// Files one case (worker born 1988-04-12) for a ready sponsor; returns its receipt number.
+    pub async fn one_filed_receipt(&self) -> String {
+        let officer = self.user(Role::Officer, None).await;
+        let (sponsor, project) = self.ready_sponsor(&officer, None).await;
+        let filing = self.file(&sponsor.employer, &project, 1).await;
+        filing["cases"][0]["receipt_number"]
+            .as_str()
+            .expect("receipt number")
+            .to_owned()
+    }
+
     /// GET a case; returns (body, etag).
     pub async fn case(&self, user: &TestUser, id: &str) -> (Value, String) {
         let response = self
@@ -818,4 +829,34 @@ pub fn workbook_of(csv: &str) -> Vec<u8> {
         }
     }
     book.save_to_buffer().unwrap()
+}
+
+/// Another client's transaction on PostgreSQL that holds `lock_sql` (such as `LOCK TABLE cases
+/// IN ACCESS EXCLUSIVE MODE`) until [`HeldLock::release`].
+pub struct HeldLock {
+    release: std::sync::mpsc::Sender<()>,
+    holder: std::thread::JoinHandle<()>,
+}
+
+impl HeldLock {
+    /// Returns once the lock is held.
+    pub fn take(url: &str, lock_sql: &str) -> HeldLock {
+        let (url, sql) = (url.to_owned(), format!("BEGIN; {lock_sql}"));
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let mut c = PgConnection::establish(&url).expect("connect");
+            c.batch_execute(&sql).expect("lock");
+            locked_tx.send(()).expect("locked");
+            let _ = release_rx.recv();
+            c.batch_execute("ROLLBACK").expect("rollback");
+        });
+        locked_rx.recv().expect("the lock is held");
+        HeldLock { release, holder }
+    }
+
+    pub fn release(self) {
+        let _ = self.release.send(());
+        self.holder.join().expect("lock holder");
+    }
 }

@@ -5,7 +5,9 @@ use kitdesk::http::client_ip::ClientIpSource;
 use kitdesk::service::Settings;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_configured, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, spawn_app, spawn_app_configured, spawn_app_with, HeldLock, TestApp,
+};
 
 /// An app behind one trusted proxy that writes `X-Forwarded-For`.
 async fn app_behind_proxy() -> TestApp {
@@ -846,30 +848,12 @@ async fn a_status_look_up_that_the_database_does_not_answer_gives_503_within_the
     let kitdesk::db::DbUrl::Postgres(url) = app.db.url() else {
         return;
     };
-    let officer = app.user(Role::Officer, None).await;
-    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
-    let filing = app.file(&sponsor.employer, &project, 1).await;
-    let receipt = filing["cases"][0]["receipt_number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let receipt = app.one_filed_receipt().await;
     let body = json!({"receipt_number": receipt, "date_of_birth": "1988-04-12"});
     // the worker's connection is open before the table is locked, and once more after
     let first = app.post_json("/api/v1/status", None, &body).await;
     assert_eq!(first.status(), 200);
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        use diesel::connection::SimpleConnection;
-        use diesel::Connection;
-        let mut c = diesel::PgConnection::establish(&url).unwrap();
-        c.batch_execute("BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
-            .unwrap();
-        locked_tx.send(()).unwrap();
-        let _ = release_rx.recv();
-        c.batch_execute("ROLLBACK").unwrap();
-    });
-    locked_rx.recv().unwrap();
+    let lock = HeldLock::take(&url, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE");
     let started = std::time::Instant::now();
     // bounded here too, so that a look-up that hangs fails the test instead of holding it
     let r = tokio::time::timeout(
@@ -878,9 +862,8 @@ async fn a_status_look_up_that_the_database_does_not_answer_gives_503_within_the
     )
     .await;
     let took = started.elapsed();
-    release_tx.send(()).unwrap();
+    lock.release();
     let r = r.expect("the look-up answered within 10 s");
-    holder.join().unwrap();
     assert!(r.headers().get("retry-after").is_some());
     assert_problem(r, 503, "unavailable").await;
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
