@@ -9,7 +9,6 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
-use tracing_actix_web::TracingLogger;
 
 use crate::config::{Config, SecretSource};
 use crate::db::{self, PoolOptions};
@@ -119,7 +118,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::extract::refuse_nul))
                 .wrap(from_fn(http::metrics::record))
-                .wrap(TracingLogger::default())
+                .wrap(http::request_log::logger())
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

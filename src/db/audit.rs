@@ -12,7 +12,7 @@
 //! which `AppContext::run` wraps around every unit of work: the database layer never stores
 //! it, and callers keep their signature.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -33,6 +33,42 @@ pub const CHAIN_V2: i32 = 2;
 
 thread_local! {
     static CHAIN_KEY: Cell<Option<[u8; 32]>> = const { Cell::new(None) };
+    /// Entries held back by [`deferred`] on this thread, appended when it ends.
+    static HELD: RefCell<Option<Vec<AuditEntry>>> = const { RefCell::new(None) };
+}
+
+/// Runs `work` inside the caller's transaction with this thread's appends held back, then
+/// appends them, in order, at once. For a transaction that books many changes one after
+/// another (the demo seed's case moves): each change appends as it always does, but the
+/// chain's lock is taken once, at the end, and held only until the commit, instead of from
+/// the first change on, which would make every other writer wait for the whole transaction.
+/// When `work` fails, nothing held is appended (the caller's transaction rolls back).
+pub fn deferred<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            HELD.with(|held| held.borrow_mut().take());
+        }
+    }
+    if HELD.with(|held| held.borrow().is_some()) {
+        // Already inside a deferral: its end appends these too.
+        return work(conn);
+    }
+    HELD.with(|held| *held.borrow_mut() = Some(Vec::new()));
+    let release = Release;
+    let value = work(conn)?;
+    let entries = HELD
+        .with(|held| held.borrow_mut().take())
+        .unwrap_or_default();
+    drop(release);
+    append(conn, &entries)?;
+    Ok(value)
 }
 
 /// Runs `work` with `key` as the audit chain key of this thread (restored afterwards, also
@@ -137,9 +173,20 @@ pub fn link(
     }
 }
 
-/// Appends entries in order; returns their sequence numbers.
+/// Appends entries in order; returns their sequence numbers (none yet inside [`deferred`],
+/// which holds the entries back until it ends).
 pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Vec<i64>> {
     if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held = HELD.with(|held| match held.borrow_mut().as_mut() {
+        Some(held) => {
+            held.extend_from_slice(entries);
+            true
+        }
+        None => false,
+    });
+    if held {
         return Ok(Vec::new());
     }
     let key = CHAIN_KEY.with(Cell::get).ok_or_else(|| {

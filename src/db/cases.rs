@@ -327,31 +327,49 @@ macro_rules! names_condition {
     }};
 }
 
-/// At most this many matches of a search are collected before the page is read.
-pub const SEARCH_CANDIDATES: i64 = 2_000;
+/// At most this many matches of a search are collected before the page is read. Reading
+/// every match costs one heap read each; walking the queue's order until a page is full costs
+/// about `page size / share of cases matching` reads: the two meet near the square root of
+/// page size × cases (7,000 at 50 a page and 1,000,000 cases), so matches up to 10,000 are
+/// collected and more are left to the queue's order (docs/benchmarks.md, P8).
+pub const SEARCH_CANDIDATES: i64 = 10_000;
+
+/// A match's place in the queue: (created_at, id).
+type QueuePlace = (NaiveDateTime, String);
 
 /// The cases a search matches, collected from the indexes without the queue's order, when
 /// there are fewer than [`SEARCH_CANDIDATES`]; `None` when there are more. A rare name at a
 /// million cases is then a few index look-ups and a sort, where the queue's order would have
 /// walked most of the table to fill a page; a common one (more matches) is found soon in
-/// the queue's order.
+/// the queue's order. Each match comes with its place in the queue, so that only the page's
+/// cases are read again.
 fn search_candidates(
     conn: &mut DbConnection,
     search: &CaseSearch,
     sponsors: &[String],
     projects: &[String],
     postgres: bool,
-) -> QueryResult<Option<Vec<String>>> {
+) -> QueryResult<Option<Vec<QueuePlace>>> {
     // A text shorter than a trigram (a surname, or a typo'd letter) has no index to be read
     // from, and matches many: the queue's order finds a page of them soon.
     if search.given_name_ko.is_none() && search.plain_pattern.trim_matches('%').chars().count() < 3
     {
         return Ok(None);
     }
+    // A Hangul given name and nothing else: its index is in the queue's order
+    // (`cases_given_name_ko_idx`), so the page is read from it directly, however many match.
+    let nothing_else = sponsors.is_empty()
+        && projects.is_empty()
+        && search.receipt.is_none()
+        && search.passport_last4.is_none()
+        && search.id.is_none();
+    if search.given_name_ko.is_some() && nothing_else {
+        return Ok(None);
+    }
     let limit = SEARCH_CANDIDATES;
-    let mut ids: Vec<String> = on_backend!(conn, c => cases::table
+    let mut ids: Vec<QueuePlace> = on_backend!(conn, c => cases::table
         .filter(names_condition!(search, postgres))
-        .select(cases::id)
+        .select((cases::created_at, cases::id))
         .limit(limit)
         .load(c))?;
     if ids.len() as i64 >= limit {
@@ -363,32 +381,32 @@ fn search_candidates(
         ids.extend(
             cases::table
                 .filter(cases::receipt_number.eq(receipt))
-                .select(cases::id)
-                .load::<String>(conn)?,
+                .select((cases::created_at, cases::id))
+                .load::<QueuePlace>(conn)?,
         );
     }
     if let Some(last4) = &search.passport_last4 {
         ids.extend(
             cases::table
                 .filter(cases::passport_last4.eq(last4))
-                .select(cases::id)
+                .select((cases::created_at, cases::id))
                 .limit(limit)
-                .load::<String>(conn)?,
+                .load::<QueuePlace>(conn)?,
         );
     }
     if let Some(id) = &search.id {
         ids.extend(
             cases::table
                 .filter(cases::id.eq(id))
-                .select(cases::id)
-                .load::<String>(conn)?,
+                .select((cases::created_at, cases::id))
+                .load::<QueuePlace>(conn)?,
         );
         ids.extend(
             cases::table
                 .filter(cases::filing_id.eq(id))
-                .select(cases::id)
+                .select((cases::created_at, cases::id))
                 .limit(limit)
-                .load::<String>(conn)?,
+                .load::<QueuePlace>(conn)?,
         );
     }
     for (column_is_sponsor, targets) in [(true, sponsors), (false, projects)] {
@@ -398,13 +416,16 @@ fn search_candidates(
         if targets.is_empty() {
             continue;
         }
-        let query = cases::table.select(cases::id).limit(limit).into_boxed();
+        let query = cases::table
+            .select((cases::created_at, cases::id))
+            .limit(limit)
+            .into_boxed();
         let query = if column_is_sponsor {
             query.filter(cases::sponsor_id.eq_any(targets.to_vec()))
         } else {
             query.filter(cases::project_id.eq_any(targets.to_vec()))
         };
-        ids.extend(query.load::<String>(conn)?);
+        ids.extend(query.load::<QueuePlace>(conn)?);
     }
     if ids.len() as i64 >= limit {
         return Ok(None);
@@ -431,9 +452,10 @@ pub fn page(
         }
         _ => None,
     };
-    // Built once per backend (see `on_backend!`): the same query, typed for each.
+    // Built once per backend (see `on_backend!`): the same query, typed for each. `$ids`: the
+    // collected matches to read the page from (`None`: the search's terms themselves).
     macro_rules! query {
-        () => {{
+        ($ids:expr) => {{
             let mut query = if filter.before.is_some() || filter.from_end {
                 cases::table
                     .select(QueueRow::as_select())
@@ -521,20 +543,35 @@ pub fn page(
                 // A search is answered from indexes (docs/benchmarks.md, P8): its matches were
                 // collected first when they are few (`candidates`); when they are many, they
                 // are dense and the queue's own order finds a page of them soon.
-                let by_name = match &candidates {
-                    Some(ids) => Box::new(cases::id.eq_any(ids.clone()))
+                let ids: Option<Vec<String>> = $ids;
+                let by_name = match ids {
+                    Some(ids) => Box::new(cases::id.eq_any(ids))
                         as Box<dyn BoxableExpression<cases::table, _, SqlType = Bool>>,
-                    None => Box::new(
-                        names_condition!(search, postgres)
-                            .or(cases::sponsor_id.eq_any(sponsor_match.clone()))
-                            .or(cases::project_id.eq_any(project_match.clone()))
-                            .or(cases::receipt_number
-                                .eq(search.receipt.clone().unwrap_or_default()))
-                            .or(cases::passport_last4
-                                .eq(search.passport_last4.clone().unwrap_or_default()))
-                            .or(cases::filing_id.eq(search.id.clone().unwrap_or_default()))
-                            .or(cases::id.eq(search.id.clone().unwrap_or_default())),
-                    ),
+                    // Only the terms the text can mean: a name alone (the usual search) is
+                    // then one condition, which an index in the queue's order can answer.
+                    None => {
+                        let mut any: Box<dyn BoxableExpression<cases::table, _, SqlType = Bool>> =
+                            Box::new(names_condition!(search, postgres));
+                        if !sponsor_match.is_empty() {
+                            any = Box::new(any.or(cases::sponsor_id.eq_any(sponsor_match.clone())));
+                        }
+                        if !project_match.is_empty() {
+                            any = Box::new(any.or(cases::project_id.eq_any(project_match.clone())));
+                        }
+                        if let Some(receipt) = &search.receipt {
+                            any = Box::new(any.or(cases::receipt_number.eq(receipt.clone())));
+                        }
+                        if let Some(last4) = &search.passport_last4 {
+                            any = Box::new(any.or(cases::passport_last4.eq(last4.clone())));
+                        }
+                        if let Some(id) = &search.id {
+                            any = Box::new(
+                                any.or(cases::filing_id.eq(id.clone()))
+                                    .or(cases::id.eq(id.clone())),
+                            );
+                        }
+                        any
+                    }
                 };
                 query = query.filter(by_name);
             }
@@ -553,7 +590,36 @@ pub fn page(
             query
         }};
     }
-    on_backend!(conn, c => query!().limit_literal(limit).load(c))
+    let Some(mut found) = candidates else {
+        return on_backend!(conn, c => query!(None).limit_literal(limit).load(c));
+    };
+    // The matches in the page's order, from the keyset on; then the page's cases are read a
+    // few at a time (the other filters may leave some out), in that order.
+    let newest_first = filter.before.is_some() || filter.from_end;
+    found.sort_unstable();
+    if newest_first {
+        found.reverse();
+    }
+    found.retain(|(at, id)| {
+        filter.after.as_ref().is_none_or(|(a, i)| (at, id) > (a, i))
+            && filter
+                .before
+                .as_ref()
+                .is_none_or(|(b, i)| (at, id) < (b, i))
+    });
+    let wanted = usize::try_from(limit).unwrap_or(0);
+    let mut rows: Vec<QueueRow> = Vec::with_capacity(wanted);
+    let mut rest = found.as_slice();
+    let mut chunk = (wanted * 2).max(16);
+    while rows.len() < wanted && !rest.is_empty() {
+        let (next, tail) = rest.split_at(chunk.min(rest.len()));
+        rest = tail;
+        let ids: Vec<String> = next.iter().map(|(_, id)| id.clone()).collect();
+        let more = (wanted - rows.len()) as i64;
+        rows.extend(on_backend!(conn, c => query!(Some(ids.clone())).limit_literal(more).load::<QueueRow>(c))?);
+        chunk = chunk.saturating_mul(4);
+    }
+    Ok(rows)
 }
 
 /// Number of cases in each status, limited to some sponsors if given.

@@ -332,16 +332,34 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
         ensure_parent_dir(path)?;
     }
     let reachability = Arc::new(Reachability::default());
-    let manager = DbManager {
+    let mut manager = DbManager {
         url: url.clone(),
         reachability: reachability.clone(),
     };
-    // Open one connection first so that a bad URL or a down server is reported with its
-    // own message instead of r2d2's generic time-out.
-    manager.open().map_err(|e| match e {
-        r2d2::Error::ConnectionError(c) => DbError::Connect(c),
-        r2d2::Error::QueryError(q) => DbError::Query(q),
-    })?;
+    // Without TLS where it protects nothing (every host on this machine and no `sslmode`, as
+    // for the status look-up: `status_reader::plain_is_enough`): libpq's default would
+    // encrypt every statement on the loopback, about a tenth of a bulk load's time. A server
+    // that refuses plain connections gets the URL as given.
+    let plain = plain_variant(url).map(|url| DbManager {
+        url,
+        reachability: reachability.clone(),
+    });
+    match plain {
+        Some(plain) if plain.open().is_ok() => {
+            tracing::info!(
+                "database connections without TLS: every host is on this machine and the URL names no sslmode"
+            );
+            manager = plain;
+        }
+        // Open one connection first so that a bad URL or a down server is reported with its
+        // own message instead of r2d2's generic time-out.
+        _ => {
+            manager.open().map_err(|e| match e {
+                r2d2::Error::ConnectionError(c) => DbError::Connect(c),
+                r2d2::Error::QueryError(q) => DbError::Query(q),
+            })?;
+        }
+    }
     let pool = r2d2::Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(1))
@@ -352,6 +370,18 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
         inner: pool,
         reachability,
     })
+}
+
+/// The URL with `sslmode=disable`, where it names none and every host is on this machine.
+fn plain_variant(url: &DbUrl) -> Option<DbUrl> {
+    let DbUrl::Postgres(url) = url else {
+        return None;
+    };
+    if !status_reader::plain_is_enough(url) || url.contains("sslmode=disable") {
+        return None;
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(DbUrl::Postgres(format!("{url}{separator}sslmode=disable")))
 }
 
 fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {
@@ -445,6 +475,34 @@ pub fn storage_ok(conn: &mut DbConnection) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pool_goes_without_tls_only_where_it_protects_nothing() {
+        let plain = |url: &str| match plain_variant(&DbUrl::Postgres(url.into())) {
+            Some(DbUrl::Postgres(url)) => Some(url),
+            _ => None,
+        };
+        assert_eq!(
+            plain("postgres://postgres@127.0.0.1:5432/kitdesk").as_deref(),
+            Some("postgres://postgres@127.0.0.1:5432/kitdesk?sslmode=disable")
+        );
+        assert_eq!(
+            plain("postgres://postgres@localhost/kitdesk?application_name=x").as_deref(),
+            Some("postgres://postgres@localhost/kitdesk?application_name=x&sslmode=disable")
+        );
+        for kept in [
+            // already plain
+            "postgres://postgres@127.0.0.1/kitdesk?sslmode=disable",
+            // TLS asked for, or a network between
+            "postgres://postgres@127.0.0.1/kitdesk?sslmode=prefer",
+            "postgres://postgres@127.0.0.1/kitdesk?sslmode=require",
+            "postgres://kitdesk@db.example.org/kitdesk",
+            "postgres://kitdesk@127.0.0.1,db.example.org/kitdesk",
+        ] {
+            assert_eq!(plain(kept), None, "{kept}");
+        }
+        assert!(plain_variant(&DbUrl::Sqlite("data/kitdesk.db".into())).is_none());
+    }
 
     #[test]
     fn url_scheme_selects_backend() {

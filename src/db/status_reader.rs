@@ -60,20 +60,10 @@ impl StatusReader {
     /// A reader for `url` (a `postgres://` URL), or `None` where its connection would have to
     /// speak TLS (see the module's note) or the URL is not one tokio-postgres reads.
     pub fn for_url(url: &str) -> Option<Self> {
-        let mut config: tokio_postgres::Config = url.parse().ok()?;
-        let local = !config.get_hosts().is_empty()
-            && config.get_hosts().iter().all(|host| match host {
-                Host::Unix(_) => true,
-                Host::Tcp(name) => is_local(name),
-            });
-        let plain_allowed = match config.get_ssl_mode() {
-            SslMode::Disable => true,
-            SslMode::Prefer => local && !mentions_sslmode(url),
-            _ => false,
-        };
-        if !plain_allowed {
+        if !plain_is_enough(url) {
             return None;
         }
+        let mut config: tokio_postgres::Config = url.parse().ok()?;
         config.ssl_mode(SslMode::Disable);
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -160,6 +150,25 @@ impl StatusReader {
         });
         OPEN.with(|slot| *slot.borrow_mut() = Some(open.clone()));
         Ok(open)
+    }
+}
+
+/// Whether a connection to `url` may go without TLS: `sslmode=disable`, or no `sslmode`
+/// (libpq's `prefer`: TLS if the server has it, plain if not) with every host on this machine,
+/// where TLS protects nothing. The pool follows the same rule (`db::connect`).
+pub fn plain_is_enough(url: &str) -> bool {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return false;
+    };
+    let local = !config.get_hosts().is_empty()
+        && config.get_hosts().iter().all(|host| match host {
+            Host::Unix(_) => true,
+            Host::Tcp(name) => is_local(name),
+        });
+    match config.get_ssl_mode() {
+        SslMode::Disable => true,
+        SslMode::Prefer => local && !mentions_sslmode(url),
+        _ => false,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod overstay;
 pub mod pages;
 pub mod password_reset;
 pub mod reports;
+pub mod request_log;
 pub mod sponsor_review;
 pub mod sponsors;
 pub mod status;

@@ -11,7 +11,7 @@ use super::cases::{self, CaseAction};
 use super::filing::{self, AssignmentInput, FilingInput, WorkerInput};
 use super::sponsors::{self, NewProject, RegisterSponsor};
 use super::{AppContext, ServiceError};
-use crate::db::DbConnection;
+use crate::db::{self as database, DbConnection};
 use crate::domain::{EmailAddress, Password, Role};
 
 /// Sign-in of a demo user, printed once by the CLI.
@@ -526,12 +526,6 @@ pub fn file_cases(
     first_worker: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(), ServiceError> {
-    let DemoSetup {
-        officer,
-        supervisor,
-        projects,
-        ..
-    } = setup;
     let mut rng = rand::rng();
     let mut done = 0usize;
     let mut n = first_worker;
@@ -543,7 +537,7 @@ pub fn file_cases(
             filer,
             project_id,
             owner,
-        }) = projects.choose(&mut rng)
+        }) = setup.projects.choose(&mut rng)
         else {
             return Err(ServiceError::Internal("the demo has no projects".into()));
         };
@@ -563,57 +557,80 @@ pub fn file_cases(
             },
             None,
         )?;
-        // Move some cases along so the queue has more than one state.
-        for filed in outcome.result.cases.iter() {
-            let roll = rng.random_range(0..10);
-            if roll < 7 {
-                continue;
-            }
-            let mut version = 1;
-            let mut step = |action: CaseAction,
-                            actor: &AuthUser,
-                            version: &mut i64|
-             -> Result<(), ServiceError> {
-                let case = cases::apply_action(conn, ctx, actor, &filed.id, *version, action)?;
-                *version = case.version;
-                Ok(())
-            };
-            step(CaseAction::StartReview {}, officer, &mut version)?;
-            if roll >= 8 {
-                step(
-                    CaseAction::RequestEvidence {
-                        reason: "Please send the sales contract clause that obliges the seller to install the equipment.".into(),
-                        due_date: None,
-                        documents: vec!["sales_contract".into()],
-                    },
-                    officer,
-                    &mut version,
-                )?;
-            }
-            if roll == 9 && filed.suggested_route.is_some() {
-                step(
-                    CaseAction::SubmitEvidence {
-                        note: "Contract §7.2 attached.".into(),
-                    },
-                    owner,
-                    &mut version,
-                )?;
-                step(CaseAction::StartReview {}, supervisor, &mut version)?;
-                let route = filed.suggested_route.clone().unwrap_or_default();
-                step(
-                    CaseAction::Approve {
-                        route,
-                        reason:
-                            "Activities and pay fit the route; contract confirms seller services."
-                                .into(),
-                    },
-                    supervisor,
-                    &mut version,
-                )?;
-            }
-        }
+        // Move some cases along so the queue has more than one state: the batch's moves in
+        // one transaction, each through the one-case path, their audit rows appended together
+        // at its end (so the chain's lock is held only for that append and the commit).
+        let moves: Vec<(&str, Option<&str>, u32)> = outcome
+            .result
+            .cases
+            .iter()
+            .map(|filed| {
+                (
+                    filed.id.as_str(),
+                    filed.suggested_route.as_deref(),
+                    rng.random_range(0..10),
+                )
+            })
+            .filter(|(_, _, roll)| *roll >= 7)
+            .collect();
+        database::write_tx(conn, |conn| {
+            database::audit::deferred(conn, |conn| {
+                for (case_id, suggested_route, roll) in moves {
+                    move_along(conn, ctx, setup, owner, case_id, suggested_route, roll)?;
+                }
+                Ok::<_, ServiceError>(())
+            })
+        })?;
         done += size;
         progress(size);
+    }
+    Ok(())
+}
+
+/// Moves one newly filed case along: under review (a roll of 7), evidence requested (8), or
+/// evidence submitted and approved on the suggested route (9).
+fn move_along(
+    conn: &mut DbConnection,
+    ctx: &AppContext,
+    setup: &DemoSetup,
+    owner: &AuthUser,
+    case_id: &str,
+    suggested_route: Option<&str>,
+    roll: u32,
+) -> Result<(), ServiceError> {
+    let mut version = 1;
+    let mut step = |action: CaseAction, actor: &AuthUser| -> Result<(), ServiceError> {
+        let case = cases::apply_action_in(conn, ctx, actor, case_id, version, action, true)?;
+        version = case.version;
+        Ok(())
+    };
+    step(CaseAction::StartReview {}, &setup.officer)?;
+    if roll >= 8 {
+        step(
+            CaseAction::RequestEvidence {
+                reason: "Please send the sales contract clause that obliges the seller to install the equipment.".into(),
+                due_date: None,
+                documents: vec!["sales_contract".into()],
+            },
+            &setup.officer,
+        )?;
+    }
+    if let (9, Some(route)) = (roll, suggested_route) {
+        step(
+            CaseAction::SubmitEvidence {
+                note: "Contract §7.2 attached.".into(),
+            },
+            owner,
+        )?;
+        step(CaseAction::StartReview {}, &setup.supervisor)?;
+        step(
+            CaseAction::Approve {
+                route: route.to_owned(),
+                reason: "Activities and pay fit the route; contract confirms seller services."
+                    .into(),
+            },
+            &setup.supervisor,
+        )?;
     }
     Ok(())
 }
