@@ -358,12 +358,7 @@ fn search_candidates(
     }
     // A Hangul given name and nothing else: its index is in the queue's order
     // (`cases_given_name_ko_idx`), so the page is read from it directly, however many match.
-    let nothing_else = sponsors.is_empty()
-        && projects.is_empty()
-        && search.receipt.is_none()
-        && search.passport_last4.is_none()
-        && search.id.is_none();
-    if search.given_name_ko.is_some() && nothing_else {
+    if search.given_name_ko.is_some() && names_only(search, sponsors, projects) {
         return Ok(None);
     }
     let limit = SEARCH_CANDIDATES;
@@ -435,6 +430,58 @@ fn search_candidates(
     Ok(Some(ids))
 }
 
+/// Whether the text can only be a name: no sponsor or project name holds it, and it is no
+/// receipt number, passport ending or id.
+fn names_only(search: &CaseSearch, sponsors: &[String], projects: &[String]) -> bool {
+    sponsors.is_empty()
+        && projects.is_empty()
+        && search.receipt.is_none()
+        && search.passport_last4.is_none()
+        && search.id.is_none()
+}
+
+/// At most this many distinct names are read one by one in the queue's order; a text that
+/// more names contain is answered from the trigram index as before.
+pub const NAME_KEYS: usize = 16;
+
+/// The distinct names (`case_names`) that contain the search's text, when at most
+/// [`NAME_KEYS`] do; `None` when more do, or when the text is not one a trigram index answers
+/// (a Hangul given name, or shorter than three characters).
+fn name_keys(
+    conn: &mut DbConnection,
+    search: &CaseSearch,
+    postgres: bool,
+) -> QueryResult<Option<Vec<String>>> {
+    use super::schema::case_names;
+    if search.given_name_ko.is_some() || search.plain_pattern.trim_matches('%').chars().count() < 3
+    {
+        return Ok(None);
+    }
+    // As in `names_condition!`: backslash is PostgreSQL's LIKE escape; SQLite's pattern holds
+    // no wildcard to escape.
+    let pattern = if postgres {
+        search.pattern.clone()
+    } else {
+        search.plain_pattern.clone()
+    };
+    let keys: Vec<String> = case_names::table
+        .filter(case_names::search_names.like(pattern))
+        .select(case_names::search_names)
+        .limit(NAME_KEYS as i64 + 1)
+        .load(conn)?;
+    Ok((keys.len() <= NAME_KEYS).then_some(keys))
+}
+
+/// How a page's query finds the cases a search matches.
+enum ReadBy {
+    /// Every term the text can mean, as conditions.
+    Terms,
+    /// These cases (collected before).
+    Ids(Vec<String>),
+    /// The cases of one distinct name (`search_names`), in the queue's order from its index.
+    Name(String),
+}
+
 /// One page in (created_at, id) order: oldest first, as a queue is worked.
 pub fn page(
     conn: &mut DbConnection,
@@ -446,16 +493,27 @@ pub fn page(
         None => None,
     };
     let postgres = super::is_postgres(conn);
-    let candidates = match (&filter.search, &targets) {
+    let (by_names, candidates) = match (&filter.search, &targets) {
         (Some(search), Some((sponsors, projects))) => {
-            search_candidates(conn, search, sponsors, projects, postgres)?
+            let keys = if names_only(search, sponsors, projects) {
+                name_keys(conn, search, postgres)?
+            } else {
+                None
+            };
+            match keys {
+                Some(keys) => (Some(keys), None),
+                None => (
+                    None,
+                    search_candidates(conn, search, sponsors, projects, postgres)?,
+                ),
+            }
         }
-        _ => None,
+        _ => (None, None),
     };
-    // Built once per backend (see `on_backend!`): the same query, typed for each. `$ids`: the
-    // collected matches to read the page from (`None`: the search's terms themselves).
+    // Built once per backend (see `on_backend!`): the same query, typed for each. `$read`: how
+    // the search's matches are found (a [`ReadBy`]).
     macro_rules! query {
-        ($ids:expr) => {{
+        ($read:expr) => {{
             let mut query = if filter.before.is_some() || filter.from_end {
                 cases::table
                     .select(QueueRow::as_select())
@@ -543,13 +601,18 @@ pub fn page(
                 // A search is answered from indexes (docs/benchmarks.md, P8): its matches were
                 // collected first when they are few (`candidates`); when they are many, they
                 // are dense and the queue's own order finds a page of them soon.
-                let ids: Option<Vec<String>> = $ids;
-                let by_name = match ids {
-                    Some(ids) => Box::new(cases::id.eq_any(ids))
+                let read: ReadBy = $read;
+                let by_name = match read {
+                    ReadBy::Ids(ids) => Box::new(cases::id.eq_any(ids))
                         as Box<dyn BoxableExpression<cases::table, _, SqlType = Bool>>,
+                    ReadBy::Name(key) => Box::new(
+                        diesel::dsl::sql::<Bool>("(cases.search_names = ")
+                            .bind::<diesel::sql_types::Text, _>(key)
+                            .sql(")"),
+                    ),
                     // Only the terms the text can mean: a name alone (the usual search) is
                     // then one condition, which an index in the queue's order can answer.
-                    None => {
+                    ReadBy::Terms => {
                         let mut any: Box<dyn BoxableExpression<cases::table, _, SqlType = Bool>> =
                             Box::new(names_condition!(search, postgres));
                         if !sponsor_match.is_empty() {
@@ -590,12 +653,25 @@ pub fn page(
             query
         }};
     }
+    let newest_first = filter.before.is_some() || filter.from_end;
+    if let Some(keys) = by_names {
+        // Each name's page from its own index, merged: at most a page a name.
+        let mut rows: Vec<QueueRow> = Vec::new();
+        for key in keys {
+            rows.extend(on_backend!(conn, c => query!(ReadBy::Name(key.clone())).limit_literal(limit).load::<QueueRow>(c))?);
+        }
+        rows.sort_unstable_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        if newest_first {
+            rows.reverse();
+        }
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        return Ok(rows);
+    }
     let Some(mut found) = candidates else {
-        return on_backend!(conn, c => query!(None).limit_literal(limit).load(c));
+        return on_backend!(conn, c => query!(ReadBy::Terms).limit_literal(limit).load(c));
     };
     // The matches in the page's order, from the keyset on; then the page's cases are read a
     // few at a time (the other filters may leave some out), in that order.
-    let newest_first = filter.before.is_some() || filter.from_end;
     found.sort_unstable();
     if newest_first {
         found.reverse();
@@ -616,7 +692,7 @@ pub fn page(
         rest = tail;
         let ids: Vec<String> = next.iter().map(|(_, id)| id.clone()).collect();
         let more = (wanted - rows.len()) as i64;
-        rows.extend(on_backend!(conn, c => query!(Some(ids.clone())).limit_literal(more).load::<QueueRow>(c))?);
+        rows.extend(on_backend!(conn, c => query!(ReadBy::Ids(ids.clone())).limit_literal(more).load::<QueueRow>(c))?);
         chunk = chunk.saturating_mul(4);
     }
     Ok(rows)

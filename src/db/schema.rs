@@ -224,6 +224,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The cases' distinct `search_names` (kept by triggers; migration 000064).
+    case_names (search_names) {
+        search_names -> Text,
+    }
+}
+
+diesel::table! {
     case_notes (id) {
         id -> Text,
         case_id -> Text,

@@ -612,6 +612,61 @@ async fn cases_are_found_by_receipt_name_passport_sponsor_project_or_filing() {
     assert_problem(response, 422, "validation_failed").await;
 }
 
+#[tokio::test]
+async fn a_name_search_pages_in_queue_order_across_the_names_that_hold_it() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let ids = |filing: &Value| -> Vec<String> {
+        filing["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Three names that hold "kim minjun" ("Kim Minjun0" to "Kim Minjun2"), each in two
+    // filings: the queue's order interleaves the names.
+    let mut expected = ids(&app.file(&sponsor.employer, &project, 3).await);
+    expected.extend(ids(&app.file(&sponsor.employer, &project, 3).await));
+    let pages = |q: &'static str, limit: usize| {
+        let app = &app;
+        let token = officer.token.clone();
+        async move {
+            let mut found: Vec<String> = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let url = match &cursor {
+                    Some(c) => format!("/api/v1/cases?q={q}&limit={limit}&cursor={c}"),
+                    None => format!("/api/v1/cases?q={q}&limit={limit}"),
+                };
+                let response = app.get(&url, Some(&token)).await;
+                assert_eq!(response.status(), 200);
+                let body: Value = response.json().await.unwrap();
+                let items = body["items"].as_array().unwrap();
+                assert!(items.len() <= limit);
+                found.extend(items.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+                match body["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_owned()),
+                    None => break,
+                }
+                assert!(found.len() <= 100, "the pages end");
+            }
+            found
+        }
+    };
+    // Three distinct names: each name's cases read in the queue's order, merged, page by page.
+    assert_eq!(pages("kim%20minjun", 2).await, expected);
+    assert_eq!(
+        pages("minjun1%20kim", 1).await,
+        vec![expected[1].clone(), expected[4].clone()]
+    );
+    // More names than are read one by one (twenty): the same answer, by the trigram index.
+    expected.extend(ids(&app.file(&sponsor.employer, &project, 20).await));
+    assert_eq!(pages("kim%20minjun", 50).await, expected);
+    assert_eq!(pages("kim%20minjun", 7).await, expected);
+}
+
 fn rand_digits() -> u32 {
     (uuid::Uuid::new_v4().as_u128() % 10_000) as u32
 }
