@@ -1127,14 +1127,19 @@ pub fn new_reevaluation(
     Ok(run)
 }
 
-/// Re-evaluates every undecided case (in pages, each case in its own transaction), recording
-/// progress on the run. Decided cases keep the evaluation their decision was made on.
+/// Cases re-evaluated in one transaction (each in its own savepoint).
+const REEVALUATION_CHUNK: usize = 50;
+
+/// Re-evaluates every undecided case (in pages; fifty cases a transaction, each in its own
+/// savepoint, so that one case that fails leaves the others' evaluations), recording progress
+/// on the run. Decided cases keep the evaluation their decision was made on.
 pub fn reevaluate_undecided(
     conn: &mut DbConnection,
     ctx: &super::AppContext,
     run_id: &str,
     progress: Progress<'_>,
 ) -> Result<ReevaluationRun, ServiceError> {
+    use diesel::Connection as _;
     let trigger = store::find_run(conn, run_id)?
         .map(|r| r.trigger)
         .unwrap_or_else(|| "reevaluate".into());
@@ -1145,40 +1150,64 @@ pub fn reevaluate_undecided(
         let ids = store::undecided_case_ids(conn, UNDECIDED, after.as_deref(), 500)?;
         let Some(last) = ids.last() else { break };
         after = Some(last.clone());
-        for id in ids {
-            let result = database::write_tx(conn, |conn| {
-                let Some(case) = crate::db::cases::find(conn, &id)? else {
-                    return Ok(false);
-                };
-                if !UNDECIDED.contains(&case.status.as_str()) {
-                    return Ok(false);
+        for chunk in ids.chunks(REEVALUATION_CHUNK) {
+            // A commit for the chunk, not for each case: a case's own work is a few
+            // statements, its commit's wait for the disk was most of its time.
+            let tally = database::write_tx(conn, |conn| {
+                let (mut changed, mut failed) = (0i64, 0i64);
+                for id in chunk {
+                    match conn.transaction(|conn| reevaluate_one(conn, ctx, id, trigger)) {
+                        Ok(true) => changed += 1,
+                        Ok(false) => {}
+                        Err(e) => {
+                            failed += 1;
+                            tracing::warn!(case = %id, error = %e, "re-evaluation of a case failed");
+                        }
+                    }
                 }
-                let before =
-                    store::latest_evaluation(conn, &id)?.and_then(|row| read_summary(&row).ok());
-                let after = reevaluate_case(conn, ctx, &case, trigger)?;
-                let outcomes = |s: &EvaluationSummary| -> Vec<(String, Outcome)> {
-                    s.routes
-                        .iter()
-                        .map(|r| (r.route.clone(), r.outcome))
-                        .collect()
-                };
-                Ok::<bool, ServiceError>(before.map(|b| outcomes(&b)) != Some(outcomes(&after)))
+                Ok::<_, ServiceError>((changed, failed))
             });
-            match result {
-                Ok(true) => changed += 1,
-                Ok(false) => {}
+            match tally {
+                Ok((c, f)) => {
+                    changed += c;
+                    failed += f;
+                }
                 Err(e) => {
-                    failed += 1;
-                    tracing::warn!(case = %id, error = %e, "re-evaluation of a case failed");
+                    failed += chunk.len() as i64;
+                    tracing::warn!(cases = chunk.len(), error = %e, "re-evaluation of a chunk of cases failed");
                 }
             }
-            done += 1;
+            done += chunk.len() as i64;
         }
         store::update_run_progress(conn, run_id, done, changed, failed, None)?;
         progress(usize::try_from(done).unwrap_or(usize::MAX));
     }
     store::update_run_progress(conn, run_id, done, changed, failed, Some(time::now()))?;
     store::find_run(conn, run_id)?.ok_or(ServiceError::NotFound("re-evaluation"))
+}
+
+/// Re-evaluates one case if it is still undecided; whether any route's outcome changed.
+fn reevaluate_one(
+    conn: &mut DbConnection,
+    ctx: &super::AppContext,
+    id: &str,
+    trigger: &str,
+) -> Result<bool, ServiceError> {
+    let Some(case) = crate::db::cases::find(conn, id)? else {
+        return Ok(false);
+    };
+    if !UNDECIDED.contains(&case.status.as_str()) {
+        return Ok(false);
+    }
+    let before = store::latest_evaluation(conn, id)?.and_then(|row| read_summary(&row).ok());
+    let after = reevaluate_case(conn, ctx, &case, trigger)?;
+    let outcomes = |s: &EvaluationSummary| -> Vec<(String, Outcome)> {
+        s.routes
+            .iter()
+            .map(|r| (r.route.clone(), r.outcome))
+            .collect()
+    };
+    Ok(before.map(|b| outcomes(&b)) != Some(outcomes(&after)))
 }
 
 /// A re-evaluation run's progress (the desk).

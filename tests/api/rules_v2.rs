@@ -403,6 +403,61 @@ async fn publishing_reevaluates_the_undecided_cases_only_in_the_background() {
     .await;
 }
 
+#[tokio::test]
+async fn a_case_that_cannot_be_reevaluated_fails_alone() {
+    let d = filed(3).await;
+    let broken = d.cases[1].clone();
+    d.app
+        .ctx
+        .run(move |conn, _| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE cases SET facts_json = 'not json' WHERE id = '{broken}'"
+            ))
+            .execute(conn)
+            .map_err(kitdesk::service::ServiceError::from)
+        })
+        .await
+        .unwrap();
+    let v3 = include_str!("../../rules/esta-ciw.v2.toml")
+        .replacen("version = 2", "version = 3", 1)
+        .replacen(
+            "effective_from = \"2026-12-01\"",
+            "effective_from = \"2027-01-05\"",
+            1,
+        );
+    let published = publish(&d, v3).await;
+    let run_id = published["reevaluation"]["id"].as_str().unwrap().to_owned();
+    let mut run = Value::Null;
+    for _ in 0..100 {
+        run = d
+            .app
+            .get(
+                &format!("/api/v1/reevaluations/{run_id}"),
+                Some(&d.officer.token),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !run["finished_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (run["done"].as_i64(), run["failed"].as_i64()),
+        (Some(3), Some(1)),
+        "{run}"
+    );
+    // the cases before and after the broken one in the same transaction were re-evaluated
+    for case in [&d.cases[0], &d.cases[2]] {
+        let now = eligibility(&d.app, &d.officer, case).await;
+        assert_eq!(now["trigger"], "publish", "{case}");
+        assert_eq!(route(&now, "ESTA-CIW")["ruleset"]["version"], 3);
+    }
+}
+
 async fn publish(d: &Desk, source: String) -> Value {
     let response = d
         .app
