@@ -598,9 +598,10 @@ pub fn page(
             if let (Some(search), Some((sponsor_match, project_match))) = (&filter.search, &targets)
             {
                 use diesel::sql_types::Bool;
-                // A search is answered from indexes (docs/benchmarks.md, P8): its matches were
-                // collected first when they are few (`candidates`); when they are many, they
-                // are dense and the queue's own order finds a page of them soon.
+                // A search is answered from indexes (docs/benchmarks.md, P8): one distinct name
+                // at a time in the queue's order (`by_names`); or its matches collected first
+                // when they are few (`candidates`); or, when they are many, they are dense and
+                // the queue's own order finds a page of them soon.
                 let read: ReadBy = $read;
                 let by_name = match read {
                     ReadBy::Ids(ids) => Box::new(cases::id.eq_any(ids))
