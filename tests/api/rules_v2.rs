@@ -341,44 +341,10 @@ async fn publishing_reevaluates_the_undecided_cases_only_in_the_background() {
             json!({"action": "refuse", "ground": "214(b)", "reason": "Not needed"}),
         )
         .await;
-    let v3 = include_str!("../../rules/esta-ciw.v2.toml")
-        .replacen("version = 2", "version = 3", 1)
-        .replacen(
-            "effective_from = \"2026-12-01\"",
-            "effective_from = \"2027-01-05\"",
-            1,
-        );
-    let response = d
-        .app
-        .client
-        .post(d.app.url("/api/v1/rulesets"))
-        .bearer_auth(&d.supervisor.token)
-        .header("content-type", "application/toml")
-        .body(v3)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let published: Value = response.json().await.unwrap();
+    let published = publish(&d, esta_v3()).await;
     let run_id = published["reevaluation"]["id"].as_str().unwrap().to_owned();
     assert_eq!(published["reevaluation"]["total"], 1);
-    let mut run = Value::Null;
-    for _ in 0..100 {
-        run = d
-            .app
-            .get(
-                &format!("/api/v1/reevaluations/{run_id}"),
-                Some(&d.officer.token),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        if !run["finished_at"].is_null() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let run = finished_run(&d, &run_id).await;
     assert_eq!(
         (run["done"].as_i64(), run["failed"].as_i64()),
         (Some(1), Some(0)),
@@ -419,15 +385,35 @@ async fn a_case_that_cannot_be_reevaluated_fails_alone() {
         })
         .await
         .unwrap();
-    let v3 = include_str!("../../rules/esta-ciw.v2.toml")
+    let published = publish(&d, esta_v3()).await;
+    let run_id = published["reevaluation"]["id"].as_str().unwrap().to_owned();
+    let run = finished_run(&d, &run_id).await;
+    assert_eq!(
+        (run["done"].as_i64(), run["failed"].as_i64()),
+        (Some(3), Some(1)),
+        "{run}"
+    );
+    // the cases before and after the broken one in the same transaction were re-evaluated
+    for case in [&d.cases[0], &d.cases[2]] {
+        let now = eligibility(&d.app, &d.officer, case).await;
+        assert_eq!(now["trigger"], "publish", "{case}");
+        assert_eq!(route(&now, "ESTA-CIW")["ruleset"]["version"], 3);
+    }
+}
+
+/// ESTA-CIW version 3: version 2's rules, in effect from 2027-01-05.
+fn esta_v3() -> String {
+    include_str!("../../rules/esta-ciw.v2.toml")
         .replacen("version = 2", "version = 3", 1)
         .replacen(
             "effective_from = \"2026-12-01\"",
             "effective_from = \"2027-01-05\"",
             1,
-        );
-    let published = publish(&d, v3).await;
-    let run_id = published["reevaluation"]["id"].as_str().unwrap().to_owned();
+        )
+}
+
+/// The re-evaluation run, once finished (or as it stands after five seconds).
+async fn finished_run(d: &Desk, run_id: &str) -> Value {
     let mut run = Value::Null;
     for _ in 0..100 {
         run = d
@@ -445,17 +431,7 @@ async fn a_case_that_cannot_be_reevaluated_fails_alone() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        (run["done"].as_i64(), run["failed"].as_i64()),
-        (Some(3), Some(1)),
-        "{run}"
-    );
-    // the cases before and after the broken one in the same transaction were re-evaluated
-    for case in [&d.cases[0], &d.cases[2]] {
-        let now = eligibility(&d.app, &d.officer, case).await;
-        assert_eq!(now["trigger"], "publish", "{case}");
-        assert_eq!(route(&now, "ESTA-CIW")["ruleset"]["version"], 3);
-    }
+    run
 }
 
 async fn publish(d: &Desk, source: String) -> Value {
