@@ -89,6 +89,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
             ),
         ));
     }
+    // Most bodies are valid: read them directly, and only a body that fails is read again
+    // with its path tracked, to name the field (tracking costs on every field of every body).
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = err.path().to_string();

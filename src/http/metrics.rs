@@ -1,16 +1,33 @@
 //! Request metrics (count and latency by route pattern and status) and the Prometheus
 //! scrape endpoint, which also reports the database pool.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
+use metrics::{Counter, Histogram};
 use tracing_actix_web::RequestId;
 
+use super::request_log::RoutePattern;
 use super::AppState;
+
+/// A request's series: method, route pattern, status.
+type SeriesKey = (Method, Rc<str>, u16);
+
+thread_local! {
+    /// This worker thread's handles to the series it has recorded. Registering a series
+    /// builds its key and looks it up in the recorder's shared map, which cost more than the
+    /// recording itself; there are at most a few hundred series (routes × methods ×
+    /// statuses), each looked up here once per thread.
+    static SERIES: RefCell<HashMap<SeriesKey, (Counter, Histogram)>> = RefCell::new(HashMap::new());
+}
 
 /// Middleware: records each request and returns its id in `x-request-id`, the id under which
 /// its log lines are found.
@@ -19,23 +36,43 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = req.method().clone();
     // The pattern (`/api/v1/cases/{id}`), never the raw path: raw paths would make one time
     // series per case.
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let route = RoutePattern::of(&req).0;
+    let request_id = req.extensions().get::<RequestId>().copied();
     let mut response = next.call(req).await?;
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
-    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), id);
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    SERIES.with(|series| {
+        let mut series = series.borrow_mut();
+        let key = (method, route, status);
+        let (requests, duration) = match series.get(&key) {
+            Some(handles) => handles,
+            None => {
+                let labels = [
+                    ("method", key.0.as_str().to_owned()),
+                    ("route", key.1.to_string()),
+                    ("status", status.to_string()),
+                ];
+                let handles = (
+                    metrics::counter!("http_requests_total", &labels),
+                    metrics::histogram!("http_request_duration_seconds", &labels),
+                );
+                series.entry(key).or_insert(handles)
+            }
+        };
+        requests.increment(1);
+        duration.record(elapsed);
+    });
+    if let Some(id) = request_id {
+        let mut text = uuid::Uuid::encode_buffer();
+        let text = uuid::Uuid::from(id).hyphenated().encode_lower(&mut text);
+        if let Ok(id) = HeaderValue::from_str(text) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), id);
+        }
     }
     Ok(response)
 }

@@ -84,13 +84,17 @@ pub struct CaseSummary {
     #[schema(required = false)]
     pub duplicate_passport: bool,
     pub suggested_route: Option<String>,
+    #[serde(serialize_with = "time::json::date_opt")]
     pub evidence_due: Option<NaiveDate>,
     pub overdue: bool,
     /// Desk only: an overstay alert awaits the desk's finding.
     #[schema(required = false)]
     pub overstay_alert: bool,
+    #[serde(serialize_with = "time::json::instant_opt")]
     pub interview_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "time::json::date")]
     pub filing_date: NaiveDate,
+    #[serde(serialize_with = "time::json::instant")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -21,13 +21,14 @@ pub struct StatusQuery {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicStatus {
     pub receipt_number: String,
-    pub status: String,
-    pub message_en: String,
-    pub message_ko: String,
+    pub status: &'static str,
+    pub message_en: &'static str,
+    pub message_ko: &'static str,
     /// What happens next, when the desk has set it: the interview's time (Seoul, KST) and
     /// place.
     pub next_en: Option<String>,
     pub next_ko: Option<String>,
+    #[serde(serialize_with = "time::json::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -95,7 +96,9 @@ fn not_found() -> ServiceError {
 /// The receipt number and the date of birth, read once at the edge.
 fn parse(query: &StatusQuery) -> Result<(ReceiptNumber, NaiveDate), ServiceError> {
     let receipt = ReceiptNumber::parse(&query.receipt_number).map_err(|_| not_found())?;
-    let dob = NaiveDate::parse_from_str(query.date_of_birth.trim(), "%Y-%m-%d")
+    // `YYYY-MM-DD`: chrono's `FromStr` reads the `%Y-%m-%d` of `parse_from_str` without
+    // parsing a format string on every look-up
+    let dob = (query.date_of_birth.trim().parse::<NaiveDate>())
         .map_err(|_| ServiceError::validation("date_of_birth", "must be a date as YYYY-MM-DD"))?;
     Ok((receipt, dob))
 }
@@ -147,9 +150,9 @@ fn answer(row: StatusRow, status: CaseStatus, place: Option<String>) -> PublicSt
         next_en,
         next_ko,
         receipt_number: row.receipt_number,
-        status: status.as_str().to_owned(),
-        message_en: en.to_owned(),
-        message_ko: ko.to_owned(),
+        status: status.as_str(),
+        message_en: en,
+        message_ko: ko,
         updated_at: time::from_stored(row.updated_at),
     }
 }
