@@ -137,8 +137,11 @@ def table(out):
             checks.append((f"≥ {ratio_target:.2f} ×", ratio >= ratio_target))
         checks.extend(extra_checks)
         if app is not None and app.get("unexpected"):
+            sample = app.get("unexpected_sample")
+            # scripts that let wrk count (count_in_wrk) know only that the status was ≥ 400
+            example = f"e.g. {sample}" if sample else "status 400 or more"
             note = (note + "; " if note else "") + (
-                f"{app['unexpected']} unexpected answers (e.g. {app.get('unexpected_sample')})"
+                f"{app['unexpected']} unexpected answers ({example})"
             )
         rows.append(
             {
