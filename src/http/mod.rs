@@ -240,7 +240,7 @@ pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<Vec<u8>, S
 }
 
 /// [`for_role`] into a buffer of `capacity` bytes to start with: a queue page of fifty
-/// cases is about 30 KB, which a buffer grown from nothing copies eight times over.
+/// cases is about 25 KB, which a buffer grown from nothing copies eight times over.
 pub fn for_role_sized<T: serde::Serialize>(
     role: Role,
     value: &T,

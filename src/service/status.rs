@@ -98,7 +98,10 @@ fn parse(query: &StatusQuery) -> Result<(ReceiptNumber, NaiveDate), ServiceError
     let receipt = ReceiptNumber::parse(&query.receipt_number).map_err(|_| not_found())?;
     // `YYYY-MM-DD`: chrono's `FromStr` reads the `%Y-%m-%d` of `parse_from_str` without
     // parsing a format string on every look-up
-    let dob = (query.date_of_birth.trim().parse::<NaiveDate>())
+    let dob = query
+        .date_of_birth
+        .trim()
+        .parse::<NaiveDate>()
         .map_err(|_| ServiceError::validation("date_of_birth", "must be a date as YYYY-MM-DD"))?;
     Ok((receipt, dob))
 }
