@@ -21,7 +21,7 @@ pub struct StatusQuery {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicStatus {
     pub receipt_number: String,
-    pub status: &'static str,
+    pub status: CaseStatus,
     pub message_en: &'static str,
     pub message_ko: &'static str,
     /// What happens next, when the desk has set it: the interview's time (Seoul, KST) and
@@ -153,7 +153,7 @@ fn answer(row: StatusRow, status: CaseStatus, place: Option<String>) -> PublicSt
         next_en,
         next_ko,
         receipt_number: row.receipt_number,
-        status: status.as_str(),
+        status,
         message_en: en,
         message_ko: ko,
         updated_at: time::from_stored(row.updated_at),
