@@ -1,13 +1,14 @@
 -- P1, the SQL of POST /api/v1/filings with one worker (service::filing::file_batch), as
 -- captured by bench/capture-sql: the session look-up (the AuthUser extractor), then one
 -- transaction: idempotency check, project and sponsor, the duplicate passport check, the
--- rules' cap read, the receipt counter, the filing, the case, its evaluation, the sponsor's
--- users, three mails in the outbox (applicant + two employer users) and two audit rows
--- under the audit chain's advisory lock. Values the app computes in Rust (UUIDs, receipt
--- number, passport index and ciphertext, audit hashes) are made here from random numbers
--- (so the rows stay valid for the app); the long texts (facts, evaluation, mail bodies) are
--- the captured ones, passed as variables by bench/run from bench/pgbench/p1_values/. The
--- audit hash is md5-based here, so `kitdesk audit verify` fails on a benchmarked database.
+-- worker's earlier trips (the rules' stay history), the rules' cap read, the receipt counter,
+-- the filing, the case, its evaluation, the sponsor's users, three mails in the outbox
+-- (applicant + two employer users) and two audit rows under the audit chain's advisory lock.
+-- Values the app computes in Rust (UUIDs, receipt number, passport index and ciphertext,
+-- audit hashes) are made here from random numbers (so the rows stay valid for the app); the
+-- long texts (facts, evaluation, mail bodies) are the captured ones, passed as variables by
+-- bench/run from bench/pgbench/p1_values/. The audit hash is md5-based here, so
+-- `kitdesk audit verify` fails on a benchmarked database.
 \set r1 random(1, 999999999999)
 \set r2 random(1, 999999999999)
 SELECT "sessions"."last_seen_at", "sessions"."expires_at", "users"."id", "users"."email", "users"."role", "users"."sponsor_id", "users"."disabled" FROM ("sessions" INNER JOIN "users" ON ("sessions"."user_id" = "users"."id")) WHERE ("sessions"."token_hash" = :session) LIMIT 1;
@@ -17,6 +18,7 @@ SELECT "projects"."id", "projects"."sponsor_id", "projects"."name", "projects"."
 SELECT "sponsors"."id", "sponsors"."legal_name", "sponsors"."legal_name_ko", "sponsors"."business_registration_no", "sponsors"."korean_ownership_pct", "sponsors"."treaty_investor", "sponsors"."qualifying_relationship", "sponsors"."labor_attestation_filed", "sponsors"."strike_or_lockout", "sponsors"."prime_sponsor_id", "sponsors"."status", "sponsors"."notify_mode", "sponsors"."verified_by", "sponsors"."verified_at", "sponsors"."created_at", "sponsors"."updated_at" FROM "sponsors" WHERE ("sponsors"."id" = :sponsor_id) LIMIT 1;
 SELECT "cases"."passport_index", "cases"."receipt_number" FROM "cases" WHERE ("cases"."passport_index" = ANY(ARRAY[md5('p' || :r1) || md5('p' || :r2)]));
 SELECT COUNT(*) FROM "rulesets";
+SELECT "trips"."id", "trips"."case_id", "trips"."passport_index", "trips"."admission_class", "trips"."entry_date", "trips"."exit_date", "trips"."port", "trips"."source", "trips"."created_by", "trips"."created_at", "trips"."admitted_until" FROM "trips" WHERE ("trips"."passport_index" = ANY(ARRAY[md5('p' || :r1) || md5('p' || :r2)])) ORDER BY "trips"."passport_index" ASC, "trips"."entry_date" ASC, "trips"."id" ASC;
 SELECT "cap_counters"."cap", "cap_counters"."used" FROM "cap_counters" WHERE (("cap_counters"."route" = 'E4-PWK') AND ("cap_counters"."fiscal_year" = :fyear)) LIMIT 1;
 INSERT INTO receipt_counters (fiscal_year, last_sequence) VALUES (:fyear, 1) ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = receipt_counters.last_sequence + 1 RETURNING last_sequence \gset
 -- The receipt number of the reserved sequence: KIT + fiscal year + 7 digits + Luhn digit.
