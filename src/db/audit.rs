@@ -87,8 +87,22 @@ pub fn with_chain_key<T>(key: [u8; 32], work: impl FnOnce() -> T) -> T {
 /// Any number unique to this lock in the application.
 const AUDIT_LOCK_KEY: i64 = 0x6b69_7464_6573_6b01;
 
+/// PostgreSQL's transaction-scoped advisory lock, as a typed SQL function.
+mod advisory {
+    /// PostgreSQL's `void`: what `pg_advisory_xact_lock` returns (never read).
+    #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[diesel(postgres_type(oid = 2278, array_oid = 0))]
+    pub struct Void;
+
+    diesel::define_sql_function! {
+        /// Waits for the lock on `key`, held until the transaction ends.
+        fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt) -> Void;
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
@@ -194,9 +208,10 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
             "the audit chain key is not set on this thread (run through AppContext::run)".into(),
         )
     })?;
-    if let DbConnection::Pg(_) = conn {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))
-            .execute(conn)?;
+    if let DbConnection::Pg(c) = conn {
+        // A typed call, which diesel keeps prepared (it parses raw SQL every time): this and
+        // what follows up to the commit hold every other writer of the chain back.
+        diesel::select(advisory::pg_advisory_xact_lock(AUDIT_LOCK_KEY)).execute(c)?;
     }
     let last: Option<(i64, String)> = audit_log::table
         .select((audit_log::seq, audit_log::hash))
@@ -224,21 +239,7 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
         });
         prev = hash;
     }
-    // Multi-row inserts do not compile on the MultiConnection enum: match on the backend.
-    for chunk in rows.chunks(500) {
-        match conn {
-            DbConnection::Pg(c) => {
-                diesel::insert_into(audit_log::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(audit_log::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-    }
+    super::insert_rows!(conn, audit_log::table, rows, 500)?;
     Ok(rows.iter().map(|r| r.seq).collect())
 }
 

@@ -9,6 +9,7 @@ use super::{on_backend, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CaseRow {
     pub id: String,
     pub receipt_number: String,
@@ -104,18 +105,7 @@ pub struct CaseChanges {
 }
 
 pub fn insert_many(conn: &mut DbConnection, rows: &[CaseRow]) -> QueryResult<()> {
-    // Multi-row inserts do not compile on the MultiConnection enum: match on the backend.
-    for chunk in rows.chunks(200) {
-        match conn {
-            DbConnection::Pg(c) => {
-                diesel::insert_into(cases::table).values(chunk).execute(c)?;
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(cases::table).values(chunk).execute(c)?;
-            }
-        }
-    }
-    Ok(())
+    super::insert_rows!(conn, cases::table, rows, 200)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CaseRow>> {

@@ -9,6 +9,7 @@ use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = filings)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct FilingRow {
     pub id: String,
     pub sponsor_id: String,

@@ -66,6 +66,41 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+/// Inserts the rows of slice `$rows` into `$table`, `$chunk` rows a statement, and gives a
+/// `QueryResult<()>`. A statement of one to four rows has SQL of a fixed shape, which diesel
+/// keeps prepared on the connection; it parses and plans a longer one every time (its SQL
+/// depends on the number of rows). A filing of one worker writes one case, one evaluation, two
+/// audit rows and three mails, inside the window that holds the receipt counter's lock
+/// (docs/benchmarks.md, P1). The row type must bind `None` as NULL
+/// (`treat_none_as_default_value = false`): a DEFAULT in the SQL also stops diesel from
+/// preparing it.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let mut result: diesel::QueryResult<()> = Ok(());
+        for chunk in $rows.chunks($chunk) {
+            let done = $crate::db::on_backend!(&mut *$conn, c => match chunk {
+                [one] => diesel::insert_into($table).values(one).execute(c),
+                [_, _] => diesel::insert_into($table)
+                    .values(<&[_; 2]>::try_from(chunk).expect("two rows"))
+                    .execute(c),
+                [_, _, _] => diesel::insert_into($table)
+                    .values(<&[_; 3]>::try_from(chunk).expect("three rows"))
+                    .execute(c),
+                [_, _, _, _] => diesel::insert_into($table)
+                    .values(<&[_; 4]>::try_from(chunk).expect("four rows"))
+                    .execute(c),
+                _ => diesel::insert_into($table).values(chunk).execute(c),
+            });
+            if let Err(e) = done {
+                result = Err(e);
+                break;
+            }
+        }
+        result
+    }};
+}
+pub(crate) use insert_rows;
+
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 

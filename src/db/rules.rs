@@ -66,22 +66,7 @@ pub struct EvaluationRow {
 }
 
 pub fn insert_evaluations(conn: &mut DbConnection, rows: &[EvaluationRow]) -> QueryResult<()> {
-    // Multi-row inserts do not compile on the MultiConnection enum: match on the backend.
-    for chunk in rows.chunks(200) {
-        match conn {
-            DbConnection::Pg(c) => {
-                diesel::insert_into(case_evaluations::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(case_evaluations::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-    }
-    Ok(())
+    super::insert_rows!(conn, case_evaluations::table, rows, 200)
 }
 
 pub fn latest_evaluation(

@@ -773,3 +773,55 @@ async fn a_prime_that_files_for_its_subcontractor_gets_the_batch_summary() {
     assert!(to_prime[0].subject.contains("1 worker") && !to_prime[0].subject.contains("1 workers"));
     assert_eq!(mails_to(&mails, &sub.employer.email).len(), 1);
 }
+
+#[tokio::test]
+async fn a_mail_is_due_when_its_time_has_come_or_its_lease_has_run_out() {
+    let db = tokio::task::spawn_blocking(crate::helpers::TestDb::migrated)
+        .await
+        .unwrap();
+    let url = db.url();
+    tokio::task::spawn_blocking(move || {
+        let pool = kitdesk::db::connect(&url, &kitdesk::db::PoolOptions::for_url(&url)).unwrap();
+        let mut conn = pool.get().unwrap();
+        kitdesk::db::run_migrations(&mut conn).unwrap();
+        let now = time::now();
+        let minute = chrono::Duration::minutes(1);
+        assert!(!outbox::any_due(&mut conn, now).unwrap(), "an empty outbox");
+
+        // sent and cancelled mails, and a pending one not due yet (a reminder), are not due
+        let mut rows: Vec<OutboxRow> = (0..3).map(|i| test_mail(i, now)).collect();
+        rows[0].state = "sent".into();
+        rows[0].next_attempt_at = now - minute;
+        rows[1].state = "cancelled".into();
+        rows[1].next_attempt_at = now - minute;
+        rows[2].next_attempt_at = now + minute;
+        outbox::insert_many(&mut conn, &rows).unwrap();
+        assert!(!outbox::any_due(&mut conn, now).unwrap(), "nothing due yet");
+        assert!(
+            outbox::any_due(&mut conn, now + minute).unwrap(),
+            "the reminder at its time"
+        );
+
+        // a claimed mail whose lease is still running is not due; once it has run out, it is
+        let mut claimed = test_mail(3, now);
+        claimed.state = "sending".into();
+        claimed.claimed_by = Some("another worker".into());
+        claimed.lease_expires_at = Some(now + minute / 2);
+        outbox::insert_many(&mut conn, &[claimed]).unwrap();
+        assert!(
+            !outbox::any_due(&mut conn, now).unwrap(),
+            "a lease still running"
+        );
+        assert!(
+            outbox::any_due(&mut conn, now + minute / 2 + chrono::Duration::seconds(1)).unwrap(),
+            "a lease run out"
+        );
+
+        // a pending mail due now
+        outbox::insert_many(&mut conn, &[test_mail(4, now - minute)]).unwrap();
+        assert!(outbox::any_due(&mut conn, now).unwrap(), "a mail due now");
+    })
+    .await
+    .unwrap();
+    drop(db);
+}
