@@ -71,9 +71,9 @@ pub(crate) use on_backend;
 /// keeps prepared on the connection; it parses and plans a longer one every time (its SQL
 /// depends on the number of rows). A filing of one worker writes one case, one evaluation, two
 /// audit rows and three mails, inside the window that holds the receipt counter's lock
-/// (docs/benchmarks.md, P1). The row type must bind `None` as NULL
-/// (`treat_none_as_default_value = false`): a DEFAULT in the SQL also stops diesel from
-/// preparing it.
+/// (docs/benchmarks.md, P1). The row type must derive `Insertable` with
+/// `treat_none_as_default_value = false` (`None` bound as NULL): by default the derive makes
+/// every field one that may be DEFAULT, Option or not, and diesel prepares no such insert.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
         let mut result: diesel::QueryResult<()> = Ok(());

@@ -56,6 +56,7 @@ pub fn published_meta(
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_evaluations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EvaluationRow {
     pub id: String,
     pub case_id: String,
