@@ -234,7 +234,10 @@ def table(out):
         idle, loaded = load(raw, f"rss-idle-{backend}"), load(raw, f"rss-load-{backend}")
         if idle:
             mb = idle["rss_kb"] / 1024
-            memory.append({"what": f"RSS idle ({backend})", "value": f"{mb:.1f} MB", "target": "≤ 64 MB", "met": mb <= 64})
+            value = f"{mb:.1f} MB"
+            if "anon_kb" in idle:
+                value += f" ({idle['anon_kb'] / 1024:.1f} MB heap and stacks, {idle['file_kb'] / 1024:.1f} MB mapped files)"
+            memory.append({"what": f"RSS idle ({backend})", "value": value, "target": "≤ 64 MB", "met": mb <= 64})
         if loaded:
             mb = loaded["hwm_kb"] / 1024
             memory.append({"what": f"RSS peak under load ({backend})", "value": f"{mb:.1f} MB", "target": "≤ 256 MB", "met": mb <= 256})
