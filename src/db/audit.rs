@@ -102,6 +102,8 @@ mod advisory {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
+// `None` is stored as NULL (every such column's default), which lets diesel keep the insert
+// prepared (`db::insert_rows!`).
 #[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,

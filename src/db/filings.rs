@@ -9,6 +9,8 @@ use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = filings)]
+// `None` is stored as NULL (every such column's default), which lets diesel keep the insert
+// prepared (`db::insert_rows!`).
 #[diesel(treat_none_as_default_value = false)]
 pub struct FilingRow {
     pub id: String,

@@ -24,6 +24,8 @@ pub const STATES: [&str; 5] = [PENDING, SENDING, SENT, DEAD, CANCELLED];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
+// `None` is stored as NULL (every such column's default), which lets diesel keep the insert
+// prepared (`db::insert_rows!`).
 #[diesel(treat_none_as_default_value = false)]
 pub struct OutboxRow {
     pub id: String,

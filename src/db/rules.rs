@@ -56,6 +56,8 @@ pub fn published_meta(
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_evaluations)]
+// `None` is stored as NULL (every such column's default), which lets diesel keep the insert
+// prepared (`db::insert_rows!`).
 #[diesel(treat_none_as_default_value = false)]
 pub struct EvaluationRow {
     pub id: String,
