@@ -113,6 +113,10 @@ impl Application {
             .outbox
             .run_in_server
             .then(|| Worker::new(ctx.pool.clone(), mailer, config.outbox.clone()).spawn());
+        // The OpenAPI document is built once, before the workers start (`http::openapi`).
+        tokio::task::spawn_blocking(http::openapi::warm_up)
+            .await
+            .map_err(|e| StartupError::Other(format!("start-up task failed: {e}")))?;
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

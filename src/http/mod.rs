@@ -211,6 +211,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
+        .route(openapi::DOCUMENT_PATH, web::get().to(openapi::serve))
         .service(openapi::docs())
         .service(api_scope())
         .configure(pages::routes)
