@@ -432,6 +432,13 @@ fn names_only(search: &CaseSearch, sponsors: &[String], projects: &[String]) -> 
         && search.id.is_none()
 }
 
+/// Whether each term the text can mean has an index in the queue's order: the names (through
+/// [`name_keys`]), a receipt number, a passport's last four. A sponsor's or project's name, or
+/// an id, has none; nor has a Hangul given name together with another term.
+fn in_queue_order(search: &CaseSearch, sponsors: &[String], projects: &[String]) -> bool {
+    sponsors.is_empty() && projects.is_empty() && search.id.is_none()
+}
+
 /// At most this many distinct names are read one by one in the queue's order; a text that
 /// more names contain is answered from the trigram index as before.
 pub const NAME_KEYS: usize = 16;
@@ -465,6 +472,7 @@ fn name_keys(
 }
 
 /// How a page's query finds the cases a search matches.
+#[derive(Clone)]
 enum ReadBy {
     /// Every term the text can mean, as conditions.
     Terms,
@@ -472,6 +480,10 @@ enum ReadBy {
     Ids(Vec<String>),
     /// The cases of one distinct name (`search_names`), in the queue's order from its index.
     Name(String),
+    /// The case with this receipt number.
+    Receipt(String),
+    /// The cases with this passport ending, in the queue's order from its index.
+    PassportLast4(String),
 }
 
 /// One page in (created_at, id) order: oldest first, as a queue is worked.
@@ -485,15 +497,20 @@ pub fn page(
         None => None,
     };
     let postgres = super::is_postgres(conn);
-    let (by_names, candidates) = match (&filter.search, &targets) {
+    let (by_terms, candidates) = match (&filter.search, &targets) {
         (Some(search), Some((sponsors, projects))) => {
-            let keys = if names_only(search, sponsors, projects) {
-                name_keys(conn, search, postgres)?
+            let terms = if in_queue_order(search, sponsors, projects) {
+                name_keys(conn, search, postgres)?.map(|keys| {
+                    let mut terms: Vec<ReadBy> = keys.into_iter().map(ReadBy::Name).collect();
+                    terms.extend(search.receipt.clone().map(ReadBy::Receipt));
+                    terms.extend(search.passport_last4.clone().map(ReadBy::PassportLast4));
+                    terms
+                })
             } else {
                 None
             };
-            match keys {
-                Some(keys) => (Some(keys), None),
+            match terms {
+                Some(terms) => (Some(terms), None),
                 None => (
                     None,
                     search_candidates(conn, search, sponsors, projects, postgres)?,
@@ -603,6 +620,8 @@ pub fn page(
                             .bind::<diesel::sql_types::Text, _>(key)
                             .sql(")"),
                     ),
+                    ReadBy::Receipt(receipt) => Box::new(cases::receipt_number.eq(receipt)),
+                    ReadBy::PassportLast4(last4) => Box::new(cases::passport_last4.eq(last4)),
                     // Only the terms the text can mean: a name alone (the usual search) is
                     // then one condition, which an index in the queue's order can answer.
                     ReadBy::Terms => {
@@ -647,13 +666,16 @@ pub fn page(
         }};
     }
     let newest_first = filter.before.is_some() || filter.from_end;
-    if let Some(keys) = by_names {
-        // Each name's page from its own index, merged: at most a page a name.
+    if let Some(terms) = by_terms {
+        // Each term's page from its own index in the queue's order, merged: at most a page a
+        // term, however many cases each matches.
         let mut rows: Vec<QueueRow> = Vec::new();
-        for key in keys {
-            rows.extend(on_backend!(conn, c => query!(ReadBy::Name(key.clone())).limit_literal(limit).load::<QueueRow>(c))?);
+        for term in terms {
+            rows.extend(on_backend!(conn, c => query!(term.clone()).limit_literal(limit).load::<QueueRow>(c))?);
         }
+        // A case matched by two terms (a name and its passport ending) is listed once.
         rows.sort_unstable_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        rows.dedup_by(|a, b| a.id == b.id);
         if newest_first {
             rows.reverse();
         }

@@ -667,6 +667,69 @@ async fn a_name_search_pages_in_queue_order_across_the_names_that_hold_it() {
     assert_eq!(pages("kim%20minjun", 7).await, expected);
 }
 
+#[tokio::test]
+async fn a_passport_ending_shared_by_many_cases_pages_in_queue_order() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    // Six workers in three filings share a passport ending (as a batch of test or badly
+    // keyed passports can); one more does not.
+    let ending = format!("{:04}", rand_digits());
+    let mut expected: Vec<String> = Vec::new();
+    for filing in 0..3 {
+        let workers: Vec<Value> = (0..2)
+            .map(|n| {
+                let mut w = crate::helpers::worker(filing * 2 + n);
+                w["passport_number"] = format!("M{:04}{ending}", filing * 2 + n).into();
+                w
+            })
+            .collect();
+        let filed: Value = app
+            .post_json(
+                "/api/v1/filings",
+                Some(&sponsor.employer.token),
+                &json!({"project_id": project, "workers": workers}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        expected.extend(
+            filed["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+    }
+    app.file(&sponsor.employer, &project, 1).await;
+    // Read two at a time with the cursor: every match once, in the queue's order.
+    let mut found: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/cases?q={ending}&limit=2&cursor={c}"),
+            None => format!("/api/v1/cases?q={ending}&limit=2"),
+        };
+        let response = app.get(&url, Some(&officer.token)).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        found.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(found.len() <= 12, "the pages end");
+    }
+    assert_eq!(found, expected);
+}
+
 fn rand_digits() -> u32 {
     (uuid::Uuid::new_v4().as_u128() % 10_000) as u32
 }
