@@ -20,7 +20,7 @@ SELECT "cases"."passport_index", "cases"."receipt_number" FROM "cases" WHERE ("c
 SELECT COUNT(*) FROM "rulesets";
 SELECT "trips"."id", "trips"."case_id", "trips"."passport_index", "trips"."admission_class", "trips"."entry_date", "trips"."exit_date", "trips"."port", "trips"."source", "trips"."created_by", "trips"."created_at", "trips"."admitted_until" FROM "trips" WHERE ("trips"."passport_index" = ANY(ARRAY[md5('p' || :r1) || md5('p' || :r2)])) ORDER BY "trips"."passport_index" ASC, "trips"."entry_date" ASC, "trips"."id" ASC;
 SELECT "cap_counters"."cap", "cap_counters"."used" FROM "cap_counters" WHERE (("cap_counters"."route" = 'E4-PWK') AND ("cap_counters"."fiscal_year" = :fyear)) LIMIT 1;
-INSERT INTO receipt_counters (fiscal_year, last_sequence) VALUES (:fyear, 1) ON CONFLICT (fiscal_year) DO UPDATE SET last_sequence = receipt_counters.last_sequence + 1 RETURNING last_sequence \gset
+SELECT receipt_reserve(:fyear, 1) AS last_sequence \gset
 -- The receipt number of the reserved sequence: KIT + fiscal year + 7 digits + Luhn digit.
 \set p (:fy * 10000000 + :last_sequence)
 \set d1 (:p % 10)

@@ -1,0 +1,1 @@
+DROP FUNCTION receipt_reserve(INTEGER, BIGINT);
