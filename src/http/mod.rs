@@ -211,9 +211,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::render))
+        // The API first: the router tries resources in order, and Swagger UI's path is a
+        // regular expression that every API request would otherwise be matched against.
+        .service(api_scope())
         .route(openapi::DOCUMENT_PATH, web::get().to(openapi::serve))
         .service(openapi::docs())
-        .service(api_scope())
         .configure(pages::routes)
         .configure(confirmations::public_routes)
         .default_service(web::to(not_found));
