@@ -432,9 +432,10 @@ fn names_only(search: &CaseSearch, sponsors: &[String], projects: &[String]) -> 
         && search.id.is_none()
 }
 
-/// Whether each term the text can mean has an index in the queue's order: the names (through
-/// [`name_keys`]), a receipt number, a passport's last four. A sponsor's or project's name, or
-/// an id, has none; nor has a Hangul given name together with another term.
+/// Whether each term the text can mean may have an index in the queue's order: the names
+/// (when [`name_keys`] finds few enough; never for a Hangul given name, which
+/// [`search_candidates`] answers), a receipt number, a passport's last four. A sponsor's or
+/// project's name, or an id, has none.
 fn in_queue_order(search: &CaseSearch, sponsors: &[String], projects: &[String]) -> bool {
     sponsors.is_empty() && projects.is_empty() && search.id.is_none()
 }
