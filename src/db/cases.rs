@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::keep_prepared::KeepPreparedDsl;
 use super::literal_limit::LiteralLimitDsl;
 use super::schema::cases;
 use super::{on_backend, DbConnection};
@@ -131,7 +132,8 @@ pub fn find_status_by_receipt(
 
 /// Applies `changes` and bumps the version only if the case is still at `expected_version`.
 /// Returns the case as it is now, in the same statement; `None` means someone else changed it
-/// first (or it does not exist).
+/// first (or it does not exist). Each action sets the same columns every time, so the statement
+/// stays prepared ([`super::keep_prepared`]).
 pub fn update_if_version(
     conn: &mut DbConnection,
     id: &str,
@@ -150,6 +152,7 @@ pub fn update_if_version(
         cases::updated_at.eq(at),
     ))
     .returning(CaseRow::as_returning())
+    .keep_prepared()
     .get_result(c)
     .optional())
 }

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod filings;
 pub mod interviews;
 pub mod invitations;
+pub mod keep_prepared;
 pub mod literal_limit;
 pub mod notes;
 pub mod outbox;
