@@ -1,2 +1,0 @@
-ALTER TABLE cases ADD CONSTRAINT cases_receipt_number_key UNIQUE (receipt_number);
-DROP INDEX cases_receipt_lookup_idx;
