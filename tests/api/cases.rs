@@ -3,7 +3,7 @@
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, case_ids, spawn_app, TestApp};
 
 #[tokio::test]
 async fn full_workflow_from_registration_to_visa() {
@@ -669,16 +669,6 @@ async fn a_passport_ending_shared_by_many_cases_pages_in_queue_order() {
         search_pages(&app, &officer.token, &ending, 2).await,
         expected
     );
-}
-
-/// The ids of a filing's cases, in filing order.
-fn case_ids(filing: &Value) -> Vec<String> {
-    filing["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// Every case a search finds, read `limit` at a time with the cursor until the last page.

@@ -683,6 +683,16 @@ impl TestApp {
 
 /// The first day after `after` on which the embassy is open.
 /// Today's date in Seoul, as the desk counts days.
+/// The ids of a filing's cases, in filing order.
+pub fn case_ids(filing: &Value) -> Vec<String> {
+    filing["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn seoul_today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }

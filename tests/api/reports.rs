@@ -4,16 +4,7 @@
 use kitdesk::domain::Role;
 use serde_json::Value;
 
-use crate::helpers::{assert_problem, spawn_app, TestApp, TestUser};
-
-fn ids_of(filed: &Value) -> Vec<String> {
-    filed["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::{assert_problem, case_ids, spawn_app, TestApp, TestUser};
 
 /// Every page of `path` (which has its query already), following `next_cursor`.
 async fn all_pages(app: &TestApp, user: &TestUser, path: &str) -> Vec<Vec<String>> {
@@ -44,7 +35,7 @@ async fn the_queue_orders_overdue_cases_first_across_pages() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;
     let (sponsor, project) = app.ready_sponsor(&officer, None).await;
-    let ids = ids_of(&app.file(&sponsor.employer, &project, 5).await);
+    let ids = case_ids(&app.file(&sponsor.employer, &project, 5).await);
     // the two cases filed last are evidence requests past their due date; a third request is
     // not due yet
     app.sql(&format!(
@@ -154,8 +145,8 @@ async fn case_reports_by_sponsor_officer_route_and_dates_add_up() {
     let other_officer = app.user(Role::Officer, None).await;
     let (a, project_a) = app.ready_sponsor(&officer, None).await;
     let (b, project_b) = app.ready_sponsor(&officer, None).await;
-    let a_ids = ids_of(&app.file(&a.employer, &project_a, 3).await);
-    let b_ids = ids_of(&app.file(&b.employer, &project_b, 2).await);
+    let a_ids = case_ids(&app.file(&a.employer, &project_a, 3).await);
+    let b_ids = case_ids(&app.file(&b.employer, &project_b, 2).await);
 
     // By hand: A's first two cases are the officer's; A0 approved on B1-CIW 10 days after
     // filing, A1 refused 4 days after, both filed 2026-03-02; B0 is the other officer's,
