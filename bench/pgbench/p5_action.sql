@@ -1,7 +1,8 @@
 -- P5, the SQL of POST /api/v1/cases/{id}/actions {"action":"start_review"} with If-Match,
 -- as captured by bench/capture-sql: the session look-up, then one transaction that reads
 -- the case, updates it if still at the expected version, reads it back and, last, appends
--- the audit row under the audit chain's advisory lock. pgbench picks the case by receipt
+-- the audit row under the audit chain's advisory lock (`audit_chain_head`: the lock and the
+-- chain's newest row in one call, migration 000067). pgbench picks the case by receipt
 -- number (the app by id: both are unique-index look-ups on text) to learn its id and
 -- version. The audit hash is md5-based here (the app's SHA-256 is computed in Rust), so
 -- `kitdesk audit verify` fails on a benchmarked database.
@@ -25,7 +26,6 @@ BEGIN;
 SELECT "cases"."id", "cases"."receipt_number", "cases"."filing_id", "cases"."sponsor_id", "cases"."project_id", "cases"."status", "cases"."version", "cases"."assignee_id", "cases"."given_name", "cases"."family_name", "cases"."name_ko", "cases"."email", "cases"."date_of_birth", "cases"."nationality", "cases"."passport_ciphertext", "cases"."passport_last4", "cases"."passport_index", "cases"."duplicate_passport", "cases"."facts_json", "cases"."filing_date", "cases"."suggested_route", "cases"."evidence_due", "cases"."interview_at", "cases"."decision_route", "cases"."decision_reason", "cases"."annotation", "cases"."decided_by", "cases"."decided_at", "cases"."created_at", "cases"."updated_at" FROM "cases" WHERE ("cases"."receipt_number" = 'KIT' || :receipt) LIMIT 1 \gset c_
 UPDATE "cases" SET "status" = 'in_review', "version" = :c_version + 1, "updated_at" = (now() AT TIME ZONE 'utc') WHERE (("cases"."id" = :c_id) AND ("cases"."version" = :c_version));
 SELECT "cases"."id", "cases"."receipt_number", "cases"."filing_id", "cases"."sponsor_id", "cases"."project_id", "cases"."status", "cases"."version", "cases"."assignee_id", "cases"."given_name", "cases"."family_name", "cases"."name_ko", "cases"."email", "cases"."date_of_birth", "cases"."nationality", "cases"."passport_ciphertext", "cases"."passport_last4", "cases"."passport_index", "cases"."duplicate_passport", "cases"."facts_json", "cases"."filing_date", "cases"."suggested_route", "cases"."evidence_due", "cases"."interview_at", "cases"."decision_route", "cases"."decision_reason", "cases"."annotation", "cases"."decided_by", "cases"."decided_at", "cases"."created_at", "cases"."updated_at" FROM "cases" WHERE ("cases"."id" = :c_id) LIMIT 1;
-SELECT pg_advisory_xact_lock(7739845409160522497);
-SELECT "audit_log"."seq", "audit_log"."hash" FROM "audit_log" ORDER BY "audit_log"."seq" DESC LIMIT 1 \gset a_
+SELECT seq, hash FROM audit_chain_head(7739845409160522497) \gset a_
 INSERT INTO "audit_log" ("seq", "occurred_at", "actor_id", "actor_role", "action", "case_id", "subject_id", "summary", "prev_hash", "hash") VALUES (:a_seq + 1, (now() AT TIME ZONE 'utc'), :user_id, 'officer', 'case.start_review', :c_id, DEFAULT, '{"after":{"status":"in_review","version":2},"before":{"status":"filed","version":1},"details":{}}', :a_hash, md5(:a_hash) || md5(:c_id));
 COMMIT;

@@ -87,16 +87,21 @@ pub fn with_chain_key<T>(key: [u8; 32], work: impl FnOnce() -> T) -> T {
 /// Any number unique to this lock in the application.
 const AUDIT_LOCK_KEY: i64 = 0x6b69_7464_6573_6b01;
 
-/// PostgreSQL's transaction-scoped advisory lock, as a typed SQL function.
-mod advisory {
-    /// PostgreSQL's `void`: what `pg_advisory_xact_lock` returns (never read).
-    #[derive(diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
-    #[diesel(postgres_type(oid = 2278, array_oid = 0))]
-    pub struct Void;
+/// The chain's head under its lock, on PostgreSQL, as a typed SQL function.
+mod chain_head {
+    use diesel::sql_types::BigInt;
+
+    /// The function's result: the newest row's (seq, hash).
+    type Head = diesel::pg::sql_types::Record<(
+        diesel::sql_types::Nullable<BigInt>,
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    )>;
 
     diesel::define_sql_function! {
-        /// Waits for the lock on `key`, held until the transaction ends.
-        fn pg_advisory_xact_lock(key: diesel::sql_types::BigInt) -> Void;
+        /// Waits for the transaction-scoped advisory lock on `key` (held until the
+        /// transaction ends), then reads the newest row's (seq, hash), both NULL on an empty
+        /// chain: PL/pgSQL (migration 000067), one prepared call instead of two statements.
+        fn audit_chain_head(key: BigInt) -> Head;
     }
 }
 
@@ -210,17 +215,17 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> QueryResult<Ve
             "the audit chain key is not set on this thread (run through AppContext::run)".into(),
         )
     })?;
-    if let DbConnection::Pg(c) = conn {
-        // A typed call, which diesel keeps prepared (it parses raw SQL every time): this and
-        // what follows up to the commit hold every other writer of the chain back.
-        diesel::select(advisory::pg_advisory_xact_lock(AUDIT_LOCK_KEY)).execute(c)?;
-    }
-    let last: Option<(i64, String)> = audit_log::table
-        .select((audit_log::seq, audit_log::hash))
-        .order(audit_log::seq.desc())
-        .limit_literal(1)
-        .get_result(conn)
-        .optional()?;
+    let last = match conn {
+        // The lock and the head in one prepared call: from here to the commit every other
+        // writer of the chain waits, so each round trip in the window counts.
+        DbConnection::Pg(c) => {
+            let (seq, hash): (Option<i64>, Option<String>) =
+                diesel::select(chain_head::audit_chain_head(AUDIT_LOCK_KEY)).get_result(c)?;
+            seq.zip(hash)
+        }
+        // `BEGIN IMMEDIATE` already holds the database's write lock.
+        DbConnection::Sqlite(_) => head(conn)?,
+    };
     let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {

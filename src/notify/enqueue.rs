@@ -152,12 +152,13 @@ fn digest_item(
 }
 
 /// Queues the mails of a batch filing: one receipt mail per applicant, and one summary for
-/// the sponsor's employer users (a mail each, or one digest line).
-/// The mails of a new filing: each worker's receipt, and the batch summary to the sponsor's
-/// users (or their digest) and to the filer when a prime filed for its subcontractor.
+/// the sponsor's active users (`sponsor_users`: a mail each, or one digest line) and for the
+/// filer when a prime filed for its subcontractor. The caller reads `sponsor_users` before
+/// the filing reserves its receipt numbers, to keep that read out of the counter's window.
 pub fn filing_received(
     conn: &mut DbConnection,
     sponsor: &SponsorRow,
+    sponsor_users: &[users::UserRow],
     project: &ProjectRow,
     filing_id: &str,
     cases: &[CaseRow],
@@ -203,7 +204,6 @@ pub fn filing_received(
             .collect(),
         url: links.employer(),
     })?;
-    let sponsor_users = users::active_of_sponsor(conn, &sponsor.id)?;
     // A prime contractor's user who filed for its subcontractor hears of it too.
     if !sponsor_users.iter().any(|u| u.email == filer_email) {
         rows.push(outbox_row(
@@ -242,7 +242,7 @@ pub fn filing_received(
             )],
         )?;
     } else {
-        for user in &sponsor_users {
+        for user in sponsor_users {
             rows.push(outbox_row(
                 EMPLOYER_BATCH,
                 "employer",

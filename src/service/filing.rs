@@ -638,10 +638,11 @@ fn file_in_tx(
         cases: filed,
     };
     let evaluations = super::eligibility::evaluate_new_cases(conn, ctx, &mut rows)?;
+    let sponsor_users = crate::db::users::active_of_sponsor(conn, &sponsor.id)?;
 
     // The receipt numbers last: the counter's row stays locked from here to the commit (that
     // is what keeps the numbers gapless), so every other filing waits for this window. The
-    // duplicate check and the rule evaluation above stay outside it.
+    // duplicate check, the rule evaluation and every read above stay outside it.
     let fy = fiscal_year(filing_date);
     let first = receipts::reserve(conn, fy, workers.len() as i64)?;
     let mut entries = Vec::with_capacity(workers.len() + 1);
@@ -711,6 +712,7 @@ fn file_in_tx(
     crate::notify::enqueue::filing_received(
         conn,
         &sponsor,
+        &sponsor_users,
         &project,
         &filing_id,
         &rows,
