@@ -237,11 +237,18 @@ pub fn claim_from(
 
 /// The claim of `worker` on row `id`, as a filter: a worker only settles rows it still holds
 /// (after its lease expired another worker may have taken the row over).
+///
+/// The state is compared as `state || ''`, which no index answers, so that the rows are found
+/// by their ids (the primary key). Compared plainly, PostgreSQL reads them from
+/// `outbox_lease_idx` by `state = 'sending'`, which its statistics say matches almost nothing;
+/// but that index keeps an entry for every row that was ever being sent, until a vacuum, and
+/// each settle then read them all: a drain of a million mails slowed by a third as it went
+/// (docs/benchmarks.md, P9).
 macro_rules! held_by {
     ($id:expr, $worker:expr) => {
         outbox::table
             .filter(outbox::id.eq($id))
-            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::state.concat("").eq(SENDING))
             .filter(outbox::claimed_by.eq($worker))
     };
 }
@@ -251,7 +258,7 @@ macro_rules! held_all {
     ($ids:expr, $worker:expr) => {
         outbox::table
             .filter(outbox::id.eq_any($ids))
-            .filter(outbox::state.eq(SENDING))
+            .filter(outbox::state.concat("").eq(SENDING))
             .filter(outbox::claimed_by.eq($worker))
     };
 }

@@ -251,6 +251,14 @@ impl Worker {
     /// Sends everything due now, pass after pass, until a pass finds nothing; returns the
     /// sum of the passes. Rows whose next try lies in the future are left for later.
     pub async fn drain(&self) -> Result<PassReport, WorkerError> {
+        self.drain_with(&mut |_| {}).await
+    }
+
+    /// [`Worker::drain`], calling `progress` with the running totals after each pass.
+    pub async fn drain_with(
+        &self,
+        progress: &mut (dyn FnMut(&PassReport) + Send),
+    ) -> Result<PassReport, WorkerError> {
         let (_keep, stopped) = watch::channel(false);
         self.send_due_digests().await;
         let mut total = PassReport::default();
@@ -261,6 +269,7 @@ impl Worker {
             total.retried += report.retried;
             total.dead += report.dead;
             total.released += report.released;
+            progress(&total);
             if report.claimed == 0 {
                 return Ok(total);
             }
@@ -301,9 +310,14 @@ impl Worker {
     /// One claim and the sending of what it claimed.
     pub async fn pass(&self, stopped: &watch::Receiver<bool>) -> Result<PassReport, WorkerError> {
         let now = time::now();
-        let due = self.db(move |conn| Ok(outbox::any_due(conn, now)?)).await?;
-        if !due {
-            return Ok(PassReport::default());
+        // While a backlog drains (the last claim came back full) the claim itself says
+        // whether anything is left: `any_due` reads each index from its head, over the
+        // entries of every mail sent since the last vacuum.
+        if !self.draining() {
+            let due = self.db(move |conn| Ok(outbox::any_due(conn, now)?)).await?;
+            if !due {
+                return Ok(PassReport::default());
+            }
         }
         let worker = self.id.clone();
         let lease = chrono::Duration::from_std(self.settings.lease)
@@ -364,6 +378,12 @@ impl Worker {
         metrics::counter!("kitdesk_mail_retried_total").increment(report.retried as u64);
         metrics::counter!("kitdesk_mail_dead_total").increment(report.dead as u64);
         Ok(report)
+    }
+
+    /// Whether the worker is draining a backlog: its last claim came back full.
+    fn draining(&self) -> bool {
+        let mark = self.mark.lock().unwrap_or_else(|p| p.into_inner());
+        mark.pending_after.is_some()
     }
 
     /// Where the next claim looks: past the mark while a backlog drains, everywhere now and
