@@ -3,8 +3,9 @@
 
   report.py pgbench-log SUMMARY LOG...   one JSON line from pgbench's summary and its
                                          per-transaction logs (-l): rate and percentiles
-  report.py p9 MAILS LEFT T0 T1 SAMPLES   one JSON line for an outbox drain: rate overall and
-                                         in its first and last fifth (from SAMPLES: "s left")
+  report.py p9 MAILS LEFT T0 T1 LOG       one JSON line for an outbox drain: rate overall and
+                                         in its first and last fifth (from the progress that
+                                         `kitdesk outbox run --once` writes to LOG)
   report.py table OUT                    OUT/results.md and OUT/results.json from OUT/raw/*.json
 """
 import json
@@ -53,18 +54,16 @@ HISTORY_COLUMNS = ["P1-postgres", "P2-postgres", "P3-postgres", "P4-postgres", "
                    "P2-sqlite", "P3-sqlite"]
 
 
-def p9(mails, left, t0, t1, samples_path):
+def p9(mails, left, t0, t1, log_path):
     mails, left, seconds = int(mails), int(left), float(t1) - float(t0)
-    samples = []
-    for line in Path(samples_path).read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            samples.append((int(parts[0]), int(parts[1])))
+    # "sent N mails in S s (R per second)…", at most once a second, separated by \r: the
+    # worker's own count, so that measuring adds no query to the database being drained
+    samples = [(float(s), int(n)) for n, s in
+               re.findall(r"sent (\d+) mails in ([0-9.]+) s", Path(log_path).read_text())]
 
     def rate_between(lo, hi):
-        """Mails per second while the backlog went from lo to hi mails sent."""
-        points = [(t, mails - n) for t, n in samples]
-        inside = [(t, sent) for t, sent in points if lo <= sent <= hi]
+        """Mails per second while the mails sent went from lo to hi."""
+        inside = [(t, sent) for t, sent in samples if lo <= sent <= hi]
         if len(inside) < 2 or inside[-1][0] == inside[0][0]:
             return None
         return round((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 1)
@@ -129,12 +128,15 @@ def table(out):
     meta = load(raw, "meta") or {}
     rows = []
 
-    def row(id_, backend, workload, app, ref, ratio_target, extra_checks, note=""):
+    def row(id_, backend, workload, app, ref, ratio_target, extra_checks, note="", floor=False):
+        """`floor`: the ratio has no target, only a level it must not fall below."""
         a, r = rate(app), rate(ref)
         ratio = a / r if a is not None and r else None
         checks = []
         if ratio_target is not None and ratio is not None:
-            checks.append((f"≥ {ratio_target:.2f} ×", ratio >= ratio_target))
+            label = (f"not below {ratio_target:.2f} × (no target; the ratio when issue 18 was filed)"
+                     if floor else f"≥ {ratio_target:.2f} ×")
+            checks.append((label, ratio >= ratio_target))
         checks.extend(extra_checks)
         if app is not None and app.get("unexpected"):
             sample = app.get("unexpected_sample")
@@ -222,12 +224,14 @@ def table(out):
                 f"{m['left']} left; first fifth {fmt(first)}/s, last fifth {fmt(last)}/s")
     sp2 = load(raw, "p2-app-sqlite")
     if sp2:
-        row("P2", "sqlite", "queue page of 50, filter, keyset", sp2, load(raw, "p2-ref-sqlite"), 0.60,
-            [(f"p99 ≤ 25 ms ({sp2['p99_ms']:.1f})", sp2["p99_ms"] <= 25)], "reference: Python sqlite3 loop")
+        row("P2", "sqlite", "queue page of 50, filter, keyset", sp2, load(raw, "p2-ref-sqlite"), 0.46,
+            [(f"p99 ≤ 25 ms ({sp2['p99_ms']:.1f})", sp2["p99_ms"] <= 25)], "reference: Python sqlite3 loop",
+            floor=True)
     sp3 = load(raw, "p3-app-sqlite")
     if sp3:
-        row("P3", "sqlite", "public status look-up", sp3, load(raw, "p3-ref-sqlite"), 0.50,
-            [(f"p99 ≤ 10 ms ({sp3['p99_ms']:.1f})", sp3["p99_ms"] <= 10)], "reference: Python sqlite3 loop")
+        row("P3", "sqlite", "public status look-up", sp3, load(raw, "p3-ref-sqlite"), 0.17,
+            [(f"p99 ≤ 10 ms ({sp3['p99_ms']:.1f})", sp3["p99_ms"] <= 10)], "reference: Python sqlite3 loop",
+            floor=True)
 
     memory = []
     for backend in ("postgres", "sqlite"):

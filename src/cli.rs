@@ -284,7 +284,8 @@ pub enum OutboxCommand {
     /// inside `serve`; any number may run against one PostgreSQL database. The messages in
     /// flight are finished before exiting.
     Run {
-        /// Send what is due now (and any due daily digests), then exit.
+        /// Send what is due now (and any due daily digests), then exit; prints the mails
+        /// sent so far and the rate on stderr once a second while it runs.
         #[arg(long)]
         once: bool,
     },

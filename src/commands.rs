@@ -439,7 +439,27 @@ async fn run_outbox(config: Config, once: bool) -> Result<(), String> {
     let mailer = Mailer::from_config(&config.mail).map_err(|e| e.to_string())?;
     let worker = Worker::new(ctx.pool.clone(), mailer, config.outbox.clone());
     if once {
-        let report = worker.drain().await.map_err(|e| e.to_string())?;
+        // Progress on stderr at most once a second, for a backlog that takes minutes: what
+        // was sent so far, and the rate since the start.
+        let started = std::time::Instant::now();
+        let mut shown = started;
+        let report = worker
+            .drain_with(&mut |total| {
+                if shown.elapsed() >= std::time::Duration::from_secs(1) {
+                    shown = std::time::Instant::now();
+                    let seconds = started.elapsed().as_secs_f64();
+                    eprint!(
+                        "\rsent {} mails in {seconds:.1} s ({:.0} per second)…",
+                        total.sent,
+                        total.sent as f64 / seconds
+                    );
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        if shown != started {
+            eprintln!();
+        }
         println!(
             "outbox: {} sent, {} to retry later, {} dead",
             report.sent, report.retried, report.dead

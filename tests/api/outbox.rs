@@ -660,14 +660,17 @@ async fn stopping_a_worker_finishes_the_mail_in_flight_and_hands_back_the_rest()
         .iter()
         .all(|r| r.attempts == 0 && r.claimed_by.is_none()));
 
-    // The next worker picks them up.
+    // The next worker picks them up, reporting its running totals after each pass.
     sink.delay_data(Duration::ZERO);
     let mailer = Mailer::from_config(&config.mail).unwrap();
+    let mut progress = Vec::new();
     let report = Worker::new(app.ctx.pool.clone(), mailer, config.outbox.clone())
-        .drain()
+        .drain_with(&mut |total| progress.push(total.sent))
         .await
         .unwrap();
     assert_eq!(report.sent, 3);
+    assert_eq!(progress.last(), Some(&3), "the last progress is the total");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
     assert_exactly_once(&sink.received(), &ids);
 }
 
