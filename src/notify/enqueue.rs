@@ -151,20 +151,35 @@ fn digest_item(
     }
 }
 
+/// A batch filing, as its mails need it.
+#[derive(Clone, Copy)]
+pub struct FiledBatch<'a> {
+    pub sponsor: &'a SponsorRow,
+    /// The sponsor's active users. The filing reads them before it reserves its receipt
+    /// numbers, to keep that read out of the counter's window.
+    pub sponsor_users: &'a [users::UserRow],
+    pub project: &'a ProjectRow,
+    pub filing_id: &'a str,
+    pub cases: &'a [CaseRow],
+    pub filer_email: &'a str,
+}
+
 /// Queues the mails of a batch filing: one receipt mail per applicant, and one summary for
-/// the sponsor's active users (`sponsor_users`: a mail each, or one digest line) and for the
-/// filer when a prime filed for its subcontractor. The caller reads `sponsor_users` before
-/// the filing reserves its receipt numbers, to keep that read out of the counter's window.
+/// the sponsor's active users (a mail each, or one digest line) and for the filer when a
+/// prime filed for its subcontractor.
 pub fn filing_received(
     conn: &mut DbConnection,
-    sponsor: &SponsorRow,
-    sponsor_users: &[users::UserRow],
-    project: &ProjectRow,
-    filing_id: &str,
-    cases: &[CaseRow],
-    filer_email: &str,
+    batch: FiledBatch<'_>,
     links: Links<'_>,
 ) -> Result<(), NotifyError> {
+    let FiledBatch {
+        sponsor,
+        sponsor_users,
+        project,
+        filing_id,
+        cases,
+        filer_email,
+    } = batch;
     let Some(first) = cases.first() else {
         return Ok(());
     };

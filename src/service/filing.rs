@@ -711,12 +711,14 @@ fn file_in_tx(
     crate::db::rules::insert_evaluations(conn, &evaluations)?;
     crate::notify::enqueue::filing_received(
         conn,
-        &sponsor,
-        &sponsor_users,
-        &project,
-        &filing_id,
-        &rows,
-        &user.email,
+        crate::notify::enqueue::FiledBatch {
+            sponsor: &sponsor,
+            sponsor_users: &sponsor_users,
+            project: &project,
+            filing_id: &filing_id,
+            cases: &rows,
+            filer_email: &user.email,
+        },
         crate::notify::enqueue::Links(&ctx.settings.public_url),
     )?;
     database::audit::append(conn, &entries)?;
