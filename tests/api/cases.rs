@@ -154,20 +154,12 @@ async fn full_workflow_from_registration_to_visa() {
     assert_eq!(status["message_ko"], "비자가 발급되었습니다.");
 
     // the audit chain verifies, and breaks when a row is altered behind the app's back
-    let report = app
-        .ctx
-        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
-        .await
-        .unwrap();
+    let report = app.verify_audit().await;
     assert!(report.first_broken_seq.is_none(), "{report:?}");
     assert!(report.rows_checked >= 12);
     app.sql("UPDATE audit_log SET summary = '{\"after\":{\"status\":\"refused\"}}' WHERE seq = 5")
         .await;
-    let report = app
-        .ctx
-        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
-        .await
-        .unwrap();
+    let report = app.verify_audit().await;
     assert_eq!(report.first_broken_seq, Some(5), "{report:?}");
 }
 
@@ -456,11 +448,7 @@ async fn demo_seed_files_cases_through_the_real_rules_and_can_run_twice() {
         assert_eq!(seeded.cases_filed, 40);
         assert_eq!(seeded.credentials.len(), 7);
     }
-    let report = app
-        .ctx
-        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
-        .await
-        .unwrap();
+    let report = app.verify_audit().await;
     assert!(report.first_broken_seq.is_none());
     let officer = app.user(Role::Officer, None).await;
     let counts: Value = app

@@ -271,11 +271,7 @@ async fn concurrent_filings_never_share_or_skip_receipts() {
     assert_eq!(receipts, expected);
     // Each filing appended its audit rows after the one before it committed: one chain, no
     // fork (on PostgreSQL the lock and the chain's head are one call: migration 000067).
-    let report = app
-        .ctx
-        .run(|conn, ctx| kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[]))
-        .await
-        .unwrap();
+    let report = app.verify_audit().await;
     assert!(report.first_broken_seq.is_none(), "{report:?}");
     assert!(report.rows_checked >= 8 * 4, "{report:?}");
 }

@@ -377,6 +377,16 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// The audit chain's verification (no anchors), as `kitdesk audit verify` reports it.
+    pub async fn verify_audit(&self) -> kitdesk::service::audit::ChainReport {
+        self.ctx
+            .run(|conn, ctx| {
+                kitdesk::service::audit::verify_chain(conn, &ctx.secrets.audit_chain, &[])
+            })
+            .await
+            .expect("audit verify")
+    }
+
     /// Runs SQL against the test's database (to age sessions, tamper with rows…).
     pub async fn sql(&self, sql: &str) {
         let sql = sql.to_owned();
