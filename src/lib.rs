@@ -21,6 +21,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod notify;
 pub mod rules;
 pub mod service;

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
     // docs/benchmarks.md, issue 18.
     // SAFETY: sets a plain integer option; mimalloc allows it at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    // The C libraries (SQLite, libpq) allocate with glibc: see `memory::configure_c_heap`.
+    kitdesk::memory::configure_c_heap();
     let cli = kitdesk::cli::Cli::parse();
     kitdesk::commands::run(cli)
 }

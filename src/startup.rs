@@ -102,6 +102,7 @@ impl Application {
         };
         spawn_housekeeping(state.clone());
         spawn_audit_anchoring(ctx.clone(), config.data_dir.clone());
+        crate::memory::spawn(ctx.pool.clone());
         let auth_listener = match &config.database {
             db::DbUrl::Postgres(url) => Some(
                 db::auth_listener::spawn(url.clone())

@@ -207,6 +207,13 @@ impl ManagedConnection {
     }
 }
 
+impl ManagedConnection {
+    /// Closes the connection when it goes back to the pool, instead of pooling it again.
+    pub fn retire(&mut self) {
+        self.lost = true;
+    }
+}
+
 impl Deref for ManagedConnection {
     type Target = DbConnection;
     fn deref(&self) -> &DbConnection {
@@ -299,6 +306,7 @@ impl ManageConnection for DbManager {
 pub struct Pool {
     inner: r2d2::Pool<DbManager>,
     reachability: Arc<Reachability>,
+    sqlite: bool,
 }
 
 /// How long a request waits for a connection while the database is known to be down: long
@@ -327,6 +335,37 @@ impl Pool {
         Ok(self.inner.get_timeout(timeout)?)
     }
 
+    /// Gives back what idle SQLite connections hold: the most recently used one stays open
+    /// with its page cache emptied (`PRAGMA shrink_memory`), the others close (each holds
+    /// its own copy of the schema, its prepared statements and its cache); the pool opens
+    /// connections again as requests need them. Connections in use are left alone, and none
+    /// is opened. Returns how many idle connections were emptied or closed. PostgreSQL keeps
+    /// its caches in the server, and a connection costs more to open: nothing to do there.
+    /// See [`crate::memory`].
+    pub fn release_idle_memory(&self) -> usize {
+        if !self.sqlite {
+            return 0;
+        }
+        // Most recently used first (the pool hands out the last one returned).
+        let mut idle = Vec::new();
+        while idle.len() < self.inner.max_size() as usize {
+            match self.inner.try_get() {
+                Some(conn) => idle.push(conn),
+                None => break,
+            }
+        }
+        let released = idle.len();
+        if let Some(kept) = idle.first_mut() {
+            if kept.batch_execute("PRAGMA shrink_memory").is_err() {
+                kept.retire();
+            }
+        }
+        for conn in idle.iter_mut().skip(1) {
+            conn.retire();
+        }
+        released
+    }
+
     pub fn state(&self) -> r2d2::State {
         self.inner.state()
     }
@@ -340,6 +379,8 @@ impl Pool {
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: u32,
+    /// Connections kept open while idle, opened again at once when fewer remain.
+    pub min_idle: u32,
     pub connect_timeout: Duration,
 }
 
@@ -350,11 +391,15 @@ impl PoolOptions {
             // sized for two cores, leaves room for several instances.
             DbUrl::Postgres(_) => PoolOptions {
                 max_size: 10,
+                min_idle: 1,
                 connect_timeout: Duration::from_secs(5),
             },
-            // SQLite has one writer; more connections only help readers.
+            // SQLite has one writer; more connections only help readers. Opening one is
+            // cheap (a file), so none is kept open for nothing: taking every idle connection
+            // to empty its cache (`Pool::release_idle_memory`) must not open another.
             DbUrl::Sqlite(_) => PoolOptions {
                 max_size: 8,
+                min_idle: 0,
                 connect_timeout: Duration::from_secs(5),
             },
         }
@@ -398,13 +443,14 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
     }
     let pool = r2d2::Pool::builder()
         .max_size(options.max_size)
-        .min_idle(Some(1))
+        .min_idle(Some(options.min_idle))
         .connection_timeout(options.connect_timeout)
         .test_on_check_out(false)
         .build(manager)?;
     Ok(Pool {
         inner: pool,
         reachability,
+        sqlite: matches!(url, DbUrl::Sqlite(_)),
     })
 }
 

@@ -29,13 +29,14 @@ thread_local! {
     static SERIES: RefCell<HashMap<SeriesKey, (Counter, Histogram)>> = RefCell::new(HashMap::new());
 }
 
-/// Middleware: records each request and returns its id in `x-request-id`, the id under which
-/// its log lines are found.
+/// Middleware: records each request, counts it as work (`crate::memory`: the service is not
+/// quiet) and returns its id in `x-request-id`, the id under which its log lines are found.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    crate::memory::note_work();
     let method = req.method().clone();
     // The pattern (`/api/v1/cases/{id}`), never the raw path: raw paths would make one time
     // series per case.

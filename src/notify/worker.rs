@@ -234,6 +234,7 @@ impl Worker {
                 }
             };
             if busy {
+                crate::memory::note_work();
                 continue;
             }
             tokio::select! {

@@ -56,6 +56,48 @@ async fn migrations_apply_to_an_empty_database_once() {
 }
 
 #[tokio::test]
+async fn quiet_time_closes_idle_sqlite_connections_but_one_and_opens_none() {
+    use diesel::connection::SimpleConnection;
+    let db = tokio::task::spawn_blocking(TestDb::empty).await.unwrap();
+    let url = db.url();
+    let sqlite = matches!(url, kitdesk::db::DbUrl::Sqlite(_));
+    tokio::task::spawn_blocking(move || {
+        let pool = kitdesk::db::connect(&url, &kitdesk::db::PoolOptions::for_url(&url)).unwrap();
+        kitdesk::db::run_migrations(&mut pool.get().unwrap()).unwrap();
+        // Three connections at once, each reading pages into its cache.
+        let mut held: Vec<_> = (0..3).map(|_| pool.get().unwrap()).collect();
+        for conn in &mut held {
+            conn.batch_execute("SELECT count(*) FROM cases; SELECT count(*) FROM users")
+                .unwrap();
+        }
+        drop(held);
+        let open = pool.state().connections;
+        let in_use = pool.get().unwrap();
+        assert!(open >= 3, "{open}");
+        let released = kitdesk::memory::release(&pool);
+        if sqlite {
+            // Every idle connection, not the one in use: one stays open (emptied), the
+            // others close, and none is opened in their place.
+            assert_eq!(released as u32, open - 1);
+            assert_eq!(pool.state().connections, 2);
+        } else {
+            // PostgreSQL's caches are the server's (its pool keeps one idle connection
+            // open, and may be opening one now: no count to compare).
+            assert_eq!(released, 0);
+        }
+        drop(in_use);
+        // The pool serves as before, opening connections again as needed.
+        let mut again: Vec<_> = (0..3).map(|_| pool.get().unwrap()).collect();
+        for conn in &mut again {
+            conn.batch_execute("SELECT count(*) FROM cases").unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    drop(db);
+}
+
+#[tokio::test]
 async fn openapi_documents_every_route_and_the_docs_page_is_served() {
     let app = spawn_app().await;
     let doc: serde_json::Value = app
