@@ -3,8 +3,8 @@
 //! Under load the service keeps what it warmed up: each pooled SQLite connection its page
 //! cache (up to 2 MB, SQLite's default), and the C library's allocator the memory that SQLite
 //! and libpq freed (glibc keeps freed memory in its per-thread arenas). After a busy spell,
-//! delivering the seed's 160,000 mails for example, that was about 12 MB of an idle SQLite
-//! service's 71 MB (`docs/benchmarks.md`, "Memory"). So when a second passes without work
+//! delivering the seed's 160,000 mails for example, that was 6–11 MB of an idle SQLite
+//! service's 67–80 MB (`docs/benchmarks.md`, "Eleventh session"). So when a second passes without work
 //! after some, [`spawn`]'s task closes the idle SQLite connections but one and empties that
 //! one's page cache, then asks the C allocator to return its free pages; the first requests
 //! after that open connections and read their pages from the operating system's cache again.
