@@ -205,9 +205,7 @@ impl ManagedConnection {
         self.lost |= !alive;
         alive
     }
-}
 
-impl ManagedConnection {
     /// Closes the connection when it goes back to the pool, instead of pooling it again.
     pub fn retire(&mut self) {
         self.lost = true;
