@@ -80,6 +80,8 @@ pub fn from_desk_time(local: NaiveDateTime) -> DateTime<Utc> {
 /// `fmt` one character at a time, which was a twentieth of a queue page's CPU. Values outside
 /// the years 0–9999 (or a leap second) are left to chrono.
 pub mod json {
+    use std::borrow::Cow;
+
     use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
     use serde::Serializer;
 
@@ -114,6 +116,23 @@ pub mod json {
         match day {
             Some(day) => date(day, s),
             None => s.serialize_none(),
+        }
+    }
+
+    /// `day` as JSON writes it (`2026-12-01`), in `buf` when it has four-digit year.
+    pub fn date_text<'b>(day: &NaiveDate, buf: &'b mut [u8; 10]) -> Cow<'b, str> {
+        match write_date(day, buf) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(format!("{day:?}")),
+        }
+    }
+
+    /// `at` as JSON writes it (`2026-12-01T04:05:06.123456Z`), in `buf` when it has a
+    /// four-digit year and is no leap second.
+    pub fn instant_text<'b>(at: &DateTime<Utc>, buf: &'b mut [u8; 30]) -> Cow<'b, str> {
+        match write_instant(at, buf) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(format!("{at:?}")),
         }
     }
 
@@ -239,6 +258,14 @@ pub mod json {
                     serde_json::to_string(&ours).unwrap(),
                     serde_json::to_string(&theirs).unwrap(),
                     "{at:?}"
+                );
+                assert_eq!(
+                    format!("\"{}\"", super::instant_text(&at, &mut [0; 30])),
+                    serde_json::to_string(&at).unwrap()
+                );
+                assert_eq!(
+                    format!("\"{}\"", super::date_text(&day, &mut [0; 10])),
+                    serde_json::to_string(&day).unwrap()
                 );
             }
         }

@@ -36,9 +36,6 @@ fn if_match_version(req: &HttpRequest) -> Result<i64, ApiError> {
         })
 }
 
-/// A little more than one case of a queue page takes in JSON (a page of fifty: about 25 KB).
-const PAGE_BYTES_PER_CASE: usize = 560;
-
 /// `GET /api/v1/cases` — the queue, keyset-paginated.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = []), ("cookie" = [])), params(QueueQuery),
     responses((status = 200, description = "One page, oldest first", body = crate::service::cases::QueuePage), (status = 400, description = "Invalid query", content_type = "application/problem+json", body = crate::error::Problem), (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem), (status = 403, description = "Forbidden", content_type = "application/problem+json", body = crate::error::Problem), (status = 422, description = "Invalid filter", content_type = "application/problem+json", body = crate::error::Problem)))]
@@ -48,12 +45,12 @@ pub async fn list(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let role = user.role;
+    let desk = user.role.is_desk();
     let body = state
         .ctx
         .run_then(
             move |conn, _| cases::queue(conn, &user, q),
-            move |page| super::for_role_sized(role, &page, PAGE_BYTES_PER_CASE * page.items.len()),
+            move |page| Ok(super::queue_json::page(&page, desk)),
         )
         .await?;
     Ok(HttpResponse::Ok()

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod overstay;
 pub mod pages;
 pub mod password_reset;
+pub mod queue_json;
 pub mod reports;
 pub mod request_log;
 pub mod sponsor_review;
@@ -239,19 +240,9 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// desk's answer is written straight to bytes; only an employer's passes through a
 /// `serde_json::Value` to lose those fields.
 pub fn for_role<T: serde::Serialize>(role: Role, value: &T) -> Result<Vec<u8>, ServiceError> {
-    for_role_sized(role, value, 0)
-}
-
-/// [`for_role`] into a buffer of `capacity` bytes to start with: a queue page of fifty
-/// cases is about 25 KB, which a buffer grown from nothing copies eight times over.
-pub fn for_role_sized<T: serde::Serialize>(
-    role: Role,
-    value: &T,
-    capacity: usize,
-) -> Result<Vec<u8>, ServiceError> {
     let failed =
         |e: serde_json::Error| ServiceError::Internal(format!("answer did not serialize: {e}"));
-    let mut out = Vec::with_capacity(capacity.max(128));
+    let mut out = Vec::with_capacity(128);
     if role.is_desk() {
         serde_json::to_writer(&mut out, value).map_err(failed)?;
         return Ok(out);
