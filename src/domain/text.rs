@@ -17,6 +17,27 @@ pub fn one_line(text: &str) -> String {
         .join(" ")
 }
 
+/// A worksite's address on one line with its state (`"1 Metaplant Way, Ellabell, GA"`), the
+/// state added only when the address does not already end with it, as most addresses do
+/// (`"5195 S 16th St, Philadelphia, PA 19112"`).
+pub fn address_with_state(address: &str, state: &str) -> String {
+    let line = one_line(address);
+    let state = state.trim();
+    // The last word before the ZIP code, if any.
+    let ends_with_state = line
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .find(|word| !word.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|word| word.eq_ignore_ascii_case(state));
+    if state.is_empty() || ends_with_state {
+        line
+    } else if line.is_empty() {
+        state.to_owned()
+    } else {
+        format!("{line}, {state}")
+    }
+}
+
 /// A single-line free-text field of at most `max` characters, or why not.
 pub fn check_line(text: &str, max: usize) -> Result<String, super::InvalidValue> {
     let line = one_line(text);
@@ -44,5 +65,42 @@ mod tests {
         assert!(check_line(&"x".repeat(201), 200).is_err());
         assert!(check_line(" \n ", 200).is_err());
         assert_eq!(check_line("Room 3\nGate B", 200).unwrap(), "Room 3 Gate B");
+    }
+
+    #[test]
+    fn the_state_is_added_to_an_address_only_once() {
+        let cases = [
+            (
+                "5195 S 16th St, Philadelphia, PA 19112",
+                "PA",
+                "5195 S 16th St, Philadelphia, PA 19112",
+            ),
+            (
+                "1 Metaplant Way, Ellabell, GA 31308-1234",
+                "GA",
+                "1 Metaplant Way, Ellabell, GA 31308-1234",
+            ),
+            (
+                "1 Metaplant Way,\nEllabell, ga",
+                "GA",
+                "1 Metaplant Way, Ellabell, ga",
+            ),
+            (
+                "1 Metaplant Way, Ellabell",
+                "GA",
+                "1 Metaplant Way, Ellabell, GA",
+            ),
+            // a street named like a state is not the state
+            (
+                "100 Pa Street, Austin 78701",
+                "TX",
+                "100 Pa Street, Austin 78701, TX",
+            ),
+            ("100 Pa Street", "PA", "100 Pa Street, PA"),
+            ("12 Gate Rd, Athens", "", "12 Gate Rd, Athens"),
+        ];
+        for (address, state, line) in cases {
+            assert_eq!(address_with_state(address, state), line, "{address}");
+        }
     }
 }

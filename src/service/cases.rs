@@ -1330,7 +1330,7 @@ fn annotation(
     let exit = facts["assignment"]["planned_exit"].as_str().unwrap_or("?");
     Ok(format!(
         "{route_id} ({title}) per {basis}. Employer: {employer}. Project: {project} ({sector}). \
-         Worksite: {site}, {state}. Planned stay {entry} to {exit}.",
+         Worksite: {site}. Planned stay {entry} to {exit}.",
         route_id = route.id(),
         title = route.title(),
         basis = route.basis(),
@@ -1338,8 +1338,7 @@ fn annotation(
         employer = text::one_line(&sponsor.legal_name).trim_end_matches('.'),
         project = text::one_line(&project.name),
         sector = project.sector,
-        site = text::one_line(&project.worksite_address),
-        state = project.state,
+        site = text::address_with_state(&project.worksite_address, &project.state),
     ))
 }
 

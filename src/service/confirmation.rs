@@ -363,11 +363,7 @@ fn statement_for(conn: &mut DbConnection, row: &CaseRow) -> Result<Statement, Se
         activities,
         employer: text::one_line(&sponsor.legal_name),
         project: text::one_line(&project.name),
-        worksite: format!(
-            "{}, {}",
-            text::one_line(&project.worksite_address),
-            project.state
-        ),
+        worksite: text::address_with_state(&project.worksite_address, &project.state),
         valid_from,
         valid_until,
         issued_on,
