@@ -316,25 +316,22 @@ async fn rules_impact(config: Config, file: std::path::PathBuf, list: bool) -> R
     eprintln!(" in {:.1} s", started.elapsed().as_secs_f64());
     println!(
         "{} v{}: {} cases evaluated, {} would change",
-        report["route"].as_str().unwrap_or_default(),
-        report["version"],
-        report["cases_evaluated"],
-        report["cases_changed"]
+        report.route, report.version, report.cases_evaluated, report.cases_changed
     );
-    for (change, count) in report["counts"].as_object().into_iter().flatten() {
-        println!("  {change}: {count}");
+    for (change, count) in &report.counts {
+        println!("  {}: {count}", change.label());
     }
     if list {
-        for c in report["changes"].as_array().into_iter().flatten() {
+        for c in &report.changes {
             println!(
                 "  {} {} {} → {}",
-                c["receipt_number"].as_str().unwrap_or_default(),
-                c["route"].as_str().unwrap_or_default(),
-                c["before"].as_str().unwrap_or_default(),
-                c["after"].as_str().unwrap_or_default()
+                c.receipt_number,
+                c.route,
+                c.before.as_str(),
+                c.after.as_str()
             );
         }
-        if report["changes_complete"] == false {
+        if !report.changes_complete {
             println!(
                 "  (the first {} changes; the counts above cover every case)",
                 crate::service::eligibility::IMPACT_LISTED

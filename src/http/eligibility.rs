@@ -17,7 +17,7 @@ use crate::service::eligibility;
 use crate::service::ServiceError;
 
 /// Largest rule-set text accepted.
-const MAX_RULESET_BYTES: usize = 256 * 1024;
+pub const MAX_RULESET_BYTES: usize = 256 * 1024;
 
 #[utoipa::path(post, path = "/api/v1/eligibility/evaluate", tag = "eligibility", security(("bearer" = []), ("cookie" = [])),
     params(EvaluateQuery),
@@ -145,7 +145,7 @@ pub async fn publish(
 
 #[utoipa::path(post, path = "/api/v1/rulesets/{route}/impact", tag = "eligibility", security(("bearer" = []), ("cookie" = [])), params(("route" = String, Path, description = "Route id")),
     request_body(content = String, content_type = "application/toml", description = "A draft version's TOML"),
-    responses((status = 200, description = "How stored cases' outcomes would change: counts and the list", body = serde_json::Value),
+    responses((status = 200, description = "How stored cases' outcomes would change: counts and the list", body = crate::service::eligibility::ImpactReport),
         (status = 401, description = "Not signed in", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 403, description = "Supervisors only", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 409, description = "The draft does not validate", content_type = "application/problem+json", body = crate::error::Problem),

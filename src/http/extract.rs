@@ -159,8 +159,11 @@ fn urlencoded_nul_field(raw: &[u8]) -> Option<String> {
     })
 }
 
-/// The largest url-encoded form body read (the limit of actix's own `web::Form`).
-const MAX_FORM_BYTES: usize = 16 * 1024;
+/// The largest url-encoded form body any page reads: a whole batch coming back from its
+/// preview (`/employer/projects/{id}/csv/file`). Each route's `web::FormConfig` holds its
+/// own, smaller limit (actix's 16 KB unless the route says otherwise); this one only bounds
+/// what is read here to look for a NUL.
+pub const MAX_FORM_BYTES: usize = 3 * MAX_JSON_BYTES;
 
 /// Middleware (on the whole app): refuses a NUL character in the query string or in a
 /// url-encoded form with 422 naming the field, before any handler sees it. JSON bodies are

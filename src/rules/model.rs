@@ -12,7 +12,7 @@ use std::fmt;
 pub const COMMON_ROUTE: &str = "COMMON";
 
 /// Route outcome (see `docs/rules.md`, "Outcome").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Eligible,

@@ -1298,6 +1298,75 @@ pub fn route_versions(
 
 /// Cases one step of a dry run holds in memory.
 const IMPACT_PAGE: i64 = 5000;
+
+/// What publishing a draft would change, over every stored case ([`impact`]).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImpactReport {
+    /// The draft's route and version.
+    pub route: String,
+    pub version: u32,
+    pub cases_evaluated: usize,
+    /// Cases with at least one route whose outcome would change.
+    pub cases_changed: usize,
+    /// Changes per kind, every case counted; in JSON a map from its label,
+    /// `"ESTA-CIW: eligible → ineligible": 12`.
+    #[serde(serialize_with = "counts_by_label")]
+    #[schema(value_type = BTreeMap<String, usize>)]
+    pub counts: BTreeMap<ChangeKind, usize>,
+    /// The changes one by one, at most [`IMPACT_LISTED`].
+    pub changes: Vec<ImpactChange>,
+    /// Whether `changes` lists every change.
+    pub changes_complete: bool,
+    /// Cases that could not be evaluated, at most [`IMPACT_LISTED`].
+    pub errors: Vec<ImpactError>,
+}
+
+/// One kind of change: a route's outcome from `before` to `after`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeKind {
+    pub route: String,
+    pub before: Outcome,
+    pub after: Outcome,
+}
+
+impl ChangeKind {
+    /// `ESTA-CIW: eligible → ineligible`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}: {} → {}",
+            self.route,
+            self.before.as_str(),
+            self.after.as_str()
+        )
+    }
+}
+
+fn counts_by_label<S: serde::Serializer>(
+    counts: &BTreeMap<ChangeKind, usize>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(counts.iter().map(|(kind, n)| (kind.label(), n)))
+}
+
+/// One route of one case whose outcome the draft would change.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ImpactChange {
+    pub case_id: String,
+    pub receipt_number: String,
+    pub route: String,
+    /// `eligible`, `needs_review`, `ineligible` or `not_available`.
+    #[schema(value_type = String)]
+    pub before: Outcome,
+    #[schema(value_type = String)]
+    pub after: Outcome,
+}
+
+/// A case the draft could not evaluate, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ImpactError {
+    pub case_id: Option<String>,
+    pub error: String,
+}
 /// Most changes (and errors) an impact report lists one by one; its counts cover every case.
 pub const IMPACT_LISTED: usize = 10_000;
 
@@ -1311,7 +1380,7 @@ pub fn impact(
     route: Option<&str>,
     source: &str,
     progress: Progress<'_>,
-) -> Result<Value, ServiceError> {
+) -> Result<ImpactReport, ServiceError> {
     impact_in_pages(conn, ctx, route, source, progress, IMPACT_PAGE)
 }
 
@@ -1323,7 +1392,7 @@ pub fn impact_in_pages(
     source: &str,
     progress: Progress<'_>,
     page: i64,
-) -> Result<Value, ServiceError> {
+) -> Result<ImpactReport, ServiceError> {
     let book = ctx.rules.refresh(conn)?;
     let draft = book.compile_draft(source).map_err(report_error)?;
     if let Some(route) = route {
@@ -1341,9 +1410,9 @@ pub fn impact_in_pages(
     let mut contexts: BTreeMap<NaiveDate, EvalContext> = BTreeMap::new();
     let mut evaluated = 0;
     let mut changed_cases = 0;
-    let mut by_change: BTreeMap<String, usize> = BTreeMap::new();
-    let mut changes: Vec<Value> = Vec::new();
-    let mut errors: Vec<Value> = Vec::new();
+    let mut by_change: BTreeMap<ChangeKind, usize> = BTreeMap::new();
+    let mut changes: Vec<ImpactChange> = Vec::new();
+    let mut errors: Vec<ImpactError> = Vec::new();
     loop {
         let rows = store::case_facts_page(conn, after.as_deref(), page)?;
         let Some(last) = rows.last() else { break };
@@ -1379,31 +1448,44 @@ pub fn impact_in_pages(
         evaluated += report.cases;
         let mut seen = std::collections::BTreeSet::new();
         for c in &report.changed {
-            let key = format!("{}: {} → {}", c.route, c.before.as_str(), c.after.as_str());
-            *by_change.entry(key).or_default() += 1;
+            let kind = ChangeKind {
+                route: c.route.clone(),
+                before: c.before,
+                after: c.after,
+            };
+            *by_change.entry(kind).or_default() += 1;
             seen.insert(c.case);
             if changes.len() < IMPACT_LISTED {
                 let (id, receipt) = ids.get(c.case).cloned().unwrap_or_default();
-                changes.push(json!({"case_id": id, "receipt_number": receipt, "route": c.route, "before": c.before, "after": c.after}));
+                changes.push(ImpactChange {
+                    case_id: id,
+                    receipt_number: receipt,
+                    route: c.route.clone(),
+                    before: c.before,
+                    after: c.after,
+                });
             }
         }
         changed_cases += seen.len();
         for (i, e) in &report.errors {
             if errors.len() < IMPACT_LISTED {
-                errors.push(json!({"case_id": ids.get(*i).map(|x| x.0.clone()), "error": e}));
+                errors.push(ImpactError {
+                    case_id: ids.get(*i).map(|x| x.0.clone()),
+                    error: e.clone(),
+                });
             }
         }
         progress(evaluated);
     }
     let listed_all = changes.len() == by_change.values().sum::<usize>();
-    Ok(json!({
-        "route": drafts[0].route(),
-        "version": drafts[0].version(),
-        "cases_evaluated": evaluated,
-        "cases_changed": changed_cases,
-        "counts": by_change,
-        "changes": changes,
-        "changes_complete": listed_all,
-        "errors": errors,
-    }))
+    Ok(ImpactReport {
+        route: drafts[0].route().to_owned(),
+        version: drafts[0].version(),
+        cases_evaluated: evaluated,
+        cases_changed: changed_cases,
+        counts: by_change,
+        changes,
+        changes_complete: listed_all,
+        errors,
+    })
 }

@@ -381,6 +381,28 @@ async fn supervisors_preview_and_publish_new_versions() {
         .unwrap()
         .iter()
         .all(|c| c["route"] == "ESTA-CIW" && c["after"] == "ineligible"));
+    // the supervisor's page shows the same preview: the counts and each case's change
+    let mut visitor = crate::pages::Visitor::signed_in(&app, &supervisor);
+    visitor.accept_language = Some("ko");
+    let csrf = visitor.get("/supervisor/rules/ESTA-CIW").await.csrf();
+    let shown = visitor
+        .post(
+            "/supervisor/rules/ESTA-CIW/impact",
+            &[("csrf", &csrf), ("draft", &draft)],
+        )
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let result = shown
+        .body
+        .split("id=\"impact-result\"")
+        .nth(1)
+        .expect("the preview is shown");
+    assert!(result.contains("<dd>2</dd>"), "{result}");
+    assert!(
+        result.contains("<td>ESTA-CIW: 검토 필요 → 부적격</td><td>2</td>"),
+        "{result}"
+    );
+    assert_eq!(result.matches("<a href=\"/cases/").count(), 2, "{result}");
     // streamed one case at a time, the dry run sums up to the same report
     let source = draft.clone();
     let mut steps = Vec::new();
@@ -395,7 +417,7 @@ async fn supervisors_preview_and_publish_new_versions() {
                 &mut |n| steps.push(n),
                 1,
             )
-            .map(|report| (report, steps))
+            .map(|report| (serde_json::to_value(report).unwrap(), steps))
         })
         .await
         .unwrap();

@@ -111,6 +111,33 @@ async fn openapi_documents_every_route_and_the_docs_page_is_served() {
         "{}",
         doc["openapi"]
     );
+    // every schema that a path or another schema names is in the document
+    fn named_schemas(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, inner) in fields {
+                    match (key.as_str(), inner.as_str()) {
+                        ("$ref", Some(target)) => out.push(target.to_owned()),
+                        _ => named_schemas(inner, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| named_schemas(i, out)),
+            _ => {}
+        }
+    }
+    let mut named = Vec::new();
+    named_schemas(&doc, &mut named);
+    assert!(named.iter().any(|r| r.ends_with("/ImpactReport")));
+    for target in &named {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{target}"));
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} is named but not in the document"
+        );
+    }
     let paths = doc["paths"].as_object().unwrap();
     let mut missing = Vec::new();
     for (method, path) in kitdesk::http::API_ROUTES {

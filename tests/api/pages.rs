@@ -919,6 +919,55 @@ async fn documents_are_uploaded_and_reviewed_from_the_case_page() {
 }
 
 #[tokio::test]
+async fn a_batch_larger_than_a_small_form_files_from_its_preview() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    let token = employer
+        .get(&format!("/employer/projects/{project}/file"))
+        .await
+        .csrf();
+    let workers: Vec<_> = (1..=120).map(worker).collect();
+    let preview = employer
+        .upload_batch(
+            &project,
+            &token,
+            csv_of(&workers).into_bytes(),
+            "workers.csv",
+        )
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let table = preview.hidden_text("table");
+    assert!(
+        table.len() > 16 * 1024,
+        "the batch comes back larger than a small form: {} bytes",
+        table.len()
+    );
+    let filed = employer
+        .post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[
+                ("csrf", token.as_str()),
+                (
+                    "idempotency_key",
+                    preview.hidden("idempotency_key").as_str(),
+                ),
+                ("table", table.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let counts: serde_json::Value = app
+        .get("/api/v1/cases/counts", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts["filed"], 120, "{counts}");
+}
+
+#[tokio::test]
 async fn an_excel_csv_in_cp949_keeps_its_korean_names_from_preview_to_filing() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

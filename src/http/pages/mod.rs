@@ -115,9 +115,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             // the previewed batch comes back whole: up to the size of a batch file, as JSON
             web::resource("/employer/projects/{id}/csv/file")
-                .app_data(
-                    web::FormConfig::default().limit(3 * crate::http::extract::MAX_JSON_BYTES),
-                )
+                .app_data(web::FormConfig::default().limit(crate::http::extract::MAX_FORM_BYTES))
                 .route(web::post().to(employer::csv_file)),
         )
         .route(
@@ -205,9 +203,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/supervisor/rules/{route}",
             web::get().to(supervisor::route_versions),
         )
-        .route(
-            "/supervisor/rules/{route}/impact",
-            web::post().to(supervisor::impact),
+        .service(
+            // a draft as large as the API takes one, url-encoded (three bytes a character at most)
+            web::resource("/supervisor/rules/{route}/impact")
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(3 * crate::http::eligibility::MAX_RULESET_BYTES),
+                )
+                .route(web::post().to(supervisor::impact)),
         )
         .route("/supervisor/cap", web::get().to(supervisor::cap))
         .route("/supervisor/reports", web::get().to(supervisor::reports))

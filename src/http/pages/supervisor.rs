@@ -109,7 +109,8 @@ pub async fn rulesets(
 pub struct ImpactView {
     pub evaluated: String,
     pub changed: String,
-    pub counts: Vec<(String, String)>,
+    /// Route, outcome before, after, how many cases.
+    pub counts: Vec<(String, &'static str, &'static str, usize)>,
     pub changes: Vec<(String, String, String, String, String)>,
     /// Every change is listed (else the first `IMPACT_LISTED`; the counts cover all).
     pub complete: bool,
@@ -184,33 +185,27 @@ pub async fn impact(
         .ctx
         .run(move |conn, ctx| eligibility::impact(conn, ctx, Some(&r), &d, &mut |_| {}))
         .await;
-    let s = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     match result {
-        Ok(v) => {
+        Ok(report) => {
             let view = ImpactView {
-                evaluated: s(&v["cases_evaluated"]),
-                changed: s(&v["cases_changed"]),
-                complete: v["changes_complete"] != false,
-                counts: v["counts"]
-                    .as_object()
+                evaluated: report.cases_evaluated.to_string(),
+                changed: report.cases_changed.to_string(),
+                complete: report.changes_complete,
+                counts: report
+                    .counts
                     .into_iter()
-                    .flatten()
-                    .map(|(k, n)| (k.clone(), s(n)))
+                    .map(|(kind, n)| (kind.route, kind.before.as_str(), kind.after.as_str(), n))
                     .collect(),
-                changes: v["changes"]
-                    .as_array()
+                changes: report
+                    .changes
                     .into_iter()
-                    .flatten()
                     .map(|c| {
                         (
-                            s(&c["case_id"]),
-                            s(&c["receipt_number"]),
-                            s(&c["route"]),
-                            s(&c["before"]),
-                            s(&c["after"]),
+                            c.case_id,
+                            c.receipt_number,
+                            c.route,
+                            c.before.as_str().to_owned(),
+                            c.after.as_str().to_owned(),
                         )
                     })
                     .collect(),
