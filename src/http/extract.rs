@@ -159,12 +159,6 @@ fn urlencoded_nul_field(raw: &[u8]) -> Option<String> {
     })
 }
 
-/// The largest url-encoded form body any page reads: a whole batch coming back from its
-/// preview (`/employer/projects/{id}/csv/file`). Each route's `web::FormConfig` holds its
-/// own, smaller limit (actix's 16 KB unless the route says otherwise); this one only bounds
-/// what is read here to look for a NUL.
-pub const MAX_FORM_BYTES: usize = 3 * MAX_JSON_BYTES;
-
 /// Middleware (on the whole app): refuses a NUL character in the query string or in a
 /// url-encoded form with 422 naming the field, before any handler sees it. JSON bodies are
 /// checked in [`parse_json`], CSV bodies by the filing handler.
@@ -186,7 +180,8 @@ pub async fn refuse_nul(
         .is_some_and(|m| m.subtype() == mime::WWW_FORM_URLENCODED);
     if is_form {
         let mut payload = req.take_payload();
-        let body = read_body(&mut payload, MAX_FORM_BYTES).await?;
+        let limit = super::pages::form_limit(req.path());
+        let body = read_body(&mut payload, limit).await?;
         if let Some(field) = urlencoded_nul_field(&body) {
             return Err(ApiError(nul_error(field)).into());
         }

@@ -944,6 +944,18 @@ async fn a_batch_larger_than_a_small_form_files_from_its_preview() {
         "the batch comes back larger than a small form: {} bytes",
         table.len()
     );
+    // other pages still refuse a large form unread
+    let large = "x".repeat(20 * 1024);
+    for path in [
+        format!("/employer/projects/{project}/file"),
+        "/login".to_owned(),
+        format!("/employer/projects/{project}/csv/file/more"),
+    ] {
+        let refused = employer
+            .post(&path, &[("csrf", token.as_str()), ("note", large.as_str())])
+            .await;
+        assert_eq!(refused.status, 413, "{path}: {}", refused.body);
+    }
     let filed = employer
         .post(
             &format!("/employer/projects/{project}/csv/file"),

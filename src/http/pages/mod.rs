@@ -62,6 +62,27 @@ pub const VISITOR_COOKIE: &str = "kitdesk_visitor";
 pub const LANG_COOKIE: &str = "lang";
 
 /// The page routes. Pages live at the root; the JSON API stays under /api/v1.
+/// A page's url-encoded form is at most this large (actix's own limit), except:
+const FORM_BYTES: usize = 16 * 1024;
+/// a whole batch coming back from its preview, as JSON (url-encoding takes at most three
+/// bytes a byte);
+const BATCH_FORM_BYTES: usize = 3 * crate::http::extract::MAX_JSON_BYTES;
+/// a draft rule set as large as the API takes one.
+const DRAFT_FORM_BYTES: usize = 3 * crate::http::eligibility::MAX_RULESET_BYTES;
+
+/// The size limit of the url-encoded form posted to `path`, read before routing by the
+/// middleware that looks for a NUL (`extract::refuse_nul`): only the two pages that take
+/// large forms read more than 16 KB, so a large body sent anywhere else is refused unread.
+pub fn form_limit(path: &str) -> usize {
+    let mut parts = path.trim_matches('/').split('/');
+    let mut next = || parts.next().unwrap_or("");
+    match [next(), next(), next(), next(), next(), next()] {
+        ["employer", "projects", _, "csv", "file", ""] => BATCH_FORM_BYTES,
+        ["supervisor", "rules", _, "impact", "", ""] => DRAFT_FORM_BYTES,
+        _ => FORM_BYTES,
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(account::home))
         .route("/assets/{file}", web::get().to(assets::serve))
@@ -115,7 +136,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             // the previewed batch comes back whole: up to the size of a batch file, as JSON
             web::resource("/employer/projects/{id}/csv/file")
-                .app_data(web::FormConfig::default().limit(crate::http::extract::MAX_FORM_BYTES))
+                .app_data(web::FormConfig::default().limit(BATCH_FORM_BYTES))
                 .route(web::post().to(employer::csv_file)),
         )
         .route(
@@ -204,12 +225,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(supervisor::route_versions),
         )
         .service(
-            // a draft as large as the API takes one, url-encoded (three bytes a character at most)
             web::resource("/supervisor/rules/{route}/impact")
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(3 * crate::http::eligibility::MAX_RULESET_BYTES),
-                )
+                .app_data(web::FormConfig::default().limit(DRAFT_FORM_BYTES))
                 .route(web::post().to(supervisor::impact)),
         )
         .route("/supervisor/cap", web::get().to(supervisor::cap))
