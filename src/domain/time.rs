@@ -79,6 +79,16 @@ pub fn from_desk_time(local: NaiveDateTime) -> DateTime<Utc> {
 /// fractional digits as the value needs; a date as `YYYY-MM-DD`), without going through
 /// `fmt` one character at a time, which was a twentieth of a queue page's CPU. Values outside
 /// the years 0–9999 (or a leap second) are left to chrono.
+/// A date as a Korean reader writes it: `2026년 12월 14일`.
+pub fn date_ko(date: &NaiveDate) -> String {
+    date.format("%Y년 %-m월 %-d일").to_string()
+}
+
+/// A date as an English reader at the desk writes it: `14 Dec 2026`.
+pub fn date_en(date: &NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
 pub mod json {
     use std::borrow::Cow;
 

@@ -28,8 +28,20 @@ pub struct OverstayAlertMail {
 }
 
 impl OverstayAlertMail {
-    pub fn exit_date_text(&self) -> String {
-        self.exit_date.map(|d| d.to_string()).unwrap_or_default()
+    /// The exit date as the Korean part writes it (`2026년 12월 1일`), empty when none.
+    pub fn exit_date_ko(&self) -> String {
+        self.exit_date
+            .as_ref()
+            .map(crate::domain::time::date_ko)
+            .unwrap_or_default()
+    }
+
+    /// The exit date as the English part writes it (`1 Dec 2026`), empty when none.
+    pub fn exit_date_en(&self) -> String {
+        self.exit_date
+            .as_ref()
+            .map(crate::domain::time::date_en)
+            .unwrap_or_default()
     }
 }
 

@@ -710,7 +710,12 @@ mod tests {
             "applicants get the page, not the API"
         );
         let r = applicant_mail(&sample(CaseEvent::EvidenceRequested)).unwrap();
-        assert!(r.text.contains("2027-01-15") && r.text.contains("Sales contract"));
+        assert!(r.text.contains("Sales contract"));
+        // each part writes the due date as its reader does
+        assert!(r.text.contains("제출 기한: 2027년 1월 15일"), "{}", r.text);
+        assert!(r.text.contains("Due by: 15 Jan 2027"), "{}", r.text);
+        assert!(r.html.contains("2027년 1월 15일") && r.html.contains("15 Jan 2027"));
+        assert!(!r.text.contains("2027-01-15"));
         let r = applicant_mail(&sample(CaseEvent::InterviewScheduled)).unwrap();
         assert!(r.text.contains("2026-12-10 09:30") && r.text.contains("U.S. Embassy Seoul"));
         let r = applicant_mail(&sample(CaseEvent::Approved)).unwrap();

@@ -298,9 +298,13 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
     let evidence = subject_of("Evidence requested");
     assert!(evidence.subject.contains("추가 서류 요청"));
     assert!(evidence.text.contains("installation duty"));
-    assert!(evidence
-        .text
-        .contains(&(time::now().date() + chrono::Duration::days(30)).to_string()));
+    let due = time::now().date() + chrono::Duration::days(30);
+    assert!(
+        evidence.text.contains(&time::date_ko(&due))
+            && evidence.text.contains(&time::date_en(&due)),
+        "the due date as each part's reader writes it: {}",
+        evidence.text
+    );
     let interview = subject_of("Interview scheduled");
     let seoul = (at + chrono::Duration::hours(9))
         .format("%Y-%m-%d 09:30")

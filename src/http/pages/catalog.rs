@@ -95,8 +95,8 @@ impl Lang {
     /// A date as the reader writes it: `2026년 12월 14일`, `14 Dec 2026`.
     pub fn date(self, date: chrono::NaiveDate) -> String {
         match self {
-            Lang::Ko => date.format("%Y년 %-m월 %-d일").to_string(),
-            Lang::En => date.format("%-d %b %Y").to_string(),
+            Lang::Ko => crate::domain::time::date_ko(&date),
+            Lang::En => crate::domain::time::date_en(&date),
         }
     }
 
