@@ -84,6 +84,21 @@ impl<'a> Visitor<'a> {
         self.finish(response).await
     }
 
+    /// Files the batch a preview shows, as its "file these workers" button does.
+    async fn file_previewed(&mut self, project: &str, token: &str, preview: &Page) -> Page {
+        let key = preview.hidden("idempotency_key");
+        let table = preview.hidden_text("table");
+        self.post(
+            &format!("/employer/projects/{project}/csv/file"),
+            &[
+                ("csrf", token),
+                ("idempotency_key", key.as_str()),
+                ("table", table.as_str()),
+            ],
+        )
+        .await
+    }
+
     pub fn new(app: &'a TestApp) -> Self {
         Visitor {
             app,
@@ -956,19 +971,7 @@ async fn a_batch_larger_than_a_small_form_files_from_its_preview() {
             .await;
         assert_eq!(refused.status, 413, "{path}: {}", refused.body);
     }
-    let filed = employer
-        .post(
-            &format!("/employer/projects/{project}/csv/file"),
-            &[
-                ("csrf", token.as_str()),
-                (
-                    "idempotency_key",
-                    preview.hidden("idempotency_key").as_str(),
-                ),
-                ("table", table.as_str()),
-            ],
-        )
-        .await;
+    let filed = employer.file_previewed(&project, &token, &preview).await;
     assert_eq!(filed.status, 201, "{}", filed.body);
     let counts: serde_json::Value = app
         .get("/api/v1/cases/counts", Some(&officer.token))
@@ -1002,20 +1005,7 @@ async fn an_excel_csv_in_cp949_keeps_its_korean_names_from_preview_to_filing() {
         "the Hangul name reads right"
     );
     assert!(!preview.body.contains('\u{fffd}'));
-    let table = preview.hidden_text("table");
-    let filed = employer
-        .post(
-            &format!("/employer/projects/{project}/csv/file"),
-            &[
-                ("csrf", token.as_str()),
-                (
-                    "idempotency_key",
-                    preview.hidden("idempotency_key").as_str(),
-                ),
-                ("table", table.as_str()),
-            ],
-        )
-        .await;
+    let filed = employer.file_previewed(&project, &token, &preview).await;
     assert_eq!(filed.status, 201, "{}", filed.body);
     let cases: serde_json::Value = app
         .get("/api/v1/cases", Some(&officer.token))
