@@ -516,6 +516,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("case.evidence_note", "What you are submitting", "제출 내용"),
     ("case.take", "Assign to me", "나에게 배정"),
     ("case.action_failed", "The action was not applied:", "조치가 적용되지 않았습니다:"),
+    ("action.filed", "Filed", "신청 접수"),
+    ("action.note_added", "Note added", "메모 추가"),
+    ("action.document.uploaded", "Document uploaded", "서류 업로드"),
+    ("action.document.downloaded", "Document opened", "서류 열람"),
+    ("action.document.purged", "Document deleted after its retention period", "보존 기간 경과로 서류 삭제"),
     ("action.assign", "Assign", "배정"),
     ("action.start_review", "Start review", "심사 시작"),
     ("action.request_evidence", "Request evidence", "서류 요청"),
@@ -791,5 +796,27 @@ mod tests {
     fn labels_fall_back_to_the_value() {
         assert_eq!(Lang::Ko.status("approved"), "승인됨");
         assert_eq!(Lang::En.status("unheard_of"), "unheard_of");
+    }
+
+    #[test]
+    fn every_entry_of_a_case_history_has_a_label() {
+        // the audit actions recorded with a case id (`service::audit::entry` callers), as
+        // the case page names them: `case.` dropped, other prefixes kept
+        for action in [
+            "filed",
+            "note_added",
+            "document.uploaded",
+            "document.downloaded",
+            "document.purged",
+            "overstay_detected",
+            "overstay_finding",
+            "trip_recorded",
+            "trip_exit_recorded",
+            "training_recorded",
+        ] {
+            for lang in [Lang::Ko, Lang::En] {
+                assert_ne!(lang.label("action.", action), action, "{action}");
+            }
+        }
     }
 }
