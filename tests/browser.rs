@@ -488,7 +488,8 @@ async fn from_registration_to_an_approval_seen_on_the_public_status_page() {
     s.shot("desk-interviews-booked").await;
     s.open(&case_path).await;
     assert!(s.says("#case-status", "Interview scheduled").await);
-    assert!(s.body().await.contains(&format!("{day} 09:00 KST")));
+    let booked_at = kitdesk::domain::time::appointment_en(&day.and_hms_opt(9, 0, 0).unwrap());
+    assert!(s.body().await.contains(&format!("{booked_at} KST")));
     s.text("#approve-route").await;
     // A B-1 approval (an ESTA one would end the case advised, with no visa to issue).
     s.click("#approve-route option[value='B1-CIW']").await;

@@ -1,7 +1,9 @@
 //! Time values as stored: UTC, truncated to microseconds (PostgreSQL `timestamp` keeps
 //! microseconds, SQLite text would keep nanoseconds; truncating makes both read back equal).
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Timelike, Utc,
+};
 
 pub fn to_stored(at: DateTime<Utc>) -> NaiveDateTime {
     let naive = at.naive_utc();
@@ -74,11 +76,6 @@ pub fn from_desk_time(local: NaiveDateTime) -> DateTime<Utc> {
     (local - Duration::hours(DESK_UTC_OFFSET_HOURS)).and_utc()
 }
 
-/// Serializers for answers that carry many dates (a queue page: fifty cases, four each).
-/// They write what chrono's own `Serialize` writes (RFC 3339 in UTC with `Z` and as many
-/// fractional digits as the value needs; a date as `YYYY-MM-DD`), without going through
-/// `fmt` one character at a time, which was a twentieth of a queue page's CPU. Values outside
-/// the years 0–9999 (or a leap second) are left to chrono.
 /// A date as a Korean reader writes it: `2026년 12월 14일`.
 pub fn date_ko(date: &NaiveDate) -> String {
     date.format("%Y년 %-m월 %-d일").to_string()
@@ -89,6 +86,41 @@ pub fn date_en(date: &NaiveDate) -> String {
     date.format("%-d %b %Y").to_string()
 }
 
+/// An instant in Seoul time with the zone, as a Korean reader writes it:
+/// `2026년 12월 1일 09:30 KST`.
+pub fn seoul_ko(at: DateTime<Utc>) -> String {
+    let seoul = desk_time(at);
+    format!("{} {} KST", date_ko(&seoul.date()), seoul.format("%H:%M"))
+}
+
+/// An instant in Seoul time with the zone, as an English reader writes it:
+/// `1 Dec 2026 09:30 KST`.
+pub fn seoul_en(at: DateTime<Utc>) -> String {
+    let seoul = desk_time(at);
+    format!("{} {} KST", date_en(&seoul.date()), seoul.format("%H:%M"))
+}
+
+/// Korean weekdays from Monday, as written after a date: `12월 3일 (목)`.
+const WEEKDAYS_KO: [&str; 7] = ["월", "화", "수", "목", "금", "토", "일"];
+
+/// An appointment (a Seoul wall-clock time) as a Korean reader writes it, with its weekday:
+/// `2026년 12월 3일 (목) 09:30`.
+pub fn appointment_ko(at: &NaiveDateTime) -> String {
+    let weekday = WEEKDAYS_KO[at.weekday().num_days_from_monday() as usize];
+    format!("{} ({weekday}) {}", date_ko(&at.date()), at.format("%H:%M"))
+}
+
+/// An appointment (a Seoul wall-clock time) as an English reader writes it, with its
+/// weekday: `Thu 3 Dec 2026, 09:30`.
+pub fn appointment_en(at: &NaiveDateTime) -> String {
+    at.format("%a %-d %b %Y, %H:%M").to_string()
+}
+
+/// Serializers for answers that carry many dates (a queue page: fifty cases, four each).
+/// They write what chrono's own `Serialize` writes (RFC 3339 in UTC with `Z` and as many
+/// fractional digits as the value needs; a date as `YYYY-MM-DD`), without going through
+/// `fmt` one character at a time, which was a twentieth of a queue page's CPU. Values outside
+/// the years 0–9999 (or a leap second) are left to chrono.
 pub mod json {
     use std::borrow::Cow;
 
@@ -279,5 +311,30 @@ pub mod json {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appointments_read_as_each_language_writes_them() {
+        let at = NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap();
+        assert_eq!(appointment_ko(&at), "2026년 12월 3일 (목) 09:30");
+        assert_eq!(appointment_en(&at), "Thu 3 Dec 2026, 09:30");
+        // Every weekday, Monday to Sunday.
+        let days: Vec<String> = (0..7)
+            .map(|n| appointment_ko(&(at + Duration::days(n + 4))))
+            .collect();
+        assert_eq!(
+            days.iter()
+                .map(|d| d.split(['(', ')']).nth(1).unwrap())
+                .collect::<String>(),
+            "월화수목금토일"
+        );
     }
 }

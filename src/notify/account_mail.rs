@@ -3,6 +3,9 @@
 //! `templates/mail/<message>/`.
 
 use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::domain::time;
 
 use super::messages::{assemble, Rendered};
 
@@ -15,8 +18,20 @@ pub struct PasswordResetMail {
     pub address: String,
     /// `<KITDESK_PUBLIC_URL>/password-reset?token=…`
     pub url: String,
-    /// When the link stops working, as Seoul time (`2026-12-01 09:30 KST`).
-    pub expires_at: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl PasswordResetMail {
+    /// `2026년 12월 1일 09:30 KST`.
+    pub fn expires_ko(&self) -> String {
+        time::seoul_ko(self.expires_at)
+    }
+
+    /// `1 Dec 2026 09:30 KST`.
+    pub fn expires_en(&self) -> String {
+        time::seoul_en(self.expires_at)
+    }
 }
 
 #[derive(Template)]
@@ -61,10 +76,21 @@ pub struct InvitationMail {
     pub rights_ko: String,
     /// `<KITDESK_PUBLIC_URL>/invitations/accept?token=…`
     pub url: String,
-    pub expires_at: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
 }
 
 impl InvitationMail {
+    /// `2026년 12월 1일 09:30 KST`.
+    pub fn expires_ko(&self) -> String {
+        time::seoul_ko(self.expires_at)
+    }
+
+    /// `1 Dec 2026 09:30 KST`.
+    pub fn expires_en(&self) -> String {
+        time::seoul_en(self.expires_at)
+    }
+
     pub fn sponsor_for_ko(&self) -> &str {
         self.sponsor_ko.as_deref().unwrap_or(&self.sponsor_en)
     }
@@ -168,9 +194,16 @@ mod tests {
         let mail = password_reset_mail(&PasswordResetMail {
             address: "kim@example.kr".into(),
             url: "https://desk.example/password-reset?token=abc".into(),
-            expires_at: "2026-12-01 09:30 KST".into(),
+            // 00:30 UTC is 09:30 in Seoul.
+            expires_at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, 0, 30, 0).unwrap(),
         })
         .unwrap();
+        assert!(mail
+            .text
+            .contains("2026년 12월 1일 09:30 KST(서울 시간)까지"));
+        assert!(mail
+            .text
+            .contains("until 1 Dec 2026 09:30 KST (Seoul time)"));
         assert!(mail.subject.contains("비밀번호") && mail.subject.contains("password"));
         let ko = mail.text.find("비밀번호 재설정").unwrap();
         let en = mail.text.find("reset the password").unwrap();

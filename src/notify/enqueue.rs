@@ -568,8 +568,16 @@ fn digest_line(sponsor_id: &str, mail: &CaseMail, case_id: &str, kind: &str) -> 
         en.push_str(&format!(" — {} (due {})", e.reason, e.due));
     }
     if let Some(i) = &mail.interview {
-        ko.push_str(&format!(" — {} 서울 시간, {}", i.at_seoul, i.location));
-        en.push_str(&format!(" — {} Seoul time, {}", i.at_seoul, i.location));
+        ko.push_str(&format!(
+            " — {} KST (서울 시간), {}",
+            i.seoul_ko(),
+            i.location
+        ));
+        en.push_str(&format!(
+            " — {} KST (Seoul time), {}",
+            i.seoul_en(),
+            i.location
+        ));
     }
     if let Some(d) = &mail.decision {
         ko.push_str(&format!(" — {}", d.route_id));
@@ -601,9 +609,9 @@ pub fn interviews_booked(
     let sponsor = sponsors::find(conn, sponsor_id)?.ok_or(diesel::result::Error::NotFound)?;
     let project = projects::find(conn, project_id)?.ok_or(diesel::result::Error::NotFound)?;
     if sponsor.notify_mode == DAILY_DIGEST {
-        let first = lines
+        let (first_ko, first_en) = lines
             .first()
-            .map(|l| l.at_seoul.clone())
+            .map(|l| (l.seoul_ko(), l.seoul_en()))
             .unwrap_or_default();
         outbox::insert_digest_items(
             conn,
@@ -612,12 +620,12 @@ pub fn interviews_booked(
                 None,
                 EMPLOYER_INTERVIEWS,
                 format!(
-                    "인터뷰 일정 확정: {}명, 프로젝트 {} (첫 인터뷰 {first} KST)",
+                    "인터뷰 일정 확정: {}명, 프로젝트 {} (첫 인터뷰 {first_ko} KST)",
                     lines.len(),
                     project.name
                 ),
                 format!(
-                    "Interviews booked: {} workers, project {} (first {first} KST)",
+                    "Interviews booked: {} workers, project {} (first {first_en} KST)",
                     lines.len(),
                     project.name
                 ),

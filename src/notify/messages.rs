@@ -7,7 +7,9 @@
 //! internal notes (INA 222(f)).
 
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::domain::time;
 
 /// A mail ready to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,22 +108,31 @@ impl Evidence {
     }
 }
 
-/// An interview: when (Seoul time, the desk's, and UTC) and where.
+/// An interview: when (the instant, read in Seoul time, the desk's) and where.
 #[derive(Debug, Clone)]
 pub struct Interview {
-    pub at_seoul: String,
-    pub at_utc: String,
+    pub at: DateTime<Utc>,
     pub location: String,
 }
 
 impl Interview {
     pub fn new(at: DateTime<Utc>, location: String) -> Self {
-        let seoul = crate::domain::time::desk_time(at);
-        Interview {
-            at_seoul: seoul.format("%Y-%m-%d %H:%M").to_string(),
-            at_utc: at.format("%Y-%m-%d %H:%M").to_string(),
-            location,
-        }
+        Interview { at, location }
+    }
+
+    /// Seoul time as a Korean reader writes it: `2026년 12월 3일 (목) 09:30`.
+    pub fn seoul_ko(&self) -> String {
+        time::appointment_ko(&time::desk_time(self.at))
+    }
+
+    /// Seoul time as an English reader writes it: `Thu 3 Dec 2026, 09:30`.
+    pub fn seoul_en(&self) -> String {
+        time::appointment_en(&time::desk_time(self.at))
+    }
+
+    /// The same instant in UTC, for readers elsewhere: `2026-12-03 00:30`.
+    pub fn utc_text(&self) -> String {
+        self.at.format("%Y-%m-%d %H:%M").to_string()
     }
 }
 
@@ -259,9 +270,21 @@ pub struct InterviewLine {
     pub receipt: String,
     pub name_en: String,
     pub name_ko: Option<String>,
-    /// `2026-12-01 09:00` (Seoul).
-    pub at_seoul: String,
+    /// The interview's Seoul wall-clock time.
+    pub at_seoul: NaiveDateTime,
     pub location: String,
+}
+
+impl InterviewLine {
+    /// `2026년 12월 3일 (목) 09:30`.
+    pub fn seoul_ko(&self) -> String {
+        time::appointment_ko(&self.at_seoul)
+    }
+
+    /// `Thu 3 Dec 2026, 09:30`.
+    pub fn seoul_en(&self) -> String {
+        time::appointment_en(&self.at_seoul)
+    }
 }
 
 /// The employer's one mail for a filing booked at once.
@@ -717,7 +740,22 @@ mod tests {
         assert!(r.html.contains("2027년 1월 15일") && r.html.contains("15 Jan 2027"));
         assert!(!r.text.contains("2027-01-15"));
         let r = applicant_mail(&sample(CaseEvent::InterviewScheduled)).unwrap();
-        assert!(r.text.contains("2026-12-10 09:30") && r.text.contains("U.S. Embassy Seoul"));
+        assert!(r.text.contains("U.S. Embassy Seoul"));
+        // each part writes the time as its reader does, weekday included, and UTC beside it
+        assert!(
+            r.text.contains(
+                "일시: 2026년 12월 10일 (목) 09:30 KST (서울 시간) / 2026-12-10 00:30 UTC"
+            ),
+            "{}",
+            r.text
+        );
+        assert!(r
+            .text
+            .contains("When: Thu 10 Dec 2026, 09:30 KST (Seoul time; 2026-12-10 00:30 UTC)"));
+        assert!(
+            r.html.contains("2026년 12월 10일 (목) 09:30 KST")
+                && r.html.contains("Thu 10 Dec 2026, 09:30 KST")
+        );
         let r = applicant_mail(&sample(CaseEvent::Approved)).unwrap();
         assert!(r.text.contains("B1-CIW") && r.text.contains("9 FAM 402.2-5(E)"));
         let r = applicant_mail(&sample(CaseEvent::Refused)).unwrap();

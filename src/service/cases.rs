@@ -98,13 +98,6 @@ pub struct CaseSummary {
     pub created_at: DateTime<Utc>,
 }
 
-impl CaseSummary {
-    /// The interview in Seoul time, `2026-12-01 09:00 KST`.
-    pub fn interview_label(&self) -> Option<String> {
-        self.interview_at.map(time::seoul_label)
-    }
-}
-
 fn status_of(row: &CaseRow) -> Result<CaseStatus, ServiceError> {
     row.status
         .parse()

@@ -139,7 +139,7 @@ pub fn invite(
             rights_en,
             rights_ko,
             url: Links(&ctx.settings.public_url).invitation(&token),
-            expires_at: time::seoul_label(time::from_stored(row.expires_at)),
+            expires_at: time::from_stored(row.expires_at),
         })
         .map_err(|e| ServiceError::Internal(format!("invitation mail: {e}")))?;
         crate::db::outbox::insert_many(

@@ -691,9 +691,7 @@ pub fn book_filing(
                             receipt: row.receipt_number.clone(),
                             name_en: format!("{} {}", row.given_name, row.family_name),
                             name_ko: row.name_ko.clone(),
-                            at_seoul: time::desk_time(time::from_stored(slot.starts_at))
-                                .format("%Y-%m-%d %H:%M")
-                                .to_string(),
+                            at_seoul: time::desk_time(time::from_stored(slot.starts_at)),
                             location: slot.location.clone(),
                         });
                         break;

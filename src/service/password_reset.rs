@@ -67,7 +67,7 @@ pub fn request_reset(
         let mail = password_reset_mail(&PasswordResetMail {
             address: user.email.clone(),
             url: Links(&ctx.settings.public_url).password_reset(&token),
-            expires_at: time::seoul_label(time::from_stored(expires_at)),
+            expires_at: time::from_stored(expires_at),
         })
         .map_err(|e| ServiceError::Internal(format!("password reset mail: {e}")))?;
         crate::db::outbox::insert_many(

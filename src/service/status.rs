@@ -135,15 +135,20 @@ fn answer(row: StatusRow, status: CaseStatus, place: Option<String>) -> PublicSt
     let (en, ko) = status.public_message();
     let (next_en, next_ko) = match (status, row.interview_at) {
         (CaseStatus::InterviewScheduled, Some(at)) => {
-            let when = time::seoul_label(time::from_stored(at));
+            let seoul = time::desk_time(time::from_stored(at));
+            let (when_en, when_ko) = (time::appointment_en(&seoul), time::appointment_ko(&seoul));
             match place {
                 Some(place) => (
-                    Some(format!("Your interview: {when} (Seoul time), {place}.")),
-                    Some(format!("인터뷰 일시: {when} (서울 시간), 장소: {place}.")),
+                    Some(format!(
+                        "Your interview: {when_en} KST (Seoul time), {place}."
+                    )),
+                    Some(format!(
+                        "인터뷰 일시: {when_ko} KST (서울 시간), 장소: {place}."
+                    )),
                 ),
                 None => (
-                    Some(format!("Your interview: {when} (Seoul time).")),
-                    Some(format!("인터뷰 일시: {when} (서울 시간).")),
+                    Some(format!("Your interview: {when_en} KST (Seoul time).")),
+                    Some(format!("인터뷰 일시: {when_ko} KST (서울 시간).")),
                 ),
             }
         }

@@ -3,7 +3,7 @@
 //! rescheduling and its limit.
 
 use chrono::NaiveDate;
-use kitdesk::domain::time::desk_today;
+use kitdesk::domain::time::{appointment_en, appointment_ko, desk_today};
 use kitdesk::domain::Role;
 use serde_json::{json, Value};
 
@@ -347,7 +347,14 @@ async fn a_filing_is_booked_into_the_earliest_slots_earliest_planned_entry_first
     };
     assert_eq!(summaries.len(), 1, "one summary for the one employer user");
     assert!(summaries[0].contains("근로자 3명의 인터뷰 일정이 잡혔습니다"));
-    assert!(summaries[0].contains(&format!("{first} 09:15 KST")));
+    // each worker's time as a Korean reader writes it, weekday included
+    let at = first.and_hms_opt(9, 15, 0).unwrap();
+    assert!(
+        summaries[0].contains(&format!("{} KST", appointment_ko(&at))),
+        "{}",
+        summaries[0]
+    );
+    assert!(summaries[0].contains(&format!("{} KST", appointment_en(&at))));
     assert!(
         summaries[0].find("담당자님께").unwrap()
             < summaries[0].find("Interviews are booked").unwrap()
@@ -466,8 +473,8 @@ async fn closing_a_window_lists_its_cases_and_moving_them_is_no_reschedule() {
     assert_eq!(
         status["next_en"],
         format!(
-            "Your interview: {} 09:00 KST (Seoul time), Window 1.",
-            day()
+            "Your interview: {} KST (Seoul time), Window 1.",
+            appointment_en(&day().and_hms_opt(9, 0, 0).unwrap())
         )
     );
     assert!(status["next_ko"]

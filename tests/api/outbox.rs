@@ -306,10 +306,18 @@ async fn case_events_mail_the_applicant_and_the_employer_in_korean_then_english(
         evidence.text
     );
     let interview = subject_of("Interview scheduled");
-    let seoul = (at + chrono::Duration::hours(9))
-        .format("%Y-%m-%d 09:30")
-        .to_string();
-    assert!(interview.text.contains(&seoul), "{}", interview.text);
+    // Seoul time as each part's reader writes it, weekday included
+    let seoul = time::desk_time(at);
+    assert!(
+        interview
+            .text
+            .contains(&format!("{} KST", time::appointment_ko(&seoul)))
+            && interview
+                .text
+                .contains(&format!("{} KST", time::appointment_en(&seoul))),
+        "{}",
+        interview.text
+    );
     assert!(interview.text.contains("window 3") && interview.text.contains("여권"));
     // the invitation travelled with it, its organizer the desk's sender
     let ics = interview.calendar.as_deref().expect("an invitation");

@@ -1430,7 +1430,15 @@ async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
     let mut as_employer = Visitor::signed_in(&app, &sponsor.employer);
     let dashboard = as_employer.get("/employer").await;
     assert!(
-        dashboard.body.contains(&format!("{day} 09:00 KST")),
+        dashboard.body.contains(&format!(
+            "{} KST",
+            kitdesk::domain::time::appointment_en(
+                &day.parse::<chrono::NaiveDate>()
+                    .unwrap()
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap()
+            )
+        )),
         "{}",
         dashboard.body
     );

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::post::Post;
 use super::{page_id, Page, PageError};
-use crate::domain::{time, Role};
+use crate::domain::Role;
 use crate::http::AppState;
 use crate::service::outbox::{self, OutboxItem, OutboxQuery};
 use crate::service::sponsors::{self, SponsorView};
@@ -23,7 +23,7 @@ struct SponsorsPage<'a> {
 
 impl SponsorsPage<'_> {
     fn seoul(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        time::seoul_label(*at)
+        self.p.lang.time(*at)
     }
 }
 
@@ -57,7 +57,7 @@ struct OutboxPage<'a> {
 
 impl OutboxPage<'_> {
     fn seoul(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        time::seoul_label(*at)
+        self.p.lang.time(*at)
     }
 }
 

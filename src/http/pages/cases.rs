@@ -504,11 +504,9 @@ async fn render_case_in(
     let replayed_exactly = eligibility.as_ref().is_some_and(|e| e.replayed_exactly);
     let evaluation_meta = eligibility.as_ref().map(|e| {
         (
-            e.evaluation_date.to_string(),
+            lang.date(e.evaluation_date),
             e.trigger.clone(),
-            crate::domain::time::desk_time(e.evaluated_at)
-                .format("%Y-%m-%d %H:%M KST")
-                .to_string(),
+            lang.time(e.evaluated_at),
         )
     });
     let status: CaseStatus = case
@@ -603,7 +601,7 @@ async fn render_case_in(
     } else {
         Vec::new()
     };
-    let interview_label = case.interview_at.map(crate::domain::time::seoul_label);
+    let interview_label = case.interview_at.map(|at| page.lang.appointment(at));
     let actions = case.allowed_actions.iter().map(|a| a.as_str()).collect();
     let code = if errors.is_empty() {
         StatusCode::OK

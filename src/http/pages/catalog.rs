@@ -103,8 +103,21 @@ impl Lang {
     /// An instant in Seoul time with the zone: `2026년 12월 14일 09:30 KST`,
     /// `14 Dec 2026 09:30 KST`.
     pub fn time(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        match self {
+            Lang::Ko => crate::domain::time::seoul_ko(at),
+            Lang::En => crate::domain::time::seoul_en(at),
+        }
+    }
+
+    /// An appointment (an interview) in Seoul time, with its weekday and the zone:
+    /// `2026년 12월 3일 (목) 09:30 KST`, `Thu 3 Dec 2026, 09:30 KST`.
+    pub fn appointment(self, at: chrono::DateTime<chrono::Utc>) -> String {
         let seoul = crate::domain::time::desk_time(at);
-        format!("{} {} KST", self.date(seoul.date()), seoul.format("%H:%M"))
+        let text = match self {
+            Lang::Ko => crate::domain::time::appointment_ko(&seoul),
+            Lang::En => crate::domain::time::appointment_en(&seoul),
+        };
+        format!("{text} KST")
     }
 
     /// The Seoul date of an instant, as the reader writes dates.

@@ -13,7 +13,7 @@ use askama::Template;
 use super::post::Post;
 use super::{page_id, Page, PageError};
 use crate::domain::rights::{Rights, SponsorRight};
-use crate::domain::{time, EmailAddress, Role};
+use crate::domain::{EmailAddress, Role};
 use crate::http::colleagues::parse_acceptance;
 use crate::http::extract::client_ip;
 use crate::http::AppState;
@@ -51,7 +51,7 @@ impl ColleaguesPage<'_> {
         format!(
             "{} {}",
             self.p.t("colleagues.valid_until"),
-            time::seoul_label(invitation.expires_at)
+            self.p.lang.time(invitation.expires_at)
         )
     }
 }

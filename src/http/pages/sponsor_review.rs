@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::post::Post;
 use super::{page_id, Page, PageError};
-use crate::domain::{time, Role};
+use crate::domain::Role;
 use crate::http::AppState;
 use crate::service::sponsor_review::{
     self, CheckInput, CheckItem, CheckOutcome, Checklist, ChecklistItem, SponsorDecision,
@@ -42,7 +42,7 @@ impl ReviewPage<'_> {
     }
 
     fn seoul(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        time::seoul_label(*at)
+        self.p.lang.time(*at)
     }
 }
 
