@@ -65,12 +65,12 @@ impl Application {
         prepare_data_dir(&config)?;
         let ctx = open_context(&config, settings).await?;
         if let db::DbUrl::Postgres(_) = &config.database {
-            match ctx.status_reader {
+            match ctx.async_reads {
                 Some(_) => tracing::info!(
-                    "status look-up: each HTTP worker reads on its own connection, without TLS (the database is on this machine, or sslmode=disable)"
+                    "status look-up and queue page: each HTTP worker reads on its own connection, without TLS (the database is on this machine, or sslmode=disable)"
                 ),
                 None => tracing::info!(
-                    "status look-up: reads on the pool (the URL asks for TLS or names another host)"
+                    "status look-up and queue page: read on the pool (the URL asks for TLS or names another host)"
                 ),
             }
         }
@@ -274,8 +274,8 @@ pub async fn open_context(
         rules: Arc::new(rules),
         documents: Arc::new(documents),
         sessions: Arc::default(),
-        status_reader: match &config.database {
-            db::DbUrl::Postgres(url) => db::status_reader::StatusReader::for_url(url).map(Arc::new),
+        async_reads: match &config.database {
+            db::DbUrl::Postgres(url) => db::async_reads::AsyncReader::for_url(url).map(Arc::new),
             db::DbUrl::Sqlite(_) => None,
         },
     })

@@ -1,5 +1,5 @@
 -- P3, the SQL of POST /api/v1/status: one look-up by receipt number, the six columns that
--- the look-up's own connection reads on PostgreSQL (db::status_reader::FIND_STATUS; the pool's
+-- the look-up's own connection reads on PostgreSQL (db::async_reads::FIND_STATUS; the pool's
 -- fallback, service::status::lookup, reads the same). The date of birth is compared in Rust.
 -- A random existing receipt: KIT + fiscal year (2 digits) + 7-digit sequence + Luhn digit,
 -- computed here from a random sequence number (bench/run passes fy and maxseq).

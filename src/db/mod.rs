@@ -2,6 +2,7 @@
 //! table group. Backend-specific SQL lives here and nowhere else, as a plain `match` on
 //! [`DbConnection`]. Nothing in this module knows about HTTP.
 
+pub mod async_reads;
 pub mod audit;
 pub mod auth_listener;
 pub mod bundles;
@@ -25,7 +26,6 @@ pub mod second_factor;
 pub mod sessions;
 pub mod sponsor_review;
 pub mod sponsors;
-pub mod status_reader;
 pub mod training;
 pub mod trips;
 pub mod users;
@@ -416,7 +416,7 @@ pub fn connect(url: &DbUrl, options: &PoolOptions) -> Result<Pool, DbError> {
         reachability: reachability.clone(),
     };
     // Without TLS where it protects nothing (every host on this machine and no `sslmode`, as
-    // for the status look-up: `status_reader::plain_is_enough`): libpq's default would
+    // for the status look-up: `async_reads::plain_is_enough`): libpq's default would
     // encrypt every statement on the loopback, about a tenth of a bulk load's time. A server
     // that refuses plain connections gets the URL as given.
     let plain = plain_variant(url).map(|url| DbManager {
@@ -457,7 +457,7 @@ fn plain_variant(url: &DbUrl) -> Option<DbUrl> {
     let DbUrl::Postgres(url) = url else {
         return None;
     };
-    if !status_reader::plain_is_enough(url) || url.contains("sslmode=disable") {
+    if !async_reads::plain_is_enough(url) || url.contains("sslmode=disable") {
         return None;
     }
     let separator = if url.contains('?') { '&' } else { '?' };

@@ -46,13 +46,18 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let desk = user.role.is_desk();
-    let body = state
-        .ctx
-        .run_then(
-            move |conn, _| cases::queue(conn, &user, q),
-            move |page| Ok(super::queue_json::page(&page, desk)),
-        )
-        .await?;
+    let body = match cases::queue_on_worker(&state.ctx, &user, &q).await? {
+        Some(page) => super::queue_json::page(&page, desk),
+        None => {
+            state
+                .ctx
+                .run_then(
+                    move |conn, _| cases::queue(conn, &user, q),
+                    move |page| Ok(super::queue_json::page(&page, desk)),
+                )
+                .await?
+        }
+    };
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(body))

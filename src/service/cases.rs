@@ -313,22 +313,100 @@ pub fn queue(
     let (filter, limit, cursor) = filter_of(conn, user, &q)?;
     let today = desk_today();
     let (rows, next) = match cursor.overdue_part {
-        None => {
-            let mut rows = cases::page(conn, &filter, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next = more.then(|| Cursor {
-                overdue_part: None,
-                after: rows.last().map(|r| (r.created_at, r.id.clone())),
-            });
-            (rows, next)
-        }
+        None => filed_order_page(cases::page(conn, &filter, limit + 1)?, limit),
         Some(overdue_part) => overdue_first_page(conn, filter, limit, overdue_part, today)?,
     };
     Ok(QueuePage {
         items: rows.into_iter().map(|r| summary(r, today)).collect(),
         next_cursor: next.as_ref().map(encode_cursor),
     })
+}
+
+/// A page in the filed order from up to `limit + 1` rows: the one over the page says there
+/// is a next page, which starts after the page's last case.
+fn filed_order_page(mut rows: Vec<QueueRow>, limit: i64) -> (Vec<QueueRow>, Option<Cursor>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = more.then(|| Cursor {
+        overdue_part: None,
+        after: rows.last().map(|r| (r.created_at, r.id.clone())),
+    });
+    (rows, next)
+}
+
+/// The desk's queue page read on the HTTP worker's own PostgreSQL connection
+/// (`db::async_reads`), without the blocking pool's two thread hand-offs: the page the desk
+/// reads most, its queue in the filed order filtered by status at most. `Ok(None)`: any
+/// other page (an employer's, a search, another filter or order), no such connection on this
+/// database, or that connection failing (logged); the caller then reads on the pool, where
+/// [`queue`] answers every page. A query that does not validate is refused here as there.
+pub async fn queue_on_worker(
+    ctx: &super::AppContext,
+    user: &AuthUser,
+    q: &QueueQuery,
+) -> Result<Option<QueuePage>, ServiceError> {
+    let Some(reader) = ctx.async_reads.as_deref() else {
+        return Ok(None);
+    };
+    if !user.role.is_desk() {
+        return Ok(None);
+    }
+    // The desk reads every sponsor's cases: no database read decides the scope.
+    let (filter, limit, cursor) = filter_with(user, q, || Ok(None))?;
+    if cursor.overdue_part.is_some() || !status_only(&filter) {
+        return Ok(None);
+    }
+    let read = reader.queue_page(filter.status.as_deref(), filter.after.as_ref(), limit + 1);
+    let rows = match ctx.settings.work_deadline {
+        Some(deadline) => match tokio::time::timeout(deadline, read).await {
+            Ok(rows) => rows,
+            Err(_) => {
+                reader.forget_current();
+                return Err(super::deadline_passed(deadline));
+            }
+        },
+        None => read.await,
+    };
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "queue page: reading from the pool instead");
+            return Ok(None);
+        }
+    };
+    let today = desk_today();
+    let (rows, next) = filed_order_page(rows, limit);
+    Ok(Some(QueuePage {
+        items: rows.into_iter().map(|r| summary(r, today)).collect(),
+        next_cursor: next.as_ref().map(encode_cursor),
+    }))
+}
+
+/// Whether `filter` asks for a status and a place in the queue at most (what
+/// `db::async_reads` reads). Every field is named, so that a new filter is considered here.
+fn status_only(filter: &CaseFilter) -> bool {
+    matches!(
+        filter,
+        CaseFilter {
+            status: _,
+            after: _,
+            suggested_route: None,
+            assignee_id: None,
+            sponsor_ids: None,
+            overdue_on: None,
+            not_overdue_on: None,
+            filed_from: None,
+            filed_to: None,
+            route_decided_or_suggested: None,
+            documents_awaiting_review: false,
+            overstay_open: false,
+            search: None,
+            project_id: None,
+            filing_id: None,
+            before: None,
+            from_end: false,
+        }
+    )
 }
 
 /// Every case `filter` selects (at most [`MAX_MATCHING`]), oldest first. The caller has
@@ -502,6 +580,16 @@ fn filter_of(
     user: &AuthUser,
     q: &QueueQuery,
 ) -> Result<(CaseFilter, i64, Cursor), ServiceError> {
+    filter_with(user, q, || access::readable_sponsors(conn, user))
+}
+
+/// The filter of a queue query, its page size and its cursor, once the query has validated;
+/// `readable` (the sponsors the user may read, `None` for all) is asked only then.
+fn filter_with(
+    user: &AuthUser,
+    q: &QueueQuery,
+    readable: impl FnOnce() -> Result<Option<Vec<String>>, ServiceError>,
+) -> Result<(CaseFilter, i64, Cursor), ServiceError> {
     let mut errors = FieldErrors::new();
     let status = match &q.status {
         Some(s) => errors
@@ -623,8 +711,7 @@ fn filter_of(
     let project_id = uuid_of("project_id", &q.project_id, &mut errors);
     let filing_id = uuid_of("filing_id", &q.filing_id, &mut errors);
     errors.finish()?;
-    let readable = access::readable_sponsors(conn, user)?;
-    let sponsor_ids = match (readable, &sponsor_id) {
+    let sponsor_ids = match (readable()?, &sponsor_id) {
         (None, None) => None,
         (None, Some(one)) => Some(vec![one.clone()]),
         (Some(mine), None) => Some(mine),

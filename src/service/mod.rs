@@ -308,9 +308,9 @@ pub struct AppContext {
     pub documents: Arc<crate::storage::DocumentStore>,
     /// Sessions read a moment ago (`session_cache`).
     pub sessions: Arc<session_cache::SessionCache>,
-    /// The status look-up's own PostgreSQL reads, where they may run without TLS
-    /// (`db::status_reader`); `None` reads on the pool.
-    pub status_reader: Option<Arc<crate::db::status_reader::StatusReader>>,
+    /// The status look-up's and the queue page's reads on each HTTP worker's own PostgreSQL
+    /// connection, where it may run without TLS (`db::async_reads`); `None` reads on the pool.
+    pub async_reads: Option<Arc<crate::db::async_reads::AsyncReader>>,
 }
 
 /// The answer when the database did not answer within the request's deadline (logged).

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AppContext, ServiceError};
+use crate::db::async_reads::AsyncReader;
 use crate::db::cases::{self, StatusRow};
-use crate::db::status_reader::StatusReader;
 use crate::db::DbConnection;
 use crate::domain::{time, CaseStatus, ReceiptNumber};
 
@@ -33,10 +33,10 @@ pub struct PublicStatus {
 }
 
 /// Answers the look-up: on PostgreSQL next to this machine from the HTTP worker's own
-/// connection (`db::status_reader`), elsewhere (and if that connection fails) on the pool.
+/// connection (`db::async_reads`), elsewhere (and if that connection fails) on the pool.
 /// Either way the answer comes within the request's deadline, or 503.
 pub async fn find(ctx: &AppContext, query: StatusQuery) -> Result<PublicStatus, ServiceError> {
-    let Some(reader) = ctx.status_reader.as_deref() else {
+    let Some(reader) = ctx.async_reads.as_deref() else {
         return ctx.run(move |conn, _| lookup(conn, &query)).await;
     };
     let work = find_on(reader, ctx, query);
@@ -53,7 +53,7 @@ pub async fn find(ctx: &AppContext, query: StatusQuery) -> Result<PublicStatus, 
 }
 
 async fn find_on(
-    reader: &StatusReader,
+    reader: &AsyncReader,
     ctx: &AppContext,
     query: StatusQuery,
 ) -> Result<PublicStatus, ServiceError> {

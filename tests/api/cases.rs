@@ -368,8 +368,8 @@ async fn status_lookup_does_not_reveal_which_part_was_wrong() {
     assert_eq!(last, 429);
 }
 
-/// Status look-up connections this test's service has open on PostgreSQL.
-fn status_connections(app: &TestApp) -> i64 {
+/// Connections of `db::async_reads` (the HTTP workers' own) this test's service has open.
+fn worker_connections(app: &TestApp) -> i64 {
     use diesel::{Connection, RunQueryDsl};
     #[derive(diesel::QueryableByName)]
     struct Count {
@@ -382,7 +382,7 @@ fn status_connections(app: &TestApp) -> i64 {
     let mut conn = diesel::PgConnection::establish(&url).expect("connect");
     diesel::sql_query(
         "SELECT count(*) AS n FROM pg_stat_activity \
-         WHERE application_name = 'kitdesk status look-up' AND datname = current_database()",
+         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
     )
     .get_result::<Count>(&mut conn)
     .expect("count")
@@ -412,17 +412,17 @@ async fn status_lookup_reads_on_the_workers_own_connection_and_outlives_its_loss
     assert_eq!(first, serde_json::to_value(pooled).unwrap());
     assert_eq!(first["status"], "filed");
     if !app.db.is_postgres() {
-        assert!(app.ctx.status_reader.is_none());
+        assert!(app.ctx.async_reads.is_none());
         return;
     }
-    assert!(app.ctx.status_reader.is_some());
+    assert!(app.ctx.async_reads.is_some());
     assert!(
-        status_connections(&app) >= 1,
+        worker_connections(&app) >= 1,
         "the look-up opened its own connection"
     );
     app.sql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = 'kitdesk status look-up' AND datname = current_database()",
+         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
     )
     .await;
     for _ in 0..3 {
@@ -431,9 +431,112 @@ async fn status_lookup_reads_on_the_workers_own_connection_and_outlives_its_loss
         assert_eq!(response.json::<Value>().await.unwrap(), first);
     }
     assert!(
-        status_connections(&app) >= 1,
+        worker_connections(&app) >= 1,
         "a new connection replaced the ended one"
     );
+}
+
+/// On PostgreSQL the desk's queue page, filtered by status at most, reads on the HTTP
+/// worker's own connection (`db::async_reads`): the same rows as diesel's read for each of its
+/// four forms, at every cursor; the pages an officer walks over HTTP are the pool's; and a
+/// connection the server ended costs no failed page.
+#[tokio::test]
+async fn the_desks_queue_page_reads_on_the_workers_own_connection_as_the_pool_would() {
+    use kitdesk::db::cases::{page, CaseFilter};
+    let app = spawn_app().await;
+    app.ctx
+        .run(|conn, ctx| kitdesk::service::demo::seed(conn, ctx, 40, &mut |_, _| {}))
+        .await
+        .unwrap();
+    let officer = app.user(Role::Officer, None).await;
+    // Over HTTP: every filed case once, in the filed order, seven at a time.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/cases?status=filed&limit=7&cursor={c}"),
+            None => "/api/v1/cases?status=filed&limit=7".to_owned(),
+        };
+        let response = app.get(&path, Some(&officer.token)).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        for item in body["items"].as_array().unwrap() {
+            assert_eq!(item["status"], "filed");
+            seen.push((
+                chrono::DateTime::parse_from_rfc3339(item["created_at"].as_str().unwrap()).unwrap(),
+                item["id"].as_str().unwrap().to_owned(),
+            ));
+        }
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let counts: Value = app
+        .get("/api/v1/cases/counts", Some(&officer.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen.len() as i64, counts["filed"].as_i64().unwrap());
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "filed order, no repeats"
+    );
+    // A validation error is the same on either path.
+    let bad = app
+        .get("/api/v1/cases?status=lost&limit=7", Some(&officer.token))
+        .await;
+    assert_problem(bad, 422, "validation_failed").await;
+    let Some(reader) = app.ctx.async_reads.clone() else {
+        assert!(!app.db.is_postgres());
+        return;
+    };
+    assert!(
+        worker_connections(&app) >= 1,
+        "the page opened the worker's connection"
+    );
+    // Row for row against diesel's read: each form, from the start and from every case.
+    let everything = app
+        .ctx
+        .run(|conn, _| Ok(page(conn, &CaseFilter::default(), 1000)?))
+        .await
+        .unwrap();
+    let keys: Vec<_> = everything
+        .iter()
+        .map(|r| (r.created_at, r.id.clone()))
+        .collect();
+    for status in [None, Some("filed"), Some("approved")] {
+        for after in std::iter::once(None).chain(keys.iter().step_by(3).map(Some)) {
+            let filter = CaseFilter {
+                status: status.map(str::to_owned),
+                after: after.cloned(),
+                ..CaseFilter::default()
+            };
+            let pooled = app
+                .ctx
+                .run(move |conn, _| Ok(page(conn, &filter, 6)?))
+                .await
+                .unwrap();
+            let ours = reader.queue_page(status, after, 6).await.unwrap();
+            assert_eq!(
+                format!("{ours:?}"),
+                format!("{pooled:?}"),
+                "status {status:?} after {after:?}"
+            );
+        }
+    }
+    app.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
+    )
+    .await;
+    for _ in 0..3 {
+        let response = app
+            .get("/api/v1/cases?status=filed&limit=7", Some(&officer.token))
+            .await;
+        assert_eq!(response.status(), 200);
+    }
 }
 
 #[tokio::test]

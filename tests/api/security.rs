@@ -835,7 +835,7 @@ async fn a_database_that_does_not_answer_gives_503_within_the_deadline() {
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
 }
 
-/// The status look-up reads on its own connection on PostgreSQL (`db::status_reader`): a case
+/// The status look-up reads on its own connection on PostgreSQL (`db::async_reads`): a case
 /// table that does not answer still gives 503 within the deadline, and the look-up answers
 /// again once it does. (On SQLite a writer does not block WAL readers: nothing to hold.)
 #[tokio::test]
@@ -868,6 +868,40 @@ async fn a_status_look_up_that_the_database_does_not_answer_gives_503_within_the
     assert_problem(r, 503, "unavailable").await;
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
     let again = app.post_json("/api/v1/status", None, &body).await;
+    assert_eq!(again.status(), 200);
+}
+
+/// The desk's queue page reads on the HTTP worker's own connection too (`db::async_reads`):
+/// a case table that does not answer gives 503 within the deadline there as well.
+#[tokio::test]
+async fn a_queue_page_that_the_database_does_not_answer_gives_503_within_the_deadline() {
+    let app = spawn_app_with(Settings {
+        work_deadline: Some(std::time::Duration::from_secs(1)),
+        ..Settings::default()
+    })
+    .await;
+    let kitdesk::db::DbUrl::Postgres(url) = app.db.url() else {
+        return;
+    };
+    app.one_filed_receipt().await;
+    let officer = app.user(Role::Officer, None).await;
+    let path = "/api/v1/cases?status=filed&limit=5";
+    let first = app.get(path, Some(&officer.token)).await;
+    assert_eq!(first.status(), 200);
+    let lock = HeldLock::take(&url, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE");
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.get(path, Some(&officer.token)),
+    )
+    .await;
+    let took = started.elapsed();
+    lock.release();
+    let r = r.expect("the page answered within 10 s");
+    assert!(r.headers().get("retry-after").is_some());
+    assert_problem(r, 503, "unavailable").await;
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    let again = app.get(path, Some(&officer.token)).await;
     assert_eq!(again.status(), 200);
 }
 

@@ -1,30 +1,65 @@
-//! The public status look-up's read on PostgreSQL, without the blocking pool.
+//! The busiest reads on PostgreSQL, without the blocking pool: the public status look-up
+//! and the desk's queue page (filtered by status at most, in the filed order).
 //!
 //! Every other query goes through diesel on the blocking pool (`AppContext::run`): a request
 //! crosses from its HTTP worker to a pool thread and back, two thread hand-offs that cost the
-//! look-up more than the query itself (docs/benchmarks.md, P3). The look-up is the busiest
-//! public request and one indexed read, so on PostgreSQL it runs on an async connection owned
-//! by the HTTP worker that serves it (`tokio-postgres`): one connection per worker, opened on
-//! first use, the worker's concurrent look-ups pipelined on it, reopened after any failure.
+//! look-up more than the query itself, and were most of the queue page's own CPU besides
+//! PostgreSQL's (docs/benchmarks.md, P2 and P3). Each of these two is one indexed read, so on
+//! PostgreSQL it runs on an async connection owned by the HTTP worker that serves it
+//! (`tokio-postgres`): one connection per worker, opened on first use, with its statements
+//! prepared then, the worker's concurrent reads pipelined on it, reopened after any failure.
 //!
 //! That connection has no TLS. It is used only where libpq would not insist on TLS either and
 //! TLS protects nothing: `sslmode=disable`, or no `sslmode` (libpq's `prefer`) with every host
 //! on this machine (loopback addresses, `localhost`, a Unix socket). Anywhere else
-//! ([`StatusReader::for_url`] gives `None`) the look-up stays on the pool, as every read does.
+//! ([`AsyncReader::for_url`] gives `None`) these reads stay on the pool, as every other does.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Client, NoTls, Statement};
 
-use super::cases::StatusRow;
+use super::cases::{QueueRow, StatusRow};
 
 /// The same read as [`super::cases::find_status_by_receipt`] (tests compare the two).
 const FIND_STATUS: &str = "SELECT id, receipt_number, status, date_of_birth, interview_at, \
      updated_at FROM cases WHERE receipt_number = $1 LIMIT 1";
+
+/// A queue page's read: the columns of [`QueueRow`], in its order, under `$where`, in the
+/// filed order (an index in that order answers each: `cases_queue_idx`, `cases_status_idx`).
+macro_rules! queue_page_sql {
+    ($where:literal, $limit:literal) => {
+        concat!(
+            "SELECT id, receipt_number, sponsor_id, project_id, status, version, assignee_id, \
+             given_name, family_name, passport_last4, duplicate_passport, suggested_route, \
+             evidence_due, interview_at, filing_date, created_at, overstay_open FROM cases ",
+            $where,
+            " ORDER BY created_at, id LIMIT ",
+            $limit
+        )
+    };
+}
+
+/// The same reads as [`super::cases::page`] for a filter of a status and a cursor at most
+/// (tests compare the two): every case; after a case; of a status; of a status after a case.
+/// After a case, `created_at >= $at` is the range the index seeks to, and the OR skips the
+/// rows of that same instant already shown, as there.
+const QUEUE_PAGES: [&str; 4] = [
+    queue_page_sql!("", "$1"),
+    queue_page_sql!(
+        "WHERE created_at >= $1 AND (created_at > $1 OR id > $2)",
+        "$3"
+    ),
+    queue_page_sql!("WHERE status = $1", "$2"),
+    queue_page_sql!(
+        "WHERE status = $1 AND created_at >= $2 AND (created_at > $2 OR id > $3)",
+        "$4"
+    ),
+];
 
 /// How long opening a connection may take, as for the pool's.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -34,16 +69,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Opens and finds the worker's connection for one database.
-pub struct StatusReader {
+pub struct AsyncReader {
     id: u64,
     config: tokio_postgres::Config,
 }
 
-/// A worker's open connection and its prepared statement.
+/// A worker's open connection and its prepared statements.
 struct Open {
     reader: u64,
     client: Client,
     find: Statement,
+    /// [`QUEUE_PAGES`], in their order.
+    queue: Vec<Statement>,
 }
 
 thread_local! {
@@ -53,10 +90,10 @@ thread_local! {
 
 /// Why a read failed: the caller answers from the pool instead.
 #[derive(Debug, thiserror::Error)]
-#[error("status read on the async connection: {0}")]
+#[error("read on the worker's own connection: {0}")]
 pub struct ReadError(#[from] tokio_postgres::Error);
 
-impl StatusReader {
+impl AsyncReader {
     /// A reader for `url` (a `postgres://` URL), or `None` where its connection would have to
     /// speak TLS (see the module's note) or the URL is not one tokio-postgres reads.
     pub fn for_url(url: &str) -> Option<Self> {
@@ -68,8 +105,8 @@ impl StatusReader {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        config.application_name("kitdesk status look-up");
-        Some(StatusReader {
+        config.application_name("kitdesk worker reads");
+        Some(AsyncReader {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
         })
@@ -102,6 +139,58 @@ impl StatusReader {
             })
         })();
         Ok(Some(decoded?))
+    }
+
+    /// Up to `limit` cases in the filed order, of `status` if given, after the case `after`
+    /// (its creation instant and id) if given. Runs as [`find`](Self::find) does.
+    pub async fn queue_page(
+        &self,
+        status: Option<&str>,
+        after: Option<&(NaiveDateTime, String)>,
+        limit: i64,
+    ) -> Result<Vec<QueueRow>, ReadError> {
+        let open = self.connection().await?;
+        let result = match (status, after) {
+            (None, None) => open.client.query(&open.queue[0], &[&limit]).await,
+            (None, Some((at, id))) => open.client.query(&open.queue[1], &[at, id, &limit]).await,
+            (Some(status), None) => open.client.query(&open.queue[2], &[&status, &limit]).await,
+            (Some(status), Some((at, id))) => {
+                open.client
+                    .query(&open.queue[3], &[&status, at, id, &limit])
+                    .await
+            }
+        };
+        let rows = match result {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.forget(&open);
+                return Err(e.into());
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(QueueRow {
+                    id: row.try_get(0)?,
+                    receipt_number: row.try_get(1)?,
+                    sponsor_id: row.try_get(2)?,
+                    project_id: row.try_get(3)?,
+                    status: row.try_get(4)?,
+                    version: row.try_get(5)?,
+                    assignee_id: row.try_get(6)?,
+                    given_name: row.try_get(7)?,
+                    family_name: row.try_get(8)?,
+                    passport_last4: row.try_get(9)?,
+                    duplicate_passport: row.try_get(10)?,
+                    suggested_route: row.try_get(11)?,
+                    evidence_due: row.try_get(12)?,
+                    interview_at: row.try_get(13)?,
+                    filing_date: row.try_get(14)?,
+                    created_at: row.try_get(15)?,
+                    overstay_open: row.try_get(16)?,
+                })
+            })
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(ReadError::from)
     }
 
     /// Drops this thread's connection if it is still `open` (after a failure or a time-out),
@@ -139,14 +228,19 @@ impl StatusReader {
         // closes the connection (the client then reports itself closed).
         tokio::spawn(async move {
             if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "status look-up connection closed");
+                tracing::debug!(error = %e, "worker read connection closed");
             }
         });
         let find = client.prepare(FIND_STATUS).await?;
+        let mut queue = Vec::with_capacity(QUEUE_PAGES.len());
+        for sql in QUEUE_PAGES {
+            queue.push(client.prepare(sql).await?);
+        }
         let open = Rc::new(Open {
             reader: self.id,
             client,
             find,
+            queue,
         });
         OPEN.with(|slot| *slot.borrow_mut() = Some(open.clone()));
         Ok(open)
@@ -201,7 +295,7 @@ mod tests {
             "postgresql://kitdesk:secret@db.example.org/kitdesk?sslmode=disable",
             "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/kitdesk",
         ] {
-            assert!(StatusReader::for_url(url).is_some(), "{url}");
+            assert!(AsyncReader::for_url(url).is_some(), "{url}");
         }
         for url in [
             // TLS asked for, or possible on a network
@@ -212,7 +306,7 @@ mod tests {
             "postgres://kitdesk@127.0.0.1/kitdesk?sslmode=verify-full",
             "postgres://kitdesk@127.0.0.1,db.example.org/kitdesk",
         ] {
-            assert!(StatusReader::for_url(url).is_none(), "{url}");
+            assert!(AsyncReader::for_url(url).is_none(), "{url}");
         }
     }
 }
