@@ -100,9 +100,9 @@ impl SlotView {
         }
     }
 
-    /// `2026-12-01 09:00 KST`.
-    pub fn starts_label(&self) -> String {
-        time::seoul_label(self.starts_at.with_timezone(&Utc))
+    /// The instant the slot starts, for pages to write in their reader's language.
+    pub fn starts_utc(&self) -> DateTime<Utc> {
+        self.starts_at.with_timezone(&Utc)
     }
 
     pub fn free(&self) -> i32 {

@@ -1417,7 +1417,15 @@ async fn the_desk_books_a_filing_from_its_interview_calendar_in_seoul_time() {
     assert_eq!(report.status, 200);
     assert!(report.body.contains("id=\"batch-report\""));
     assert!(report.body.contains(": 3 / 3"), "{}", report.body);
-    assert!(report.body.contains(&format!("{day} 09:15 KST")));
+    let booked_at = day
+        .parse::<chrono::NaiveDate>()
+        .unwrap()
+        .and_hms_opt(9, 15, 0)
+        .unwrap();
+    assert!(report.body.contains(&format!(
+        "{} KST",
+        kitdesk::domain::time::appointment_en(&booked_at)
+    )));
     let calendar = as_officer
         .get(&format!("/desk/interviews?from={day}"))
         .await;

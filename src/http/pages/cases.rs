@@ -353,7 +353,7 @@ struct CasePage<'a> {
     actions: Vec<&'static str>,
     unavailable: Vec<Unavailable>,
     approvable: Vec<String>,
-    /// Free interview slots (id, "2026-12-01 09:00 KST · 1 of 2 free · place").
+    /// Free interview slots (id, "Tue 1 Dec 2026, 09:00 KST · 1 of 2 free · place").
     free_slots: Vec<(String, String)>,
     /// The booked interview in Seoul time.
     interview_label: Option<String>,
@@ -589,7 +589,7 @@ async fn render_case_in(
                     s.id.clone(),
                     format!(
                         "{} · {} · {}",
-                        s.starts_label(),
+                        page.lang.appointment(s.starts_utc()),
                         page.t("interview.free")
                             .replace("{n}", &s.free().to_string())
                             .replace("{m}", &s.capacity.to_string()),
