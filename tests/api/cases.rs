@@ -368,6 +368,16 @@ async fn status_lookup_does_not_reveal_which_part_was_wrong() {
     assert_eq!(last, 429);
 }
 
+/// Ends, from the server's side, the connections of `db::async_reads` this test's service has
+/// open.
+async fn end_worker_connections(app: &TestApp) {
+    app.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
+    )
+    .await;
+}
+
 /// Connections of `db::async_reads` (the HTTP workers' own) this test's service has open.
 fn worker_connections(app: &TestApp) -> i64 {
     use diesel::{Connection, RunQueryDsl};
@@ -420,11 +430,7 @@ async fn status_lookup_reads_on_the_workers_own_connection_and_outlives_its_loss
         worker_connections(&app) >= 1,
         "the look-up opened its own connection"
     );
-    app.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
-    )
-    .await;
+    end_worker_connections(&app).await;
     for _ in 0..3 {
         let response = ask().await;
         assert_eq!(response.status(), 200);
@@ -526,11 +532,7 @@ async fn the_desks_queue_page_reads_on_the_workers_own_connection_as_the_pool_wo
             );
         }
     }
-    app.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE application_name = 'kitdesk worker reads' AND datname = current_database()",
-    )
-    .await;
+    end_worker_connections(&app).await;
     for _ in 0..3 {
         let response = app
             .get("/api/v1/cases?status=filed&limit=7", Some(&officer.token))

@@ -835,6 +835,24 @@ async fn a_database_that_does_not_answer_gives_503_within_the_deadline() {
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
 }
 
+/// Sends `request` while another connection holds the cases table locked: the answer is 503
+/// with Retry-After within the service's 1 s deadline (4 s allowed), not a request that hangs
+/// (bounded at 10 s here, so that one fails the test instead of holding it).
+async fn answers_503_while_cases_are_locked(
+    url: &str,
+    request: impl std::future::Future<Output = reqwest::Response>,
+) {
+    let lock = HeldLock::take(url, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE");
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(10), request).await;
+    let took = started.elapsed();
+    lock.release();
+    let r = r.expect("the request answered within 10 s");
+    assert!(r.headers().get("retry-after").is_some());
+    assert_problem(r, 503, "unavailable").await;
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+}
+
 /// The status look-up reads on its own connection on PostgreSQL (`db::async_reads`): a case
 /// table that does not answer still gives 503 within the deadline, and the look-up answers
 /// again once it does. (On SQLite a writer does not block WAL readers: nothing to hold.)
@@ -853,20 +871,7 @@ async fn a_status_look_up_that_the_database_does_not_answer_gives_503_within_the
     // the worker's connection is open before the table is locked, and once more after
     let first = app.post_json("/api/v1/status", None, &body).await;
     assert_eq!(first.status(), 200);
-    let lock = HeldLock::take(&url, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE");
-    let started = std::time::Instant::now();
-    // bounded here too, so that a look-up that hangs fails the test instead of holding it
-    let r = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        app.post_json("/api/v1/status", None, &body),
-    )
-    .await;
-    let took = started.elapsed();
-    lock.release();
-    let r = r.expect("the look-up answered within 10 s");
-    assert!(r.headers().get("retry-after").is_some());
-    assert_problem(r, 503, "unavailable").await;
-    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    answers_503_while_cases_are_locked(&url, app.post_json("/api/v1/status", None, &body)).await;
     let again = app.post_json("/api/v1/status", None, &body).await;
     assert_eq!(again.status(), 200);
 }
@@ -888,19 +893,7 @@ async fn a_queue_page_that_the_database_does_not_answer_gives_503_within_the_dea
     let path = "/api/v1/cases?status=filed&limit=5";
     let first = app.get(path, Some(&officer.token)).await;
     assert_eq!(first.status(), 200);
-    let lock = HeldLock::take(&url, "LOCK TABLE cases IN ACCESS EXCLUSIVE MODE");
-    let started = std::time::Instant::now();
-    let r = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        app.get(path, Some(&officer.token)),
-    )
-    .await;
-    let took = started.elapsed();
-    lock.release();
-    let r = r.expect("the page answered within 10 s");
-    assert!(r.headers().get("retry-after").is_some());
-    assert_problem(r, 503, "unavailable").await;
-    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    answers_503_while_cases_are_locked(&url, app.get(path, Some(&officer.token))).await;
     let again = app.get(path, Some(&officer.token)).await;
     assert_eq!(again.status(), 200);
 }
