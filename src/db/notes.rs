@@ -13,8 +13,11 @@ pub struct NoteRow {
     pub case_id: String,
     pub author_id: String,
     pub visibility: String,
+    /// English when the system wrote it on an action; as typed otherwise.
     pub body: String,
     pub created_at: NaiveDateTime,
+    /// The Korean text of a note the system wrote; None for one a person typed.
+    pub body_ko: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &NoteRow) -> QueryResult<()> {

@@ -238,6 +238,7 @@ diesel::table! {
         visibility -> Text,
         body -> Text,
         created_at -> Timestamp,
+        body_ko -> Nullable<Text>,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod case;
 pub mod document;
 pub mod email;
+pub mod fact_names;
 pub mod facts;
 pub mod interview;
 pub mod password;

@@ -38,11 +38,6 @@ pub fn in_seoul(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&seoul_offset())
 }
 
-/// `2026-12-01 09:00 KST`: how pages and mails write a Seoul time.
-pub fn seoul_label(at: DateTime<Utc>) -> String {
-    format!("{} KST", desk_time(at).format("%Y-%m-%d %H:%M"))
-}
-
 /// Today's date in Seoul: a filing made at 08:00 in Seoul is filed on that Seoul date.
 pub fn desk_today() -> NaiveDate {
     desk_time(Utc::now()).date()

@@ -962,7 +962,7 @@ pub fn apply_action_in(
             status: kind.target().map(|s| s.as_str().to_owned()),
             ..CaseChanges::default()
         };
-        let mut shared_note: Option<String> = None;
+        let mut shared_note: Option<super::action_notes::NoteText> = None;
         let mut details = json!({});
         // What to re-evaluate after the change: the facts changed or evidence was confirmed.
         let mut reevaluate: Option<&'static str> = None;
@@ -1031,32 +1031,16 @@ pub fn apply_action_in(
                         Err(e) => errors.add(format!("documents[{i}]"), e.to_string()),
                     }
                 }
-                let named = if kinds.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " Documents to upload: {} / 필요한 서류: {}.",
-                        kinds
-                            .iter()
-                            .map(|k| k.names().0)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        kinds
-                            .iter()
-                            .map(|k| k.names().1)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                shared_note = Some(format!(
-                    "Evidence requested (due {due}): {}{named}",
-                    reason.trim()
+                shared_note = Some(super::action_notes::evidence_requested(
+                    due,
+                    reason.trim(),
+                    &kinds,
                 ));
                 details = json!({"reason": reason.trim(), "due_date": due, "documents": kinds});
             }
             CaseAction::SubmitEvidence { note } => {
                 require_reason(&mut errors, "note", note);
-                shared_note = Some(format!("Evidence submitted: {}", note.trim()));
+                shared_note = Some(super::action_notes::evidence_submitted(note.trim()));
                 details = json!({"note": note.trim()});
             }
             CaseAction::ScheduleInterview { slot_id } | CaseAction::Reschedule { slot_id } => {
@@ -1073,17 +1057,14 @@ pub fn apply_action_in(
                 let at = super::interviews::slot_start(&booked.slot);
                 changes.interview_at = Some(Some(time::to_stored(at)));
                 let place = booked.slot.location.clone();
-                shared_note = Some(match &booked.previous {
-                    Some(old) => format!(
-                        "Interview moved from {} to {} at {place}",
-                        time::seoul_label(time::from_stored(old.starts_at)),
-                        time::seoul_label(at)
-                    ),
-                    None => format!(
-                        "Interview scheduled for {} at {place}",
-                        time::seoul_label(at)
-                    ),
-                });
+                shared_note = Some(super::action_notes::interview_booked(
+                    booked
+                        .previous
+                        .as_ref()
+                        .map(|old| time::from_stored(old.starts_at)),
+                    at,
+                    &place,
+                ));
                 details = json!({
                     "slot_id": booked.slot.id,
                     "at": at,
@@ -1113,16 +1094,10 @@ pub fn apply_action_in(
                         );
                     }
                 }
-                let dates: Vec<String> = preferred_dates.iter().map(|d| d.to_string()).collect();
-                shared_note = Some(if dates.is_empty() {
-                    format!("Another interview time requested: {}", reason.trim())
-                } else {
-                    format!(
-                        "Another interview time requested ({}): {}",
-                        dates.join(", "),
-                        reason.trim()
-                    )
-                });
+                shared_note = Some(super::action_notes::reschedule_requested(
+                    preferred_dates,
+                    reason.trim(),
+                ));
                 details = json!({"reason": reason.trim(), "preferred_dates": preferred_dates});
             }
             CaseAction::CancelInterview { reason } => {
@@ -1133,7 +1108,7 @@ pub fn apply_action_in(
                     None
                 };
                 changes.interview_at = Some(None);
-                shared_note = Some(format!("Interview cancelled: {}", reason.trim()));
+                shared_note = Some(super::action_notes::interview_cancelled(reason.trim()));
                 details = json!({"reason": reason.trim(), "was_at": row.interview_at.map(time::from_stored),
                     "was_until": left.as_ref().map(|(s, _)| time::from_stored(s.ends_at)),
                     "location": left.as_ref().map(|(s, _)| s.location.clone()),
@@ -1151,12 +1126,7 @@ pub fn apply_action_in(
                 if errors.is_empty() {
                     super::interviews::end_booking(conn, case_id)?;
                 }
-                shared_note = Some(format!(
-                    "The applicant did not come to the interview{}: {}",
-                    at.map(|a| format!(" of {}", time::seoul_label(a)))
-                        .unwrap_or_default(),
-                    note.trim()
-                ));
+                shared_note = Some(super::action_notes::no_show(at, note.trim()));
                 details = json!({"note": note.trim(), "interview_at": at});
             }
             CaseAction::Approve { route, reason } => {
@@ -1213,11 +1183,8 @@ pub fn apply_action_in(
                             changes.nationality = amended.applicant.nationality.clone();
                         }
                         // The changed paths only, never values: no personal data in the trail.
-                        shared_note = Some(format!(
-                            "Facts amended ({}): {}",
-                            changed.join(", "),
-                            reason.trim()
-                        ));
+                        shared_note =
+                            Some(super::action_notes::facts_amended(&changed, reason.trim()));
                         details = json!({"changed": changed, "reason": reason.trim()});
                         reevaluate = Some("amend_facts");
                     }
@@ -1252,7 +1219,10 @@ pub fn apply_action_in(
                         ));
                     }
                 }
-                shared_note = Some(format!("Evidence confirmed for {rule_id}: {}", note.trim()));
+                shared_note = Some(super::action_notes::evidence_confirmed(
+                    rule_id,
+                    note.trim(),
+                ));
                 details = json!({"rule_id": rule_id, "note": note.trim()});
                 reevaluate = Some("confirm_evidence");
             }
@@ -1283,21 +1253,9 @@ pub fn apply_action_in(
                         now,
                     )?;
                 }
-                shared_note = Some(format!(
-                    "Administrative processing (INA 221(g)): {}{}",
+                shared_note = Some(super::action_notes::administrative_processing(
                     reason.trim(),
-                    if kinds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " Documents to upload: {}.",
-                            kinds
-                                .iter()
-                                .map(|k| k.names().0)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
+                    &kinds,
                 ));
                 details = json!({"reason": reason.trim(), "documents": kinds, "since": time::from_stored(now)});
             }
@@ -1342,7 +1300,7 @@ pub fn apply_action_in(
                 current_version: current,
             });
         };
-        if let Some(body) = shared_note {
+        if let Some(text) = shared_note {
             notes::insert(
                 conn,
                 &NoteRow {
@@ -1350,8 +1308,9 @@ pub fn apply_action_in(
                     case_id: case_id.to_owned(),
                     author_id: user.id.clone(),
                     visibility: "shared".into(),
-                    body,
+                    body: text.en,
                     created_at: now,
+                    body_ko: Some(text.ko),
                 },
             )?;
         }
@@ -1439,8 +1398,22 @@ pub struct NoteView {
     pub id: String,
     pub author_id: String,
     pub visibility: String,
+    /// The text: in English when the system wrote it on an action, as typed otherwise.
     pub body: String,
+    /// The same text in Korean, when the system wrote it on an action (an interview booked,
+    /// evidence requested, a document reviewed…); null for a note a person typed.
+    pub body_ko: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+impl NoteView {
+    /// The text a reader of `korean` pages reads.
+    pub fn text(&self, korean: bool) -> &str {
+        match &self.body_ko {
+            Some(ko) if korean => ko,
+            _ => &self.body,
+        }
+    }
 }
 
 impl From<NoteRow> for NoteView {
@@ -1450,6 +1423,7 @@ impl From<NoteRow> for NoteView {
             author_id: n.author_id,
             visibility: n.visibility,
             body: n.body,
+            body_ko: n.body_ko,
             created_at: time::from_stored(n.created_at),
         }
     }
@@ -1491,6 +1465,7 @@ pub fn add_note(
             visibility: input.visibility.clone(),
             body: input.body.trim().to_owned(),
             created_at: time::now(),
+            body_ko: None,
         };
         notes::insert(conn, &note)?;
         // The audit row says a note was written, not what it says.

@@ -375,27 +375,20 @@ pub fn review(
             .filter(|r| r.document.as_deref() == Some(kind.as_str()))
             .map(|r| r.id.clone())
             .collect();
-        let (kind_en, kind_ko) = kind.names();
         let mut confirmed_on = Vec::new();
         for case in &targets {
             let open = super::eligibility::UNDECIDED.contains(&case.status.as_str());
-            let body = match decision {
-                DocumentStatus::Confirmed => {
-                    if open {
-                        for rule in &rules {
-                            crate::db::rules::insert_confirmation(
-                                conn, &case.id, rule, &note, &user.id, now,
-                            )?;
-                        }
-                        confirmed_on.push(case.id.clone());
-                    }
-                    format!("Document confirmed ({kind_en}, {}): {note} / 서류 확인됨 ({kind_ko})", row.filename)
+            let confirmed = decision == DocumentStatus::Confirmed;
+            if confirmed && open {
+                for rule in &rules {
+                    crate::db::rules::insert_confirmation(
+                        conn, &case.id, rule, &note, &user.id, now,
+                    )?;
                 }
-                _ => format!(
-                    "Document rejected ({kind_en}, {}): {note} / 서류 반려됨 ({kind_ko}): 사유는 위와 같습니다. 새 서류를 올려 주십시오.",
-                    row.filename
-                ),
-            };
+                confirmed_on.push(case.id.clone());
+            }
+            let text =
+                super::action_notes::document_reviewed(confirmed, kind, &row.filename, &note);
             notes::insert(
                 conn,
                 &NoteRow {
@@ -403,8 +396,9 @@ pub fn review(
                     case_id: case.id.clone(),
                     author_id: user.id.clone(),
                     visibility: "shared".into(),
-                    body,
+                    body: text.en,
                     created_at: now,
+                    body_ko: Some(text.ko),
                 },
             )?;
         }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod action_notes;
 pub mod audit;
 pub mod bulk;
 pub mod bundles;

@@ -607,8 +607,14 @@ async fn an_evidence_request_names_the_documents_needed() {
         .await
         .unwrap();
     assert!(notes["items"].as_array().unwrap().iter().any(|n| {
-        let body = n["body"].as_str().unwrap();
-        body.contains("sales contract, training plan") && body.contains("판매 계약서, 교육 계획서")
+        n["body"]
+            .as_str()
+            .unwrap()
+            .contains("Documents to upload: sales contract, training plan.")
+            && n["body_ko"]
+                .as_str()
+                .unwrap()
+                .contains("올려 주실 서류: 판매 계약서, 교육 계획서.")
     }));
 }
 

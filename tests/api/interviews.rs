@@ -662,10 +662,25 @@ async fn the_employer_asks_for_another_time_and_the_desk_cancels_or_records_a_no
         .json()
         .await
         .unwrap();
-    assert!(notes["items"].as_array().unwrap().iter().any(|n| n["body"]
+    let asked_note = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| {
+            n["body"]
+                .as_str()
+                .unwrap()
+                .starts_with("Another interview time requested")
+        })
+        .expect("the request's note");
+    assert!(asked_note["body"]
         .as_str()
         .unwrap()
-        .contains(&format!("Another interview time requested ({later})"))));
+        .contains(&format!("({})", kitdesk::domain::time::date_en(&later))));
+    assert!(asked_note["body_ko"].as_str().unwrap().contains(&format!(
+        "(희망일: {})",
+        kitdesk::domain::time::date_ko(&later)
+    )));
     // asking is the employer's; the desk acts
     assert_eq!(
         act(

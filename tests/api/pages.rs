@@ -1067,6 +1067,136 @@ async fn the_officer_decides_seeing_each_routes_state_and_the_facts_in_korean() 
 }
 
 #[tokio::test]
+async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_in_words() {
+    let app = spawn_app().await;
+    let officer = app.user(Role::Officer, None).await;
+    let supervisor = app.user(Role::Supervisor, None).await;
+    let (sponsor, project) = app.ready_sponsor(&officer, None).await;
+    let filed = app.file(&sponsor.employer, &project, 1).await;
+    let case = filed["cases"][0]["id"].as_str().unwrap().to_owned();
+    app.act_ok(
+        &officer,
+        &case,
+        serde_json::json!({"action": "start_review"}),
+    )
+    .await;
+
+    // the amend form names each fact in the reader's language, grouped as the facts are
+    let mut desk = Visitor::signed_in(&app, &officer);
+    desk.accept_language = Some("ko");
+    let page = desk.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200);
+    let form = &page.body[page.body.find("id=\"amend-fact\"").expect("amend form")..];
+    let form = &form[..form.find("</select>").unwrap()];
+    for shown in [
+        "<optgroup label=\"스폰서 회사\">",
+        "<option value=\"applicant.other_nationalities\">다른 국적</option>",
+        "<option value=\"employer.treaty_investor\">조약 투자자 (E-2)</option>",
+    ] {
+        assert!(form.contains(shown), "{shown} in {form}");
+    }
+    assert!(
+        !form.contains("\">applicant."),
+        "a raw path is shown: {form}"
+    );
+    // the facts section shows the company's facts the rules read, in words
+    let facts = &page.body[page.body.find("id=\"facts\"").expect("facts")..];
+    let facts = &facts[..facts.find("</section>").unwrap()];
+    for shown in [
+        "스폰서 회사",
+        "한국인 지분율",
+        "미국 회사와의 관계",
+        "판매 계약상 판매자의 설치·서비스 의무",
+    ] {
+        assert!(facts.contains(shown), "{shown} in {facts}");
+    }
+
+    // the officer amends a fact from the page, then books an interview
+    let amended = desk
+        .post(
+            &format!("/cases/{case}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.hidden("version")),
+                ("action", "amend_facts"),
+                ("fact", "applicant.other_nationalities"),
+                ("value", "[\"JP\"]"),
+                ("reason", "Second passport shown at the window"),
+            ],
+        )
+        .await;
+    assert_eq!(amended.status, 303, "{}", amended.body);
+    let slot = app.slot(&supervisor, 2).await;
+    app.act_ok(
+        &officer,
+        &case,
+        serde_json::json!({"action": "schedule_interview", "slot_id": slot}),
+    )
+    .await;
+
+    // the Korean employer reads both notes in Korean, the English one in English
+    let notes_of = |page: &Page| {
+        let notes = &page.body[page.body.find("id=\"notes\"").expect("notes")..];
+        notes[..notes.find("</ul>").unwrap()].to_owned()
+    };
+    let mut employer = Visitor::signed_in(&app, &sponsor.employer);
+    employer.accept_language = Some("ko");
+    let korean = notes_of(&employer.get(&format!("/cases/{case}")).await);
+    for shown in [
+        "신청 정보 수정 (다른 국적): Second passport shown at the window",
+        "인터뷰 일정 확정: ",
+        " KST, 장소: U.S. Embassy Seoul, consular section",
+    ] {
+        assert!(korean.contains(shown), "{shown} in {korean}");
+    }
+    assert!(
+        korean.contains("년 ") && korean.contains("일 ("),
+        "{korean}"
+    );
+    assert!(
+        !korean.contains("Interview scheduled") && !korean.contains("Facts amended"),
+        "{korean}"
+    );
+    employer.accept_language = Some("en");
+    let english = notes_of(&employer.get(&format!("/cases/{case}")).await);
+    assert!(
+        english.contains("Facts amended (Other nationalities): Second passport"),
+        "{english}"
+    );
+    assert!(english.contains("Interview scheduled for "), "{english}");
+    assert!(!english.contains("인터뷰"), "{english}");
+
+    // the API gives both texts; a note a person types has one
+    app.post_json(
+        &format!("/api/v1/cases/{case}/notes"),
+        Some(&sponsor.employer.token),
+        &serde_json::json!({"body": "Thank you", "visibility": "shared"}),
+    )
+    .await;
+    let notes: serde_json::Value = app
+        .get(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some(&sponsor.employer.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = notes["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{notes}");
+    assert!(items[1]["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Interview scheduled for "));
+    assert!(items[1]["body_ko"]
+        .as_str()
+        .unwrap()
+        .starts_with("인터뷰 일정 확정: "));
+    assert_eq!(items[2]["body"], "Thank you");
+    assert!(items[2]["body_ko"].is_null());
+}
+
+#[tokio::test]
 async fn an_officer_finds_cases_and_acts_on_several_at_once_from_the_queue() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

@@ -15,6 +15,7 @@ use super::post::Post;
 use super::view::outcome_badge;
 use super::{page_id, Lang, Page, PageError};
 use crate::domain::case::allowed_actions;
+use crate::domain::fact_names;
 use crate::domain::{ActionKind, CaseStatus, Role};
 use crate::http::AppState;
 use crate::rules::RuleStatus;
@@ -169,7 +170,7 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
     };
     let a = &facts.applicant;
     let w = &facts.assignment;
-    let label = |key: &str| lang.label("worker.", key).to_owned();
+    let e = &facts.employer;
     let trips = match &a.travel_since_2011 {
         None => missing(),
         Some(trips) if trips.is_empty() => lang.t("facts.none").to_owned(),
@@ -199,92 +200,89 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
             .collect::<Vec<_>>()
             .join(", "),
     };
-    vec![
-        FactGroup {
-            title_key: "facts.assignment",
-            rows: vec![
-                (label("activities"), activities),
-                (label("planned_entry"), date(w.planned_entry)),
-                (label("planned_exit"), date(w.planned_exit)),
-                (
-                    lang.t("facts.stay_days").to_owned(),
-                    match (w.planned_entry, w.planned_exit) {
-                        (Some(from), Some(to)) => ((to - from).num_days() + 1).to_string(),
-                        _ => missing(),
-                    },
-                ),
-                (
-                    label("pay_source"),
-                    word("pay_source.", w.pay_source.as_ref().map(vocabulary_code)),
-                ),
-                (
-                    label("worker_employed_by_seller"),
-                    flag(w.worker_employed_by_seller),
-                ),
-                (
-                    label("worksite_controlled_by_group"),
-                    flag(w.worksite_controlled_by_group),
-                ),
-                (label("specialty_occupation"), flag(w.specialty_occupation)),
-                (label("offered_wage_usd"), usd(w.offered_wage_usd)),
-                (label("prevailing_wage_usd"), usd(w.prevailing_wage_usd)),
-                (label("actual_wage_usd"), usd(w.actual_wage_usd)),
-            ],
-        },
-        FactGroup {
-            title_key: "facts.qualifications",
-            rows: vec![
-                (
-                    label("role"),
-                    word("role.", a.role.as_ref().map(vocabulary_code)),
-                ),
-                (
-                    label("education"),
-                    word("education.", a.education.as_ref().map(vocabulary_code)),
-                ),
-                (label("degree_in_specialty"), flag(a.degree_in_specialty)),
-                (label("degree_equivalent"), flag(a.degree_equivalent)),
-                (label("years_experience"), number(a.years_experience)),
-                (
-                    label("months_employed_by_sponsor_last_3y"),
-                    number(a.months_employed_by_sponsor_last_3y),
-                ),
-                (label("tenure_continuous"), flag(a.tenure_continuous)),
-                (
-                    label("specialized_knowledge"),
-                    flag(a.specialized_knowledge),
-                ),
-                (label("e4_initial"), flag(a.e4_initial)),
-            ],
-        },
-        FactGroup {
-            title_key: "facts.history",
-            rows: vec![
-                (label("passport_expiry"), date(a.passport_expiry)),
-                (
-                    label("other_nationalities"),
-                    a.other_nationalities
-                        .as_ref()
-                        .map(|n| {
-                            if n.is_empty() {
-                                lang.t("facts.none").to_owned()
-                            } else {
-                                n.join(", ")
-                            }
-                        })
-                        .unwrap_or_else(missing),
-                ),
-                (label("prior_us_violation"), flag(a.prior_us_violation)),
-                (
-                    label("previously_detained_2025"),
-                    flag(a.previously_detained_2025),
-                ),
-                (label("prior_visa_refusal"), flag(a.prior_visa_refusal)),
-                (label("prior_esta_denial"), flag(a.prior_esta_denial)),
-                (label("travel_since_2011"), trips),
-            ],
-        },
-    ]
+    let value = |path: &str| -> String {
+        match path {
+            "assignment.activities" => activities.clone(),
+            "assignment.planned_entry" => date(w.planned_entry),
+            "assignment.planned_exit" => date(w.planned_exit),
+            "assignment.pay_source" => {
+                word("pay_source.", w.pay_source.as_ref().map(vocabulary_code))
+            }
+            "assignment.equipment_purchased_abroad" => flag(w.equipment_purchased_abroad),
+            "assignment.contract_requires_seller_services" => {
+                flag(w.contract_requires_seller_services)
+            }
+            "assignment.worker_employed_by_seller" => flag(w.worker_employed_by_seller),
+            "assignment.worksite_controlled_by_group" => flag(w.worksite_controlled_by_group),
+            "assignment.specialty_occupation" => flag(w.specialty_occupation),
+            "assignment.offered_wage_usd" => usd(w.offered_wage_usd),
+            "assignment.prevailing_wage_usd" => usd(w.prevailing_wage_usd),
+            "assignment.actual_wage_usd" => usd(w.actual_wage_usd),
+            "applicant.role" => word("role.", a.role.as_ref().map(vocabulary_code)),
+            "applicant.education" => word("education.", a.education.as_ref().map(vocabulary_code)),
+            "applicant.degree_in_specialty" => flag(a.degree_in_specialty),
+            "applicant.degree_equivalent" => flag(a.degree_equivalent),
+            "applicant.years_experience" => number(a.years_experience),
+            "applicant.months_employed_by_sponsor_last_3y" => {
+                number(a.months_employed_by_sponsor_last_3y)
+            }
+            "applicant.tenure_continuous" => flag(a.tenure_continuous),
+            "applicant.specialized_knowledge" => flag(a.specialized_knowledge),
+            "applicant.e4_initial" => flag(a.e4_initial),
+            "applicant.passport_expiry" => date(a.passport_expiry),
+            "applicant.other_nationalities" => a
+                .other_nationalities
+                .as_ref()
+                .map(|n| {
+                    if n.is_empty() {
+                        lang.t("facts.none").to_owned()
+                    } else {
+                        n.join(", ")
+                    }
+                })
+                .unwrap_or_else(missing),
+            "applicant.prior_us_violation" => flag(a.prior_us_violation),
+            "applicant.previously_detained_2025" => flag(a.previously_detained_2025),
+            "applicant.prior_visa_refusal" => flag(a.prior_visa_refusal),
+            "applicant.prior_esta_denial" => flag(a.prior_esta_denial),
+            "applicant.travel_since_2011" => trips.clone(),
+            "employer.korean_ownership_pct" => e
+                .korean_ownership_pct
+                .map(|n| format!("{n}%"))
+                .unwrap_or_else(missing),
+            "employer.treaty_investor" => flag(e.treaty_investor),
+            "employer.qualifying_relationship" => word(
+                "relationship.",
+                e.qualifying_relationship.as_ref().map(vocabulary_code),
+            ),
+            "employer.labor_attestation_filed" => flag(e.labor_attestation_filed),
+            "employer.strike_or_lockout" => flag(e.strike_or_lockout),
+            _ => missing(),
+        }
+    };
+    fact_names::FactGroup::ALL
+        .iter()
+        .map(|&group| {
+            let mut rows = Vec::new();
+            for fact in fact_names::AMENDABLE.iter().filter(|f| f.group == group) {
+                rows.push((lang.pick(fact.en, fact.ko).to_owned(), value(fact.path)));
+                // the stay's length, which the rules count, beside its dates
+                if fact.path == "assignment.planned_exit" {
+                    rows.push((
+                        lang.t("facts.stay_days").to_owned(),
+                        match (w.planned_entry, w.planned_exit) {
+                            (Some(from), Some(to)) => ((to - from).num_days() + 1).to_string(),
+                            _ => missing(),
+                        },
+                    ));
+                }
+            }
+            FactGroup {
+                title_key: group.title_key(),
+                rows,
+            }
+        })
+        .collect()
 }
 
 /// A vocabulary value's code, as the facts schema spells it (`high_school`).
@@ -361,8 +359,8 @@ struct CasePage<'a> {
     grounds: Vec<(&'static str, String)>,
     /// Evidence rules awaiting the desk's confirmation (for the confirm form).
     unconfirmed: Vec<String>,
-    /// Fact paths that can be amended (for the amend form).
-    fact_paths: Vec<&'static str>,
+    /// The facts the amend form offers, by group: (group title key, [(path, name)]).
+    amendable: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     /// Document kinds an evidence request can name.
     document_kinds: Vec<&'static str>,
     errors: Vec<FieldError>,
@@ -624,7 +622,17 @@ async fn render_case_in(
             replayed_exactly,
             evaluation_meta,
             unconfirmed,
-            fact_paths: AMENDABLE_FACTS.to_vec(),
+            amendable: fact_names::FactGroup::ALL
+                .iter()
+                .map(|&group| {
+                    let facts = fact_names::AMENDABLE
+                        .iter()
+                        .filter(|f| f.group == group)
+                        .map(|f| (f.path, page.lang.pick(f.en, f.ko)))
+                        .collect();
+                    (group.title_key(), facts)
+                })
+                .collect(),
             document_kinds: crate::domain::document::DocumentKind::ALL
                 .map(|k| k.as_str())
                 .to_vec(),
@@ -668,43 +676,6 @@ pub async fn show(
     let queue = params.into_inner().queue;
     render_case_in(&page, &state, id, Vec::new(), StatusCode::OK, queue).await
 }
-
-/// Facts the amend form offers (facts v2 paths).
-const AMENDABLE_FACTS: &[&str] = &[
-    "applicant.other_nationalities",
-    "applicant.passport_expiry",
-    "applicant.education",
-    "applicant.degree_in_specialty",
-    "applicant.degree_equivalent",
-    "applicant.years_experience",
-    "applicant.months_employed_by_sponsor_last_3y",
-    "applicant.tenure_continuous",
-    "applicant.role",
-    "applicant.specialized_knowledge",
-    "applicant.prior_us_violation",
-    "applicant.previously_detained_2025",
-    "applicant.prior_visa_refusal",
-    "applicant.prior_esta_denial",
-    "applicant.travel_since_2011",
-    "applicant.e4_initial",
-    "assignment.activities",
-    "assignment.planned_entry",
-    "assignment.planned_exit",
-    "assignment.pay_source",
-    "assignment.equipment_purchased_abroad",
-    "assignment.contract_requires_seller_services",
-    "assignment.worker_employed_by_seller",
-    "assignment.worksite_controlled_by_group",
-    "assignment.specialty_occupation",
-    "assignment.offered_wage_usd",
-    "assignment.prevailing_wage_usd",
-    "assignment.actual_wage_usd",
-    "employer.korean_ownership_pct",
-    "employer.treaty_investor",
-    "employer.qualifying_relationship",
-    "employer.labor_attestation_filed",
-    "employer.strike_or_lockout",
-];
 
 /// The action named by the form, with its fields.
 fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError> {

@@ -50,6 +50,14 @@ impl Lang {
         self == Lang::Ko
     }
 
+    /// Of a text written in both languages, the reader's.
+    pub fn pick<'a>(self, en: &'a str, ko: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Ko => ko,
+        }
+    }
+
     /// The `lang` cookie if set, else the best of ko/en in Accept-Language, else English.
     pub fn from_request(req: &HttpRequest) -> Lang {
         if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
@@ -360,6 +368,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("facts.assignment", "The assignment", "파견 업무"),
     ("facts.qualifications", "Role and qualifications", "직무와 자격"),
     ("facts.history", "Passport and history", "여권과 이력"),
+    ("facts.employer", "The sponsor company", "스폰서 회사"),
     ("facts.missing", "not given", "미입력"),
     ("facts.none", "none", "없음"),
     ("facts.official", "official duty", "공무"),

@@ -1,0 +1,1 @@
+ALTER TABLE case_notes DROP COLUMN body_ko;
