@@ -31,11 +31,29 @@ impl FactGroup {
     }
 }
 
+/// What kind of value a fact holds, so that a form can read it as people write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactKind {
+    /// Yes or no (`domain::text::yes_no`).
+    YesNo,
+    /// A number: a count, a wage in dollars, a share in percent.
+    Number,
+    /// A date as YYYY-MM-DD.
+    Date,
+    /// One code of a vocabulary (`installer`, `bachelor`, `foreign`).
+    Code,
+    /// Several codes (activities, country codes).
+    Codes,
+    /// Trips, as the batch file writes them (`IR:2015-03-01:2015-03-20; …`).
+    Trips,
+}
+
 /// One fact the desk can read and amend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FactName {
     pub path: &'static str,
     pub group: FactGroup,
+    pub kind: FactKind,
     pub en: &'static str,
     pub ko: &'static str,
 }
@@ -49,8 +67,32 @@ const fn fact(
     FactName {
         path,
         group,
+        kind: kind_of(path),
         en,
         ko,
+    }
+}
+
+/// The kind of the fact at `path`, by the facts schema (`domain::facts`); the table's test
+/// amends each fact with a value of its kind.
+const fn kind_of(path: &str) -> FactKind {
+    match path.as_bytes() {
+        b"assignment.activities" | b"applicant.other_nationalities" => FactKind::Codes,
+        b"applicant.travel_since_2011" => FactKind::Trips,
+        b"assignment.planned_entry" | b"assignment.planned_exit" | b"applicant.passport_expiry" => {
+            FactKind::Date
+        }
+        b"assignment.pay_source"
+        | b"applicant.role"
+        | b"applicant.education"
+        | b"employer.qualifying_relationship" => FactKind::Code,
+        b"assignment.offered_wage_usd"
+        | b"assignment.prevailing_wage_usd"
+        | b"assignment.actual_wage_usd"
+        | b"applicant.years_experience"
+        | b"applicant.months_employed_by_sponsor_last_3y"
+        | b"employer.korean_ownership_pct" => FactKind::Number,
+        _ => FactKind::YesNo,
     }
 }
 
@@ -304,6 +346,36 @@ mod tests {
             assert!(!message.contains("unknown field"), "{}: {message}", f.path);
         }
         assert!(refusal("applicant.shoe_size").contains("unknown field"));
+    }
+
+    #[test]
+    fn every_fact_takes_a_value_of_its_kind() {
+        let facts = crate::domain::FactsV2::from_value(serde_json::json!({
+            "facts_version": 2, "filing_date": "2026-12-01",
+            "applicant": {}, "assignment": {}, "employer": {}
+        }))
+        .unwrap();
+        for f in AMENDABLE {
+            let mut patch = match (f.kind, f.path) {
+                (FactKind::YesNo, _) => serde_json::json!(true),
+                (FactKind::Number, _) => serde_json::json!(12),
+                (FactKind::Date, _) => serde_json::json!("2027-01-04"),
+                (FactKind::Trips, _) => {
+                    serde_json::json!([{"country": "IR", "from": "2015-03-01"}])
+                }
+                (FactKind::Codes, "assignment.activities") => serde_json::json!(["install"]),
+                (FactKind::Codes, _) => serde_json::json!(["JP"]),
+                (FactKind::Code, "assignment.pay_source") => serde_json::json!("foreign"),
+                (FactKind::Code, "applicant.role") => serde_json::json!("installer"),
+                (FactKind::Code, "applicant.education") => serde_json::json!("bachelor"),
+                (FactKind::Code, _) => serde_json::json!("affiliate"),
+            };
+            for key in f.path.rsplit('.') {
+                patch = serde_json::json!({ key: patch });
+            }
+            let result = facts.amended(&patch);
+            assert!(result.is_ok(), "{}: {:?}", f.path, result.err());
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Free text typed by people: limits, and the one-line form used where text lands in a
-//! single-line document (the visa annotation, a mail subject).
+//! Free text typed by people: limits, the one-line form used where text lands in a
+//! single-line document (the visa annotation, a mail subject), and yes or no as people write it.
 
 /// The longest string any JSON field may hold; fields have their own, smaller limits where
 /// they are stored (names 200, reasons and notes 4000, interview location 200).
@@ -52,9 +52,33 @@ pub fn check_line(text: &str, max: usize) -> Result<String, super::InvalidValue>
     Ok(line)
 }
 
+/// Yes or no as a person writes it in a form or a spreadsheet cell: `true`/`false`,
+/// `yes`/`no`, `y`/`n`, `1`/`0`, and as a Korean HR manager does, `예`/`네` and
+/// `아니오`/`아니요`, or the `O`/`X` of Korean forms. Anything else is None.
+pub fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "예" | "네" | "o" => Some(true),
+        "false" | "no" | "n" | "0" | "아니오" | "아니요" | "x" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yes_and_no_read_as_people_write_them() {
+        for yes in ["true", "Yes", " Y ", "1", "예", "네", "O"] {
+            assert_eq!(yes_no(yes), Some(true), "{yes}");
+        }
+        for no in ["FALSE", "no", "n", "0", "아니오", "아니요", "x"] {
+            assert_eq!(yes_no(no), Some(false), "{no}");
+        }
+        for neither in ["", "maybe", "2", "예정"] {
+            assert_eq!(yes_no(neither), None, "{neither}");
+        }
+    }
 
     #[test]
     fn text_is_folded_onto_one_line() {

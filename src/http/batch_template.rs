@@ -93,7 +93,7 @@ fn takes(code: &str) -> (String, String) {
     }
     let (ko, en) = if BOOLEANS.contains(&code) {
         (
-            "true 또는 false (yes/no, 1/0도 가능)",
+            "예 또는 아니오 (true/false, yes/no, 1/0도 가능)",
             "true or false (yes/no, 1/0)",
         )
     } else if DATES.contains(&code) {
@@ -168,7 +168,8 @@ pub fn workbook() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             sheet.set_column_format(col, &text)?;
         }
         let list: Option<Vec<&str>> = if BOOLEANS.contains(code) {
-            Some(vec!["true", "false"])
+            // what `domain::text::yes_no` reads, in the words a Korean HR manager picks
+            Some(vec!["예", "아니오", "true", "false"])
         } else if *code == "activities" {
             None
         } else {

@@ -1032,14 +1032,10 @@ pub fn workers_from_table(table: &Table) -> Result<Vec<WorkerInput>, ServiceErro
         let cell = |name: &str| table.cell(record, name).to_owned();
         let prefix = format!("workers[{i}]");
         let boolean = |name: &str, errors: &mut FieldErrors| -> bool {
-            match cell(name).to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "1" => true,
-                "false" | "no" | "n" | "0" => false,
-                _ => {
-                    errors.add(format!("{prefix}.{name}"), "must be true or false");
-                    false
-                }
-            }
+            crate::domain::text::yes_no(&cell(name)).unwrap_or_else(|| {
+                errors.add(format!("{prefix}.{name}"), "must be true or false");
+                false
+            })
         };
         let degree = boolean("degree_in_specialty", &mut errors);
         let specialized = boolean("specialized_knowledge", &mut errors);
@@ -1069,15 +1065,15 @@ pub fn workers_from_table(table: &Table) -> Result<Vec<WorkerInput>, ServiceErro
         let actual = wage("actual_wage_usd", &mut errors);
         // v2 columns: an empty cell (or a missing column) leaves the fact missing.
         let optional_bool = |name: &str, errors: &mut FieldErrors| -> Option<bool> {
-            match cell(name).to_ascii_lowercase().as_str() {
-                "" => None,
-                "true" | "yes" | "y" | "1" => Some(true),
-                "false" | "no" | "n" | "0" => Some(false),
-                _ => {
-                    errors.add(format!("{prefix}.{name}"), "must be true or false");
-                    None
-                }
+            let text = cell(name);
+            if text.trim().is_empty() {
+                return None;
             }
+            let answer = crate::domain::text::yes_no(&text);
+            if answer.is_none() {
+                errors.add(format!("{prefix}.{name}"), "must be true or false");
+            }
+            answer
         };
         let degree_equivalent = optional_bool("degree_equivalent", &mut errors);
         let tenure_continuous = optional_bool("tenure_continuous", &mut errors);

@@ -228,6 +228,22 @@ async fn csv_batches_validate_like_json() {
     assert_eq!(response.status(), 201);
     let filed: Value = response.json().await.unwrap();
     assert_eq!(filed["cases"].as_array().unwrap().len(), 2);
+    // yes and no as a Korean HR manager writes them in the sheet: 예, 아니오 (or O, X)
+    let korean = row("Minji", "M55550003", "2032-01-01").replacen(
+        ",true,6,24,technician,true,false,false,",
+        ",예,6,24,technician,O,아니오,X,",
+        1,
+    );
+    let response = send(format!("{header}\n{korean}\n")).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let filed: Value = response.json().await.unwrap();
+    let id = filed["cases"][0]["id"].as_str().unwrap();
+    let (case, _) = app.case(&officer, id).await;
+    let applicant = &case["facts"]["applicant"];
+    assert_eq!(applicant["degree_in_specialty"], true);
+    assert_eq!(applicant["specialized_knowledge"], true);
+    assert_eq!(applicant["prior_us_violation"], false);
+    assert_eq!(applicant["previously_detained_2025"], false);
 }
 
 #[tokio::test]

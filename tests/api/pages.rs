@@ -1120,12 +1120,53 @@ async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_
                 ("version", &page.hidden("version")),
                 ("action", "amend_facts"),
                 ("fact", "applicant.other_nationalities"),
-                ("value", "[\"JP\"]"),
+                ("value", "JP"),
                 ("reason", "Second passport shown at the window"),
             ],
         )
         .await;
     assert_eq!(amended.status, 303, "{}", amended.body);
+    // a yes-or-no fact takes 예 and 아니오, and a wrong word is named in Korean
+    let page = desk.get(&format!("/cases/{case}")).await;
+    let refused = desk
+        .post(
+            &format!("/cases/{case}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.hidden("version")),
+                ("action", "amend_facts"),
+                ("fact", "employer.treaty_investor"),
+                ("value", "아마도"),
+                ("reason", "Registration checked"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("예 또는 아니오로 입력해 주세요."),
+        "{}",
+        refused.body
+    );
+    let yes = desk
+        .post(
+            &format!("/cases/{case}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.hidden("version")),
+                ("action", "amend_facts"),
+                ("fact", "employer.treaty_investor"),
+                ("value", "아니오"),
+                ("reason", "Registration lapsed"),
+            ],
+        )
+        .await;
+    assert_eq!(yes.status, 303, "{}", yes.body);
+    let (amended_case, _) = app.case(&officer, &case).await;
+    assert_eq!(amended_case["facts"]["employer"]["treaty_investor"], false);
+    assert_eq!(
+        amended_case["facts"]["applicant"]["other_nationalities"],
+        serde_json::json!(["JP"])
+    );
     let slot = app.slot(&supervisor, 2).await;
     app.act_ok(
         &officer,
@@ -1183,17 +1224,21 @@ async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_
         .await
         .unwrap();
     let items = notes["items"].as_array().unwrap();
-    assert_eq!(items.len(), 3, "{notes}");
+    assert_eq!(items.len(), 4, "{notes}");
     assert!(items[1]["body"]
         .as_str()
         .unwrap()
+        .starts_with("Facts amended (Treaty investor (E-2))"));
+    assert!(items[2]["body"]
+        .as_str()
+        .unwrap()
         .starts_with("Interview scheduled for "));
-    assert!(items[1]["body_ko"]
+    assert!(items[2]["body_ko"]
         .as_str()
         .unwrap()
         .starts_with("인터뷰 일정 확정: "));
-    assert_eq!(items[2]["body"], "Thank you");
-    assert!(items[2]["body_ko"].is_null());
+    assert_eq!(items[3]["body"], "Thank you");
+    assert!(items[3]["body_ko"].is_null());
 }
 
 #[tokio::test]

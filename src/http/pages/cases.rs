@@ -746,20 +746,15 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
         },
         "withdraw" => CaseAction::Withdraw { reason: reason() },
         "issue_visa" => CaseAction::IssueVisa {},
-        // One fact at a time: its dotted path and the new value (true/false, a number, a
-        // list as JSON, or text); an empty value removes the fact.
+        // One fact at a time: its dotted path and the new value as a person writes it (see
+        // `amended_value`); an empty value removes the fact.
         "amend_facts" => {
-            let path = form.get("fact").trim().to_owned();
-            if path.is_empty() || !path.split('.').all(|p| !p.is_empty()) {
+            let Some(fact) = fact_names::find(form.get("fact").trim()) else {
                 return Err(bad("fact", "choose the fact to change"));
-            }
-            let raw = form.get("value").trim();
-            let value = if raw.is_empty() {
-                serde_json::Value::Null
-            } else {
-                serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.into()))
             };
-            let mut patch = value;
+            let path = fact.path;
+            let mut patch = amended_value(fact.kind, form.get("value").trim())
+                .map_err(|message| bad("value", &message))?;
             for key in path.rsplit('.') {
                 let mut map = serde_json::Map::new();
                 map.insert(key.to_owned(), patch);
@@ -775,6 +770,53 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
             note: form.get("note").to_owned(),
         },
         _ => return Err(bad("action", "is not an action")),
+    })
+}
+
+/// The amend form's value, read by the kind of the fact: 예/아니오 (yes/no, true/false) for a
+/// yes-or-no fact, a number with or without thousands separators, several codes separated by
+/// commas, trips as the batch file writes them; a date or a code as typed. JSON (`[…]`,
+/// `{…}`) is taken as it is. Empty removes the fact.
+fn amended_value(kind: fact_names::FactKind, raw: &str) -> Result<serde_json::Value, String> {
+    use fact_names::FactKind;
+    use serde_json::Value;
+    if raw.is_empty() {
+        return Ok(Value::Null);
+    }
+    if raw.starts_with('[') || raw.starts_with('{') {
+        return serde_json::from_str(raw).map_err(|_| "is not valid JSON".to_owned());
+    }
+    Ok(match kind {
+        FactKind::YesNo => Value::Bool(
+            crate::domain::text::yes_no(raw).ok_or_else(|| "must be yes or no".to_owned())?,
+        ),
+        FactKind::Number => {
+            // "US$ 68,000", "68000 USD", "51%": the unit and the separators go
+            let digits: String = raw
+                .replace("USD", "")
+                .replace("US", "")
+                .chars()
+                .filter(|c| !matches!(c, ',' | '%' | '$' | ' '))
+                .collect();
+            let number: f64 = digits.parse().map_err(|_| "must be a number".to_owned())?;
+            if number.fract() == 0.0 && number.abs() < 1e15 {
+                Value::from(number as i64)
+            } else {
+                serde_json::Number::from_f64(number)
+                    .map(Value::Number)
+                    .ok_or_else(|| "must be a number".to_owned())?
+            }
+        }
+        FactKind::Codes => Value::from(
+            raw.split([',', ';', '、'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>(),
+        ),
+        FactKind::Trips => {
+            serde_json::to_value(crate::service::filing::parse_trips(raw)?).unwrap_or_default()
+        }
+        FactKind::Date | FactKind::Code => Value::String(raw.to_owned()),
     })
 }
 
@@ -935,6 +977,29 @@ pub async fn review_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amended_value_is_read_as_people_write_it() {
+        use fact_names::FactKind::*;
+        use serde_json::json;
+        assert_eq!(amended_value(YesNo, "예"), Ok(json!(true)));
+        assert_eq!(amended_value(YesNo, "no"), Ok(json!(false)));
+        assert!(amended_value(YesNo, "maybe").is_err());
+        assert_eq!(amended_value(Number, "US$ 68,000"), Ok(json!(68000)));
+        assert_eq!(amended_value(Number, "51.5%"), Ok(json!(51.5)));
+        assert!(amended_value(Number, "7만").is_err());
+        assert_eq!(amended_value(Codes, "JP, US"), Ok(json!(["JP", "US"])));
+        assert_eq!(amended_value(Codes, "[\"JP\"]"), Ok(json!(["JP"])));
+        assert_eq!(amended_value(Date, "2027-01-04"), Ok(json!("2027-01-04")));
+        assert_eq!(amended_value(Code, ""), Ok(serde_json::Value::Null));
+        assert_eq!(
+            amended_value(Trips, "IR:2015-03-01:2015-03-20"),
+            Ok(
+                json!([{"country": "IR", "from": "2015-03-01", "to": "2015-03-20", "official_duty": false}])
+            )
+        );
+        assert!(amended_value(Trips, "IR").is_err());
+    }
 
     #[test]
     fn deciding_rules_come_first_in_the_page_language() {

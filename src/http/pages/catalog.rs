@@ -590,7 +590,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("docstatus.submitted", "Awaiting review", "검토 대기"),
     ("docstatus.confirmed", "Confirmed", "확인됨"),
     ("docstatus.rejected", "Returned", "반려됨"),
-    ("case.fact_value", "New value (true/false, a number, [\"a\",\"b\"] for a list; empty removes it)", "새 값 (true/false, 숫자, 목록은 [\"a\",\"b\"]; 비우면 삭제)"),
+    ("case.fact_value", "New value (yes or no, a number, a date as YYYY-MM-DD, several codes separated by commas; empty removes the fact)", "새 값 (예/아니오, 숫자, 날짜는 YYYY-MM-DD, 여러 값은 쉼표로 구분; 비우면 삭제)"),
     ("case.evidence_rule", "Evidence rule", "증빙 규칙"),
     ("case.current_evaluation", "Current evaluation (evaluation date · why · when)", "현재 평가 (평가 기준일 · 사유 · 시각)"),
     ("trigger.filing", "at filing", "접수 시"),
