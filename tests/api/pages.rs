@@ -1099,6 +1099,11 @@ async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_
         !form.contains("\">applicant."),
         "a raw path is shown: {form}"
     );
+    // the worker's panel names its facts as a reader does, not with a form's example
+    assert!(
+        page.body.contains("<dt>국적</dt>"),
+        "the nationality's label"
+    );
     // the facts section shows the company's facts the rules read, in words
     let facts = &page.body[page.body.find("id=\"facts\"").expect("facts")..];
     let facts = &facts[..facts.find("</section>").unwrap()];

@@ -979,6 +979,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_fact_of_the_table_is_shown_with_its_value() {
+        let facts = serde_json::json!({
+            "facts_version": 2, "filing_date": "2026-12-01",
+            "applicant": {"nationality": "KR", "other_nationalities": [], "date_of_birth": "1988-04-12",
+                "passport_expiry": "2033-01-01", "education": "bachelor", "degree_in_specialty": true,
+                "degree_equivalent": false, "years_experience": 9, "months_employed_by_sponsor_last_3y": 24,
+                "tenure_continuous": true, "role": "installer", "specialized_knowledge": true,
+                "prior_us_violation": false, "previously_detained_2025": false, "prior_visa_refusal": false,
+                "prior_esta_denial": false, "travel_since_2011": [], "e4_initial": true},
+            "assignment": {"activities": ["install"], "planned_entry": "2027-01-04", "planned_exit": "2027-03-20",
+                "pay_source": "foreign", "equipment_purchased_abroad": true,
+                "contract_requires_seller_services": true, "worker_employed_by_seller": true,
+                "worksite_controlled_by_group": true, "specialty_occupation": false, "offered_wage_usd": 68000,
+                "prevailing_wage_usd": 60000, "actual_wage_usd": 65000},
+            "employer": {"korean_ownership_pct": 100, "treaty_investor": true,
+                "qualifying_relationship": "affiliate", "labor_attestation_filed": false,
+                "strike_or_lockout": false}
+        });
+        let groups = fact_groups(&facts, Lang::Ko);
+        let rows: Vec<_> = groups.iter().flat_map(|g| g.rows.iter()).collect();
+        // every fact of the table, and the stay's length beside its dates
+        assert_eq!(rows.len(), fact_names::AMENDABLE.len() + 1);
+        for (label, value) in rows {
+            assert_ne!(value, Lang::Ko.t("facts.missing"), "{label} shows no value");
+        }
+        let employer = &groups.last().unwrap().rows;
+        assert!(
+            employer.contains(&("미국 회사와의 관계".into(), "계열사".into())),
+            "{employer:?}"
+        );
+        assert!(
+            employer.contains(&("한국인 지분율".into(), "100%".into())),
+            "{employer:?}"
+        );
+    }
+
+    #[test]
     fn an_amended_value_is_read_as_people_write_it() {
         use fact_names::FactKind::*;
         use serde_json::json;

@@ -496,6 +496,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("worker.name", "Worker", "근로자"),
     ("case.title", "Case", "신청 건"),
     ("case.status", "Status", "상태"),
+    ("case.nationality", "Nationality", "국적"),
     ("case.filed_on", "Filed on", "신청일"),
     ("case.evidence_due", "Evidence due", "서류 제출 기한"),
     ("case.overdue", "Overdue", "기한 초과"),
