@@ -753,7 +753,7 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
                 return Err(bad("fact", "choose the fact to change"));
             };
             let path = fact.path;
-            let mut patch = amended_value(fact.kind, form.get("value").trim())
+            let mut patch = amended_value(fact, form.get("value").trim())
                 .map_err(|message| bad("value", &message))?;
             for key in path.rsplit('.') {
                 let mut map = serde_json::Map::new();
@@ -774,19 +774,35 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
 }
 
 /// The amend form's value, read by the kind of the fact: 예/아니오 (yes/no, true/false) for a
-/// yes-or-no fact, a number with or without thousands separators, several codes separated by
-/// commas, trips as the batch file writes them; a date or a code as typed. JSON (`[…]`,
-/// `{…}`) is taken as it is. Empty removes the fact.
-fn amended_value(kind: fact_names::FactKind, raw: &str) -> Result<serde_json::Value, String> {
+/// yes-or-no fact, a number with or without thousands separators, several values separated
+/// by commas, trips as the batch file writes them; a vocabulary's value by its code or its
+/// name in either language (`installer`, `Installer`, `설치 기사`); a date as typed. JSON
+/// (`[…]`, `{…}`) is taken as it is. Empty removes the fact.
+fn amended_value(fact: &fact_names::FactName, raw: &str) -> Result<serde_json::Value, String> {
     use fact_names::FactKind;
     use serde_json::Value;
+    // the catalog's prefix of the fact's vocabulary, if it has one
+    let vocabulary = match fact.path {
+        "assignment.activities" => Some("activity."),
+        "assignment.pay_source" => Some("pay_source."),
+        "applicant.role" => Some("role."),
+        "applicant.education" => Some("education."),
+        "employer.qualifying_relationship" => Some("relationship."),
+        _ => None,
+    };
+    let code = |text: &str| -> String {
+        vocabulary
+            .and_then(|prefix| Lang::code_of(prefix, text))
+            .unwrap_or(text)
+            .to_owned()
+    };
     if raw.is_empty() {
         return Ok(Value::Null);
     }
     if raw.starts_with('[') || raw.starts_with('{') {
         return serde_json::from_str(raw).map_err(|_| "is not valid JSON".to_owned());
     }
-    Ok(match kind {
+    Ok(match fact.kind {
         FactKind::YesNo => Value::Bool(
             crate::domain::text::yes_no(raw).ok_or_else(|| "must be yes or no".to_owned())?,
         ),
@@ -811,12 +827,14 @@ fn amended_value(kind: fact_names::FactKind, raw: &str) -> Result<serde_json::Va
             raw.split([',', ';', '、'])
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
+                .map(code)
                 .collect::<Vec<_>>(),
         ),
         FactKind::Trips => {
             serde_json::to_value(crate::service::filing::parse_trips(raw)?).unwrap_or_default()
         }
-        FactKind::Date | FactKind::Code => Value::String(raw.to_owned()),
+        FactKind::Code => Value::String(code(raw)),
+        FactKind::Date => Value::String(raw.to_owned()),
     })
 }
 
@@ -1017,25 +1035,51 @@ mod tests {
 
     #[test]
     fn an_amended_value_is_read_as_people_write_it() {
-        use fact_names::FactKind::*;
         use serde_json::json;
-        assert_eq!(amended_value(YesNo, "예"), Ok(json!(true)));
-        assert_eq!(amended_value(YesNo, "no"), Ok(json!(false)));
-        assert!(amended_value(YesNo, "maybe").is_err());
-        assert_eq!(amended_value(Number, "US$ 68,000"), Ok(json!(68000)));
-        assert_eq!(amended_value(Number, "51.5%"), Ok(json!(51.5)));
-        assert!(amended_value(Number, "7만").is_err());
-        assert_eq!(amended_value(Codes, "JP, US"), Ok(json!(["JP", "US"])));
-        assert_eq!(amended_value(Codes, "[\"JP\"]"), Ok(json!(["JP"])));
-        assert_eq!(amended_value(Date, "2027-01-04"), Ok(json!("2027-01-04")));
-        assert_eq!(amended_value(Code, ""), Ok(serde_json::Value::Null));
+        let value = |path: &str, raw: &str| amended_value(fact_names::find(path).unwrap(), raw);
+        assert_eq!(value("employer.treaty_investor", "예"), Ok(json!(true)));
+        assert_eq!(value("employer.treaty_investor", "no"), Ok(json!(false)));
+        assert!(value("employer.treaty_investor", "maybe").is_err());
         assert_eq!(
-            amended_value(Trips, "IR:2015-03-01:2015-03-20"),
+            value("assignment.offered_wage_usd", "US$ 68,000"),
+            Ok(json!(68000))
+        );
+        assert_eq!(
+            value("employer.korean_ownership_pct", "51.5%"),
+            Ok(json!(51.5))
+        );
+        assert!(value("assignment.offered_wage_usd", "7만").is_err());
+        assert_eq!(
+            value("applicant.other_nationalities", "JP, US"),
+            Ok(json!(["JP", "US"]))
+        );
+        assert_eq!(
+            value("applicant.other_nationalities", "[\"JP\"]"),
+            Ok(json!(["JP"]))
+        );
+        assert_eq!(
+            value("assignment.planned_exit", "2027-01-04"),
+            Ok(json!("2027-01-04"))
+        );
+        assert_eq!(value("applicant.role", ""), Ok(serde_json::Value::Null));
+        // a vocabulary's value by its code or its name in either language
+        assert_eq!(value("applicant.role", "설치 기사"), Ok(json!("installer")));
+        assert_eq!(value("applicant.role", "installer"), Ok(json!("installer")));
+        assert_eq!(
+            value("employer.qualifying_relationship", "Affiliate"),
+            Ok(json!("affiliate"))
+        );
+        assert_eq!(
+            value("assignment.activities", "장비 설치, train_us_workers"),
+            Ok(json!(["install", "train_us_workers"]))
+        );
+        assert_eq!(
+            value("applicant.travel_since_2011", "IR:2015-03-01:2015-03-20"),
             Ok(
                 json!([{"country": "IR", "from": "2015-03-01", "to": "2015-03-20", "official_duty": false}])
             )
         );
-        assert!(amended_value(Trips, "IR").is_err());
+        assert!(value("applicant.travel_since_2011", "IR").is_err());
     }
 
     #[test]

@@ -96,6 +96,15 @@ impl Lang {
         }
     }
 
+    /// The code of a vocabulary's value (`installer`) from its name in either language
+    /// (`Installer`, `설치 기사`), as a person may type it; None when no name matches.
+    pub fn code_of(prefix: &str, name: &str) -> Option<&'static str> {
+        let name = name.trim();
+        all_messages()
+            .filter(|(_, en, ko)| en.eq_ignore_ascii_case(name) || *ko == name)
+            .find_map(|(k, _, _)| k.strip_prefix(prefix))
+    }
+
     pub fn status(self, status: &str) -> &str {
         self.label("status.", status)
     }
@@ -591,7 +600,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("docstatus.submitted", "Awaiting review", "검토 대기"),
     ("docstatus.confirmed", "Confirmed", "확인됨"),
     ("docstatus.rejected", "Returned", "반려됨"),
-    ("case.fact_value", "New value (yes or no, a number, a date as YYYY-MM-DD, several codes separated by commas; empty removes the fact)", "새 값 (예/아니오, 숫자, 날짜는 YYYY-MM-DD, 여러 값은 쉼표로 구분; 비우면 삭제)"),
+    ("case.fact_value", "New value (yes or no, a number, a date as YYYY-MM-DD, a role or activity by its name; several separated by commas; empty removes the fact)", "새 값 (예/아니오, 숫자, 날짜는 YYYY-MM-DD, 직무·업무 내용은 이름으로; 여러 값은 쉼표로 구분; 비우면 삭제)"),
     ("case.evidence_rule", "Evidence rule", "증빙 규칙"),
     ("case.current_evaluation", "Current evaluation (evaluation date · why · when)", "현재 평가 (평가 기준일 · 사유 · 시각)"),
     ("trigger.filing", "at filing", "접수 시"),
