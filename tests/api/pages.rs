@@ -1066,6 +1066,30 @@ async fn the_officer_decides_seeing_each_routes_state_and_the_facts_in_korean() 
     }
 }
 
+/// Posts the case page's amend form for one fact, as the officer's browser does.
+async fn amend_on_page(
+    visitor: &mut Visitor<'_>,
+    page: &Page,
+    case: &str,
+    fact: &str,
+    value: &str,
+    reason: &str,
+) -> Page {
+    visitor
+        .post(
+            &format!("/cases/{case}/act"),
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.hidden("version")),
+                ("action", "amend_facts"),
+                ("fact", fact),
+                ("value", value),
+                ("reason", reason),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_in_words() {
     let app = spawn_app().await;
@@ -1117,54 +1141,42 @@ async fn the_notes_an_action_leaves_read_in_the_readers_language_and_name_facts_
     }
 
     // the officer amends a fact from the page, then books an interview
-    let amended = desk
-        .post(
-            &format!("/cases/{case}/act"),
-            &[
-                ("csrf", &page.csrf()),
-                ("version", &page.hidden("version")),
-                ("action", "amend_facts"),
-                ("fact", "applicant.other_nationalities"),
-                ("value", "JP"),
-                ("reason", "Second passport shown at the window"),
-            ],
-        )
-        .await;
+    let amended = amend_on_page(
+        &mut desk,
+        &page,
+        &case,
+        "applicant.other_nationalities",
+        "JP",
+        "Second passport shown at the window",
+    )
+    .await;
     assert_eq!(amended.status, 303, "{}", amended.body);
     // a yes-or-no fact takes 예 and 아니오, and a wrong word is named in Korean
     let page = desk.get(&format!("/cases/{case}")).await;
-    let refused = desk
-        .post(
-            &format!("/cases/{case}/act"),
-            &[
-                ("csrf", &page.csrf()),
-                ("version", &page.hidden("version")),
-                ("action", "amend_facts"),
-                ("fact", "employer.treaty_investor"),
-                ("value", "아마도"),
-                ("reason", "Registration checked"),
-            ],
-        )
-        .await;
+    let refused = amend_on_page(
+        &mut desk,
+        &page,
+        &case,
+        "employer.treaty_investor",
+        "아마도",
+        "Registration checked",
+    )
+    .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(
         refused.body.contains("예 또는 아니오로 입력해 주세요."),
         "{}",
         refused.body
     );
-    let yes = desk
-        .post(
-            &format!("/cases/{case}/act"),
-            &[
-                ("csrf", &page.csrf()),
-                ("version", &page.hidden("version")),
-                ("action", "amend_facts"),
-                ("fact", "employer.treaty_investor"),
-                ("value", "아니오"),
-                ("reason", "Registration lapsed"),
-            ],
-        )
-        .await;
+    let yes = amend_on_page(
+        &mut desk,
+        &page,
+        &case,
+        "employer.treaty_investor",
+        "아니오",
+        "Registration lapsed",
+    )
+    .await;
     assert_eq!(yes.status, 303, "{}", yes.body);
     let (amended_case, _) = app.case(&officer, &case).await;
     assert_eq!(amended_case["facts"]["employer"]["treaty_investor"], false);
