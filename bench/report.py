@@ -6,6 +6,10 @@
   report.py p9 MAILS LEFT T0 T1 LOG       one JSON line for an outbox drain: rate overall and
                                          in its first and last fifth (from the progress that
                                          `kitdesk outbox run --once` writes to LOG)
+  report.py rounds RAW ID N               of the N alternated rounds RAW/ID-app-r<n>.json and
+                                         RAW/ID-pgbench-r<n>.json, the one with the median
+                                         ratio becomes RAW/ID-app.json and RAW/ID-pgbench.json;
+                                         every round's ratio goes to RAW/ID-rounds.json
   report.py table OUT                    OUT/results.md and OUT/results.json from OUT/raw/*.json
 """
 import json
@@ -97,6 +101,31 @@ def rate(m):
     return m.get("rps")
 
 
+def rounds(raw, id_, n):
+    raw, n = Path(raw), int(n)
+    pairs = []
+    for i in range(1, n + 1):
+        app, ref = load(raw, f"{id_}-app-r{i}"), load(raw, f"{id_}-pgbench-r{i}")
+        a, r = rate(app), rate(ref)
+        pairs.append((i, a / r if a is not None and r else 0.0))
+    # the median round (the lower of the two middle ones for an even count)
+    median = sorted(pairs, key=lambda p: p[1])[(n - 1) // 2][0]
+    for kind in ("app", "pgbench"):
+        (raw / f"{id_}-{kind}.json").write_text((raw / f"{id_}-{kind}-r{median}.json").read_text())
+    result = {"ratios": [round(ratio, 3) for _, ratio in pairs], "median_round": median}
+    (raw / f"{id_}-rounds.json").write_text(json.dumps(result) + "\n")
+    print(f"   {id_} rounds: " + ", ".join(f"{ratio:.2f}" for _, ratio in pairs) + f" (median: round {median})")
+
+
+def rounds_note(raw, id_):
+    """The rounds' ratios and which one the figures are from, when measured in rounds."""
+    r = load(raw, f"{id_}-rounds")
+    if not r or len(r["ratios"]) < 2:
+        return ""
+    return ("rounds " + ", ".join(f"{x:.2f}" for x in r["ratios"])
+            + f" (app and limit alternated; figures of round {r['median_round']}, the median)")
+
+
 def fmt(v, digits=0):
     if v is None:
         return "–"
@@ -171,6 +200,7 @@ def table(out):
         if p1h:
             checks.append((f"p99 ≤ 50 ms at half rate ({p1h['p99_ms']:.1f})", p1h["p99_ms"] <= 50))
             note = f"half rate: {rate(p1h):.0f}/s offered, p50/p99 {p1h['p50_ms']:.1f}/{p1h['p99_ms']:.1f} ms"
+        note = "; ".join(x for x in (rounds_note(raw, "p1"), note) if x)
         row("P1", "postgres", "file one case", p1, load(raw, "p1-pgbench"), 0.75, checks, note)
     p2 = load(raw, "p2-app")
     if p2:
@@ -178,12 +208,13 @@ def table(out):
         plan = plan_path.read_text() if plan_path.exists() else ""
         index_no_sort = "Index" in plan and "Sort" not in plan
         first = plan.splitlines()[1].strip() if len(plan.splitlines()) > 1 else ""
-        checks, note = [("index, no sort", index_no_sort)], f"plan: {first}"
+        checks = [("index, no sort", index_no_sort)]
+        note = "; ".join(x for x in (rounds_note(raw, "p2"), f"plan: {first}") if x)
         checks, note = latency_checks(checks, note, p2, load(raw, "p2-app-half"), 25)
         row("P2", "postgres", "queue page of 50, filter, keyset", p2, load(raw, "p2-pgbench"), 0.60, checks, note)
     p3 = load(raw, "p3-app")
     if p3:
-        checks, note = latency_checks([], "", p3, load(raw, "p3-app-half"), 10)
+        checks, note = latency_checks([], rounds_note(raw, "p3"), p3, load(raw, "p3-app-half"), 10)
         row("P3", "postgres", "public status look-up", p3, load(raw, "p3-pgbench"), 0.50, checks, note)
     p4 = load(raw, "p4-app")
     if p4:
@@ -311,6 +342,8 @@ if __name__ == "__main__":
         pgbench_log(sys.argv[2], sys.argv[3:])
     elif len(sys.argv) == 7 and sys.argv[1] == "p9":
         p9(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "rounds":
+        rounds(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])
     else:
