@@ -781,17 +781,12 @@ fn action_from(form: &FormData, user_id: &str) -> Result<CaseAction, FieldError>
 fn amended_value(fact: &fact_names::FactName, raw: &str) -> Result<serde_json::Value, String> {
     use fact_names::FactKind;
     use serde_json::Value;
-    // the catalog's prefix of the fact's vocabulary, if it has one
-    let vocabulary = match fact.path {
-        "assignment.activities" => Some("activity."),
-        "assignment.pay_source" => Some("pay_source."),
-        "applicant.role" => Some("role."),
-        "applicant.education" => Some("education."),
-        "employer.qualifying_relationship" => Some("relationship."),
-        _ => None,
-    };
+    // the catalog's prefix of the fact's vocabulary, as the batch form names it ("" for none)
+    let field = fact.path.rsplit('.').next().unwrap_or(fact.path);
+    let vocabulary = super::forms::vocabulary_prefix(field);
     let code = |text: &str| -> String {
-        vocabulary
+        Some(vocabulary)
+            .filter(|prefix| !prefix.is_empty())
             .and_then(|prefix| Lang::code_of(prefix, text))
             .unwrap_or(text)
             .to_owned()
