@@ -101,6 +101,12 @@ def rate(m):
     return m.get("rps")
 
 
+def median(items, key):
+    """The item with the median key (the lower of the two middle ones for an even count)."""
+    ordered = sorted(items, key=key)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def rounds(raw, id_, n):
     raw, n = Path(raw), int(n)
     pairs = []
@@ -108,13 +114,12 @@ def rounds(raw, id_, n):
         app, ref = load(raw, f"{id_}-app-r{i}"), load(raw, f"{id_}-pgbench-r{i}")
         a, r = rate(app), rate(ref)
         pairs.append((i, a / r if a is not None and r else 0.0))
-    # the median round (the lower of the two middle ones for an even count)
-    median = sorted(pairs, key=lambda p: p[1])[(n - 1) // 2][0]
+    middle = median(pairs, key=lambda p: p[1])[0]
     for kind in ("app", "pgbench"):
-        (raw / f"{id_}-{kind}.json").write_text((raw / f"{id_}-{kind}-r{median}.json").read_text())
-    result = {"ratios": [round(ratio, 3) for _, ratio in pairs], "median_round": median}
+        (raw / f"{id_}-{kind}.json").write_text((raw / f"{id_}-{kind}-r{middle}.json").read_text())
+    result = {"ratios": [round(ratio, 3) for _, ratio in pairs], "median_round": middle}
     (raw / f"{id_}-rounds.json").write_text(json.dumps(result) + "\n")
-    print(f"   {id_} rounds: " + ", ".join(f"{ratio:.2f}" for _, ratio in pairs) + f" (median: round {median})")
+    print(f"   {id_} rounds: " + ", ".join(f"{ratio:.2f}" for _, ratio in pairs) + f" (median: round {middle})")
 
 
 def rounds_note(raw, id_):
@@ -248,10 +253,9 @@ def table(out):
             grown = [load(raw, f"p7-{id_}-grown-r{i}") for i in range(1, n + 1)]
             if not all(base) or not all(grown):
                 continue
-            b = sorted(m["p99_ms"] for m in base)[(n - 1) // 2]
-            g = sorted(m["p99_ms"] for m in grown)[(n - 1) // 2]
+            app = median(grown, key=lambda m: m["p99_ms"])
+            b, g = median(base, key=lambda m: m["p99_ms"])["p99_ms"], app["p99_ms"]
             factor = g / b if b else float("inf")
-            app = sorted(grown, key=lambda m: m["p99_ms"])[(n - 1) // 2]
             checks = [(f"p99 at half rate ≤ 1.2× the {p7['base_cases']:,}-case p99 ({factor:.2f}×: "
                        f"{g:.1f} vs {b:.1f} ms)", factor <= 1.2),
                       (f"p99 ≤ {limit_ms} ms at {p7['grown_cases']:,} cases ({g:.1f})", g <= limit_ms)]
