@@ -3,6 +3,7 @@
 //! through arguments.
 
 pub mod case;
+pub mod country;
 pub mod document;
 pub mod email;
 pub mod fact_names;

@@ -179,7 +179,7 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
             .map(|t| {
                 format!(
                     "{} {}–{}{}",
-                    t.country,
+                    lang.country(&t.country),
                     lang.date(t.from),
                     t.to.map(|d| lang.date(d)).unwrap_or_default(),
                     if t.official_duty {
@@ -237,7 +237,10 @@ pub fn fact_groups(facts: &serde_json::Value, lang: Lang) -> Vec<FactGroup> {
                     if n.is_empty() {
                         lang.t("facts.none").to_owned()
                     } else {
-                        n.join(", ")
+                        n.iter()
+                            .map(|c| lang.country(c))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 })
                 .unwrap_or_else(missing),
@@ -1025,6 +1028,38 @@ mod tests {
         assert!(
             employer.contains(&("한국인 지분율".into(), "100%".into())),
             "{employer:?}"
+        );
+    }
+
+    #[test]
+    fn countries_are_named_in_the_readers_language() {
+        let facts = serde_json::json!({
+            "facts_version": 2, "filing_date": "2026-12-01",
+            "applicant": {"nationality": "KR", "other_nationalities": ["JP", "ZZ"],
+                "travel_since_2011": [{"country": "IR", "from": "2015-03-01", "to": "2015-03-20"}]},
+            "assignment": {}, "employer": {}
+        });
+        let shown = |lang: Lang, path: &str| {
+            let name = fact_names::find(path).unwrap();
+            fact_groups(&facts, lang)
+                .into_iter()
+                .flat_map(|g| g.rows)
+                .find(|(label, _)| label == lang.pick(name.en, name.ko))
+                .map(|(_, value)| value)
+                .unwrap()
+        };
+        assert_eq!(
+            shown(Lang::Ko, "applicant.other_nationalities"),
+            "일본 (JP), ZZ"
+        );
+        assert_eq!(
+            shown(Lang::En, "applicant.other_nationalities"),
+            "Japan (JP), ZZ"
+        );
+        assert!(
+            shown(Lang::Ko, "applicant.travel_since_2011").starts_with("이란 (IR) 2015"),
+            "{}",
+            shown(Lang::Ko, "applicant.travel_since_2011")
         );
     }
 

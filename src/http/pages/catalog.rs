@@ -142,6 +142,11 @@ impl Lang {
         self.date(crate::domain::time::desk_time(at).date())
     }
 
+    /// A country code as the reader reads it: "대한민국 (KR)", "Republic of Korea (KR)".
+    pub fn country<S: AsRef<str>>(self, code: S) -> String {
+        crate::domain::country::shown(code.as_ref(), self.is_ko())
+    }
+
     pub fn yes_no<B: std::borrow::Borrow<bool>>(self, value: B) -> &'static str {
         self.t(if *value.borrow() {
             "common.yes"
