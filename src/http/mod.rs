@@ -225,12 +225,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The operational routes outside `/api/v1`, all GET: another method on them is 405.
 const OPERATIONAL_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/api/openapi.json"];
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// No route: a problem+json 404 for programs, and for a browser asking for a page outside
+/// the API (a mistyped or outdated address) the "not found" page in its reader's language.
+async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if OPERATIONAL_ROUTES.contains(&req.path()) {
         return Ok(crate::error::method_not_allowed(
             req.method(),
             &["GET".to_owned()],
         ));
+    }
+    if pages::wants_page(&req) {
+        return Ok(pages::not_found(&req, &state).await);
     }
     Err(ServiceError::NotFound("resource").into())
 }

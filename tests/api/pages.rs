@@ -267,6 +267,47 @@ async fn pages_carry_a_strict_csp_and_swagger_ui_keeps_working() {
 }
 
 #[tokio::test]
+async fn a_browser_at_an_unknown_address_gets_a_page_and_a_program_gets_problem_json() {
+    let app = spawn_app().await;
+    let browser = |path: &str, lang: &str| {
+        app.client
+            .get(app.url(path))
+            .header(
+                reqwest::header::ACCEPT,
+                "text/html,application/xhtml+xml,*/*;q=0.8",
+            )
+            .header(ACCEPT_LANGUAGE, lang)
+            .send()
+    };
+    let page = browser("/reports", "ko").await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let body = page.text().await.unwrap();
+    assert!(body.contains("찾을 수 없습니다"), "{body}");
+    assert!(body.contains("lang=\"ko\""), "{body}");
+    let page = browser("/no/such/page", "en").await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await.unwrap().contains("Not found"));
+    // The API answers programs, and browsers, in problem+json.
+    let api = browser("/api/v1/nothing-here", "ko").await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert!(api.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+    // A program that does not ask for HTML still gets problem+json outside the API.
+    let program = app.get("/reports", None).await;
+    assert_eq!(program.status(), 404);
+    assert!(program.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+}
+
+#[tokio::test]
 async fn forms_without_the_session_token_or_from_another_site_are_refused() {
     let app = spawn_app().await;
     let officer = app.user(Role::Officer, None).await;

@@ -83,6 +83,26 @@ pub fn form_limit(path: &str) -> usize {
     }
 }
 
+/// Whether a request no route serves came from a browser after a page: a GET or HEAD
+/// outside the API that accepts HTML.
+pub fn wants_page(req: &HttpRequest) -> bool {
+    (req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD)
+        && !req.path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The "not found" page, in the reader's language, with the header of their session.
+pub async fn not_found(req: &HttpRequest, state: &AppState) -> HttpResponse {
+    match Page::load(req, state).await {
+        Ok(page) => page.fail(ServiceError::NotFound("page")).error_response(),
+        Err(e) => e.error_response(),
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(account::home))
         .route("/assets/{file}", web::get().to(assets::serve))
