@@ -286,21 +286,25 @@ const COUNTRIES: &[(&str, &str, &str)] = &[
 /// The English and Korean names of the country with this code (any case, spaces around
 /// allowed); `None` for a code ISO 3166-1 does not assign.
 pub fn names(code: &str) -> Option<(&'static str, &'static str)> {
-    let code = super::worker::normalize_country(code);
-    COUNTRIES
-        .binary_search_by(|(c, _, _)| (*c).cmp(code.as_str()))
-        .ok()
-        .map(|i| (COUNTRIES[i].1, COUNTRIES[i].2))
+    lookup(&super::worker::normalize_country(code))
 }
 
 /// The country as a page shows it: its name in the reader's language and its code
 /// ("대한민국 (KR)", "Republic of Korea (KR)"); the code alone when it names no country.
 pub fn shown(code: &str, korean: bool) -> String {
     let code = super::worker::normalize_country(code);
-    match names(&code) {
+    match lookup(&code) {
         Some((en, ko)) => format!("{} ({code})", if korean { ko } else { en }),
         None => code,
     }
+}
+
+/// The names of a code already in its one form (`normalize_country`).
+fn lookup(code: &str) -> Option<(&'static str, &'static str)> {
+    COUNTRIES
+        .binary_search_by(|(c, _, _)| (*c).cmp(code))
+        .ok()
+        .map(|i| (COUNTRIES[i].1, COUNTRIES[i].2))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use kitdesk::domain::Role;
 use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
 
-use crate::helpers::{csv_of, spawn_app, worker, TestApp, TestUser, PASSWORD};
+use crate::helpers::{assert_problem, csv_of, spawn_app, worker, TestApp, TestUser, PASSWORD};
 
 /// A cookie-keeping client that does not follow redirects, like a browser seen step by step.
 pub struct Visitor<'a> {
@@ -293,18 +293,9 @@ async fn a_browser_at_an_unknown_address_gets_a_page_and_a_program_gets_problem_
     assert!(page.text().await.unwrap().contains("Not found"));
     // The API answers programs, and browsers, in problem+json.
     let api = browser("/api/v1/nothing-here", "ko").await.unwrap();
-    assert_eq!(api.status(), 404);
-    assert!(api.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/problem+json"));
+    assert_problem(api, 404, "not_found").await;
     // A program that does not ask for HTML still gets problem+json outside the API.
-    let program = app.get("/reports", None).await;
-    assert_eq!(program.status(), 404);
-    assert!(program.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/problem+json"));
+    assert_problem(app.get("/reports", None).await, 404, "not_found").await;
 }
 
 #[tokio::test]
